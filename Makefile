@@ -1,0 +1,88 @@
+# Makefile - builds knotd, knotctl and the virtual massager; `make check` and `make demo` do all set-up.
+VERSION := 0.1.0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+UDEVDIR ?= /lib/udev/rules.d
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+
+# SANITIZE=1: AddressSanitizer + UBSan build in its own tree.
+ifeq ($(SANITIZE),1)
+B := build/asan
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+B := build
+SAN :=
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+KNOT_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -DKNOT_VERSION='"$(VERSION)"' -MMD -MP $(SAN)
+KNOT_LDFLAGS = $(SAN)
+
+# Recursive (=) so pkg-config runs only when a recipe needs it: after scripts/deps.
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
+pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
+SIM_PKGS := umockdev-1.0 glib-2.0
+USB_PKGS := libusb-1.0
+CMOCKA_PKGS := cmocka
+
+SIM_SRCS := sim/main.c sim/usbfs.c sim/ctl.c sim/trace.c sim/device.c
+SIM_OBJS := $(SIM_SRCS:%.c=$(B)/%.o)
+
+TEST_BINS := $(B)/tests/test_device $(B)/tests/knot-usbtest
+
+.PHONY: all tests check check-build demo clean install deps
+all: $(B)/knot-sim
+tests: $(TEST_BINS)
+
+$(B)/sim/%.o: sim/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KNOT_CFLAGS) -Isim $(call pc_cflags,$(SIM_PKGS)) $(CFLAGS) -c -o $@ $<
+
+$(B)/knot-sim: $(SIM_OBJS)
+	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(SIM_PKGS))
+
+$(B)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KNOT_CFLAGS) -Isim -Idaemon $(call pc_cflags,$(CMOCKA_PKGS)) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/test_device: $(B)/tests/test_device.o $(B)/sim/device.o
+	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS))
+
+$(B)/tests/knot-usbtest.o: tests/knot-usbtest.c
+	@mkdir -p $(@D)
+	$(CC) $(KNOT_CFLAGS) $(call pc_cflags,$(USB_PKGS)) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/knot-usbtest: $(B)/tests/knot-usbtest.o
+	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(USB_PKGS))
+
+deps:
+	@scripts/deps
+
+# Both trees: the plain one (also run under valgrind) and the sanitized one.
+check-build:
+	$(MAKE) all tests
+	$(MAKE) SANITIZE=1 all tests
+
+check: deps
+	$(MAKE) check-build
+	tests/run
+
+demo: deps
+	$(MAKE) all tests
+	scripts/demo
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,109 @@
+/* device.h - the virtual massager's firmware core: protocol, motor model, watchdog, faults (no I/O). */
+#ifndef KNOT_SIM_DEVICE_H
+#define KNOT_SIM_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "knot/proto.h"
+
+/*
+ * Written the way microcontroller firmware would be: no allocation, no
+ * libc I/O, no clock reads. Time (monotonic milliseconds) is an argument to
+ * every entry point. The front end (umockdev today, a USB stack one day) feeds
+ * it setup packets and ticks, and receives events through the trace callback.
+ */
+
+/* Who moved the motor: the words of the trace's by= field. */
+enum kdev_cause {
+    KDEV_BY_HOST,
+    KDEV_BY_WATCHDOG,
+    KDEV_BY_FAULT,
+    KDEV_BY_UNPLUG,
+};
+
+enum kdev_event {
+    KDEV_EV_LEVEL,   /* arg = new level, cause = why */
+    KDEV_EV_FAULT,   /* arg = enum knot_fault bit that latched */
+    KDEV_EV_CLEAR,   /* arg = faults cleared */
+    KDEV_EV_IDENTIFY,/* arg = milliseconds */
+};
+
+typedef void (*kdev_trace_fn)(void *ctx, enum kdev_event ev, unsigned arg, enum kdev_cause cause);
+
+struct kdev_config {
+    uint8_t levels;          /* 1..KNOT_MAX_LEVELS */
+    uint16_t watchdog_ms;    /* 0 = KNOT_WATCHDOG_MS_DEFAULT */
+    uint16_t fw_version;
+    char serial[KNOT_SERIAL_LEN + 1];
+};
+
+struct kdev {
+    struct kdev_config cfg;
+    kdev_trace_fn trace;
+    void *trace_ctx;
+
+    uint8_t level;           /* commanded */
+    uint8_t last_stop;       /* enum knot_stop */
+    uint16_t faults;         /* latched */
+    uint16_t seq;
+    uint64_t last_host_ms;   /* last request of any kind: feeds the watchdog */
+    uint64_t last_tick_ms;
+
+    /* motor model, in milli-units to integrate without floats */
+    uint32_t ppm_milli;      /* measured speed, follows the commanded one */
+    int32_t temp_mdc;        /* milli-decidegrees C */
+    uint32_t battery_uah;    /* remaining charge */
+    uint16_t force_dn;       /* set from outside (press) */
+    bool stall_forced;       /* fault injection */
+
+    /* sub-unit leftovers carried between steps, so short steps don't round heat and drain away */
+    uint16_t heat_rem;       /* mA*ms below one milli-decidegree (< 2000) */
+    uint16_t drain_rem;      /* mA*ms below one uAh (< 3600) */
+};
+
+/* Result of a control request, as a USB device would answer it. */
+#define KDEV_STALL (-32)   /* -EPIPE: protocol stall, request rejected */
+
+void kdev_init(struct kdev *d, const struct kdev_config *cfg, kdev_trace_fn trace, void *ctx, uint64_t now_ms);
+
+/* A control transfer. setup is the 8-byte SETUP packet (little-endian);
+ * for IN requests up to wLength bytes are written to data (capacity cap);
+ * for OUT requests data holds wLength bytes. Returns bytes transferred (IN),
+ * 0 (OUT) or KDEV_STALL. Standard GET_DESCRIPTOR for strings (langid, product,
+ * manufacturer, serial) is answered here too, as firmware does. */
+int kdev_control(struct kdev *d, const uint8_t setup[8], uint8_t *data, size_t cap, uint64_t now_ms);
+
+/* Advance the motor model and the watchdog to now_ms. */
+void kdev_tick(struct kdev *d, uint64_t now_ms);
+
+/* True while something changes over time (motor running or spinning down):
+ * the front end only needs to tick while this holds. */
+bool kdev_busy(const struct kdev *d);
+
+/* Fault injection and the world outside the firmware. */
+void kdev_inject_fault(struct kdev *d, uint16_t fault, uint64_t now_ms);
+void kdev_press(struct kdev *d, uint16_t force_dn, uint64_t now_ms);
+void kdev_set_battery(struct kdev *d, unsigned pct, uint64_t now_ms);
+/* Power lost (unplugged): motor off with cause unplug. */
+void kdev_unplug(struct kdev *d, uint64_t now_ms);
+/* The outside world removes every fault cause (obstacle gone, motor cooled to
+ * 40.0 C, battery charged to at least 50 %) and the latches are cleared:
+ * KDEV_EV_CLEAR with the bits, cause KDEV_BY_FAULT. A host CLEAR_FAULT traces
+ * KDEV_EV_CLEAR with cause KDEV_BY_HOST. */
+void kdev_clear_faults(struct kdev *d, uint64_t now_ms);
+
+/* Snapshot, as GET_STATUS would return it but without bumping seq or feeding the watchdog. */
+void kdev_status(const struct kdev *d, struct knot_status *st);
+void kdev_info(const struct kdev *d, struct knot_info *info);
+
+/* String descriptor indexes used by the device descriptor. */
+#define KDEV_STR_MANUFACTURER 1
+#define KDEV_STR_PRODUCT 2
+#define KDEV_STR_SERIAL 3
+
+const char *kdev_cause_name(enum kdev_cause c);
+const char *kdev_fault_name(uint16_t fault);
+
+#endif

@@ -1,0 +1,25 @@
+"""conftest.py - pytest fixtures shared by the scenario tests."""
+import os
+
+import pytest
+
+from knotsim import BUILD, Sim
+
+USBTEST = os.path.join(BUILD, "tests", "knot-usbtest")
+
+
+@pytest.fixture
+def usbsim(tmp_path):
+    """Factory: knot-sim running the test-only libusb client; stopped after the test."""
+    sims = []
+
+    def start(*sim_args):
+        s = Sim(tmp_path, [USBTEST], sim_args)
+        assert s.readline() == "ready"
+        sims.append(s)
+        return s
+
+    yield start
+    for s in sims:
+        if s.proc.poll() is None:
+            assert s.stop() == 0, "test client failed: %s" % s.proc.stderr.read()

@@ -1,0 +1,126 @@
+"""knotsim.py - test harness: runs programs under knot-sim, talks to its control socket, reads its trace."""
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, os.environ.get("KNOT_BUILD", "build"))
+SIM = os.path.join(BUILD, "knot-sim")
+
+TRACE_RE = re.compile(r"^(\d+) (.*)$")
+
+
+def wait_for(pred, timeout=5.0, what="condition", interval=0.02):
+    """Poll pred() until it returns something truthy or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+class Trace:
+    """The device-side event log knot-sim writes (--trace)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def events(self):
+        try:
+            with open(self.path) as f:
+                lines = f.read().splitlines()
+        except FileNotFoundError:
+            return []
+        out = []
+        for line in lines:
+            m = TRACE_RE.match(line)
+            assert m, "malformed trace line %r" % line
+            out.append((int(m.group(1)), m.group(2)))
+        return out
+
+    def matching(self, pattern):
+        rx = re.compile(pattern)
+        return [(ns, text) for ns, text in self.events() if rx.search(text)]
+
+    def wait(self, pattern, timeout=5.0):
+        return wait_for(lambda: self.matching(pattern), timeout, "trace line /%s/" % pattern)[0]
+
+    def levels(self, dev=None):
+        """[(ns, level, cause)] for every level change, optionally for one serial."""
+        out = []
+        for ns, text in self.matching(r"^level "):
+            m = re.match(r"level (\d+) by=(\w+) dev=(\S+)", text)
+            assert m, text
+            if dev is None or m.group(3) == dev:
+                out.append((ns, int(m.group(1)), m.group(2)))
+        return out
+
+
+class Sim:
+    """knot-sim running COMMAND with piped stdio, a control socket and a trace."""
+
+    def __init__(self, tmp_path, command, sim_args=(), env=None, stdin=True, check_alive=True):
+        self.tmp = tmp_path
+        self.ctl_path = str(tmp_path / "sim.ctl")
+        self.trace = Trace(str(tmp_path / "sim.trace"))
+        e = dict(os.environ)
+        e.update(env or {})
+        self.proc = subprocess.Popen(
+            [SIM, "--trace", self.trace.path, "--ctl", self.ctl_path, *sim_args, "--", *command],
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e, text=True, bufsize=1)
+        wait_for(lambda: os.path.exists(self.ctl_path) or self.proc.poll() is not None,
+                 10, "knot-sim control socket")
+        if check_alive:
+            assert self.proc.poll() is None, "knot-sim exited: %s" % self.proc.stderr.read()
+
+    def ctl(self, line, timeout=5.0):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(self.ctl_path)
+            s.sendall(line.encode() + b"\n")
+            buf = b""
+            while not buf.endswith(b"\n"):
+                chunk = s.recv(4096)
+                assert chunk, "control socket closed without a reply to %r" % line
+                buf += chunk
+        return buf.decode().strip()
+
+    def readline(self, timeout=10.0):
+        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        assert r, "no output from the command within %.1fs" % timeout
+        line = self.proc.stdout.readline()
+        assert line, "command closed its output; stderr: %s" % self.proc.stderr.read()
+        return line.rstrip("\n")
+
+    def cmd(self, line, timeout=10.0):
+        """Send one line to the command's stdin and return its one-line reply."""
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        return self.readline(timeout)
+
+    def stop(self, timeout=10.0):
+        if self.proc.poll() is None:
+            try:
+                if self.proc.stdin:
+                    self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.send_signal(signal.SIGTERM)
+                self.proc.wait(timeout)
+        return self.proc.returncode
+
+
+def fields(reply):
+    """'ok a=1 b=x' -> {'a': '1', 'b': 'x'}"""
+    return dict(kv.split("=", 1) for kv in reply.split()[1:] if "=" in kv)
