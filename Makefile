@@ -32,18 +32,40 @@ KNOT_LDFLAGS = $(SAN)
 # Recursive (=) so pkg-config runs only when a recipe needs it: after scripts/deps.
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
+DAEMON_PKGS := libusb-1.0 libevent json-c inih libconfig libsystemd
+CLI_PKGS := json-c
 SIM_PKGS := umockdev-1.0 glib-2.0
 USB_PKGS := libusb-1.0
 CMOCKA_PKGS := cmocka
 
+DAEMON_SRCS := $(sort $(wildcard daemon/*.c))
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/%.o)
+CLI_SRCS := $(sort $(wildcard cli/*.c))
+CLI_OBJS := $(CLI_SRCS:%.c=$(B)/%.o)
+
 SIM_SRCS := sim/main.c sim/usbfs.c sim/ctl.c sim/trace.c sim/device.c
 SIM_OBJS := $(SIM_SRCS:%.c=$(B)/%.o)
 
-TEST_BINS := $(B)/tests/test_device $(B)/tests/knot-usbtest
+TEST_BINS := $(B)/tests/test_device $(B)/tests/test_profile $(B)/tests/test_session $(B)/tests/test_config \
+	$(B)/tests/knot-usbtest
 
 .PHONY: all tests check check-build demo clean install deps
-all: $(B)/knot-sim
+all: $(B)/knotd $(B)/knotctl $(B)/knot-sim
 tests: $(TEST_BINS)
+
+$(B)/daemon/%.o: daemon/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KNOT_CFLAGS) -Idaemon $(call pc_cflags,$(DAEMON_PKGS)) $(CFLAGS) -c -o $@ $<
+
+$(B)/knotd: $(DAEMON_OBJS)
+	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DAEMON_PKGS))
+
+$(B)/cli/%.o: cli/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KNOT_CFLAGS) -Icli $(call pc_cflags,$(CLI_PKGS)) $(CFLAGS) -c -o $@ $<
+
+$(B)/knotctl: $(CLI_OBJS)
+	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CLI_PKGS))
 
 $(B)/sim/%.o: sim/%.c
 	@mkdir -p $(@D)
@@ -54,10 +76,19 @@ $(B)/knot-sim: $(SIM_OBJS)
 
 $(B)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(KNOT_CFLAGS) -Isim -Idaemon $(call pc_cflags,$(CMOCKA_PKGS)) $(CFLAGS) -c -o $@ $<
+	$(CC) $(KNOT_CFLAGS) -Isim -Idaemon $(call pc_cflags,$(CMOCKA_PKGS) libconfig) $(CFLAGS) -c -o $@ $<
 
 $(B)/tests/test_device: $(B)/tests/test_device.o $(B)/sim/device.o
 	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS))
+
+$(B)/tests/test_profile: $(B)/tests/test_profile.o $(B)/daemon/profile.o
+	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig)
+
+$(B)/tests/test_session: $(B)/tests/test_session.o $(B)/daemon/session.o $(B)/daemon/profile.o
+	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig)
+
+$(B)/tests/test_config: $(B)/tests/test_config.o $(B)/daemon/config.o $(B)/daemon/log.o
+	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) inih)
 
 $(B)/tests/knot-usbtest.o: tests/knot-usbtest.c
 	@mkdir -p $(@D)

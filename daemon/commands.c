@@ -1,0 +1,291 @@
+/* commands.c - executes control requests against the massagers and the safety engine; builds replies. */
+#include "commands.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "knot/control.h"
+#include "knotd.h"
+#include "log.h"
+#include "massager.h"
+#include "view.h"
+
+#ifndef KNOT_VERSION
+#define KNOT_VERSION "0"
+#endif
+
+json_object *commands_error(const char *code, const char *fmt, ...)
+{
+    json_object *o = json_object_new_object();
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    json_object_object_add(o, KNOT_K_OK, json_object_new_boolean(0));
+    json_object_object_add(o, KNOT_K_CODE, json_object_new_string(code));
+    json_object_object_add(o, KNOT_K_MESSAGE, json_object_new_string(msg));
+    return o;
+}
+
+static json_object *commands_ok(void)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, KNOT_K_OK, json_object_new_boolean(1));
+    return o;
+}
+
+/* Optional string member: 0 absent, 1 present, -1 wrong type. */
+static int commands_str(json_object *req, const char *key, const char **out)
+{
+    json_object *v;
+
+    *out = NULL;
+    if (!json_object_object_get_ex(req, key, &v) || json_object_is_type(v, json_type_null))
+        return 0;
+    if (!json_object_is_type(v, json_type_string))
+        return -1;
+    *out = json_object_get_string(v);
+    return 1;
+}
+
+/* The massager a request is about; NULL with *err set when there is none or it is ambiguous. */
+static struct massager *commands_pick(json_object *req, json_object **err)
+{
+    const char *serial;
+    int r = commands_str(req, KNOT_K_DEVICE, &serial);
+    struct massager *m;
+
+    if (r < 0) {
+        *err = commands_error(KNOT_E_BAD_REQUEST, "'device' must be a string (a serial number)");
+        return NULL;
+    }
+    if (serial) {
+        m = massager_find(serial);
+        if (!m)
+            *err = commands_error(KNOT_E_NO_DEVICE, "no massager with serial '%.32s' is connected", serial);
+        return m;
+    }
+    if (massager_count() == 0) {
+        *err = commands_error(KNOT_E_NO_DEVICE, "no massager is connected");
+        return NULL;
+    }
+    if (massager_count() > 1) {
+        *err = commands_error(KNOT_E_AMBIGUOUS, "%u massagers are connected; name one with -d SERIAL", massager_count());
+        return NULL;
+    }
+    return massager_first();
+}
+
+static json_object *commands_session_reply(const struct massager *m)
+{
+    json_object *o = commands_ok();
+    json_object_object_add(o, "device", json_object_new_string(m->serial));
+    json_object_object_add(o, "session", view_session(&m->sess, clock_now_ms()));
+    return o;
+}
+
+static json_object *commands_start(const struct ctl_peer *peer, json_object *req)
+{
+    const char *area_name;
+    const struct profile_area *a;
+    json_object *err = NULL, *lv, *o;
+    struct massager *m;
+    char why[512] = "";
+    int64_t level = 0;
+    int rc;
+
+    if (commands_str(req, KNOT_K_AREA, &area_name) != 1)
+        return commands_error(KNOT_E_BAD_REQUEST, "start needs 'area' (a string)");
+    if (json_object_object_get_ex(req, KNOT_K_LEVEL, &lv) && !json_object_is_type(lv, json_type_null)) {
+        if (!json_object_is_type(lv, json_type_int))
+            return commands_error(KNOT_E_BAD_REQUEST, "'level' must be an integer");
+        level = json_object_get_int64(lv);
+        if (level < 1 || level > KNOT_MAX_LEVELS)
+            return commands_error(KNOT_E_LIMIT, "level %lld does not exist (levels start at 1)", (long long)level);
+    }
+    a = profile_find(knotd.profiles, area_name);
+    if (!a) {
+        char names[512];
+        profile_names(knotd.profiles, names, sizeof(names));
+        return commands_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%.40s'; known areas: %s", area_name, names);
+    }
+    m = commands_pick(req, &err);
+    if (!m)
+        return err;
+    rc = session_start(&m->sess, &m->sdev, a, m->levels, (unsigned)level, clock_now_ms(), why, sizeof(why));
+    switch (rc) {
+    case 0:
+        log_info("uid %u: start %s on %s (target level %u of max %u)", (unsigned)peer->uid, a->name, m->serial,
+                 m->sess.target, m->sess.max_level);
+        massager_kick(m);
+        ctl_broadcast(view_session_event("started", m, clock_now_ms()));
+        break;
+    case 1:
+        break; /* the same area already runs: nothing to do */
+    case -EPERM:
+        log_info("uid %u: refused %s on %s: gun not allowed there", (unsigned)peer->uid, a->name, m->serial);
+        return commands_error(KNOT_E_NOT_ALLOWED, "%s", why);
+    case -EAGAIN:
+        return commands_error(KNOT_E_COOLDOWN, "%s", why);
+    case -EBUSY:
+        return commands_error(KNOT_E_BUSY, "%s", why);
+    case -ERANGE:
+        return commands_error(KNOT_E_LIMIT, "%s", why);
+    default:
+        return commands_error(KNOT_E_BAD_REQUEST, "%s", why[0] ? why : "cannot start");
+    }
+    o = commands_session_reply(m);
+    json_object_object_add(o, "area", view_area(a));
+    json_object_object_add(o, "already_running", json_object_new_boolean(rc == 1));
+    return o;
+}
+
+static json_object *commands_move(const struct ctl_peer *peer, json_object *req, const char *cmd)
+{
+    json_object *err = NULL;
+    struct massager *m = commands_pick(req, &err);
+    char why[256] = "";
+    int rc;
+
+    if (!m)
+        return err;
+    if (strcmp(cmd, "up") == 0)
+        rc = session_up(&m->sess, clock_now_ms(), why, sizeof(why));
+    else if (strcmp(cmd, "down") == 0)
+        rc = session_down(&m->sess, clock_now_ms(), why, sizeof(why));
+    else
+        rc = session_ouch(&m->sess, clock_now_ms(), why, sizeof(why));
+    if (rc == -ENOENT)
+        return commands_error(KNOT_E_NOT_RUNNING, "no session runs on %s", m->serial);
+    if (rc == -EAGAIN)
+        return commands_error(KNOT_E_TRIAL, "%s", why);
+    if (rc == -ERANGE)
+        return commands_error(KNOT_E_LIMIT, "%s", why);
+    if (rc < 0)
+        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+    log_info("uid %u: %s on %s: target %u, level %u", (unsigned)peer->uid, cmd, m->serial, m->sess.target,
+             session_level(&m->sess));
+    massager_kick(m);
+    return commands_session_reply(m);
+}
+
+static json_object *commands_stop(const struct ctl_peer *peer, json_object *req)
+{
+    json_object *err = NULL, *o, *list = json_object_new_array();
+    const char *serial;
+    struct massager *m;
+
+    if (commands_str(req, KNOT_K_DEVICE, &serial) < 0) {
+        json_object_put(list);
+        return commands_error(KNOT_E_BAD_REQUEST, "'device' must be a string (a serial number)");
+    }
+    if (serial) {
+        m = commands_pick(req, &err);
+        if (!m) {
+            json_object_put(list);
+            return err;
+        }
+        massager_stop(m, SESSION_END_STOPPED);
+        json_object_array_add(list, json_object_new_string(m->serial));
+    } else {
+        /* stop with no device named stops every massager. */
+        for (m = massager_first(); m; m = m->next) {
+            massager_stop(m, SESSION_END_STOPPED);
+            json_object_array_add(list, json_object_new_string(m->serial));
+        }
+    }
+    log_info("uid %u: stop (%zu massager(s))", (unsigned)peer->uid, json_object_array_length(list));
+    o = commands_ok();
+    json_object_object_add(o, "stopped", list);
+    return o;
+}
+
+static json_object *commands_list(bool status, json_object *req)
+{
+    json_object *o, *arr = json_object_new_array();
+    const char *serial = NULL;
+    uint64_t now = clock_now_ms();
+
+    if (commands_str(req, KNOT_K_DEVICE, &serial) < 0) {
+        json_object_put(arr);
+        return commands_error(KNOT_E_BAD_REQUEST, "'device' must be a string (a serial number)");
+    }
+    if (serial && !massager_find(serial)) {
+        json_object_put(arr);
+        return commands_error(KNOT_E_NO_DEVICE, "no massager with serial '%.32s' is connected", serial);
+    }
+    for (struct massager *m = massager_first(); m; m = m->next)
+        if (!serial || strcmp(serial, m->serial) == 0)
+            json_object_array_add(arr, status ? view_status(m, now) : view_device(m));
+    o = commands_ok();
+    json_object_object_add(o, "devices", arr);
+    return o;
+}
+
+static json_object *commands_areas(void)
+{
+    json_object *o = commands_ok(), *arr = json_object_new_array();
+
+    for (unsigned i = 0; i < knotd.profiles->n; i++)
+        json_object_array_add(arr, view_area(&knotd.profiles->areas[i]));
+    json_object_object_add(o, "areas", arr);
+    return o;
+}
+
+static json_object *commands_dispatch(const struct ctl_peer *peer, json_object *req, const char *cmd, bool *subscribe)
+{
+    json_object *o;
+
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "hello")) {
+        o = commands_ok();
+        json_object_object_add(o, "version", json_object_new_string(KNOT_VERSION));
+        json_object_object_add(o, "protocol", json_object_new_int(KNOT_CONTROL_VERSION));
+        return o;
+    }
+    if (!strcmp(cmd, "devices"))
+        return commands_list(false, req);
+    if (!strcmp(cmd, "status"))
+        return commands_list(true, req);
+    if (!strcmp(cmd, "areas"))
+        return commands_areas();
+    if (!strcmp(cmd, "watch")) {
+        *subscribe = true;
+        return commands_ok();
+    }
+    if (strcmp(cmd, "start") && strcmp(cmd, "stop") && strcmp(cmd, "up") && strcmp(cmd, "down") &&
+        strcmp(cmd, "ouch"))
+        return commands_error(KNOT_E_UNKNOWN_COMMAND,
+                              "unknown command '%.32s' (version, devices, status, areas, start, stop, up, down, ouch, watch)",
+                              cmd);
+    if (!peer->may_control) {
+        log_warning("uid %u (pid %d) may not control the massager: refused '%s'", (unsigned)peer->uid,
+                    (int)peer->pid, cmd);
+        return commands_error(KNOT_E_PERMISSION, "uid %u may not control the massager (root or group '%s' only)",
+                              (unsigned)peer->uid, knotd.cfg.socket_group);
+    }
+    if (!strcmp(cmd, "start"))
+        return commands_start(peer, req);
+    if (!strcmp(cmd, "stop"))
+        return commands_stop(peer, req);
+    return commands_move(peer, req, cmd);
+}
+
+json_object *commands_handle(const struct ctl_peer *peer, json_object *req, bool *subscribe)
+{
+    json_object *reply, *id = NULL;
+    const char *cmd;
+
+    if (!json_object_is_type(req, json_type_object))
+        return commands_error(KNOT_E_BAD_REQUEST, "request must be a JSON object");
+    if (commands_str(req, KNOT_K_CMD, &cmd) != 1)
+        return commands_error(KNOT_E_BAD_REQUEST, "request needs 'cmd' (a string)");
+    reply = commands_dispatch(peer, req, cmd, subscribe);
+    if (json_object_object_get_ex(req, KNOT_K_ID, &id))
+        json_object_object_add(reply, KNOT_K_ID, json_object_get(id));
+    return reply;
+}

@@ -1,0 +1,15 @@
+/* commands.h - the control protocol's requests: dispatch, device selection, replies. */
+#ifndef KNOT_COMMANDS_H
+#define KNOT_COMMANDS_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "ctl.h"
+
+/* Handle one request object; returns the reply (caller owns). *subscribe is
+ * set when the connection should receive events from now on. */
+json_object *commands_handle(const struct ctl_peer *peer, json_object *req, bool *subscribe);
+json_object *commands_error(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

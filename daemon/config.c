@@ -1,0 +1,204 @@
+/* config.c - reads knotd.conf with inih; every unknown key or bad value is an error naming file:line. */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "knot/control.h"
+#include "knot/proto.h"
+#include "log.h"
+
+struct config_parse {
+    struct config *c;
+    FILE *f;
+    int line;          /* line inih is handling: our reader counts them */
+    int why_line;      /* line of the first error the handler found */
+    char why[200];
+};
+
+/* fgets that counts lines, so the handler knows where it is. */
+static char *config_reader(char *buf, int size, void *user)
+{
+    struct config_parse *p = user;
+    char *r = fgets(buf, size, p->f);
+    if (r)
+        p->line++;
+    return r;
+}
+
+static int config_copy(char *dst, size_t cap, const char *value, struct config_parse *p, const char *key)
+{
+    if (!*value) {
+        snprintf(p->why, sizeof(p->why), "%s must not be empty", key);
+        return 0;
+    }
+    if (strlen(value) >= cap) {
+        snprintf(p->why, sizeof(p->why), "%s is longer than %zu characters", key, cap - 1);
+        return 0;
+    }
+    strcpy(dst, value);
+    return 1;
+}
+
+static int config_uint(const char *value, int base, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(value, &end, base);
+    if (errno || !*value || *end || *value == '-' || v < lo || v > hi)
+        return 0;
+    *out = (unsigned)v;
+    return 1;
+}
+
+/* "1209:4b4e, 1209:4b4f" */
+static int config_ids(const char *value, struct config_parse *p)
+{
+    char buf[256];
+    char *save = NULL;
+    unsigned n = 0;
+
+    if (strlen(value) >= sizeof(buf)) {
+        snprintf(p->why, sizeof(p->why), "ids is too long");
+        return 0;
+    }
+    strcpy(buf, value);
+    for (char *tok = strtok_r(buf, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
+        char *colon = strchr(tok, ':');
+        unsigned vid, pid;
+        if (n == CONFIG_MAX_IDS) {
+            snprintf(p->why, sizeof(p->why), "ids lists more than %d devices", CONFIG_MAX_IDS);
+            return 0;
+        }
+        if (!colon || colon - tok != 4 || strlen(colon + 1) != 4)
+            goto bad;
+        *colon = '\0';
+        if (!config_uint(tok, 16, 0, 0xffff, &vid) || !config_uint(colon + 1, 16, 0, 0xffff, &pid))
+            goto bad;
+        p->c->ids[n].vid = (uint16_t)vid;
+        p->c->ids[n].pid = (uint16_t)pid;
+        n++;
+        continue;
+bad:
+        snprintf(p->why, sizeof(p->why), "ids: '%.40s' is not VID:PID (four hex digits each, e.g. 1209:4b4e)", tok);
+        return 0;
+    }
+    if (n == 0) {
+        snprintf(p->why, sizeof(p->why), "ids must name at least one VID:PID");
+        return 0;
+    }
+    p->c->n_ids = n;
+    return 1;
+}
+
+static int config_handle(struct config_parse *p, const char *section, const char *key, const char *value);
+
+static int config_handler(void *user, const char *section, const char *key, const char *value)
+{
+    struct config_parse *p = user;
+    int ok;
+
+    if (p->why[0])
+        return 1; /* the file is rejected already; keep the first error */
+    ok = config_handle(p, section, key, value);
+    if (!ok)
+        p->why_line = p->line;
+    return ok;
+}
+
+static int config_handle(struct config_parse *p, const char *section, const char *key, const char *value)
+{
+    struct config *c = p->c;
+    unsigned u;
+
+    if (!key)
+        return 1; /* new-section call, only in some inih builds */
+    if (strcmp(section, "daemon") == 0) {
+        if (strcmp(key, "socket") == 0)
+            return config_copy(c->socket, sizeof(c->socket), value, p, key);
+        if (strcmp(key, "socket_group") == 0)
+            return config_copy(c->socket_group, sizeof(c->socket_group), value, p, key);
+        if (strcmp(key, "profiles") == 0)
+            return config_copy(c->profiles, sizeof(c->profiles), value, p, key);
+        if (strcmp(key, "journal") == 0)
+            return config_copy(c->journal, sizeof(c->journal), value, p, key);
+        if (strcmp(key, "socket_mode") == 0) {
+            if (!config_uint(value, 8, 0, 0777, &u)) {
+                snprintf(p->why, sizeof(p->why), "socket_mode '%.20s' is not an octal mode like 0660", value);
+                return 0;
+            }
+            c->socket_mode = u;
+            return 1;
+        }
+        if (strcmp(key, "log_level") == 0) {
+            int l = log_parse_level(value);
+            if (l < 0) {
+                snprintf(p->why, sizeof(p->why), "log_level '%.20s' is not one of error, warning, info, debug", value);
+                return 0;
+            }
+            c->log_level = l;
+            return 1;
+        }
+        if (strcmp(key, "max_clients") == 0) {
+            if (!config_uint(value, 10, 1, 1024, &u)) {
+                snprintf(p->why, sizeof(p->why), "max_clients '%.20s' is not a number from 1 to 1024", value);
+                return 0;
+            }
+            c->max_clients = u;
+            return 1;
+        }
+    } else if (strcmp(section, "usb") == 0) {
+        if (strcmp(key, "ids") == 0)
+            return config_ids(value, p);
+    } else {
+        snprintf(p->why, sizeof(p->why), "unknown section [%.40s] (known: [daemon], [usb])", section);
+        return 0;
+    }
+    snprintf(p->why, sizeof(p->why), "unknown key '%.40s' in [%s]", key, section);
+    return 0;
+}
+
+void config_defaults(struct config *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->socket, sizeof(c->socket), "%s", KNOT_SOCKET_DEFAULT);
+    snprintf(c->socket_group, sizeof(c->socket_group), "knot");
+    c->socket_mode = 0660;
+    snprintf(c->profiles, sizeof(c->profiles), "/etc/knotd/profiles.conf");
+    snprintf(c->journal, sizeof(c->journal), "/var/lib/knotd/journal");
+    c->log_level = LOG_L_INFO;
+    c->max_clients = 64;
+    c->ids[0].vid = KNOT_USB_VID;
+    c->ids[0].pid = KNOT_USB_PID;
+    c->n_ids = 1;
+}
+
+int config_load(const char *path, struct config *c, char *err, size_t errlen)
+{
+    struct config_parse p = { .c = c };
+    FILE *f = fopen(path, "re");
+    int line;
+
+    p.f = f;
+    if (!f) {
+        int e = errno;
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+        return -e;
+    }
+    line = ini_parse_stream(config_reader, &p, config_handler, &p);
+    fclose(f);
+    if (line != 0) {
+        /* inih reports the first bad line; it is ours when the handler rejected it. */
+        if (p.why[0] && p.why_line == line)
+            snprintf(err, errlen, "%s:%d: %s", path, line, p.why);
+        else
+            snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", path, line);
+        return -EINVAL;
+    }
+    return 0;
+}

@@ -1,0 +1,33 @@
+/* config.h - knotd.conf settings (INI, parsed with inih) and their validation. */
+#ifndef KNOT_CONFIG_H
+#define KNOT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/knotd/knotd.conf"
+#define CONFIG_MAX_IDS 8
+#define CONFIG_PATH_LEN 256
+
+struct config_usb_id {
+    uint16_t vid, pid;
+};
+
+struct config {
+    char socket[108];                   /* sun_path size */
+    char socket_group[64];
+    unsigned socket_mode;
+    char profiles[CONFIG_PATH_LEN];
+    char journal[CONFIG_PATH_LEN];
+    int log_level;
+    unsigned max_clients;
+    struct config_usb_id ids[CONFIG_MAX_IDS];
+    unsigned n_ids;
+};
+
+void config_defaults(struct config *c);
+/* Parse path over the defaults. On error: negative errno and "FILE:LINE: what" in err. */
+int config_load(const char *path, struct config *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,315 @@
+/* ctl.c - the control socket server: accepts, frames JSON lines, enforces limits, fans out events. */
+#include "ctl.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "knot/control.h"
+#include "knotd.h"
+#include "log.h"
+
+struct ctl_client {
+    struct ctl_client *next;
+    struct bufferevent *bev;
+    struct ctl_peer peer;
+    bool subscribed;
+    bool closing;       /* flush the last reply, then close */
+};
+
+static struct evconnlistener *ctl_listener;
+static struct ctl_client *ctl_clients;
+static unsigned ctl_n_clients, ctl_max_clients = 64;
+static gid_t ctl_gid = (gid_t)-1;
+static char ctl_path[108];
+static bool ctl_owns_path;
+
+void ctl_set_max_clients(unsigned n)
+{
+    ctl_max_clients = n;
+}
+
+static void ctl_free(struct ctl_client *c)
+{
+    for (struct ctl_client **pp = &ctl_clients; *pp; pp = &(*pp)->next) {
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    }
+    bufferevent_free(c->bev);
+    ctl_n_clients--;
+    free(c);
+}
+
+/* Queue one line; a client that lets its output pile up is dropped, never waited for. */
+static bool ctl_send(struct ctl_client *c, json_object *o)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+
+    if (evbuffer_get_length(out) + strlen(text) + 1 > CTL_OUT_MAX) {
+        log_warning("dropping client uid %u: it does not read its output", (unsigned)c->peer.uid);
+        ctl_free(c);
+        return false;
+    }
+    evbuffer_add(out, text, strlen(text));
+    evbuffer_add(out, "\n", 1);
+    return true;
+}
+
+void ctl_broadcast(json_object *ev)
+{
+    struct ctl_client *c, *next;
+
+    if (!ev)
+        return;
+    for (c = ctl_clients; c; c = next) {
+        next = c->next;
+        if (c->subscribed && !c->closing)
+            ctl_send(c, ev);
+    }
+    json_object_put(ev);
+}
+
+static void ctl_close_after_flush(struct ctl_client *c)
+{
+    c->closing = true;
+    bufferevent_disable(c->bev, EV_READ);
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+        ctl_free(c);
+}
+
+static void ctl_handle_line(struct ctl_client *c, const char *line, size_t len)
+{
+    json_tokener *tok = json_tokener_new();
+    json_object *req;
+
+    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+        len--;
+    req = json_tokener_parse_ex(tok, line, (int)len);
+    json_object *reply;
+    bool subscribe = false;
+
+    /* A whole line must be exactly one JSON value. */
+    if (!req || json_tokener_get_error(tok) != json_tokener_success ||
+        json_tokener_get_parse_end(tok) != len) {
+        reply = commands_error(KNOT_E_BAD_REQUEST, "request is not a JSON object on one line");
+    } else {
+        reply = commands_handle(&c->peer, req, &subscribe);
+    }
+    json_tokener_free(tok);
+    if (req)
+        json_object_put(req);
+    if (ctl_send(c, reply) && subscribe)
+        c->subscribed = true;
+    json_object_put(reply);
+}
+
+static bool ctl_alive(const struct ctl_client *c)
+{
+    for (struct ctl_client *k = ctl_clients; k; k = k->next)
+        if (k == c)
+            return true;
+    return false;
+}
+
+static void ctl_read_cb(struct bufferevent *bev, void *arg)
+{
+    struct ctl_client *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+
+    while (!c->closing) {
+        size_t len;
+        char *line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+        if (!line) {
+            if (evbuffer_get_length(in) > KNOT_CONTROL_LINE_MAX)
+                goto too_long;
+            return;
+        }
+        if (len > KNOT_CONTROL_LINE_MAX) {
+            free(line);
+            goto too_long;
+        }
+        ctl_handle_line(c, line, len);
+        free(line);
+        /* ctl_handle_line may have dropped (freed) the client. */
+        if (!ctl_alive(c))
+            return;
+    }
+    return;
+
+too_long: {
+        json_object *e = commands_error(KNOT_E_TOO_LONG, "request longer than %d bytes; closing", KNOT_CONTROL_LINE_MAX);
+        log_warning("client uid %u sent a line over %d bytes; disconnecting", (unsigned)c->peer.uid,
+                    KNOT_CONTROL_LINE_MAX);
+        evbuffer_drain(in, evbuffer_get_length(in));
+        if (ctl_send(c, e))
+            ctl_close_after_flush(c);
+        json_object_put(e);
+    }
+}
+
+static void ctl_write_cb(struct bufferevent *bev, void *arg)
+{
+    struct ctl_client *c = arg;
+
+    (void)bev;
+    if (c->closing)
+        ctl_free(c);
+}
+
+static void ctl_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+        ctl_free(arg);
+}
+
+static bool ctl_peer_in_group(int fd, const struct ctl_peer *p)
+{
+    gid_t groups[256];
+    socklen_t len = sizeof(groups);
+
+    if (ctl_gid == (gid_t)-1)
+        return false;
+    if (p->gid == ctl_gid)
+        return true;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+        return false;
+    for (size_t i = 0; i < len / sizeof(gid_t); i++)
+        if (groups[i] == ctl_gid)
+            return true;
+    return false;
+}
+
+static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    struct ctl_client *c;
+
+    (void)l;
+    (void)sa;
+    (void)salen;
+    (void)arg;
+    if (ctl_n_clients >= ctl_max_clients) {
+        static const char msg[] = "{\"ok\":false,\"code\":\"" KNOT_E_TOO_MANY "\",\"message\":\"too many clients\"}\n";
+        /* Best effort, non-blocking: the socket buffer of a new connection is empty. */
+        if (send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+            log_debug("could not tell a client it is one too many: %s", strerror(errno));
+        close(fd);
+        return;
+    }
+    c = calloc(1, sizeof(*c));
+    if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+        free(c);
+        close(fd);
+        return;
+    }
+    c->peer.uid = cred.uid;
+    c->peer.gid = cred.gid;
+    c->peer.pid = cred.pid;
+    c->peer.may_control = cred.uid == 0 || cred.uid == geteuid() || ctl_peer_in_group(fd, &c->peer);
+    c->bev = bufferevent_socket_new(knotd.base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!c->bev) {
+        free(c);
+        close(fd);
+        return;
+    }
+    bufferevent_setcb(c->bev, ctl_read_cb, ctl_write_cb, ctl_event_cb, c);
+    bufferevent_enable(c->bev, EV_READ);
+    c->next = ctl_clients;
+    ctl_clients = c;
+    ctl_n_clients++;
+    log_debug("client connected: uid %u pid %d%s", (unsigned)cred.uid, (int)cred.pid,
+              c->peer.may_control ? "" : " (read-only)");
+}
+
+static int ctl_bind(const struct config *cfg)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd, e;
+
+    if (strlen(cfg->socket) >= sizeof(sa.sun_path))
+        return -ENAMETOOLONG;
+    strcpy(sa.sun_path, cfg->socket);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -errno;
+    /* A stale socket from a crashed run would make bind fail; only unlink sockets. */
+    {
+        struct stat st;
+        if (lstat(cfg->socket, &st) == 0 && S_ISSOCK(st.st_mode))
+            unlink(cfg->socket);
+    }
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        goto fail;
+    ctl_owns_path = true;
+    if (ctl_gid != (gid_t)-1 && chown(cfg->socket, (uid_t)-1, ctl_gid) < 0)
+        log_warning("cannot give %s to group %s: %s", cfg->socket, cfg->socket_group, strerror(errno));
+    if (chmod(cfg->socket, cfg->socket_mode) < 0)
+        goto fail;
+    return fd;
+fail:
+    e = -errno;
+    close(fd);
+    return e;
+}
+
+int ctl_init(const struct config *cfg)
+{
+    struct group *g = getgrnam(cfg->socket_group);
+    int fd, n;
+
+    ctl_max_clients = cfg->max_clients;
+    if (g)
+        ctl_gid = g->gr_gid;
+    else
+        log_warning("group '%s' does not exist; only root may control knotd", cfg->socket_group);
+    n = sd_listen_fds(1);
+    if (n > 1) {
+        log_error("socket activation passed %d sockets; knotd takes one", n);
+        return -EINVAL;
+    } else if (n == 1) {
+        fd = SD_LISTEN_FDS_START;
+        evutil_make_socket_nonblocking(fd);
+        log_info("using the socket passed by systemd");
+    } else {
+        fd = ctl_bind(cfg);
+        if (fd < 0) {
+            log_error("cannot listen on %s: %s", cfg->socket, strerror(-fd));
+            return fd;
+        }
+        snprintf(ctl_path, sizeof(ctl_path), "%s", cfg->socket);
+    }
+    ctl_listener = evconnlistener_new(knotd.base, ctl_accept_cb, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+                                      64, fd);
+    if (!ctl_listener) {
+        log_error("cannot listen on %s", cfg->socket);
+        close(fd);
+        return -EIO;
+    }
+    return 0;
+}
+
+void ctl_exit(void)
+{
+    while (ctl_clients)
+        ctl_free(ctl_clients);
+    if (ctl_listener)
+        evconnlistener_free(ctl_listener);
+    ctl_listener = NULL;
+    if (ctl_owns_path)
+        unlink(ctl_path);
+}

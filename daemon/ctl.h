@@ -1,0 +1,26 @@
+/* ctl.h - knotd's control socket: connections, line framing, limits, subscribers. */
+#ifndef KNOT_CTL_H
+#define KNOT_CTL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+#define CTL_OUT_MAX (64 * 1024)   /* a client's unsent output beyond this: dropped */
+
+struct ctl_peer {
+    uid_t uid;
+    gid_t gid;
+    pid_t pid;
+    bool may_control;   /* root or a member of the socket group */
+};
+
+int ctl_init(const struct config *cfg);
+void ctl_exit(void);
+void ctl_set_max_clients(unsigned n);
+/* Send an event line to every subscriber; takes ownership of ev (NULL is ignored). */
+void ctl_broadcast(json_object *ev);
+
+#endif

@@ -1,0 +1,19 @@
+/* knotd.h - the daemon-wide state every module reads: settings, profiles, the event loop. */
+#ifndef KNOT_KNOTD_H
+#define KNOT_KNOTD_H
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "profile.h"
+
+struct knotd {
+    struct event_base *base;
+    struct config cfg;
+    struct profile *profiles;   /* replaced whole on reload; sessions keep their own copy */
+    const char *config_path;
+};
+
+extern struct knotd knotd;
+
+#endif

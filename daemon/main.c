@@ -1,0 +1,201 @@
+/* main.c - knotd: options, start-up, signals (via the loop), reload and orderly shutdown. */
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "journal.h"
+#include "knot/control.h"
+#include "knot/proto.h"
+#include "knotd.h"
+#include "log.h"
+#include "massager.h"
+#include "notify.h"
+#include "profile.h"
+#include "usb.h"
+
+#ifndef KNOT_VERSION
+#define KNOT_VERSION "0"
+#endif
+
+struct knotd knotd;
+
+static void main_usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: knotd [OPTION...]\n"
+        "Drive USB percussion massagers safely: lowest speed first, gentle ramp,\n"
+        "per-area limits, automatic stop. Controlled with knotctl(1).\n\n"
+        "  -c, --config FILE   settings file (default %s)\n"
+        "      --check-config  validate the settings and profiles, then exit\n"
+        "  -v, --verbose       log debug messages\n"
+        "  -h, --help          show this help\n"
+        "  -V, --version       show the version\n",
+        CONFIG_DEFAULT_PATH);
+}
+
+/* Settings and profiles together: both valid, or neither is taken. */
+static int main_load(const char *path, struct config *cfg, struct profile *prof)
+{
+    char err[512];
+    int rc;
+
+    config_defaults(cfg);
+    rc = config_load(path, cfg, err, sizeof(err));
+    if (rc < 0) {
+        log_error("%s", err);
+        return rc;
+    }
+    rc = profile_load(cfg->profiles, prof, err, sizeof(err));
+    if (rc < 0) {
+        log_error("%s", err);
+        return rc;
+    }
+    return 0;
+}
+
+static void main_reload(void)
+{
+    struct config cfg;
+    struct profile *prof = malloc(sizeof(*prof));
+
+    notify_reloading();
+    if (!prof || main_load(knotd.config_path, &cfg, prof) < 0) {
+        log_error("reload rejected; the previous settings and profiles stay in force");
+        free(prof);
+        notify_ready();
+        return;
+    }
+    if (strcmp(cfg.socket, knotd.cfg.socket) || cfg.n_ids != knotd.cfg.n_ids ||
+        memcmp(cfg.ids, knotd.cfg.ids, sizeof(cfg.ids[0]) * cfg.n_ids))
+        log_warning("socket and usb ids changes take effect at the next restart");
+    /* Running sessions hold their own copy of their area: swapping is safe. */
+    free(knotd.profiles);
+    knotd.profiles = prof;
+    snprintf(cfg.socket, sizeof(cfg.socket), "%s", knotd.cfg.socket);
+    memcpy(cfg.ids, knotd.cfg.ids, sizeof(cfg.ids));
+    cfg.n_ids = knotd.cfg.n_ids;
+    knotd.cfg = cfg;
+    log_set_level((enum log_level)cfg.log_level);
+    ctl_set_max_clients(cfg.max_clients);
+    journal_set_path(cfg.journal);
+    log_info("reloaded %s and %s (%u areas)", knotd.config_path, cfg.profiles, prof->n);
+    notify_ready();
+}
+
+/* poll(2), not epoll: epoll refuses fds of regular files, which is what usbfs
+ * nodes are under emulation (umockdev), and knotd watches a handful of fds. */
+static struct event_base *main_event_base(void)
+{
+    struct event_config *ec = event_config_new();
+    struct event_base *base;
+
+    if (!ec)
+        return NULL;
+    event_config_avoid_method(ec, "epoll");
+    base = event_base_new_with_config(ec);
+    event_config_free(ec);
+    return base;
+}
+
+static void main_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    (void)arg;
+    if (sig == SIGHUP) {
+        main_reload();
+        return;
+    }
+    log_info("%s: turning every motor off and exiting", strsignal((int)sig));
+    event_base_loopbreak(knotd.base);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "check-config", no_argument, NULL, 'C' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { 0 },
+    };
+    static const struct usb_ops ops = { massager_arrived, massager_left };
+    struct event *sigs[3];
+    const int signums[3] = { SIGTERM, SIGINT, SIGHUP };
+    bool check = false, verbose = false;
+    int c, rc = 1;
+
+    knotd.config_path = CONFIG_DEFAULT_PATH;
+    while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': knotd.config_path = optarg; break;
+        case 'C': check = true; break;
+        case 'v': verbose = true; break;
+        case 'h': main_usage(stdout); return 0;
+        case 'V':
+            printf("knotd %s (USB protocol %d.%d, control protocol %d)\n", KNOT_VERSION, KNOT_PROTO_MAJOR,
+                   KNOT_PROTO_MINOR, KNOT_CONTROL_VERSION);
+            return 0;
+        default: main_usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "knotd: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    log_init();
+    knotd.profiles = malloc(sizeof(*knotd.profiles));
+    if (!knotd.profiles || main_load(knotd.config_path, &knotd.cfg, knotd.profiles) < 0) {
+        free(knotd.profiles);
+        return 1;
+    }
+    if (check) {
+        printf("%s: ok; %s: ok (%u areas)\n", knotd.config_path, knotd.cfg.profiles, knotd.profiles->n);
+        free(knotd.profiles);
+        return 0;
+    }
+    log_set_level(verbose ? LOG_L_DEBUG : (enum log_level)knotd.cfg.log_level);
+    journal_set_path(knotd.cfg.journal);
+    signal(SIGPIPE, SIG_IGN);
+
+    knotd.base = main_event_base();
+    if (!knotd.base) {
+        log_error("cannot create the event loop");
+        goto out;
+    }
+    for (int i = 0; i < 3; i++) {
+        sigs[i] = evsignal_new(knotd.base, signums[i], main_signal_cb, NULL);
+        evsignal_add(sigs[i], NULL);
+    }
+    if (ctl_init(&knotd.cfg) < 0)
+        goto out_sigs;
+    if (usb_init(knotd.base, &knotd.cfg, &ops) < 0)
+        goto out_ctl;
+    notify_watchdog_start(knotd.base);
+    log_info("knotd %s ready on %s (%u body areas)", KNOT_VERSION, knotd.cfg.socket, knotd.profiles->n);
+    notify_ready();
+
+    event_base_dispatch(knotd.base);
+
+    notify_stopping();
+    massager_shutdown_all();
+    rc = 0;
+    notify_watchdog_stop();
+    usb_exit();
+out_ctl:
+    ctl_exit();
+out_sigs:
+    for (int i = 0; i < 3; i++)
+        event_free(sigs[i]);
+    event_base_free(knotd.base);
+out:
+    free(knotd.profiles);
+    libevent_global_shutdown();
+    return rc;
+}

@@ -1,0 +1,440 @@
+/* massager.c - drives each attached massager: attach, 50 ms heartbeat while active, level commands, session upkeep. */
+#include "massager.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "ctl.h"
+#include "journal.h"
+#include "knotd.h"
+#include "log.h"
+#include "usb.h"
+#include "view.h"
+
+enum massager_op { MASSAGER_OP_NONE, MASSAGER_OP_STATUS, MASSAGER_OP_LEVEL };
+
+#define MASSAGER_BCAST_MS 1000  /* status events at least this often while running */
+
+static struct massager *massager_list;
+
+struct massager *massager_first(void)
+{
+    return massager_list;
+}
+
+unsigned massager_count(void)
+{
+    unsigned n = 0;
+    for (struct massager *m = massager_list; m; m = m->next)
+        n++;
+    return n;
+}
+
+struct massager *massager_find(const char *serial)
+{
+    for (struct massager *m = massager_list; m; m = m->next)
+        if (strcmp(m->serial, serial) == 0)
+            return m;
+    return NULL;
+}
+
+static void massager_unlink(struct massager *m)
+{
+    for (struct massager **pp = &massager_list; *pp; pp = &(*pp)->next) {
+        if (*pp == m) {
+            *pp = m->next;
+            return;
+        }
+    }
+}
+
+static void massager_free(struct massager *m)
+{
+    if (m->timer)
+        event_free(m->timer);
+    if (m->xfer)
+        libusb_free_transfer(m->xfer);
+    if (m->h) {
+        libusb_release_interface(m->h, KNOT_USB_INTERFACE);
+        libusb_close(m->h);
+    }
+    if (m->udev)
+        libusb_unref_device(m->udev);
+    free(m);
+}
+
+/* Active = the heartbeat must run: a session, or a motor not yet confirmed off. */
+static bool massager_active(const struct massager *m)
+{
+    return session_running(&m->sess) || m->commanded != 0 || m->level_unknown;
+}
+
+static void massager_timer_set(struct massager *m, bool on)
+{
+    struct timeval tv = { 0, MASSAGER_POLL_MS * 1000 };
+
+    if (on && !m->timer_on)
+        evtimer_add(m->timer, &tv);  /* EV_PERSIST: re-fires every 50 ms */
+    else if (!on && m->timer_on)
+        evtimer_del(m->timer);
+    m->timer_on = on;
+}
+
+/* Journal and announce a session that just ended; once per session. */
+static void massager_settle(struct massager *m)
+{
+    uint64_t now = clock_now_ms();
+
+    if (m->sess.phase != SESSION_ENDED || m->sess_reported)
+        return;
+    m->sess_reported = true;
+    log_info("%s: %s session ended: %s", m->serial, m->sess.area.name, session_end_name(m->sess.end));
+    journal_record(m->serial, &m->sess, now);
+    ctl_broadcast(view_session_event("ended", m, now));
+}
+
+static void massager_broadcast_status(struct massager *m, bool force)
+{
+    uint64_t now = clock_now_ms();
+    bool changed = m->last_bcast_level != m->st.level || m->last_bcast_faults != m->st.faults ||
+                   m->last_bcast_phase != (int)m->sess.phase;
+
+    if (m->sess.force_warning && !m->last_force_warning)
+        ctl_broadcast(view_warning_event(m, "ease off - pressing harder makes the muscle guard"));
+    m->last_force_warning = m->sess.force_warning;
+    if (!force && !changed && !(session_running(&m->sess) && now - m->last_bcast_ms >= MASSAGER_BCAST_MS))
+        return;
+    m->last_bcast_ms = now;
+    m->last_bcast_level = m->st.level;
+    m->last_bcast_faults = m->st.faults;
+    m->last_bcast_phase = (int)m->sess.phase;
+    ctl_broadcast(view_status_event(m, now));
+}
+
+static void massager_xfer_cb(struct libusb_transfer *t);
+
+static int massager_submit(struct massager *m, int op, unsigned level)
+{
+    uint8_t req = op == MASSAGER_OP_LEVEL ? KNOT_REQ_SET_LEVEL : KNOT_REQ_GET_STATUS;
+    uint8_t rt = op == MASSAGER_OP_LEVEL ? KNOT_RT_OUT : KNOT_RT_IN;
+    uint16_t len = op == MASSAGER_OP_LEVEL ? 0 : KNOT_STATUS_SIZE;
+    int rc;
+
+    libusb_fill_control_setup(m->buf, rt, req, (uint16_t)level, KNOT_USB_INTERFACE, len);
+    libusb_fill_control_transfer(m->xfer, m->h, m->buf, massager_xfer_cb, m, MASSAGER_TIMEOUT_MS);
+    rc = usb_submit(m->xfer);
+    if (rc < 0)
+        return rc;
+    m->busy = true;
+    m->op = op;
+    m->op_level = level;
+    return 0;
+}
+
+static void massager_failed(struct massager *m, const char *what, const char *err);
+
+/* Send what is due: a level change first (safety), else the heartbeat poll. */
+static void massager_pump(struct massager *m)
+{
+    unsigned want;
+    int rc;
+
+    if (m->busy || m->gone)
+        return;
+    want = session_level(&m->sess);
+    if (want != m->commanded || m->level_unknown) {
+        rc = massager_submit(m, MASSAGER_OP_LEVEL, want);
+        if (rc < 0)
+            massager_failed(m, "set level", libusb_error_name(rc));
+        return;
+    }
+    if (m->poll_due && massager_active(m)) {
+        m->poll_due = false;
+        rc = massager_submit(m, MASSAGER_OP_STATUS, 0);
+        if (rc < 0)
+            massager_failed(m, "poll status", libusb_error_name(rc));
+        return;
+    }
+    if (!massager_active(m))
+        massager_timer_set(m, false);  /* idle: no timers, no transfers */
+}
+
+static void massager_failed(struct massager *m, const char *what, const char *err)
+{
+    m->fails++;
+    log_warning("%s: %s failed (%u in a row): %s", m->serial, what, m->fails, err);
+    if (m->fails >= MASSAGER_MAX_FAILS && session_running(&m->sess)) {
+        log_error("%s: lost contact; stopping the session (the device watchdog stops the motor within %u ms)",
+                  m->serial, m->watchdog_ms);
+        session_stop(&m->sess, &m->sdev, SESSION_END_LOST, clock_now_ms());
+        massager_settle(m);
+    }
+    if (m->fails >= MASSAGER_MAX_FAILS * 4) {
+        /* Silent for well past its watchdog: the device has stopped itself. */
+        m->commanded = 0;
+        m->level_unknown = false;
+    }
+}
+
+static void massager_parse_status(struct massager *m, const struct knot_status *st)
+{
+    m->st.valid = true;
+    m->st.seq = knot_le16(st->seq);
+    m->st.level = st->level;
+    m->st.last_stop = st->last_stop;
+    m->st.ppm = knot_le16(st->ppm);
+    m->st.current_ma = knot_le16(st->current_ma);
+    m->st.temp_dc = (int16_t)knot_le16((uint16_t)st->temp_dc);
+    m->st.force_dn = knot_le16(st->force_dn);
+    m->st.faults = knot_le16(st->faults);
+    m->st.battery = st->battery_pct;
+}
+
+/* Runs inside libusb_handle_events: no blocking, only bookkeeping and the next submit. */
+static void massager_xfer_cb(struct libusb_transfer *t)
+{
+    struct massager *m = t->user_data;
+    uint64_t now = clock_now_ms();
+
+    usb_inflight(-1);
+    m->busy = false;
+    if (m->gone) {
+        massager_free(m);
+        return;
+    }
+    if (t->status != LIBUSB_TRANSFER_COMPLETED) {
+        if (m->op == MASSAGER_OP_LEVEL && t->status == LIBUSB_TRANSFER_STALL && m->op_level > 0) {
+            /* The device refuses to run: a fault is latched. */
+            log_warning("%s: massager refused level %u (fault latched)", m->serial, m->op_level);
+            session_stop(&m->sess, &m->sdev, SESSION_END_FAULT, now);
+            massager_settle(m);
+            m->poll_due = true;
+        } else {
+            if (m->op == MASSAGER_OP_LEVEL)
+                m->level_unknown = true;
+            massager_failed(m, m->op == MASSAGER_OP_LEVEL ? "set level" : "poll status",
+                            t->status == LIBUSB_TRANSFER_TIMED_OUT ? "timed out" :
+                            t->status == LIBUSB_TRANSFER_NO_DEVICE ? "no device" : "transfer error");
+        }
+    } else if (m->op == MASSAGER_OP_LEVEL) {
+        m->fails = 0;
+        m->commanded = m->op_level;
+        m->level_unknown = false;
+        m->st.level = m->op_level;
+        log_debug("%s: level %u", m->serial, m->op_level);
+        massager_broadcast_status(m, false);
+    } else if (t->actual_length >= KNOT_STATUS_SIZE) {
+        struct session_input in;
+        m->fails = 0;
+        massager_parse_status(m, (const struct knot_status *)libusb_control_transfer_get_data(t));
+        /* The device may have stopped by itself (watchdog, fault): believe it. */
+        m->commanded = m->st.level;
+        in.force_dn = (uint16_t)m->st.force_dn;
+        in.faults = (uint16_t)m->st.faults;
+        if (session_running(&m->sess)) {
+            session_tick(&m->sess, &m->sdev, &in, now);
+            if (m->sess.end == SESSION_END_FAULT)
+                log_warning("%s: device fault 0x%x; motor off", m->serial, m->st.faults);
+            massager_settle(m);
+        }
+        massager_broadcast_status(m, false);
+    } else {
+        massager_failed(m, "poll status", "short reply");
+    }
+    massager_pump(m);
+}
+
+static void massager_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct massager *m = arg;
+    struct session_input in = { (uint16_t)m->st.force_dn, 0 };
+
+    (void)fd;
+    (void)what;
+    /* Time-driven steps (trial end, ramp, session end) happen here even if polls fail. */
+    if (session_running(&m->sess)) {
+        session_tick(&m->sess, &m->sdev, &in, clock_now_ms());
+        massager_settle(m);
+    }
+    m->poll_due = true;
+    massager_pump(m);
+}
+
+void massager_kick(struct massager *m)
+{
+    if (session_running(&m->sess))
+        m->sess_reported = false;  /* a new session: its end is still to be reported */
+    massager_settle(m);
+    massager_timer_set(m, true);
+    m->poll_due = true;
+    massager_pump(m);
+}
+
+void massager_stop(struct massager *m, enum session_end why)
+{
+    if (session_running(&m->sess)) {
+        session_stop(&m->sess, &m->sdev, why, clock_now_ms());
+        massager_settle(m);
+    }
+    m->level_unknown = m->level_unknown || m->commanded != 0;
+    massager_kick(m);
+}
+
+/* Blocking control transfer: only at attach and shutdown, with a short timeout. */
+static int massager_sync(libusb_device_handle *h, uint8_t rt, uint8_t req, uint16_t value, void *data, uint16_t len)
+{
+    return libusb_control_transfer(h, rt, req, value, KNOT_USB_INTERFACE, data, len, MASSAGER_TIMEOUT_MS);
+}
+
+static int massager_read_info(struct massager *m)
+{
+    struct knot_info info;
+    int rc = massager_sync(m->h, KNOT_RT_IN, KNOT_REQ_GET_INFO, 0, &info, sizeof(info));
+
+    if (rc < 0)
+        return rc;
+    if (rc < KNOT_INFO_SIZE) {
+        log_error("massager info block is %d bytes, expected %d", rc, KNOT_INFO_SIZE);
+        return LIBUSB_ERROR_IO;
+    }
+    if (info.proto_major != KNOT_PROTO_MAJOR) {
+        log_error("massager speaks protocol %u.%u; knotd speaks %d.x", info.proto_major, info.proto_minor,
+                  KNOT_PROTO_MAJOR);
+        return LIBUSB_ERROR_NOT_SUPPORTED;
+    }
+    if (info.levels < 1 || info.levels > KNOT_MAX_LEVELS) {
+        log_error("massager reports %u levels (1..%d allowed)", info.levels, KNOT_MAX_LEVELS);
+        return LIBUSB_ERROR_NOT_SUPPORTED;
+    }
+    m->proto_major = info.proto_major;
+    m->proto_minor = info.proto_minor;
+    m->fw = knot_le16(info.fw_version);
+    m->levels = info.levels;
+    m->watchdog_ms = knot_le16(info.watchdog_ms);
+    for (unsigned i = 0; i < KNOT_MAX_LEVELS; i++)
+        m->ppm[i] = knot_le16(info.ppm[i]);
+    memcpy(m->serial, info.serial, KNOT_SERIAL_LEN);
+    m->serial[KNOT_SERIAL_LEN] = '\0';
+    if (!m->serial[0])
+        snprintf(m->serial, sizeof(m->serial), "bus%u-dev%u", libusb_get_bus_number(m->udev),
+                 libusb_get_device_address(m->udev));
+    return 0;
+}
+
+void massager_arrived(libusb_device *dev)
+{
+    struct massager *m = calloc(1, sizeof(*m));
+    int rc;
+
+    if (!m) {
+        log_error("out of memory attaching a massager");
+        return;
+    }
+    m->udev = libusb_ref_device(dev);
+    rc = libusb_open(dev, &m->h);
+    if (rc < 0) {
+        log_error("cannot open massager at bus %u device %u: %s", libusb_get_bus_number(dev),
+                  libusb_get_device_address(dev), libusb_error_name(rc));
+        m->h = NULL;
+        massager_free(m);
+        return;
+    }
+    rc = libusb_claim_interface(m->h, KNOT_USB_INTERFACE);
+    if (rc < 0) {
+        log_error("cannot claim the massager's interface: %s", libusb_error_name(rc));
+        libusb_close(m->h);
+        m->h = NULL;
+        massager_free(m);
+        return;
+    }
+    rc = massager_read_info(m);
+    /* Whatever state it powered up in, the motor starts off under knotd. */
+    if (rc == 0)
+        rc = massager_sync(m->h, KNOT_RT_OUT, KNOT_REQ_SET_LEVEL, 0, NULL, 0);
+    if (rc < 0) {
+        log_error("massager at bus %u device %u not usable: %s", libusb_get_bus_number(dev),
+                  libusb_get_device_address(dev), libusb_error_name(rc));
+        massager_free(m);
+        return;
+    }
+    m->xfer = libusb_alloc_transfer(0);
+    m->timer = event_new(knotd.base, -1, EV_PERSIST, massager_timer_cb, m);
+    if (!m->xfer || !m->timer) {
+        log_error("out of memory attaching %s", m->serial);
+        massager_free(m);
+        return;
+    }
+    session_init(&m->sess);
+    m->next = massager_list;
+    massager_list = m;
+    log_info("%s: massager attached (%u levels, firmware %u.%u, protocol %u.%u, watchdog %u ms); motor off",
+             m->serial, m->levels, m->fw >> 8, m->fw & 0xff, m->proto_major, m->proto_minor, m->watchdog_ms);
+    ctl_broadcast(view_device_event("added", m));
+}
+
+void massager_left(libusb_device *dev)
+{
+    struct massager *m;
+
+    for (m = massager_list; m; m = m->next)
+        if (m->udev == dev)
+            break;
+    if (!m)
+        return;
+    massager_unlink(m);
+    if (session_running(&m->sess)) {
+        session_stop(&m->sess, &m->sdev, SESSION_END_UNPLUG, clock_now_ms());
+        massager_settle(m);
+    }
+    log_info("%s: massager unplugged", m->serial);
+    ctl_broadcast(view_device_event("removed", m));
+    if (m->busy) {
+        /* The transfer's callback frees it; the device is gone, so it ends soon. */
+        m->gone = true;
+        libusb_cancel_transfer(m->xfer);
+        evtimer_del(m->timer);
+        return;
+    }
+    massager_free(m);
+}
+
+void massager_shutdown_all(void)
+{
+    struct massager *m;
+    uint64_t deadline = clock_now_ms() + 2 * MASSAGER_TIMEOUT_MS;
+
+    for (m = massager_list; m; m = m->next) {
+        if (session_running(&m->sess)) {
+            session_stop(&m->sess, &m->sdev, SESSION_END_SHUTDOWN, clock_now_ms());
+            massager_settle(m);
+        }
+        if (m->busy)
+            libusb_cancel_transfer(m->xfer);
+    }
+    /* Let cancelled transfers come back before the handles close (bounded). */
+    for (;;) {
+        bool busy = false;
+        struct timeval tv = { 0, 20000 };
+        for (m = massager_list; m; m = m->next)
+            busy = busy || m->busy;
+        if (!busy || clock_now_ms() > deadline)
+            break;
+        libusb_handle_events_timeout_completed(usb_ctx(), &tv, NULL);
+    }
+    while ((m = massager_list)) {
+        int rc = m->busy ? 0 : massager_sync(m->h, KNOT_RT_OUT, KNOT_REQ_SET_LEVEL, 0, NULL, 0);
+        if (rc < 0)
+            log_warning("%s: could not command motor off (%s); its watchdog stops it within %u ms", m->serial,
+                        libusb_error_name(rc), m->watchdog_ms);
+        else
+            log_info("%s: motor off", m->serial);
+        massager_list = m->next;
+        if (m->busy) {
+            m->gone = true;  /* libusb_exit reaps it */
+            continue;
+        }
+        massager_free(m);
+    }
+}

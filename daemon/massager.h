@@ -1,0 +1,67 @@
+/* massager.h - one attached massager: attach, heartbeat polling, level commands, its session. */
+#ifndef KNOT_MASSAGER_H
+#define KNOT_MASSAGER_H
+
+#include <event2/event.h>
+#include <libusb.h>
+#include <stdbool.h>
+
+#include "knot/proto.h"
+#include "session.h"
+
+#define MASSAGER_POLL_MS KNOT_HEARTBEAT_MS
+#define MASSAGER_TIMEOUT_MS 200    /* one control transfer; the heartbeat is 50 ms */
+#define MASSAGER_MAX_FAILS 3       /* consecutive failed transfers = contact lost */
+
+struct massager_status {
+    bool valid;
+    unsigned seq, level, last_stop, ppm, current_ma, force_dn, faults, battery;
+    int temp_dc;
+};
+
+struct massager {
+    struct massager *next;
+    libusb_device *udev;
+    libusb_device_handle *h;
+    char serial[KNOT_SERIAL_LEN + 1];
+    unsigned levels, watchdog_ms, fw, proto_major, proto_minor;
+    unsigned ppm[KNOT_MAX_LEVELS];
+    struct massager_status st;
+
+    unsigned commanded;         /* level the device last acknowledged */
+    bool level_unknown;         /* a SET_LEVEL failed: resend even if equal */
+    struct libusb_transfer *xfer;
+    bool busy;                  /* xfer in flight */
+    int op;                     /* enum massager_op of the transfer in flight */
+    unsigned op_level;
+    uint8_t buf[LIBUSB_CONTROL_SETUP_SIZE + KNOT_INFO_SIZE];
+    unsigned fails;
+    bool gone;                  /* unplugged: freed when the transfer in flight returns */
+
+    struct event *timer;        /* the heartbeat, armed only while active */
+    bool timer_on;
+    bool poll_due;
+
+    struct session sess;
+    struct session_dev sdev;
+    bool sess_reported;         /* end already journaled and announced */
+
+    uint64_t last_bcast_ms;
+    unsigned last_bcast_level, last_bcast_faults;
+    int last_bcast_phase;
+    bool last_force_warning;
+};
+
+void massager_arrived(libusb_device *dev);
+void massager_left(libusb_device *dev);
+struct massager *massager_first(void);
+struct massager *massager_find(const char *serial);
+unsigned massager_count(void);
+/* A client changed the session: command the new level now, start the heartbeat. */
+void massager_kick(struct massager *m);
+/* Stop a session and command the motor off now. */
+void massager_stop(struct massager *m, enum session_end why);
+/* Before exit: every motor off (synchronously, bounded), every device closed. */
+void massager_shutdown_all(void);
+
+#endif

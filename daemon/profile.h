@@ -1,0 +1,61 @@
+/* profile.h - body-area profiles: loading with libconfig and validation against hard limits (no device I/O). */
+#ifndef KNOT_PROFILE_H
+#define KNOT_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "knot/proto.h"
+
+#define PROFILE_MAX_AREAS 32
+#define PROFILE_MAX_ALIASES 8
+#define PROFILE_NAME_LEN 32
+
+/* Hard limits no profile may cross. A profile breaking one is rejected with
+ * "file:line: ..." and never clamped silently. */
+#define PROFILE_TRIAL_MIN_S 10      /* the guide: lowest speed for 10-20 s first */
+#define PROFILE_TRIAL_MAX_S 20
+#define PROFILE_START_LEVEL 1       /* always the lowest speed first */
+#define PROFILE_STEP_MIN_S 5        /* a gentle ramp: at most one level per 5 s */
+#define PROFILE_SESSION_MAX_S 300   /* no area is worked longer than 5 min at a time */
+#define PROFILE_COOLDOWN_MAX_S 86400
+#define PROFILE_FORCE_MAX_DN 400    /* 40 N: above that the device itself stalls */
+
+struct profile_area {
+    char name[PROFILE_NAME_LEN];                          /* canonical, lower case: "upper-back" */
+    char aliases[PROFILE_MAX_ALIASES][PROFILE_NAME_LEN];
+    unsigned n_aliases;
+    char title[48];                                       /* "Upper back" */
+    char tool[64];                                        /* the guide's recommended tool */
+    char action[256];                                     /* the guide's quick action */
+    char aftercare[256];                                  /* stretch after the session; may be "" */
+    bool gun_allowed;                                     /* false: refused (neck) */
+    unsigned start_level;                                 /* == PROFILE_START_LEVEL */
+    unsigned trial_s;
+    unsigned default_level;                               /* target when start names none */
+    unsigned max_level;                                   /* 1..KNOT_MAX_LEVELS; device max applies if lower */
+    unsigned step_s;
+    unsigned session_s;
+    unsigned cooldown_s;
+    unsigned force_max_dn;                                /* hold and warn above this force */
+    unsigned line;                                        /* where the entry starts in its file */
+};
+
+struct profile {
+    struct profile_area areas[PROFILE_MAX_AREAS];
+    unsigned n;
+};
+
+/* Load and validate. On error returns a negative errno code and writes
+ * "FILE:LINE: what is wrong" (or "FILE: ..." when no line applies) to err. */
+int profile_load(const char *path, struct profile *out, char *err, size_t errlen);
+/* Same from a string; name stands for the file in messages. */
+int profile_parse(const char *text, const char *name, struct profile *out, char *err, size_t errlen);
+
+/* Case-insensitive; '-', '_' and ' ' are equivalent and may be omitted
+ * ("Upper Back", "upper_back", "upperback"); aliases match too. */
+const struct profile_area *profile_find(const struct profile *p, const char *name);
+/* "calves, forearms, glutes, ..." (canonical names, file order) */
+void profile_names(const struct profile *p, char *buf, size_t len);
+
+#endif

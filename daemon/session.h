@@ -1,0 +1,95 @@
+/* session.h - the massage session state machine: trial, ramp, hold, stop; pure logic, time as an argument. */
+#ifndef KNOT_SESSION_H
+#define KNOT_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile.h"
+
+/* Device-wide ceiling, independent of profiles and clients: the motor never
+ * runs more than this in total unless it has rested SESSION_REST_MS since. */
+#define SESSION_CEILING_MS (10u * 60u * 1000u)
+#define SESSION_REST_MS (2u * 60u * 1000u)
+/* Force above the area's limit for longer than this is "pressing too hard". */
+#define SESSION_FORCE_GRACE_MS 1000u
+
+enum session_phase {
+    SESSION_IDLE = 0,   /* never started */
+    SESSION_TRIAL,      /* level 1 for trial_s (restarted by ouch) */
+    SESSION_RAMP,       /* one level per step_s toward the target */
+    SESSION_HOLD,       /* at the target */
+    SESSION_ENDED,      /* motor off; see session.end */
+};
+
+enum session_end {
+    SESSION_END_NONE = 0,
+    SESSION_END_DONE,      /* the area's time is up */
+    SESSION_END_STOPPED,   /* a client said stop */
+    SESSION_END_FAULT,     /* the device reported a fault */
+    SESSION_END_UNPLUG,    /* the device went away */
+    SESSION_END_LOST,      /* status polls failed: contact lost */
+    SESSION_END_CEILING,   /* device-wide running ceiling reached */
+    SESSION_END_SHUTDOWN,  /* the daemon is stopping */
+};
+
+/* What outlives one session on one device: cool-downs and the running ceiling. */
+struct session_dev {
+    struct {
+        char area[PROFILE_NAME_LEN];
+        uint64_t until_ms;
+    } cooldown[PROFILE_MAX_AREAS];
+    uint64_t run_ms;          /* running time counted toward the ceiling */
+    uint64_t last_run_ms;     /* when the motor last ran (for the rest rule) */
+};
+
+/* What the device reported at the last poll. */
+struct session_input {
+    uint16_t force_dn;
+    uint16_t faults;          /* any bit set ends the session */
+};
+
+struct session {
+    struct profile_area area; /* a copy: a profile reload never changes a running session */
+    enum session_phase phase;
+    enum session_end end;
+    unsigned max_level;       /* min(area.max_level, device levels) */
+    unsigned target;          /* where the ramp goes, 1..max_level */
+    unsigned level;           /* what the motor must be commanded now */
+    unsigned ouches;
+    uint64_t start_ms, phase_ms, step_ms, end_ms, last_tick_ms;
+    uint64_t force_over_ms;   /* since when force is above the limit, 0 = not */
+    bool force_warning;       /* holding because of too much force */
+};
+
+/* Return codes (negative errno style) carry a human text in why. */
+void session_init(struct session *s);
+/* req_level 0 = the area's default_level. 0 on start, 1 when the same area
+ * already runs (no-op); -EPERM gun not allowed here (why = the guide's advice),
+ * -EAGAIN cool-down or device rest pending (why says how long), -EBUSY another
+ * area runs, -ERANGE req_level above the effective maximum. */
+int session_start(struct session *s, struct session_dev *dev, const struct profile_area *a,
+                  unsigned device_levels, unsigned req_level, uint64_t now_ms, char *why, size_t whylen);
+/* Move the target. up during the trial: -EAGAIN, why = seconds of trial left.
+ * Above max: -ERANGE. Not running: -ENOENT. */
+int session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen);
+int session_down(struct session *s, uint64_t now_ms, char *why, size_t whylen);
+/* Back off: level 1 at once, trial restarts, target lowered by one (at least 1). */
+int session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen);
+/* Motor off at once; records the cool-down. No-op if not running. */
+void session_stop(struct session *s, struct session_dev *dev, enum session_end why, uint64_t now_ms);
+/* Advance: trial end, ramp steps, session end, ceiling, faults, force. */
+void session_tick(struct session *s, struct session_dev *dev, const struct session_input *in, uint64_t now_ms);
+
+bool session_running(const struct session *s);
+/* The level to command now: 0 unless running. */
+unsigned session_level(const struct session *s);
+/* When session_tick next has something to do; UINT64_MAX when idle/ended. */
+uint64_t session_next_ms(const struct session *s);
+unsigned session_left_s(const struct session *s, uint64_t now_ms);        /* of the whole session */
+unsigned session_trial_left_s(const struct session *s, uint64_t now_ms);  /* 0 outside the trial */
+const char *session_phase_name(enum session_phase p);   /* "idle","trial","ramp","hold","ended" */
+const char *session_end_name(enum session_end e);       /* "","done","stopped","fault","unplugged","lost-contact","ceiling","shutdown" */
+
+#endif

@@ -1,0 +1,147 @@
+/* view.c - builds the JSON objects of the control protocol from daemon state (no I/O). */
+#include "view.h"
+
+#include <stdio.h>
+
+static void view_add(json_object *o, const char *k, json_object *v)
+{
+    json_object_object_add(o, k, v);
+}
+
+static json_object *view_version(unsigned major, unsigned minor)
+{
+    char buf[16];
+    snprintf(buf, sizeof(buf), "%u.%u", major, minor);
+    return json_object_new_string(buf);
+}
+
+json_object *view_device(const struct massager *m)
+{
+    json_object *o = json_object_new_object();
+    json_object *ppm = json_object_new_array();
+
+    for (unsigned i = 0; i < m->levels; i++)
+        json_object_array_add(ppm, json_object_new_int((int)m->ppm[i]));
+    view_add(o, "serial", json_object_new_string(m->serial));
+    view_add(o, "levels", json_object_new_int((int)m->levels));
+    view_add(o, "ppm", ppm);
+    view_add(o, "watchdog_ms", json_object_new_int((int)m->watchdog_ms));
+    view_add(o, "firmware", view_version(m->fw >> 8, m->fw & 0xff));
+    view_add(o, "protocol", view_version(m->proto_major, m->proto_minor));
+    return o;
+}
+
+json_object *view_status(const struct massager *m, uint64_t now_ms)
+{
+    json_object *o = view_device(m);
+    json_object *faults = json_object_new_array();
+
+    if (m->st.faults & KNOT_FAULT_STALL)
+        json_object_array_add(faults, json_object_new_string("stall"));
+    if (m->st.faults & KNOT_FAULT_OVERTEMP)
+        json_object_array_add(faults, json_object_new_string("overheat"));
+    if (m->st.faults & KNOT_FAULT_LOW_BATTERY)
+        json_object_array_add(faults, json_object_new_string("low-battery"));
+    view_add(o, "connected", json_object_new_boolean(!m->gone));
+    view_add(o, "level", json_object_new_int((int)m->st.level));
+    view_add(o, "ppm_now", json_object_new_int((int)m->st.ppm));
+    view_add(o, "current_ma", json_object_new_int((int)m->st.current_ma));
+    view_add(o, "temp_c", json_object_new_double(m->st.temp_dc / 10.0));
+    view_add(o, "battery", json_object_new_int((int)m->st.battery));
+    view_add(o, "force_n", json_object_new_double(m->st.force_dn / 10.0));
+    view_add(o, "faults", faults);
+    view_add(o, "session", view_session(&m->sess, now_ms));
+    return o;
+}
+
+json_object *view_session(const struct session *s, uint64_t now_ms)
+{
+    json_object *o;
+    uint64_t end = s->phase == SESSION_ENDED ? s->end_ms : now_ms;
+
+    if (s->phase == SESSION_IDLE)
+        return NULL;
+    o = json_object_new_object();
+    view_add(o, "area", json_object_new_string(s->area.name));
+    view_add(o, "title", json_object_new_string(s->area.title));
+    view_add(o, "phase", json_object_new_string(session_phase_name(s->phase)));
+    view_add(o, "level", json_object_new_int((int)session_level(s)));
+    view_add(o, "target", json_object_new_int((int)s->target));
+    view_add(o, "max_level", json_object_new_int((int)s->max_level));
+    view_add(o, "elapsed_s", json_object_new_int((int)((end - s->start_ms) / 1000)));
+    view_add(o, "left_s", json_object_new_int((int)session_left_s(s, now_ms)));
+    view_add(o, "trial_left_s", json_object_new_int((int)session_trial_left_s(s, now_ms)));
+    view_add(o, "session_s", json_object_new_int((int)s->area.session_s));
+    view_add(o, "trial_s", json_object_new_int((int)s->area.trial_s));
+    view_add(o, "ouches", json_object_new_int((int)s->ouches));
+    view_add(o, "force_warning", json_object_new_boolean(s->force_warning));
+    view_add(o, "end", json_object_new_string(session_end_name(s->end)));
+    view_add(o, "aftercare", json_object_new_string(s->area.aftercare));
+    return o;
+}
+
+json_object *view_area(const struct profile_area *a)
+{
+    json_object *o = json_object_new_object();
+    json_object *aliases = json_object_new_array();
+
+    for (unsigned i = 0; i < a->n_aliases; i++)
+        json_object_array_add(aliases, json_object_new_string(a->aliases[i]));
+    view_add(o, "name", json_object_new_string(a->name));
+    view_add(o, "aliases", aliases);
+    view_add(o, "title", json_object_new_string(a->title));
+    view_add(o, "tool", json_object_new_string(a->tool));
+    view_add(o, "action", json_object_new_string(a->action));
+    view_add(o, "gun", json_object_new_boolean(a->gun_allowed));
+    if (a->gun_allowed) {
+        view_add(o, "start_level", json_object_new_int((int)a->start_level));
+        view_add(o, "trial_s", json_object_new_int((int)a->trial_s));
+        view_add(o, "default_level", json_object_new_int((int)a->default_level));
+        view_add(o, "max_level", json_object_new_int((int)a->max_level));
+        view_add(o, "step_s", json_object_new_int((int)a->step_s));
+        view_add(o, "session_s", json_object_new_int((int)a->session_s));
+        view_add(o, "cooldown_s", json_object_new_int((int)a->cooldown_s));
+        view_add(o, "force_max_n", json_object_new_double(a->force_max_dn / 10.0));
+    }
+    view_add(o, "aftercare", json_object_new_string(a->aftercare));
+    return o;
+}
+
+static json_object *view_event(const char *name)
+{
+    json_object *o = json_object_new_object();
+    view_add(o, "event", json_object_new_string(name));
+    return o;
+}
+
+json_object *view_device_event(const char *action, const struct massager *m)
+{
+    json_object *o = view_event("device");
+    view_add(o, "action", json_object_new_string(action));
+    view_add(o, "serial", json_object_new_string(m->serial));
+    return o;
+}
+
+json_object *view_status_event(const struct massager *m, uint64_t now_ms)
+{
+    json_object *o = view_event("status");
+    view_add(o, "device", view_status(m, now_ms));
+    return o;
+}
+
+json_object *view_session_event(const char *action, const struct massager *m, uint64_t now_ms)
+{
+    json_object *o = view_event("session");
+    view_add(o, "action", json_object_new_string(action));
+    view_add(o, "serial", json_object_new_string(m->serial));
+    view_add(o, "session", view_session(&m->sess, now_ms));
+    return o;
+}
+
+json_object *view_warning_event(const struct massager *m, const char *message)
+{
+    json_object *o = view_event("warning");
+    view_add(o, "serial", json_object_new_string(m->serial));
+    view_add(o, "message", json_object_new_string(message));
+    return o;
+}

@@ -1,0 +1,48 @@
+/* control.h - knotd's control socket protocol (JSON lines), shared by knotd and knotctl; see docs/CONTROL.md. */
+#ifndef KNOT_CONTROL_H
+#define KNOT_CONTROL_H
+
+#define KNOT_CONTROL_VERSION 1          /* bumped on incompatible changes */
+#define KNOT_SOCKET_DEFAULT "/run/knotd/knotd.sock"
+#define KNOT_SOCKET_ENV "KNOT_SOCKET"
+#define KNOT_CONTROL_LINE_MAX 4096      /* longer request: error reply, then disconnect */
+
+/* Request member names */
+#define KNOT_K_CMD "cmd"
+#define KNOT_K_ID "id"
+#define KNOT_K_DEVICE "device"
+#define KNOT_K_AREA "area"
+#define KNOT_K_LEVEL "level"
+
+/* Reply members */
+#define KNOT_K_OK "ok"
+#define KNOT_K_CODE "code"
+#define KNOT_K_MESSAGE "message"
+#define KNOT_K_EVENT "event"
+
+/* Error codes ("code" of a reply with "ok": false) */
+#define KNOT_E_BAD_REQUEST "bad-request"       /* not JSON, missing or mistyped member */
+#define KNOT_E_UNKNOWN_COMMAND "unknown-command"
+#define KNOT_E_TOO_LONG "too-long"             /* line over KNOT_CONTROL_LINE_MAX; connection closed */
+#define KNOT_E_TOO_MANY "too-many-clients"     /* sent once, connection closed */
+#define KNOT_E_PERMISSION "permission"         /* peer is neither root nor in the socket group */
+#define KNOT_E_NO_DEVICE "no-device"
+#define KNOT_E_AMBIGUOUS "ambiguous-device"    /* several massagers: name one */
+#define KNOT_E_UNKNOWN_AREA "unknown-area"
+#define KNOT_E_NOT_ALLOWED "not-allowed"       /* the gun does not belong there (neck) */
+#define KNOT_E_COOLDOWN "cooldown"             /* area or massager needs rest */
+#define KNOT_E_TRIAL "trial"                   /* no raising during the trial */
+#define KNOT_E_LIMIT "limit"                   /* above the area's or device's maximum */
+#define KNOT_E_BUSY "busy"                     /* another area's session runs */
+#define KNOT_E_NOT_RUNNING "not-running"
+#define KNOT_E_DEVICE "device-error"           /* the massager did not answer */
+
+/* knotctl exit codes */
+#define KNOTCTL_EXIT_OK 0
+#define KNOTCTL_EXIT_REFUSED 1       /* knotd answered with an error */
+#define KNOTCTL_EXIT_USAGE 2         /* bad command line */
+#define KNOTCTL_EXIT_NOT_CONNECTED 3 /* no socket, connection refused, knotd went away */
+#define KNOTCTL_EXIT_PERMISSION 4    /* not allowed to use the socket or to control */
+#define KNOTCTL_EXIT_PROTOCOL 5      /* knotd's reply could not be understood */
+
+#endif
