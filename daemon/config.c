@@ -70,7 +70,10 @@ static int config_ids(const char *value, struct config_parse *p)
     strcpy(buf, value);
     for (char *tok = strtok_r(buf, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
         char *colon = strchr(tok, ':');
+        char shown[48];
         unsigned vid, pid;
+
+        snprintf(shown, sizeof(shown), "%s", tok);
         if (n == CONFIG_MAX_IDS) {
             snprintf(p->why, sizeof(p->why), "ids lists more than %d devices", CONFIG_MAX_IDS);
             return 0;
@@ -85,7 +88,7 @@ static int config_ids(const char *value, struct config_parse *p)
         n++;
         continue;
 bad:
-        snprintf(p->why, sizeof(p->why), "ids: '%.40s' is not VID:PID (four hex digits each, e.g. 1209:4b4e)", tok);
+        snprintf(p->why, sizeof(p->why), "ids: '%s' is not VID:PID (four hex digits each, e.g. 1209:4b4e)", shown);
         return 0;
     }
     if (n == 0) {

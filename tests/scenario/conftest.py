@@ -23,3 +23,20 @@ def usbsim(tmp_path):
     for s in sims:
         if s.proc.poll() is None:
             assert s.stop() == 0, "test client failed: %s" % s.proc.stderr.read()
+
+
+@pytest.fixture
+def knotd(tmp_path):
+    """Factory: knotd under knot-sim; on teardown SIGTERM must end it with status 0 (ASan/LSan clean)."""
+    from knotd import Knotd
+    daemons = []
+
+    def start(*sim_args, **kw):
+        d = Knotd(tmp_path, sim_args, **kw)
+        daemons.append(d)
+        return d
+
+    yield start
+    for d in daemons:
+        rc = d.stop()
+        assert rc == 0, "knotd exited with %s; log:\n%s" % (rc, d.log()[-3000:])

@@ -66,7 +66,7 @@ class Trace:
 class Sim:
     """knot-sim running COMMAND with piped stdio, a control socket and a trace."""
 
-    def __init__(self, tmp_path, command, sim_args=(), env=None, stdin=True, check_alive=True):
+    def __init__(self, tmp_path, command, sim_args=(), env=None, stdin=True, check_alive=True, stderr_path=None):
         self.tmp = tmp_path
         self.ctl_path = str(tmp_path / "sim.ctl")
         self.trace = Trace(str(tmp_path / "sim.trace"))
@@ -75,11 +75,20 @@ class Sim:
         self.proc = subprocess.Popen(
             [SIM, "--trace", self.trace.path, "--ctl", self.ctl_path, *sim_args, "--", *command],
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e, text=True, bufsize=1)
+            stdout=subprocess.PIPE,
+            stderr=open(stderr_path, "w") if stderr_path else subprocess.PIPE,
+            env=e, text=True, bufsize=1)
+        self.stderr_path = stderr_path
         wait_for(lambda: os.path.exists(self.ctl_path) or self.proc.poll() is not None,
                  10, "knot-sim control socket")
         if check_alive:
-            assert self.proc.poll() is None, "knot-sim exited: %s" % self.proc.stderr.read()
+            assert self.proc.poll() is None, "knot-sim exited: %s" % self.errors()
+
+    def errors(self):
+        if self.stderr_path:
+            with open(self.stderr_path) as f:
+                return f.read()
+        return self.proc.stderr.read() if self.proc.poll() is not None else ""
 
     def ctl(self, line, timeout=5.0):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
@@ -97,7 +106,7 @@ class Sim:
         r, _, _ = select.select([self.proc.stdout], [], [], timeout)
         assert r, "no output from the command within %.1fs" % timeout
         line = self.proc.stdout.readline()
-        assert line, "command closed its output; stderr: %s" % self.proc.stderr.read()
+        assert line, "command closed its output; stderr: %s" % self.errors()
         return line.rstrip("\n")
 
     def cmd(self, line, timeout=10.0):

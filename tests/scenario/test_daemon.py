@@ -1,0 +1,238 @@
+"""test_daemon.py - knotd end to end through its real socket against the virtual massager."""
+import json
+import os
+import signal
+import socket
+import time
+
+from knotd import Knotd, write_conf
+from knotsim import wait_for
+
+
+def test_ready_notification_and_version(knotd):
+    d = knotd()
+    r = d.req({"cmd": "version", "id": 7})
+    assert r == {"ok": True, "version": "0.1.0", "protocol": 1, "id": 7}
+    assert "ready on" in d.log()
+
+
+def test_device_plugged_in_later_is_found(knotd):
+    d = knotd("--unplugged")
+    assert d.devices() == []
+    assert d.req({"cmd": "start", "area": "calves"})["code"] == "no-device"
+    assert d.sim.ctl("plug") == "ok"
+    dev = d.wait_devices(1)[0] if False else d.devices()[0] if d.wait_devices(1) else None
+    assert dev["serial"] == "KNOTSIM1" and dev["levels"] == 5 and dev["level"] == 0
+    assert dev["ppm"] == [1800, 2150, 2500, 2850, 3200]
+
+
+def test_start_and_stop_reach_the_motor(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    r = d.req({"cmd": "start", "area": "calves"})
+    assert r["ok"] and r["session"]["phase"] == "trial" and r["session"]["level"] == 1
+    d.trace.wait(r"^level 1 by=host")
+    r = d.req({"cmd": "stop"})
+    assert r == {"ok": True, "stopped": ["KNOTSIM1"]}
+    d.trace.wait(r"^level 0 by=host")
+    assert [(l, by) for _, l, by in d.trace.levels()] == [(1, "host"), (0, "host")]
+    st = d.devices()[0]
+    assert st["session"]["end"] == "stopped"
+    # The finished session is in the journal.
+    rec = json.loads(open(d.journal).read().splitlines()[-1])
+    assert rec["area"] == "calves" and rec["end"] == "stopped" and rec["device"] == "KNOTSIM1"
+
+
+def test_unplug_during_run_ends_session_and_replug_finds_motor_off(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    w = d.connect()
+    assert d.req({"cmd": "watch"}, conn=w)["ok"]
+    assert d.req({"cmd": "start", "area": "calves"})["ok"]
+    d.trace.wait(r"^level 1 by=host")
+    assert d.sim.ctl("unplug") == "ok"
+    d.trace.wait(r"^level 0 by=unplug")
+    f = w.makefile("r")
+    ended = wait_for(lambda: next((e for e in iter(lambda: json.loads(f.readline()), None)
+                                   if e.get("event") == "session" and e["action"] == "ended"), None),
+                     10, "session ended event")
+    assert ended["session"]["end"] == "unplugged"
+    d.wait_devices(0)
+    assert d.req({"cmd": "up"})["code"] == "no-device"
+    assert d.sim.ctl("plug") == "ok"
+    d.wait_devices(1)
+    assert d.devices()[0]["level"] == 0
+    levels = [(l, by) for _, l, by in d.trace.levels()]
+    assert levels == [(1, "host"), (0, "unplug")], "replug must not start the motor"
+    w.close()
+
+
+def test_two_massagers(knotd):
+    d = knotd("--devices", "2", "--serial", "GUN")
+    d.wait_devices(2)
+    assert d.req({"cmd": "start", "area": "calves"})["code"] == "ambiguous-device"
+    assert d.req({"cmd": "start", "area": "calves", "device": "NOPE"})["code"] == "no-device"
+    assert d.req({"cmd": "start", "area": "calves", "device": "GUN-2"})["ok"]
+    d.trace.wait(r"^level 1 by=host dev=GUN-2$")
+    assert d.req({"cmd": "start", "area": "forearms", "device": "GUN"})["ok"]
+    d.trace.wait(r"^level 1 by=host dev=GUN$")
+    r = d.req({"cmd": "stop"})
+    assert sorted(r["stopped"]) == ["GUN", "GUN-2"]
+    d.trace.wait(r"^level 0 by=host dev=GUN$")
+    d.trace.wait(r"^level 0 by=host dev=GUN-2$")
+
+
+def test_non_member_uid_cannot_control(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    # Mode 0660, group root: nobody cannot even connect.
+    r = d.knotctl("status", user="nobody")
+    assert r.returncode == 4, r.stderr
+    assert "permission denied" in r.stderr
+    # Opened up at the file level, SO_PEERCRED still decides: read-only for nobody.
+    os.chmod(d.sock, 0o666)
+    os.chmod(str(d.tmp), 0o755)
+    r = d.knotctl("status", user="nobody")
+    assert r.returncode == 0, r.stderr
+    r = d.knotctl("start", "calves", "--detach", user="nobody")
+    assert r.returncode == 4, r.stderr
+    assert "may not control" in r.stderr
+    assert d.trace.levels() == []
+    assert "uid 65534 (pid" in d.log() and "refused 'start'" in d.log()
+
+
+def test_garbage_and_floods_do_not_disturb_others(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    # A 1 MiB line: error reply, then the connection is closed.
+    s = d.connect()
+    try:
+        s.sendall(b"x" * (1 << 20) + b"\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # knotd hangs up after 4 KiB; its reply is already queued for us
+    data = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    assert json.loads(data.splitlines()[0])["code"] == "too-long"
+    s.close()
+    # Binary garbage and bad JSON: error replies, connection stays usable.
+    s = d.connect()
+    s.sendall(bytes(b for b in range(256) if b != 10) + b"\n" + b"{\"cmd\": 5}\n" + b"[1,2]\n" + b"{\"cmd\":\"fly\"}\n")
+    f = s.makefile("rb")
+    codes = [json.loads(f.readline())["code"] for _ in range(4)]
+    assert codes == ["bad-request", "bad-request", "bad-request", "unknown-command"]
+    assert d.req({"cmd": "version"}, conn=s)["ok"]
+    s.close()
+    # 300 connections at once: the ones over the limit are told so; nothing crashes.
+    conns = []
+    for _ in range(300):
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(d.sock)
+        conns.append(c)
+    refused = 0
+    for c in conns[64:]:
+        c.settimeout(10)
+        line = c.makefile("r").readline()
+        if line and json.loads(line)["code"] == "too-many-clients":
+            refused += 1
+    assert refused == 300 - 64
+    for c in conns:
+        c.close()
+    wait_for(lambda: d.req({"cmd": "version"}).get("ok"), 10, "a normal client to be served")
+    assert d.req({"cmd": "start", "area": "calves"})["ok"]
+    d.trace.wait(r"^level 1 by=host")
+
+
+def test_slow_subscriber_is_dropped_not_waited_for(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    slow = d.connect()
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    # Requests whose replies it never reads: its output piles up past the limit.
+    req = (json.dumps({"cmd": "areas"}) + "\n").encode() * 2000
+    slow.settimeout(10)
+    try:
+        slow.sendall(req)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    wait_for(lambda: "does not read its output" in d.log(), 10, "the slow client to be dropped")
+    assert d.req({"cmd": "version"})["ok"]
+    slow.close()
+
+
+def test_sigterm_turns_motor_off_before_exit(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    assert d.req({"cmd": "start", "area": "calves"})["ok"]
+    d.trace.wait(r"^level 1 by=host")
+    d.signal(signal.SIGTERM)
+    assert d.sim.proc.wait(20) == 0
+    events = [t for _, t in d.trace.events()]
+    off = events.index("level 0 by=host dev=KNOTSIM1")
+    assert off < events.index("unplug dev=KNOTSIM1"), "motor must be off before knotd exits"
+    assert "STOPPING=1" in d.wait_notify("STOPPING=1")
+    assert json.loads(open(d.journal).read().splitlines()[-1])["end"] == "shutdown"
+
+
+def test_sighup_with_broken_config_keeps_the_old_one(knotd, tmp_path):
+    d = knotd()
+    d.wait_devices(1)
+    areas = [a["name"] for a in d.req({"cmd": "areas"})["areas"]]
+    with open(d.conf, "a") as f:
+        f.write("colour = blue\n")
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: "reload rejected" in d.log(), 10, "reload to be rejected")
+    assert "knotd.conf:7: unknown key 'colour' in [daemon]" in d.log()
+    assert [a["name"] for a in d.req({"cmd": "areas"})["areas"]] == areas
+    assert d.req({"cmd": "start", "area": "calves"})["ok"]
+    # A valid new profile file is taken on the next SIGHUP.
+    prof = tmp_path / "one.conf"
+    prof.write_text(open(os.path.join(os.path.dirname(__file__), "profiles-fast.conf")).read()
+                    .replace('name = "forearms"', 'name = "wrists"'))
+    write_conf(d.conf, d.sock, str(prof), d.journal)
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: "reloaded" in d.log(), 10, "reload")
+    assert "wrists" in [a["name"] for a in d.req({"cmd": "areas"})["areas"]]
+    assert d.devices()[0]["session"]["phase"] == "trial", "a reload leaves the running session alone"
+
+
+def test_lost_contact_stops_session_and_device_watchdog_stops_motor(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    assert d.req({"cmd": "start", "area": "calves"})["ok"]
+    d.trace.wait(r"^level 1 by=host")
+    assert d.sim.ctl("hang") == "ok"
+    d.trace.wait(r"^level 0 by=watchdog")
+    wait_for(lambda: d.devices()[0]["session"]["end"] == "lost-contact", 10, "session to end with lost-contact")
+    assert d.sim.ctl("unhang") == "ok"
+    assert "lost contact" in d.log()
+
+
+def test_transient_errors_do_not_end_the_session(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    assert d.req({"cmd": "start", "area": "calves"})["ok"]
+    d.trace.wait(r"^level 1 by=host")
+    assert d.sim.ctl("error 2") == "ok"
+    wait_for(lambda: "failed (2 in a row)" in d.log(), 10, "two failed polls")
+    assert d.devices()[0]["session"]["end"] == ""
+    assert d.trace.matching("by=watchdog") == []
+
+
+def test_check_config_names_file_and_line(tmp_path):
+    from knotd import KNOTD
+    import subprocess
+    conf = tmp_path / "bad.conf"
+    conf.write_text("[daemon]\nsocket = /tmp/x.sock\n\n[usb]\nids = 1209:zzzz\n")
+    r = subprocess.run([KNOTD, "-c", str(conf), "--check-config"], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "bad.conf:5: ids: '1209:zzzz' is not VID:PID" in r.stderr
+    conf.write_text("[daemon]\nprofiles = %s\n" % (tmp_path / "missing.conf"))
+    r = subprocess.run([KNOTD, "-c", str(conf), "--check-config"], capture_output=True, text=True)
+    assert r.returncode == 1 and "missing.conf" in r.stderr
