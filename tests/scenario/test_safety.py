@@ -1,0 +1,105 @@
+"""test_safety.py - the safety engine seen from the device: trial, ramp, ouch, time limit, refusals, faults."""
+import threading
+
+from knotsim import wait_for
+
+NS = 1_000_000_000
+
+
+def test_hostile_up_loop_during_trial_never_passes_level_1_and_ramp_is_gentle(knotd):
+    """calves (fast profile): trial 10 s at level 1, then +1 per 5 s up to 3, off at 20 s."""
+    d = knotd()
+    d.wait_devices(1)
+    r = d.req({"cmd": "start", "area": "calves"})
+    assert r["ok"] and r["session"]["target"] == 3
+    t0 = d.trace.wait(r"^level 1 by=host")[0]
+    refusals, stop = [], threading.Event()
+
+    def hammer():
+        s = d.connect()
+        while not stop.is_set():
+            reply = d.req({"cmd": "up"}, conn=s)
+            if not reply["ok"]:
+                refusals.append(reply["code"])
+        s.close()
+
+    th = threading.Thread(target=hammer)
+    th.start()
+    try:
+        # While the trial lasts the device must never see anything but level 1.
+        wait_for(lambda: d.trace.matching(r"^level 2 "), 15, "the first ramp step")
+    finally:
+        stop.set()
+        th.join()
+    assert "trial" in refusals
+    d.trace.wait(r"^level 0 by=host", timeout=25)
+    levels = d.trace.levels()
+    assert [l for _, l, _ in levels] == [1, 2, 3, 0], levels
+    (t1, _, _), (t2, _, _), (t3, _, _), (t_off, _, _) = levels
+    assert t2 - t1 >= 10 * NS - NS // 100, "left the trial early"
+    assert t3 - t2 >= 5 * NS - NS // 100, "two steps within step_s"
+    assert t_off - t1 >= 20 * NS - NS // 100, "stopped before session_s"
+    assert t_off - t1 < 21 * NS, "ran past session_s"
+    st = d.devices()[0]["session"]
+    assert st["end"] == "done" and st["phase"] == "ended"
+    # Cool-down: the same area again is refused with the time left.
+    r = d.req({"cmd": "start", "area": "calves"})
+    assert r["code"] == "cooldown" and "s" in r["message"]
+
+
+def test_ouch_drops_to_level_1_within_one_poll(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    assert d.req({"cmd": "start", "area": "calves"})["ok"]
+    d.trace.wait(r"^level 2 by=host", timeout=15)
+    r = d.req({"cmd": "ouch"})
+    assert r["ok"] and r["session"]["level"] == 1 and r["session"]["phase"] == "trial"
+    # The level command goes out with the reply, not at the next poll: the next
+    # status poll (50 ms later) must already see level 1.
+    wait_for(lambda: len(d.trace.matching(r"^level 1 by=host")) == 2, 1, "level 1 after ouch")
+    assert d.devices()[0]["level"] == 1
+    assert d.req({"cmd": "up"})["code"] == "trial", "ouch restarts the trial"
+
+
+def test_neck_is_refused_and_motor_never_moves(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    r = d.req({"cmd": "start", "area": "Neck"})
+    assert r["code"] == "not-allowed"
+    assert "not recommended on the neck; use your fingers" in r["message"]
+    assert "gentle, sustained pressure for 30 seconds" in r["message"]
+    assert d.trace.levels() == []
+
+
+def test_unknown_area_lists_the_known_ones(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    r = d.req({"cmd": "start", "area": "elbow"})
+    assert r["code"] == "unknown-area"
+    assert "calves" in r["message"] and "forearms" in r["message"]
+    assert d.req({"cmd": "start", "area": "CALF", "level": 9})["code"] == "limit"
+
+
+def test_overheat_mid_session_turns_motor_off_with_reason(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    assert d.req({"cmd": "start", "area": "calves"})["ok"]
+    d.trace.wait(r"^level 1 by=host")
+    assert d.sim.ctl("fault overheat") == "ok"
+    d.trace.wait(r"^level 0 by=fault")
+    st = wait_for(lambda: (lambda s: s if s["session"]["end"] == "fault" else None)(d.devices()[0]), 5,
+                  "session to end with fault")
+    assert st["faults"] == ["overheat"]
+    assert st["level"] == 0
+    # The host never raised the level again after the fault.
+    assert [l for _, l, _ in d.trace.levels()] == [1, 0]
+
+
+def test_second_start_same_area_is_noop_other_area_busy(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    assert d.req({"cmd": "start", "area": "calves"})["ok"]
+    r = d.req({"cmd": "start", "area": "calf"})
+    assert r["ok"] and r["already_running"] is True
+    assert d.req({"cmd": "start", "area": "forearms"})["code"] == "busy"
+    assert len(d.trace.matching(r"^level 1 ")) == 1
