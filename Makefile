@@ -49,7 +49,7 @@ SIM_OBJS := $(SIM_SRCS:%.c=$(B)/%.o)
 TEST_BINS := $(B)/tests/test_device $(B)/tests/test_profile $(B)/tests/test_session $(B)/tests/test_config \
 	$(B)/tests/knot-usbtest
 
-.PHONY: all tests check check-build demo clean install deps
+.PHONY: all tests check check-build demo bench clean install deps
 all: $(B)/knotd $(B)/knotctl $(B)/knot-sim
 tests: $(TEST_BINS)
 
@@ -112,6 +112,25 @@ check: deps
 demo: deps
 	$(MAKE) all tests
 	scripts/demo
+
+bench: deps
+	$(MAKE) all
+	scripts/bench
+
+# ExecStart follows SBINDIR, so a PREFIX=/usr/local install starts the right binary.
+install: all
+	install -D -m 0755 $(B)/knotd $(DESTDIR)$(SBINDIR)/knotd
+	install -D -m 0755 $(B)/knotctl $(DESTDIR)$(BINDIR)/knotctl
+	install -D -m 0644 config/knotd.conf $(DESTDIR)$(SYSCONFDIR)/knotd/knotd.conf
+	install -D -m 0644 config/profiles.conf $(DESTDIR)$(SYSCONFDIR)/knotd/profiles.conf
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/sbin/knotd|$(SBINDIR)/knotd|' systemd/knotd.service > $(DESTDIR)$(UNITDIR)/knotd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/knotd.service
+	install -D -m 0644 udev/70-knotd.rules $(DESTDIR)$(UDEVDIR)/70-knotd.rules
+	install -D -m 0644 systemd/knotd.sysusers $(DESTDIR)$(SYSUSERSDIR)/knotd.conf
+	install -D -m 0644 cli/knotctl.1 $(DESTDIR)$(MANDIR)/man1/knotctl.1
+	install -D -m 0644 config/knotd.conf.5 $(DESTDIR)$(MANDIR)/man5/knotd.conf.5
+	install -D -m 0644 daemon/knotd.8 $(DESTDIR)$(MANDIR)/man8/knotd.8
 
 clean:
 	rm -rf build

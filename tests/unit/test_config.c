@@ -1,0 +1,119 @@
+/* test_config.c - knotd.conf parsing: defaults, every key, and errors that name file:line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "log.h"
+
+static char test_path[64];
+
+/* Write text to a temporary file and parse it over the defaults. */
+static int test_parse(const char *text, struct config *c, char *err, size_t errlen)
+{
+    int fd;
+
+    snprintf(test_path, sizeof(test_path), "/tmp/knotd-test-XXXXXX");
+    fd = mkstemp(test_path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    config_defaults(c);
+    err[0] = '\0';
+    fd = config_load(test_path, c, err, errlen);
+    unlink(test_path);
+    return fd;
+}
+
+static void test_defaults(void **state)
+{
+    struct config c;
+    (void)state;
+    config_defaults(&c);
+    assert_string_equal(c.socket, "/run/knotd/knotd.sock");
+    assert_string_equal(c.socket_group, "knot");
+    assert_int_equal(c.socket_mode, 0660);
+    assert_string_equal(c.profiles, "/etc/knotd/profiles.conf");
+    assert_string_equal(c.journal, "/var/lib/knotd/journal");
+    assert_int_equal(c.n_ids, 1);
+    assert_int_equal(c.ids[0].vid, 0x1209);
+    assert_int_equal(c.ids[0].pid, 0x4b4e);
+}
+
+static void test_every_key(void **state)
+{
+    struct config c;
+    char err[256];
+    (void)state;
+    assert_int_equal(test_parse("; comment\n[daemon]\nsocket = /tmp/s\nsocket_group = wheel\nsocket_mode = 0600\n"
+                                "profiles = /tmp/p\njournal = /tmp/j\nlog_level = debug\nmax_clients = 8\n"
+                                "[usb]\nids = 1209:4b4e, 1209:0001 abcd:EF01\n",
+                                &c, err, sizeof(err)), 0);
+    assert_string_equal(c.socket, "/tmp/s");
+    assert_string_equal(c.socket_group, "wheel");
+    assert_int_equal(c.socket_mode, 0600);
+    assert_string_equal(c.profiles, "/tmp/p");
+    assert_string_equal(c.journal, "/tmp/j");
+    assert_int_equal(c.log_level, LOG_L_DEBUG);
+    assert_int_equal(c.max_clients, 8);
+    assert_int_equal(c.n_ids, 3);
+    assert_int_equal(c.ids[2].vid, 0xabcd);
+    assert_int_equal(c.ids[2].pid, 0xef01);
+}
+
+/* Each bad input: rejected, and the message names file:line and the problem. */
+static void test_errors_name_line(void **state)
+{
+    static const struct {
+        const char *text;
+        int line;
+        const char *what;
+    } cases[] = {
+        { "[daemon]\ncolour = blue\n", 2, "unknown key 'colour' in [daemon]" },
+        { "[daemon]\n\n[gui]\nx = 1\n", 4, "unknown section [gui]" },
+        { "[daemon]\nsocket_mode = 999\n", 2, "socket_mode '999' is not an octal mode" },
+        { "[daemon]\nlog_level = loud\n", 2, "log_level 'loud' is not one of" },
+        { "[daemon]\nmax_clients = 0\n", 2, "max_clients '0' is not a number from 1 to 1024" },
+        { "[daemon]\nsocket =\n", 2, "socket must not be empty" },
+        { "[usb]\nids = 12:34\n", 2, "ids: '12:34' is not VID:PID" },
+        { "[usb]\nids = ,\n", 2, "ids must name at least one VID:PID" },
+        { "[daemon]\nthis line has no equals sign\n", 2, "syntax error" },
+        { "[daemon]\nsocket = /a\nbogus = 1\nalso = 2\n", 3, "unknown key 'bogus'" },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct config c;
+        char err[256], where[96];
+        assert_int_not_equal(test_parse(cases[i].text, &c, err, sizeof(err)), 0);
+        snprintf(where, sizeof(where), "%s:%d: ", test_path, cases[i].line);
+        if (strncmp(err, where, strlen(where)) != 0 || !strstr(err, cases[i].what))
+            fail_msg("case %zu: got \"%s\", want \"%s%s...\"", i, err, where, cases[i].what);
+    }
+}
+
+static void test_missing_file(void **state)
+{
+    struct config c;
+    char err[256];
+    (void)state;
+    config_defaults(&c);
+    assert_int_not_equal(config_load("/nonexistent/knotd.conf", &c, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "/nonexistent/knotd.conf: cannot open"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_every_key),
+        cmocka_unit_test(test_errors_name_line),
+        cmocka_unit_test(test_missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
