@@ -117,6 +117,7 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     m = commands_pick(req, &err);
     if (!m)
         return err;
+    massager_catch_up(m);
     rc = session_start(&m->sess, &m->sdev, a, m->levels, (unsigned)level, clock_now_ms(), why, sizeof(why));
     switch (rc) {
     case 0:
@@ -154,6 +155,7 @@ static json_object *commands_move(const struct ctl_peer *peer, json_object *req,
 
     if (!m)
         return err;
+    massager_catch_up(m);
     if (strcmp(cmd, "up") == 0)
         rc = session_up(&m->sess, clock_now_ms(), why, sizeof(why));
     else if (strcmp(cmd, "down") == 0)

@@ -249,17 +249,21 @@ static void massager_xfer_cb(struct libusb_transfer *t)
 static void massager_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct massager *m = arg;
-    struct session_input in = { (uint16_t)m->st.force_dn, 0 };
 
     (void)fd;
     (void)what;
     /* Time-driven steps (trial end, ramp, session end) happen here even if polls fail. */
-    if (session_running(&m->sess)) {
-        session_tick(&m->sess, &m->sdev, &in, clock_now_ms());
-        massager_settle(m);
-    }
+    massager_catch_up(m);
     m->poll_due = true;
     massager_pump(m);
+}
+
+void massager_catch_up(struct massager *m)
+{
+    if (session_running(&m->sess)) {
+        session_tick(&m->sess, &m->sdev, NULL, clock_now_ms());
+        massager_settle(m);
+    }
 }
 
 void massager_kick(struct massager *m)

@@ -57,6 +57,8 @@ void massager_left(libusb_device *dev);
 struct massager *massager_first(void);
 struct massager *massager_find(const char *serial);
 unsigned massager_count(void);
+/* Bring the session up to now (ends an overdue one) before a client acts on it. */
+void massager_catch_up(struct massager *m);
 /* A client changed the session: command the new level now, start the heartbeat. */
 void massager_kick(struct massager *m);
 /* Stop a session and command the motor off now. */

@@ -75,11 +75,14 @@ int session_start(struct session *s, struct session_dev *dev, const struct profi
  * Above max: -ERANGE. Not running: -ENOENT. */
 int session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen);
 int session_down(struct session *s, uint64_t now_ms, char *why, size_t whylen);
-/* Back off: level 1 at once, trial restarts, target lowered by one (at least 1). */
+/* Back off: level 1 at once, trial restarts, target one below the lower of
+ * level and target (at least 1). */
 int session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen);
 /* Motor off at once; records the cool-down. No-op if not running. */
 void session_stop(struct session *s, struct session_dev *dev, enum session_end why, uint64_t now_ms);
-/* Advance: trial end, ramp steps, session end, ceiling, faults, force. */
+/* Advance: trial end, ramp steps, session end, ceiling, faults, force.
+ * in NULL = no new reading (force and faults as before). Call it before any
+ * client request, so an overdue session ends first. */
 void session_tick(struct session *s, struct session_dev *dev, const struct session_input *in, uint64_t now_ms);
 
 bool session_running(const struct session *s);

@@ -1,0 +1,727 @@
+/* profile.c - loads body-area profiles with libconfig and rejects any profile that crosses a hard limit of profile.h. */
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile.h"
+
+/* A profile is a few kilobytes; anything much larger is not a profile. */
+#define PROFILE_FILE_MAX (1024 * 1024)
+
+/* Where the settings come from, for "FILE:LINE: ..." messages. */
+struct profile_ctx {
+    const char *name;   /* the file as named by the caller */
+    const char *text;   /* the whole source, to double-check integers */
+    char *err;
+    size_t errlen;
+};
+
+/* One key of an area. The table is the single list of what an area may
+ * contain, so that a misspelt key is reported instead of silently ignored. */
+enum profile_key {
+    PROFILE_K_NAME,
+    PROFILE_K_ALIASES,
+    PROFILE_K_TITLE,
+    PROFILE_K_TOOL,
+    PROFILE_K_ACTION,
+    PROFILE_K_AFTERCARE,
+    PROFILE_K_GUN,
+    PROFILE_K_START,
+    PROFILE_K_TRIAL,
+    PROFILE_K_DEFAULT,
+    PROFILE_K_MAX,
+    PROFILE_K_STEP,
+    PROFILE_K_SESSION,
+    PROFILE_K_COOLDOWN,
+    PROFILE_K_FORCE,
+    PROFILE_K_COUNT
+};
+
+static const char *const profile_keys[PROFILE_K_COUNT] = {
+    "name", "aliases", "title", "tool", "action", "aftercare", "gun",
+    "start_level", "trial_s", "default_level", "max_level", "step_s",
+    "session_s", "cooldown_s", "force_max_n",
+};
+
+static void profile_vmsg(const struct profile_ctx *c, const config_setting_t *where, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void profile_msg(const struct profile_ctx *c, const config_setting_t *where, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "FILE:LINE: text", or "FILE: text" without a setting to point at. A
+ * setting from an @include'd file names that file, not the top one. */
+static void profile_vmsg(const struct profile_ctx *c, const config_setting_t *where, const char *fmt, va_list ap)
+{
+    const char *file = c->name;
+    int n;
+
+    if (!c->err || c->errlen == 0)
+        return;
+    if (where && config_setting_source_file(where))
+        file = config_setting_source_file(where);
+    if (where && config_setting_source_line(where) > 0)
+        n = snprintf(c->err, c->errlen, "%s:%u: ", file, (unsigned)config_setting_source_line(where));
+    else
+        n = snprintf(c->err, c->errlen, "%s: ", file);
+    if (n < 0 || (size_t)n >= c->errlen)
+        return;
+    vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+}
+
+static void profile_msg(const struct profile_ctx *c, const config_setting_t *where, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    profile_vmsg(c, where, fmt, ap);
+    va_end(ap);
+}
+
+/* What to call a libconfig type in a "must be ..." message. */
+static const char *profile_type_name(int type)
+{
+    switch (type) {
+    case CONFIG_TYPE_GROUP: return "a group { ... }";
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64: return "an integer";
+    case CONFIG_TYPE_FLOAT: return "a float";
+    case CONFIG_TYPE_STRING: return "a string";
+    case CONFIG_TYPE_BOOL: return "a boolean";
+    case CONFIG_TYPE_ARRAY: return "an array [ ... ]";
+    case CONFIG_TYPE_LIST: return "a list ( ... )";
+    default: return "nothing";
+    }
+}
+
+static char profile_lower(char ch)
+{
+    return (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+}
+
+static int profile_is_sep(char ch)
+{
+    return ch == '-' || ch == '_' || ch == ' ';
+}
+
+/* The lookup key: lower case, separators dropped. Both uniqueness and
+ * profile_find use it, so whatever profile_find accepts is unambiguous.
+ * Returns -1 when the key would not fit (then it matches nothing). */
+static int profile_key_of(const char *in, char out[PROFILE_NAME_LEN])
+{
+    size_t n = 0;
+
+    for (; *in; in++) {
+        if (profile_is_sep(*in))
+            continue;
+        if (n + 1 >= PROFILE_NAME_LEN)
+            return -1;
+        out[n++] = profile_lower(*in);
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+/* Names and aliases: [a-z0-9-] after lower-casing, starting and ending with
+ * a letter or digit, so that they are safe in a line protocol, a file name
+ * and a shell, and never normalise to an empty key. Writes the lower-case
+ * form to out; returns NULL or what is wrong. */
+static const char *profile_check_name(const char *in, char out[PROFILE_NAME_LEN])
+{
+    size_t len = strlen(in), i;
+
+    if (len == 0)
+        return "is empty";
+    if (len >= PROFILE_NAME_LEN)
+        return "is too long (the limit is 31 characters)";
+    for (i = 0; i < len; i++) {
+        char ch = profile_lower(in[i]);
+
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
+            return "may only contain a-z, 0-9 and '-'";
+        out[i] = ch;
+    }
+    out[len] = '\0';
+    if (out[0] == '-' || out[len - 1] == '-')
+        return "must start and end with a letter or digit";
+    return NULL;
+}
+
+/* libconfig 1.5 silently wraps integers that do not fit in 32 bits
+ * ("trial_s = 4294967311" reads as 15). Re-read the number from the source
+ * line and refuse a mismatch, so a wrapped value can never pass as valid.
+ * Every "key =" on the line is tried (the key may also appear inside a
+ * string). Returns 0 when one matches or nothing can be found (value on
+ * another line, @include'd file), -1 when all found numbers differ. */
+static int profile_int_wrapped(const struct profile_ctx *c, const config_setting_t *s, long long value)
+{
+    const char *p = c->text, *eol, *key = config_setting_name(s);
+    unsigned line = config_setting_source_line(s), l;
+    int mismatch = 0;
+    size_t klen;
+
+    if (!p || !key || config_setting_source_file(s) || line == 0)
+        return 0;
+    for (l = 1; l < line; l++) {
+        p = strchr(p, '\n');
+        if (!p)
+            return 0;
+        p++;
+    }
+    eol = strchr(p, '\n');
+    if (!eol)
+        eol = p + strlen(p);
+    klen = strlen(key);
+    for (; p + klen <= eol; p++) {
+        const char *q = p + klen;
+        long long v;
+        char *end;
+        int neg = 0, base = 10;
+
+        if (strncmp(p, key, klen) != 0)
+            continue;
+        if (p > c->text && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
+                            (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9')))
+            continue;
+        while (q < eol && (*q == ' ' || *q == '\t'))
+            q++;
+        if (q >= eol || (*q != '=' && *q != ':'))
+            continue;
+        q++;
+        while (q < eol && (*q == ' ' || *q == '\t'))
+            q++;
+        if (q < eol && (*q == '-' || *q == '+')) {
+            neg = *q == '-';
+            q++;
+        }
+        if (q + 1 < eol && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+            base = 16;
+        if (q >= eol || *q < '0' || *q > '9')
+            continue;
+        errno = 0;
+        v = strtoll(q, &end, base);
+        if (errno != ERANGE && (neg ? -v : v) == value)
+            return 0;
+        mismatch = 1;
+    }
+    return mismatch ? -1 : 0;
+}
+
+/* A text setting: a string without control characters (texts travel in a
+ * line protocol to clients) that fits its field. */
+static int profile_get_text(const struct profile_ctx *c, const char *label, const config_setting_t *s,
+                            char *dst, size_t dstlen, int required)
+{
+    const char *key = config_setting_name(s), *v;
+    size_t len, i;
+
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        profile_msg(c, s, "%s: %s must be a string, not %s", label, key,
+                    profile_type_name(config_setting_type(s)));
+        return -EINVAL;
+    }
+    v = config_setting_get_string(s);
+    len = strlen(v);
+    if (required && len == 0) {
+        profile_msg(c, s, "%s: %s is empty", label, key);
+        return -EINVAL;
+    }
+    if (len >= dstlen) {
+        profile_msg(c, s, "%s: %s is %zu characters long, the limit is %zu", label, key, len, dstlen - 1);
+        return -EINVAL;
+    }
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)v[i];
+
+        if (ch < 0x20 || ch == 0x7f) {
+            profile_msg(c, s, "%s: %s contains a control character (offset %zu)", label, key, i);
+            return -EINVAL;
+        }
+    }
+    memcpy(dst, v, len + 1);
+    return 0;
+}
+
+static int profile_get_int(const struct profile_ctx *c, const char *label, const config_setting_t *s, long long *out)
+{
+    int type = config_setting_type(s);
+
+    if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
+        profile_msg(c, s, "%s: %s must be an integer, not %s", label, config_setting_name(s),
+                    profile_type_name(type));
+        return -EINVAL;
+    }
+    *out = type == CONFIG_TYPE_INT ? config_setting_get_int(s) : config_setting_get_int64(s);
+    if (profile_int_wrapped(c, s, *out) != 0) {
+        profile_msg(c, s, "%s: %s is too large a number", label, config_setting_name(s));
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Range check of one integer setting; why is the hard limit's reason. */
+static int profile_range(const struct profile_ctx *c, const char *label, const config_setting_t *s, long long v,
+                         long long lo, long long hi, const char *why)
+{
+    if (v >= lo && v <= hi)
+        return 0;
+    if (lo == hi)
+        profile_msg(c, s, "%s: %s = %lld must be %lld (%s)", label, config_setting_name(s), v, lo, why);
+    else
+        profile_msg(c, s, "%s: %s = %lld is outside %lld..%lld (%s)", label, config_setting_name(s), v, lo, hi, why);
+    return -EINVAL;
+}
+
+/* Which earlier name or alias (of this or an earlier area) has this key. */
+static const struct profile_area *profile_key_owner(const struct profile *p, unsigned upto, const char *key)
+{
+    char k[PROFILE_NAME_LEN];
+    unsigned i, j;
+
+    for (i = 0; i <= upto && i < PROFILE_MAX_AREAS; i++) {
+        const struct profile_area *a = &p->areas[i];
+
+        if (a->name[0] && profile_key_of(a->name, k) == 0 && strcmp(k, key) == 0)
+            return a;
+        for (j = 0; j < a->n_aliases; j++)
+            if (profile_key_of(a->aliases[j], k) == 0 && strcmp(k, key) == 0)
+                return a;
+    }
+    return NULL;
+}
+
+static int profile_aliases(const struct profile_ctx *c, const char *label, const config_setting_t *s,
+                           struct profile *p, unsigned idx)
+{
+    struct profile_area *a = &p->areas[idx];
+    int type = config_setting_type(s), n, i;
+
+    if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
+        profile_msg(c, s, "%s: aliases must be an array of strings [\"a\", \"b\"], not %s", label,
+                    profile_type_name(type));
+        return -EINVAL;
+    }
+    n = config_setting_length(s);
+    if (n > PROFILE_MAX_ALIASES) {
+        profile_msg(c, s, "%s: too many aliases (%d, the limit is %d)", label, n, PROFILE_MAX_ALIASES);
+        return -EINVAL;
+    }
+    for (i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        char lower[PROFILE_NAME_LEN], key[PROFILE_NAME_LEN];
+        const struct profile_area *owner;
+        const char *bad;
+
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            profile_msg(c, e, "%s: aliases must be an array of strings, element %d is %s", label, i + 1,
+                        profile_type_name(config_setting_type(e)));
+            return -EINVAL;
+        }
+        bad = profile_check_name(config_setting_get_string(e), lower);
+        if (bad) {
+            profile_msg(c, e, "%s: alias \"%s\" %s", label, config_setting_get_string(e), bad);
+            return -EINVAL;
+        }
+        profile_key_of(lower, key);
+        owner = profile_key_owner(p, idx, key);
+        if (owner) {
+            profile_msg(c, e, "%s: alias \"%s\" is already used by %s (line %u)", label, lower, owner->name,
+                        owner->line);
+            return -EINVAL;
+        }
+        memcpy(a->aliases[a->n_aliases++], lower, sizeof(lower));
+    }
+    return 0;
+}
+
+/* One area group: types and unknown keys first, then the limits in a fixed
+ * order, so that the first problem reported is the same on every run. */
+static int profile_area_parse(const struct profile_ctx *c, const config_setting_t *g, struct profile *p, unsigned idx)
+{
+    struct profile_area *a = &p->areas[idx];
+    const config_setting_t *set[PROFILE_K_COUNT] = { 0 };
+    long long v[PROFILE_K_COUNT] = { 0 };
+    char label[PROFILE_NAME_LEN + 16];
+    unsigned i, n;
+    int rc, k;
+
+    memset(a, 0, sizeof(*a));
+    a->line = config_setting_source_line(g);
+    snprintf(label, sizeof(label), "area #%u", idx + 1);
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+        profile_msg(c, g, "%s must be a group { name = ...; ... }, not %s", label,
+                    profile_type_name(config_setting_type(g)));
+        return -EINVAL;
+    }
+
+    /* The name first: every later message is labelled with it. */
+    set[PROFILE_K_NAME] = config_setting_get_member(g, "name");
+    if (!set[PROFILE_K_NAME]) {
+        profile_msg(c, g, "%s: missing name", label);
+        return -EINVAL;
+    } else {
+        const config_setting_t *s = set[PROFILE_K_NAME];
+        char lower[PROFILE_NAME_LEN], key[PROFILE_NAME_LEN];
+        const struct profile_area *owner;
+        const char *bad;
+
+        if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+            profile_msg(c, s, "%s: name must be a string, not %s", label, profile_type_name(config_setting_type(s)));
+            return -EINVAL;
+        }
+        bad = profile_check_name(config_setting_get_string(s), lower);
+        if (bad) {
+            profile_msg(c, s, "%s: name \"%s\" %s", label, config_setting_get_string(s), bad);
+            return -EINVAL;
+        }
+        profile_key_of(lower, key);
+        owner = profile_key_owner(p, idx, key);
+        if (owner) {
+            profile_msg(c, s, "%s: name \"%s\" is already used by %s (line %u)", label, lower, owner->name,
+                        owner->line);
+            return -EINVAL;
+        }
+        memcpy(a->name, lower, sizeof(lower));
+        snprintf(label, sizeof(label), "%s", a->name);
+    }
+
+    n = (unsigned)config_setting_length(g);
+    for (i = 0; i < n; i++) {
+        const config_setting_t *s = config_setting_get_elem(g, i);
+        const char *key = config_setting_name(s);
+
+        for (k = 0; k < PROFILE_K_COUNT; k++)
+            if (key && strcmp(key, profile_keys[k]) == 0)
+                break;
+        if (k == PROFILE_K_COUNT) {
+            profile_msg(c, s, "%s: unknown setting \"%s\" (a typo? an area knows name, aliases, title, tool, action, "
+                        "aftercare, gun, start_level, trial_s, default_level, max_level, step_s, session_s, "
+                        "cooldown_s, force_max_n)", label, key ? key : "?");
+            return -EINVAL;
+        }
+        set[k] = s;
+        switch (k) {
+        case PROFILE_K_NAME:
+            break;
+        case PROFILE_K_ALIASES:
+            rc = profile_aliases(c, label, s, p, idx);
+            if (rc)
+                return rc;
+            break;
+        case PROFILE_K_TITLE:
+            rc = profile_get_text(c, label, s, a->title, sizeof(a->title), 1);
+            if (rc)
+                return rc;
+            break;
+        case PROFILE_K_TOOL:
+            rc = profile_get_text(c, label, s, a->tool, sizeof(a->tool), 1);
+            if (rc)
+                return rc;
+            break;
+        case PROFILE_K_ACTION:
+            rc = profile_get_text(c, label, s, a->action, sizeof(a->action), 1);
+            if (rc)
+                return rc;
+            break;
+        case PROFILE_K_AFTERCARE:
+            rc = profile_get_text(c, label, s, a->aftercare, sizeof(a->aftercare), 0);
+            if (rc)
+                return rc;
+            break;
+        case PROFILE_K_GUN:
+            if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+                profile_msg(c, s, "%s: gun must be a boolean (true or false), not %s", label,
+                            profile_type_name(config_setting_type(s)));
+                return -EINVAL;
+            }
+            a->gun_allowed = config_setting_get_bool(s) != 0;
+            break;
+        case PROFILE_K_FORCE: {
+            int type = config_setting_type(s);
+            double nw, frac;
+            long long dn;
+
+            if (type != CONFIG_TYPE_FLOAT && type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
+                profile_msg(c, s, "%s: force_max_n must be a number of newtons, not %s", label,
+                            profile_type_name(type));
+                return -EINVAL;
+            }
+            if (type == CONFIG_TYPE_FLOAT) {
+                nw = config_setting_get_float(s);
+            } else {
+                long long iv;
+
+                rc = profile_get_int(c, label, s, &iv);
+                if (rc)
+                    return rc;
+                nw = (double)iv;
+            }
+            /* Written so that NaN fails too. */
+            if (!(nw > 0.09999 && nw <= PROFILE_FORCE_MAX_DN / 10.0)) {
+                profile_msg(c, s, "%s: force_max_n = %g is outside 0.1..%.1f N (above %.0f N the device "
+                            "itself stalls)", label, nw, PROFILE_FORCE_MAX_DN / 10.0, PROFILE_FORCE_MAX_DN / 10.0);
+                return -EINVAL;
+            }
+            dn = (long long)(nw * 10.0 + 0.5);
+            frac = nw * 10.0 - (double)dn;
+            if (frac > 1e-6 || frac < -1e-6) {
+                profile_msg(c, s, "%s: force_max_n = %g is finer than the device's 0.1 N", label, nw);
+                return -EINVAL;
+            }
+            v[k] = dn;
+            break;
+        }
+        default:
+            rc = profile_get_int(c, label, s, &v[k]);
+            if (rc)
+                return rc;
+            break;
+        }
+    }
+
+    /* Required everywhere: what to tell the user, even when the gun is refused. */
+    for (k = PROFILE_K_TITLE; k <= PROFILE_K_GUN; k++) {
+        if (k == PROFILE_K_AFTERCARE || set[k])
+            continue;
+        profile_msg(c, g, "%s: missing %s", label, profile_keys[k]);
+        return -EINVAL;
+    }
+    /* The numbers are required with gun = true; with gun = false they are
+     * optional but still checked, so flipping gun never unveils a bad one. */
+    for (k = PROFILE_K_START; k < PROFILE_K_COUNT; k++) {
+        if (!set[k] && a->gun_allowed) {
+            profile_msg(c, g, "%s: missing %s (required when gun = true)", label, profile_keys[k]);
+            return -EINVAL;
+        }
+    }
+    if (set[PROFILE_K_START] &&
+        profile_range(c, label, set[PROFILE_K_START], v[PROFILE_K_START], PROFILE_START_LEVEL, PROFILE_START_LEVEL,
+                      "the guide: always start on the lowest speed"))
+        return -EINVAL;
+    if (set[PROFILE_K_TRIAL] &&
+        profile_range(c, label, set[PROFILE_K_TRIAL], v[PROFILE_K_TRIAL], PROFILE_TRIAL_MIN_S, PROFILE_TRIAL_MAX_S,
+                      "the guide: lowest speed for 10-20 s first"))
+        return -EINVAL;
+    if (set[PROFILE_K_MAX] &&
+        profile_range(c, label, set[PROFILE_K_MAX], v[PROFILE_K_MAX], 1, KNOT_MAX_LEVELS,
+                      "the device has at most 8 levels"))
+        return -EINVAL;
+    if (set[PROFILE_K_DEFAULT] &&
+        profile_range(c, label, set[PROFILE_K_DEFAULT], v[PROFILE_K_DEFAULT], 1,
+                      set[PROFILE_K_MAX] ? v[PROFILE_K_MAX] : KNOT_MAX_LEVELS,
+                      set[PROFILE_K_MAX] ? "1..max_level" : "the device has at most 8 levels"))
+        return -EINVAL;
+    /* The upper bound only keeps the number sane: a step longer than the
+     * longest session would never happen. */
+    if (set[PROFILE_K_STEP] &&
+        profile_range(c, label, set[PROFILE_K_STEP], v[PROFILE_K_STEP], PROFILE_STEP_MIN_S, PROFILE_SESSION_MAX_S,
+                      "a gentle ramp: at most one level per 5 s"))
+        return -EINVAL;
+    if (set[PROFILE_K_SESSION] &&
+        profile_range(c, label, set[PROFILE_K_SESSION], v[PROFILE_K_SESSION],
+                      set[PROFILE_K_TRIAL] ? v[PROFILE_K_TRIAL] : PROFILE_TRIAL_MIN_S, PROFILE_SESSION_MAX_S,
+                      "at least the trial, at most 5 min per area at a time"))
+        return -EINVAL;
+    if (set[PROFILE_K_COOLDOWN] &&
+        profile_range(c, label, set[PROFILE_K_COOLDOWN], v[PROFILE_K_COOLDOWN], 0, PROFILE_COOLDOWN_MAX_S,
+                      "at most a day"))
+        return -EINVAL;
+    /* force_max_n was range-checked in newtons above. */
+
+    a->start_level = (unsigned)v[PROFILE_K_START];
+    a->trial_s = (unsigned)v[PROFILE_K_TRIAL];
+    a->default_level = (unsigned)v[PROFILE_K_DEFAULT];
+    a->max_level = (unsigned)v[PROFILE_K_MAX];
+    a->step_s = (unsigned)v[PROFILE_K_STEP];
+    a->session_s = (unsigned)v[PROFILE_K_SESSION];
+    a->cooldown_s = (unsigned)v[PROFILE_K_COOLDOWN];
+    a->force_max_dn = (unsigned)v[PROFILE_K_FORCE];
+    return 0;
+}
+
+static int profile_from_config(const struct profile_ctx *c, const config_t *cfg, struct profile *p)
+{
+    const config_setting_t *root = config_root_setting(cfg), *areas = NULL;
+    unsigned i, n;
+    int rc;
+
+    n = (unsigned)config_setting_length(root);
+    for (i = 0; i < n; i++) {
+        const config_setting_t *s = config_setting_get_elem(root, i);
+        const char *key = config_setting_name(s);
+
+        if (key && strcmp(key, "areas") == 0) {
+            areas = s;
+            continue;
+        }
+        profile_msg(c, s, "unknown top-level setting \"%s\" (a typo? only areas = ( ... ) belongs here)",
+                    key ? key : "?");
+        return -EINVAL;
+    }
+    if (!areas) {
+        profile_msg(c, NULL, "no areas = ( { name = ...; ... }, ... ) list");
+        return -EINVAL;
+    }
+    if (config_setting_type(areas) != CONFIG_TYPE_LIST) {
+        profile_msg(c, areas, "areas must be a list ( { ... }, { ... } ), not %s",
+                    profile_type_name(config_setting_type(areas)));
+        return -EINVAL;
+    }
+    n = (unsigned)config_setting_length(areas);
+    if (n == 0) {
+        profile_msg(c, areas, "areas is empty; at least one area is needed");
+        return -EINVAL;
+    }
+    for (i = 0; i < n; i++) {
+        const config_setting_t *g = config_setting_get_elem(areas, i);
+
+        if (i >= PROFILE_MAX_AREAS) {
+            profile_msg(c, g, "too many areas (%u, the limit is %d)", n, PROFILE_MAX_AREAS);
+            return -EINVAL;
+        }
+        p->n = i;       /* areas before this one are complete: duplicates search them */
+        rc = profile_area_parse(c, g, p, i);
+        if (rc)
+            return rc;
+    }
+    p->n = n;
+    return 0;
+}
+
+/* *out is written only on success, so a failed reload keeps the old profile. */
+int profile_parse(const char *text, const char *name, struct profile *out, char *err, size_t errlen)
+{
+    struct profile_ctx c = { name ? name : "<string>", text, err, errlen };
+    struct profile *tmp;
+    config_t cfg;
+    int rc;
+
+    if (err && errlen)
+        err[0] = '\0';
+    if (!text || !out) {
+        profile_msg(&c, NULL, "no text to parse");
+        return -EINVAL;
+    }
+    tmp = calloc(1, sizeof(*tmp));
+    if (!tmp) {
+        profile_msg(&c, NULL, "out of memory");
+        return -ENOMEM;
+    }
+    config_init(&cfg);
+    if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+        const char *file = config_error_file(&cfg) ? config_error_file(&cfg) : c.name;
+        const char *what = config_error_text(&cfg) ? config_error_text(&cfg) : "cannot be parsed";
+
+        if (err && errlen) {
+            if (config_error_line(&cfg) > 0)
+                snprintf(err, errlen, "%s:%d: %s", file, config_error_line(&cfg), what);
+            else
+                snprintf(err, errlen, "%s: %s", file, what);
+        }
+        rc = -EINVAL;
+    } else {
+        rc = profile_from_config(&c, &cfg, tmp);
+        if (rc == 0)
+            memcpy(out, tmp, sizeof(*out));
+    }
+    config_destroy(&cfg);
+    free(tmp);
+    return rc;
+}
+
+/* The file is read here rather than by config_read_file() so that a missing
+ * or unreadable file gets its real errno and the integer double-check in
+ * profile_int_wrapped() sees the exact text libconfig parsed. */
+int profile_load(const char *path, struct profile *out, char *err, size_t errlen)
+{
+    struct profile_ctx c = { path ? path : "<null>", NULL, err, errlen };
+    char *text;
+    size_t len;
+    FILE *f;
+    int rc;
+
+    if (err && errlen)
+        err[0] = '\0';
+    if (!path || !out) {
+        profile_msg(&c, NULL, "no file to load");
+        return -EINVAL;
+    }
+    f = fopen(path, "r");
+    if (!f) {
+        rc = -errno;
+        profile_msg(&c, NULL, "%s", strerror(-rc));
+        return rc;
+    }
+    text = malloc(PROFILE_FILE_MAX + 1);
+    if (!text) {
+        fclose(f);
+        profile_msg(&c, NULL, "out of memory");
+        return -ENOMEM;
+    }
+    len = fread(text, 1, PROFILE_FILE_MAX + 1, f);
+    if (ferror(f)) {
+        rc = errno ? -errno : -EIO;
+        profile_msg(&c, NULL, "read error: %s", strerror(-rc));
+    } else if (len > PROFILE_FILE_MAX) {
+        rc = -EFBIG;
+        profile_msg(&c, NULL, "larger than %d bytes; not a profile", PROFILE_FILE_MAX);
+    } else {
+        text[len] = '\0';
+        if (strlen(text) != len) {
+            rc = -EINVAL;
+            profile_msg(&c, NULL, "contains a NUL byte; not a text file");
+        } else {
+            rc = profile_parse(text, path, out, err, errlen);
+        }
+    }
+    fclose(f);
+    free(text);
+    return rc;
+}
+
+const struct profile_area *profile_find(const struct profile *p, const char *name)
+{
+    char want[PROFILE_NAME_LEN], k[PROFILE_NAME_LEN];
+    unsigned i, j;
+
+    if (!p || !name || profile_key_of(name, want) != 0 || want[0] == '\0')
+        return NULL;
+    for (i = 0; i < p->n && i < PROFILE_MAX_AREAS; i++) {
+        const struct profile_area *a = &p->areas[i];
+
+        if (profile_key_of(a->name, k) == 0 && strcmp(k, want) == 0)
+            return a;
+        for (j = 0; j < a->n_aliases && j < PROFILE_MAX_ALIASES; j++)
+            if (profile_key_of(a->aliases[j], k) == 0 && strcmp(k, want) == 0)
+                return a;
+    }
+    return NULL;
+}
+
+/* Whole names only: a list cut inside a name would name an area that does
+ * not exist. What does not fit is shown as "...". */
+void profile_names(const struct profile *p, char *buf, size_t len)
+{
+    size_t used = 0;
+    unsigned i;
+
+    if (!buf || len == 0)
+        return;
+    buf[0] = '\0';
+    if (!p)
+        return;
+    for (i = 0; i < p->n && i < PROFILE_MAX_AREAS; i++) {
+        const char *sep = i ? ", " : "";
+        size_t need = strlen(sep) + strlen(p->areas[i].name);
+
+        if (used + need >= len) {
+            /* Room for "..." (with its separator) or nothing more. */
+            if (used + strlen(sep) + 3 < len)
+                snprintf(buf + used, len - used, "%s...", sep);
+            return;
+        }
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", sep, p->areas[i].name);
+    }
+}

@@ -1,0 +1,461 @@
+/* session.c - the massage session state machine (trial, ramp, hold, stop): pure logic, no I/O, no clock reads, no allocation. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "session.h"
+
+/*
+ * Time model. All times are milliseconds of one monotonic clock, passed in by
+ * the caller. A session never lets time run backward: every entry point works
+ * with session_now(), the latest time it has seen, so a clock that steps back
+ * counts as no elapsed time and can never shorten a trial, a step or a rest.
+ *
+ * Field use (session.h):
+ *   start_ms      when the session started
+ *   phase_ms      when the current phase began (the trial restarts at ouch)
+ *   step_ms       when the level last changed (start, raise, down, ouch): the
+ *                 next raise is allowed step_s after it, whatever the clients do
+ *   end_ms        while running: when the session will end (start + session_s);
+ *                 once ended: when it actually ended
+ *   last_tick_ms  up to when the running time is accounted to the ceiling
+ *   force_over_ms since when the force is above the limit; 0 = not. A rise
+ *                 seen at time 0 is stored as 1, one millisecond later grace.
+ *
+ * Raises happen only in session_tick(), at most one per call: session_up()
+ * moves the target and the daemon ticks at session_next_ms().
+ */
+
+static void session_say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void session_say(char *why, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!why || len == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why, len, fmt, ap);
+    va_end(ap);
+}
+
+static uint64_t session_max64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Whole seconds still to wait, rounded up: "0 more s" is never shown while
+ * something is still pending. */
+static unsigned session_secs(uint64_t ms)
+{
+    uint64_t s = ms / 1000u + (ms % 1000u ? 1u : 0u);
+
+    return s > UINT_MAX ? UINT_MAX : (unsigned)s;
+}
+
+/* The latest time this session has seen (see the time model above). */
+static uint64_t session_now(const struct session *s, uint64_t now_ms)
+{
+    uint64_t t = session_max64(now_ms, s->last_tick_ms);
+
+    t = session_max64(t, s->phase_ms);
+    t = session_max64(t, s->step_ms);
+    return session_max64(t, s->start_ms);
+}
+
+static void session_lower_copy(char *dst, size_t len, const char *src)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < len && src[i]; i++)
+        dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] - 'A' + 'a') : src[i];
+    dst[i] = '\0';
+}
+
+/* The area is a caller's copy: profile_parse() checked it, but a session
+ * refuses to drive the motor from a struct that breaks a hard limit anyway. */
+static int session_area_sane(const struct profile_area *a)
+{
+    return a->name[0] != '\0' &&
+           a->start_level == PROFILE_START_LEVEL &&
+           a->trial_s >= PROFILE_TRIAL_MIN_S && a->trial_s <= PROFILE_TRIAL_MAX_S &&
+           a->max_level >= 1 && a->max_level <= KNOT_MAX_LEVELS &&
+           a->default_level >= 1 && a->default_level <= a->max_level &&
+           a->step_s >= PROFILE_STEP_MIN_S &&
+           a->session_s >= a->trial_s && a->session_s <= PROFILE_SESSION_MAX_S &&
+           a->cooldown_s <= PROFILE_COOLDOWN_MAX_S &&
+           a->force_max_dn >= 1 && a->force_max_dn <= PROFILE_FORCE_MAX_DN;
+}
+
+/* Count the running time since the last accounting toward the ceiling. */
+static void session_account(struct session *s, struct session_dev *dev, uint64_t t)
+{
+    if (dev) {
+        if (t > s->last_tick_ms)
+            dev->run_ms += t - s->last_tick_ms;
+        dev->last_run_ms = t;
+    }
+    s->last_tick_ms = session_max64(s->last_tick_ms, t);
+}
+
+/* Replace the area's entry, else take a free slot, else the entry that
+ * expires first (an expired one, if any: it has the smallest until_ms). */
+static void session_cooldown_set(struct session_dev *dev, const char *area, uint64_t until_ms)
+{
+    size_t i, pick = PROFILE_MAX_AREAS;
+
+    for (i = 0; i < PROFILE_MAX_AREAS; i++)
+        if (strcmp(dev->cooldown[i].area, area) == 0) {
+            pick = i;
+            break;
+        }
+    for (i = 0; pick == PROFILE_MAX_AREAS && i < PROFILE_MAX_AREAS; i++)
+        if (dev->cooldown[i].area[0] == '\0')
+            pick = i;
+    if (pick == PROFILE_MAX_AREAS) {
+        pick = 0;
+        for (i = 1; i < PROFILE_MAX_AREAS; i++)
+            if (dev->cooldown[i].until_ms < dev->cooldown[pick].until_ms)
+                pick = i;
+    }
+    snprintf(dev->cooldown[pick].area, sizeof(dev->cooldown[pick].area), "%s", area);
+    dev->cooldown[pick].until_ms = until_ms;
+}
+
+void session_init(struct session *s)
+{
+    if (s)
+        memset(s, 0, sizeof(*s));
+}
+
+bool session_running(const struct session *s)
+{
+    return s && (s->phase == SESSION_TRIAL || s->phase == SESSION_RAMP || s->phase == SESSION_HOLD);
+}
+
+unsigned session_level(const struct session *s)
+{
+    return session_running(s) ? s->level : 0;
+}
+
+int session_start(struct session *s, struct session_dev *dev, const struct profile_area *a,
+                  unsigned device_levels, unsigned req_level, uint64_t now_ms, char *why, size_t whylen)
+{
+    unsigned levels, max, target;
+    uint64_t rest;
+    size_t i;
+
+    session_say(why, whylen, "%s", "");
+    if (!s || !dev || !a) {
+        session_say(why, whylen, "no session, device or area");
+        return -EINVAL;
+    }
+    /* First, so that the advice is given even while something else runs. */
+    if (!a->gun_allowed) {
+        char title[sizeof(a->title)], tool[sizeof(a->tool)];
+
+        session_lower_copy(title, sizeof(title), a->title);
+        session_lower_copy(tool, sizeof(tool), a->tool);
+        session_say(why, whylen, "the percussion massager is not recommended on the %s; use %s: %s",
+                    title, tool, a->action);
+        return -EPERM;
+    }
+    if (session_running(s)) {
+        if (strcmp(s->area.name, a->name) == 0) {
+            session_say(why, whylen, "%s session is already running", s->area.title);
+            return 1;
+        }
+        session_say(why, whylen, "%s session is running; stop it first", s->area.title);
+        return -EBUSY;
+    }
+    if (!session_area_sane(a)) {
+        session_say(why, whylen, "the profile of %s breaks a hard limit; not starting", a->name);
+        return -EINVAL;
+    }
+    for (i = 0; i < PROFILE_MAX_AREAS; i++) {
+        if (strcmp(dev->cooldown[i].area, a->name) == 0 && dev->cooldown[i].until_ms > now_ms) {
+            session_say(why, whylen, "%s needs %u more s of rest (cool-down)", a->name,
+                        session_secs(dev->cooldown[i].until_ms - now_ms));
+            return -EAGAIN;
+        }
+    }
+    /* A full rest wipes the running account; without it the ceiling holds. */
+    rest = now_ms > dev->last_run_ms ? now_ms - dev->last_run_ms : 0;
+    if (rest >= SESSION_REST_MS) {
+        dev->run_ms = 0;
+    } else if (dev->run_ms >= SESSION_CEILING_MS) {
+        session_say(why, whylen, "the massager needs %u more s of rest", session_secs(SESSION_REST_MS - rest));
+        return -EAGAIN;
+    }
+
+    levels = device_levels == 0 ? 1 : device_levels;
+    if (levels > KNOT_MAX_LEVELS)
+        levels = KNOT_MAX_LEVELS;
+    max = a->max_level < levels ? a->max_level : levels;
+    if (req_level == 0) {
+        target = a->default_level < max ? a->default_level : max;
+    } else if (req_level > max) {
+        session_say(why, whylen, "level %u is above the limit %u for %s", req_level, max, a->name);
+        return -ERANGE;
+    } else {
+        target = req_level;
+    }
+
+    memset(s, 0, sizeof(*s));
+    s->area = *a;
+    s->phase = SESSION_TRIAL;
+    s->end = SESSION_END_NONE;
+    s->max_level = max;
+    s->target = target;
+    s->level = PROFILE_START_LEVEL;
+    s->start_ms = s->phase_ms = s->step_ms = s->last_tick_ms = now_ms;
+    s->end_ms = now_ms + (uint64_t)a->session_s * 1000u;
+    dev->last_run_ms = session_max64(dev->last_run_ms, now_ms);
+    session_say(why, whylen, "%s: level 1 for %u s (trial), then up to level %u; %u s in all", a->name,
+                a->trial_s, target, a->session_s);
+    return 0;
+}
+
+int session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen)
+{
+    unsigned trial_left;
+
+    session_say(why, whylen, "%s", "");
+    if (!session_running(s)) {
+        session_say(why, whylen, "no session is running");
+        return -ENOENT;
+    }
+    /* A trial whose time is up but which no tick has ended yet takes the
+     * new target; session_tick() then ends the trial and starts the ramp. */
+    trial_left = session_trial_left_s(s, now_ms);
+    if (trial_left > 0) {
+        session_say(why, whylen, "trial: staying at level 1 for %u more s", trial_left);
+        return -EAGAIN;
+    }
+    if (s->target + 1 > s->max_level) {
+        session_say(why, whylen, "level %u is above the limit %u for %s", s->target + 1, s->max_level,
+                    s->area.name);
+        return -ERANGE;
+    }
+    s->target++;
+    if (s->phase == SESSION_HOLD && s->level < s->target)
+        s->phase = SESSION_RAMP;
+    if (s->force_warning)
+        session_say(why, whylen, "target level %u; holding at level %u while pressing too hard", s->target,
+                    s->level);
+    else
+        session_say(why, whylen, "target level %u; rising at most one level per %u s", s->target,
+                    s->area.step_s);
+    return 0;
+}
+
+int session_down(struct session *s, uint64_t now_ms, char *why, size_t whylen)
+{
+    uint64_t t;
+
+    session_say(why, whylen, "%s", "");
+    if (!session_running(s)) {
+        session_say(why, whylen, "no session is running");
+        return -ENOENT;
+    }
+    t = session_now(s, now_ms);
+    if (s->target <= 1) {
+        session_say(why, whylen, "level 1 is the lowest; stop turns the massager off");
+        return -ERANGE;
+    }
+    s->target--;
+    /* Lowering is always immediate: it can only make things gentler. In the
+     * trial the level is 1 already and stays there. */
+    if (s->phase != SESSION_TRIAL && s->level > s->target) {
+        s->level = s->target;
+        s->step_ms = t;
+    }
+    if (s->phase == SESSION_RAMP && s->level >= s->target) {
+        s->phase = SESSION_HOLD;
+        s->phase_ms = t;
+    }
+    session_say(why, whylen, "target level %u; level %u now", s->target, s->level);
+    return 0;
+}
+
+int session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen)
+{
+    unsigned below;
+    uint64_t t;
+
+    session_say(why, whylen, "%s", "");
+    if (!session_running(s)) {
+        session_say(why, whylen, "no session is running");
+        return -ENOENT;
+    }
+    t = session_now(s, now_ms);
+    /* The guide: sharp or worsening pain, back off immediately. Come back
+     * later below where it hurt (or below the target, if that is lower). */
+    below = s->level < s->target ? s->level : s->target;
+    s->target = below > 1 ? below - 1 : 1;
+    s->level = PROFILE_START_LEVEL;
+    s->phase = SESSION_TRIAL;
+    s->phase_ms = t;
+    s->step_ms = t;
+    s->ouches++;
+    session_say(why, whylen, "backing off to level 1; trial restarts (%u s)", s->area.trial_s);
+    return 0;
+}
+
+void session_stop(struct session *s, struct session_dev *dev, enum session_end why, uint64_t now_ms)
+{
+    uint64_t t;
+
+    if (!session_running(s))
+        return;
+    t = session_now(s, now_ms);
+    session_account(s, dev, t);
+    if (dev)
+        session_cooldown_set(dev, s->area.name, t + (uint64_t)s->area.cooldown_s * 1000u);
+    s->level = 0;
+    s->phase = SESSION_ENDED;
+    s->end = why == SESSION_END_NONE ? SESSION_END_STOPPED : why;
+    s->end_ms = t;
+    s->phase_ms = t;
+    s->force_over_ms = 0;
+    s->force_warning = false;
+}
+
+void session_tick(struct session *s, struct session_dev *dev, const struct session_input *in, uint64_t now_ms)
+{
+    uint64_t t, ceiling_ms;
+
+    if (!session_running(s))
+        return;
+    t = session_now(s, now_ms);
+    /* When the running account reaches the ceiling, to tell which came
+     * first after a late tick: the session's end or the ceiling. */
+    ceiling_ms = UINT64_MAX;
+    if (dev)
+        ceiling_ms = s->last_tick_ms + (dev->run_ms < SESSION_CEILING_MS ? SESSION_CEILING_MS - dev->run_ms : 0);
+    session_account(s, dev, t);
+
+    /* Ends first: nothing below may act on a session that has to stop. */
+    if (in && in->faults) {
+        session_stop(s, dev, SESSION_END_FAULT, t);
+        return;
+    }
+    if (t >= s->end_ms && s->end_ms <= ceiling_ms) {
+        session_stop(s, dev, SESSION_END_DONE, t);
+        return;
+    }
+    if (dev && dev->run_ms >= SESSION_CEILING_MS) {
+        session_stop(s, dev, SESSION_END_CEILING, t);
+        return;
+    }
+    if (t >= s->end_ms) {
+        session_stop(s, dev, SESSION_END_DONE, t);
+        return;
+    }
+
+    /* Pressing too hard: only a reading above the limit for the whole grace
+     * period warns; one reading at or below the limit clears. Without a new
+     * reading (in == NULL) the force state stays as it is. */
+    if (in) {
+        if (in->force_dn > s->area.force_max_dn) {
+            if (s->force_over_ms == 0)
+                s->force_over_ms = t ? t : 1;
+            if (t >= s->force_over_ms + SESSION_FORCE_GRACE_MS)
+                s->force_warning = true;
+        } else {
+            s->force_over_ms = 0;
+            s->force_warning = false;
+        }
+    }
+
+    if (s->phase == SESSION_TRIAL && t >= s->phase_ms + (uint64_t)s->area.trial_s * 1000u) {
+        s->phase_ms += (uint64_t)s->area.trial_s * 1000u;
+        s->phase = s->target > s->level ? SESSION_RAMP : SESSION_HOLD;
+    }
+    /* The trial counts as the first step, so with step_s <= trial_s the
+     * first raise comes at its end; later ones at most one per step_s. */
+    if (s->phase == SESSION_RAMP) {
+        if (s->level < s->target && !s->force_warning &&
+            t >= s->step_ms + (uint64_t)s->area.step_s * 1000u) {
+            s->level++;
+            s->step_ms = t;
+        }
+        if (s->level >= s->target) {
+            s->phase = SESSION_HOLD;
+            s->phase_ms = t;
+        }
+    }
+}
+
+uint64_t session_next_ms(const struct session *s)
+{
+    uint64_t next;
+
+    if (!session_running(s))
+        return UINT64_MAX;
+    next = s->end_ms;
+    if (s->phase == SESSION_TRIAL)
+        next = next < s->phase_ms + (uint64_t)s->area.trial_s * 1000u ? next
+                                                                    : s->phase_ms + (uint64_t)s->area.trial_s * 1000u;
+    if (s->phase == SESSION_RAMP && s->level < s->target && !s->force_warning) {
+        uint64_t step = s->step_ms + (uint64_t)s->area.step_s * 1000u;
+
+        next = next < step ? next : step;
+    }
+    if (s->force_over_ms && !s->force_warning) {
+        uint64_t grace = s->force_over_ms + SESSION_FORCE_GRACE_MS;
+
+        next = next < grace ? next : grace;
+    }
+    return next;
+}
+
+unsigned session_left_s(const struct session *s, uint64_t now_ms)
+{
+    uint64_t t;
+
+    if (!session_running(s))
+        return 0;
+    t = session_now(s, now_ms);
+    return t >= s->end_ms ? 0 : session_secs(s->end_ms - t);
+}
+
+unsigned session_trial_left_s(const struct session *s, uint64_t now_ms)
+{
+    uint64_t t, end;
+
+    if (!session_running(s) || s->phase != SESSION_TRIAL)
+        return 0;
+    t = session_now(s, now_ms);
+    end = s->phase_ms + (uint64_t)s->area.trial_s * 1000u;
+    return t >= end ? 0 : session_secs(end - t);
+}
+
+const char *session_phase_name(enum session_phase p)
+{
+    switch (p) {
+    case SESSION_IDLE: return "idle";
+    case SESSION_TRIAL: return "trial";
+    case SESSION_RAMP: return "ramp";
+    case SESSION_HOLD: return "hold";
+    case SESSION_ENDED: return "ended";
+    }
+    return "?";
+}
+
+const char *session_end_name(enum session_end e)
+{
+    switch (e) {
+    case SESSION_END_NONE: return "";
+    case SESSION_END_DONE: return "done";
+    case SESSION_END_STOPPED: return "stopped";
+    case SESSION_END_FAULT: return "fault";
+    case SESSION_END_UNPLUG: return "unplugged";
+    case SESSION_END_LOST: return "lost-contact";
+    case SESSION_END_CEILING: return "ceiling";
+    case SESSION_END_SHUTDOWN: return "shutdown";
+    }
+    return "?";
+}
