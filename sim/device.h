@@ -59,7 +59,7 @@ struct kdev {
     bool stall_forced;       /* fault injection */
 
     /* sub-unit leftovers carried between steps, so short steps don't round heat and drain away */
-    uint16_t heat_rem;       /* mA*ms below one milli-decidegree (< 2000) */
+    uint32_t heat_rem;       /* net heat flow below one milli-decidegree, 1e-5 mdC units (< 100000) */
     uint16_t drain_rem;      /* mA*ms below one uAh (< 3600) */
 };
 

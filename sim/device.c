@@ -1,0 +1,469 @@
+/* device.c - the virtual massager's firmware core: control requests, motor model, watchdog, faults. */
+#include "device.h"
+
+#include <string.h>
+
+/* Motor and pack constants of the model (not part of the protocol). */
+#define KDEV_PPM_MIN 1800u
+#define KDEV_PPM_MAX 3200u
+#define KDEV_RAMP_PPM 3200u           /* speed change per KDEV_RAMP_MS ... */
+#define KDEV_RAMP_MS 300u             /* ... so a full spin-up takes 300 ms */
+#define KDEV_I_BASE_MA 300u
+#define KDEV_I_LEVEL_MA 250u
+#define KDEV_I_MA_PER_DN 4u           /* 40 mA per newton */
+#define KDEV_STALL_FORCE_DN 450u      /* 45 N: the head cannot move */
+#define KDEV_AMBIENT_MDC 250000       /* 25.0 C */
+#define KDEV_CLEARED_MDC 400000       /* 40.0 C after kdev_clear_faults */
+/* Heat flow in 1e-5 milli-decidegrees per ms: heating 0.05 C/s per ampere is
+ * 50 per mA, Newton cooling 0.02 C/s per degree above ambient is 2 per mdC. */
+#define KDEV_HEAT_SCALE 100000
+#define KDEV_HEAT_PER_MA 50
+#define KDEV_COOL_PER_MDC 2
+#define KDEV_CAPACITY_UAH 2500000u    /* 2500 mAh */
+#define KDEV_UAH_MA_MS 3600u          /* mA*ms per uAh */
+#define KDEV_BATTERY_CLEAR_PCT (KNOT_BATTERY_TRIP_PCT + 5) /* hysteresis: no trip/clear flapping */
+#define KDEV_CLEARED_PCT 50u
+
+/* Integration steps: fine while the motor moves, coarse while only cooling. */
+#define KDEV_STEP_RUN_MS 10u
+#define KDEV_STEP_COOL_MS 1000u
+
+/* Standard request bits we need. */
+#define USB_TYPE_MASK 0x60
+#define USB_TYPE_STANDARD 0x00
+#define USB_DIR_IN 0x80
+#define USB_REQ_GET_DESCRIPTOR 0x06
+#define USB_DT_STRING 0x03
+#define USB_LANGID_EN_US 0x0409
+
+static const char kdev_str_manufacturer[] = "knot project";
+static const char kdev_str_product[] = "Knot Percussion Massager (virtual)";
+
+static void kdev_emit(struct kdev *d, enum kdev_event ev, unsigned arg, enum kdev_cause cause)
+{
+    if (d->trace)
+        d->trace(d->trace_ctx, ev, arg, cause);
+}
+
+static uint16_t kdev_level_ppm(const struct kdev *d, unsigned level)
+{
+    unsigned n = d->cfg.levels;
+
+    if (level == 0 || level > n)
+        return 0;
+    if (n == 1)
+        return KDEV_PPM_MIN;
+    /* rounded to nearest so the table is symmetric for any N */
+    return (uint16_t)(KDEV_PPM_MIN +
+                      ((KDEV_PPM_MAX - KDEV_PPM_MIN) * (level - 1) + (n - 1) / 2) / (n - 1));
+}
+
+static uint32_t kdev_current_ma(const struct kdev *d)
+{
+    /* the driver draws only while the rotor turns, coasting included */
+    if (d->ppm_milli == 0)
+        return 0;
+    return KDEV_I_BASE_MA + KDEV_I_LEVEL_MA * d->level + KDEV_I_MA_PER_DN * d->force_dn;
+}
+
+static unsigned kdev_battery_pct(const struct kdev *d)
+{
+    return (unsigned)((uint64_t)d->battery_uah * 100u / KDEV_CAPACITY_UAH);
+}
+
+static void kdev_set_level(struct kdev *d, uint8_t level, enum kdev_cause cause)
+{
+    if (level == d->level)
+        return;
+    d->level = level;
+    kdev_emit(d, KDEV_EV_LEVEL, level, cause);
+    if (level != 0)
+        return;
+    switch (cause) {
+    case KDEV_BY_HOST:
+        d->last_stop = KNOT_STOP_HOST;
+        break;
+    case KDEV_BY_WATCHDOG:
+        d->last_stop = KNOT_STOP_WATCHDOG;
+        break;
+    case KDEV_BY_FAULT:
+        d->last_stop = KNOT_STOP_FAULT;
+        break;
+    case KDEV_BY_UNPLUG:
+        /* power loss: nobody can read last_stop any more, re-plug resets the device */
+        break;
+    }
+}
+
+static void kdev_latch(struct kdev *d, uint16_t bit)
+{
+    if (d->faults & bit)
+        return;   /* already latched: one event per latch */
+    d->faults |= bit;
+    kdev_emit(d, KDEV_EV_FAULT, bit, KDEV_BY_FAULT);
+    kdev_set_level(d, 0, KDEV_BY_FAULT);
+}
+
+/* Evaluate the trip conditions against the current state. */
+static void kdev_check_faults(struct kdev *d)
+{
+    if (d->stall_forced || (d->level > 0 && d->force_dn >= KDEV_STALL_FORCE_DN))
+        kdev_latch(d, KNOT_FAULT_STALL);
+    if (d->temp_mdc >= KNOT_TEMP_TRIP_DC * 1000)
+        kdev_latch(d, KNOT_FAULT_OVERTEMP);
+    if (d->level > 0 && kdev_battery_pct(d) < KNOT_BATTERY_TRIP_PCT)
+        kdev_latch(d, KNOT_FAULT_LOW_BATTERY);
+}
+
+/* Integrate the physics over dt milliseconds with the state held constant. */
+static void kdev_step(struct kdev *d, uint32_t dt)
+{
+    uint32_t target = (uint32_t)kdev_level_ppm(d, d->level) * 1000u;
+    uint32_t ramp = (uint32_t)((uint64_t)KDEV_RAMP_PPM * 1000u * dt / KDEV_RAMP_MS);
+    /* current of the interval is taken at its start: the steps are short */
+    uint32_t ma = kdev_current_ma(d);
+    uint64_t acc;
+    int64_t flow, q, r;
+
+    if (d->ppm_milli < target)
+        d->ppm_milli = (target - d->ppm_milli > ramp) ? d->ppm_milli + ramp : target;
+    else if (d->ppm_milli > target)
+        d->ppm_milli = (d->ppm_milli - target > ramp) ? d->ppm_milli - ramp : target;
+
+    /* heating and cooling as one net flow; the remainder carries what a short
+     * step would round away, and floor division settles exactly on ambient */
+    flow = ((int64_t)KDEV_HEAT_PER_MA * ma - (int64_t)KDEV_COOL_PER_MDC * (d->temp_mdc - KDEV_AMBIENT_MDC)) * dt
+           + d->heat_rem;
+    q = flow / KDEV_HEAT_SCALE;
+    r = flow % KDEV_HEAT_SCALE;
+    if (r < 0) {
+        q--;
+        r += KDEV_HEAT_SCALE;
+    }
+    d->temp_mdc += (int32_t)q;
+    d->heat_rem = (uint32_t)r;
+
+    acc = (uint64_t)ma * dt + d->drain_rem;
+    d->drain_rem = (uint16_t)(acc % KDEV_UAH_MA_MS);
+    acc /= KDEV_UAH_MA_MS;
+    d->battery_uah = acc >= d->battery_uah ? 0 : d->battery_uah - (uint32_t)acc;
+
+    kdev_check_faults(d);
+}
+
+void kdev_tick(struct kdev *d, uint64_t now_ms)
+{
+    for (;;) {
+        uint64_t deadline = d->last_host_ms + d->cfg.watchdog_ms;
+        uint64_t dt;
+
+        /* dead man: checked at every step boundary, steps end on the deadline */
+        if (d->level > 0 && d->last_tick_ms >= deadline)
+            kdev_set_level(d, 0, KDEV_BY_WATCHDOG);
+
+        if (now_ms <= d->last_tick_ms)
+            break;   /* also covers a clock that went backwards */
+        dt = now_ms - d->last_tick_ms;
+
+        if (kdev_busy(d)) {
+            if (dt > KDEV_STEP_RUN_MS)
+                dt = KDEV_STEP_RUN_MS;
+        } else if (d->temp_mdc != KDEV_AMBIENT_MDC) {
+            if (dt > KDEV_STEP_COOL_MS)
+                dt = KDEV_STEP_COOL_MS;
+        } else {
+            /* nothing moves: skip the rest of the interval in one go */
+            d->last_tick_ms = now_ms;
+            continue;
+        }
+        if (d->level > 0 && deadline > d->last_tick_ms && deadline - d->last_tick_ms < dt)
+            dt = deadline - d->last_tick_ms;
+
+        kdev_step(d, (uint32_t)dt);
+        d->last_tick_ms += dt;
+    }
+}
+
+bool kdev_busy(const struct kdev *d)
+{
+    return d->level > 0 || d->ppm_milli > 0;
+}
+
+void kdev_init(struct kdev *d, const struct kdev_config *cfg, kdev_trace_fn trace, void *ctx, uint64_t now_ms)
+{
+    memset(d, 0, sizeof(*d));
+    d->cfg = *cfg;
+    d->cfg.serial[KNOT_SERIAL_LEN] = '\0';   /* never trust the terminator */
+    if (d->cfg.levels < 1)
+        d->cfg.levels = 1;
+    if (d->cfg.levels > KNOT_MAX_LEVELS)
+        d->cfg.levels = KNOT_MAX_LEVELS;
+    if (d->cfg.watchdog_ms == 0)
+        d->cfg.watchdog_ms = KNOT_WATCHDOG_MS_DEFAULT;
+    d->trace = trace;
+    d->trace_ctx = ctx;
+    d->last_stop = KNOT_STOP_NONE;
+    d->temp_mdc = KDEV_AMBIENT_MDC;
+    d->battery_uah = KDEV_CAPACITY_UAH;
+    d->last_host_ms = now_ms;
+    d->last_tick_ms = now_ms;
+}
+
+void kdev_status(const struct kdev *d, struct knot_status *st)
+{
+    uint32_t ma = kdev_current_ma(d);
+
+    st->seq = knot_put_le16(d->seq);
+    st->level = d->level;
+    st->last_stop = d->last_stop;
+    st->ppm = knot_put_le16((uint16_t)(d->ppm_milli / 1000u));
+    st->current_ma = knot_put_le16(ma > 0xffff ? 0xffff : (uint16_t)ma);
+    st->temp_dc = (int16_t)knot_put_le16((uint16_t)(int16_t)(d->temp_mdc / 1000));
+    st->force_dn = knot_put_le16(d->force_dn);
+    st->faults = knot_put_le16(d->faults);
+    st->battery_pct = (uint8_t)kdev_battery_pct(d);
+    st->reserved = 0;
+}
+
+void kdev_info(const struct kdev *d, struct knot_info *info)
+{
+    unsigned i;
+
+    memset(info, 0, sizeof(*info));   /* reserved bytes, ppm past N and serial padding are 0 */
+    info->proto_major = KNOT_PROTO_MAJOR;
+    info->proto_minor = KNOT_PROTO_MINOR;
+    info->fw_version = knot_put_le16(d->cfg.fw_version);
+    info->levels = d->cfg.levels;
+    info->watchdog_ms = knot_put_le16(d->cfg.watchdog_ms);
+    for (i = 0; i < d->cfg.levels; i++)
+        info->ppm[i] = knot_put_le16(kdev_level_ppm(d, i + 1));
+    for (i = 0; i < KNOT_SERIAL_LEN && d->cfg.serial[i]; i++)
+        info->serial[i] = d->cfg.serial[i];
+}
+
+/* Copy an IN reply the way USB does: the host gets at most wLength bytes. */
+static int kdev_reply(const void *src, size_t len, uint16_t wlength, uint8_t *data, size_t cap)
+{
+    if (!data)
+        return 0;
+    if (len > wlength)
+        len = wlength;
+    if (len > cap)
+        len = cap;
+    memcpy(data, src, len);
+    return (int)len;
+}
+
+static int kdev_get_string(const struct kdev *d, uint8_t index, uint16_t wlength, uint8_t *data, size_t cap)
+{
+    uint8_t desc[2 + 2 * 64];
+    const char *s;
+    size_t n = 0;
+
+    switch (index) {
+    case 0:
+        desc[2] = USB_LANGID_EN_US & 0xff;
+        desc[3] = USB_LANGID_EN_US >> 8;
+        n = 1;
+        s = NULL;
+        break;
+    case KDEV_STR_MANUFACTURER:
+        s = kdev_str_manufacturer;
+        break;
+    case KDEV_STR_PRODUCT:
+        s = kdev_str_product;
+        break;
+    case KDEV_STR_SERIAL:
+        s = d->cfg.serial;
+        break;
+    default:
+        return KDEV_STALL;
+    }
+    /* our strings are ASCII, so UTF-16LE is the byte and a zero */
+    for (; s && s[n] && n < 64; n++) {
+        desc[2 + 2 * n] = (uint8_t)s[n];
+        desc[3 + 2 * n] = 0;
+    }
+    desc[0] = (uint8_t)(2 + 2 * n);
+    desc[1] = USB_DT_STRING;
+    return kdev_reply(desc, desc[0], wlength, data, cap);
+}
+
+static int kdev_standard(struct kdev *d, uint8_t rt, uint8_t req, uint16_t wvalue, uint16_t wlength,
+                         uint8_t *data, size_t cap)
+{
+    /* device and configuration descriptors belong to the front end's USB stack */
+    if (rt == USB_DIR_IN && req == USB_REQ_GET_DESCRIPTOR && (wvalue >> 8) == USB_DT_STRING)
+        return kdev_get_string(d, (uint8_t)(wvalue & 0xff), wlength, data, cap);
+    return KDEV_STALL;
+}
+
+static int kdev_vendor_in(struct kdev *d, uint8_t req, uint16_t wlength, uint8_t *data, size_t cap)
+{
+    struct knot_info info;
+    struct knot_status st;
+
+    if (wlength == 0)
+        return KDEV_STALL;   /* an IN request without room for the answer is a host bug */
+    switch (req) {
+    case KNOT_REQ_GET_INFO:
+        kdev_info(d, &info);
+        return kdev_reply(&info, sizeof(info), wlength, data, cap);
+    case KNOT_REQ_GET_STATUS:
+        d->seq++;   /* before filling: the first answer carries 1, 0 means never read */
+        kdev_status(d, &st);
+        return kdev_reply(&st, sizeof(st), wlength, data, cap);
+    default:
+        return KDEV_STALL;
+    }
+}
+
+static int kdev_clear_request(struct kdev *d)
+{
+    uint16_t gone = 0;
+
+    /* a latch may go only once its cause has; the others stay and the request stalls */
+    if ((d->faults & KNOT_FAULT_OVERTEMP) && d->temp_mdc < KNOT_TEMP_CLEAR_DC * 1000)
+        gone |= KNOT_FAULT_OVERTEMP;
+    if ((d->faults & KNOT_FAULT_LOW_BATTERY) && kdev_battery_pct(d) >= KDEV_BATTERY_CLEAR_PCT)
+        gone |= KNOT_FAULT_LOW_BATTERY;
+    if ((d->faults & KNOT_FAULT_STALL) && !d->stall_forced)
+        gone |= KNOT_FAULT_STALL;
+    if (gone) {
+        d->faults &= (uint16_t)~gone;
+        kdev_emit(d, KDEV_EV_CLEAR, gone, KDEV_BY_HOST);
+    }
+    return d->faults ? KDEV_STALL : 0;
+}
+
+static int kdev_vendor_out(struct kdev *d, uint8_t req, uint16_t wvalue, uint16_t wlength)
+{
+    if (wlength != 0)
+        return KDEV_STALL;   /* no OUT request carries data */
+    switch (req) {
+    case KNOT_REQ_SET_LEVEL:
+        if (wvalue > d->cfg.levels)
+            return KDEV_STALL;
+        if (wvalue > 0 && d->faults)
+            return KDEV_STALL;   /* the host must CLEAR_FAULT first */
+        kdev_set_level(d, (uint8_t)wvalue, KDEV_BY_HOST);
+        kdev_check_faults(d);   /* a pressed head or flat pack trips at once */
+        return 0;
+    case KNOT_REQ_CLEAR_FAULT:
+        return kdev_clear_request(d);
+    case KNOT_REQ_IDENTIFY:
+        kdev_emit(d, KDEV_EV_IDENTIFY, wvalue, KDEV_BY_HOST);
+        return 0;
+    default:
+        return KDEV_STALL;
+    }
+}
+
+int kdev_control(struct kdev *d, const uint8_t setup[8], uint8_t *data, size_t cap, uint64_t now_ms)
+{
+    uint8_t rt = setup[0];
+    uint8_t req = setup[1];
+    uint16_t wvalue = (uint16_t)(setup[2] | setup[3] << 8);
+    uint16_t windex = (uint16_t)(setup[4] | setup[5] << 8);
+    uint16_t wlength = (uint16_t)(setup[6] | setup[7] << 8);
+
+    /* an expired watchdog fires before this request can feed it */
+    kdev_tick(d, now_ms);
+    d->last_host_ms = d->last_tick_ms;   /* == now_ms unless the clock went backwards */
+
+    if ((rt & USB_TYPE_MASK) == USB_TYPE_STANDARD)
+        return kdev_standard(d, rt, req, wvalue, wlength, data, cap);
+    if (windex != KNOT_USB_INTERFACE)
+        return KDEV_STALL;
+    if (rt == KNOT_RT_IN)
+        return kdev_vendor_in(d, req, wlength, data, cap);
+    if (rt == KNOT_RT_OUT)
+        return kdev_vendor_out(d, req, wvalue, wlength);
+    return KDEV_STALL;   /* class requests, other recipients */
+}
+
+void kdev_inject_fault(struct kdev *d, uint16_t fault, uint64_t now_ms)
+{
+    kdev_tick(d, now_ms);
+    if (fault & KNOT_FAULT_STALL) {
+        d->stall_forced = true;
+        kdev_latch(d, KNOT_FAULT_STALL);
+    }
+    if (fault & KNOT_FAULT_OVERTEMP) {
+        if (d->temp_mdc < KNOT_TEMP_TRIP_DC * 1000)
+            d->temp_mdc = KNOT_TEMP_TRIP_DC * 1000;
+        kdev_latch(d, KNOT_FAULT_OVERTEMP);
+    }
+    if (fault & KNOT_FAULT_LOW_BATTERY) {
+        d->battery_uah = KDEV_CAPACITY_UAH / 100u * 3u;
+        kdev_latch(d, KNOT_FAULT_LOW_BATTERY);
+    }
+}
+
+void kdev_press(struct kdev *d, uint16_t force_dn, uint64_t now_ms)
+{
+    kdev_tick(d, now_ms);
+    d->force_dn = force_dn;
+    kdev_check_faults(d);
+}
+
+void kdev_set_battery(struct kdev *d, unsigned pct, uint64_t now_ms)
+{
+    kdev_tick(d, now_ms);
+    if (pct > 100)
+        pct = 100;
+    d->battery_uah = KDEV_CAPACITY_UAH / 100u * pct;
+    d->drain_rem = 0;
+    kdev_check_faults(d);
+}
+
+void kdev_unplug(struct kdev *d, uint64_t now_ms)
+{
+    kdev_tick(d, now_ms);
+    kdev_set_level(d, 0, KDEV_BY_UNPLUG);
+}
+
+void kdev_clear_faults(struct kdev *d, uint64_t now_ms)
+{
+    uint16_t cleared;
+
+    kdev_tick(d, now_ms);
+    d->stall_forced = false;
+    if (d->temp_mdc >= KNOT_TEMP_CLEAR_DC * 1000)
+        d->temp_mdc = KDEV_CLEARED_MDC;
+    if (kdev_battery_pct(d) < KDEV_BATTERY_CLEAR_PCT)
+        d->battery_uah = KDEV_CAPACITY_UAH / 100u * KDEV_CLEARED_PCT;
+    cleared = d->faults;
+    d->faults = 0;
+    if (cleared)
+        kdev_emit(d, KDEV_EV_CLEAR, cleared, KDEV_BY_FAULT);
+}
+
+const char *kdev_cause_name(enum kdev_cause c)
+{
+    switch (c) {
+    case KDEV_BY_HOST:
+        return "host";
+    case KDEV_BY_WATCHDOG:
+        return "watchdog";
+    case KDEV_BY_FAULT:
+        return "fault";
+    case KDEV_BY_UNPLUG:
+        return "unplug";
+    }
+    return "unknown";
+}
+
+const char *kdev_fault_name(uint16_t fault)
+{
+    switch (fault) {
+    case KNOT_FAULT_STALL:
+        return "stall";
+    case KNOT_FAULT_OVERTEMP:
+        return "overheat";
+    case KNOT_FAULT_LOW_BATTERY:
+        return "low-battery";
+    default:
+        return "unknown";
+    }
+}
