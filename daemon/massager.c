@@ -223,6 +223,7 @@ static void massager_xfer_cb(struct libusb_transfer *t)
         m->commanded = m->op_level;
         m->level_unknown = false;
         m->st.level = m->op_level;
+        session_level_applied(&m->sess, m->op_level, now);
         log_debug("%s: level %u", m->serial, m->op_level);
         massager_broadcast_status(m, false);
     } else if (t->actual_length >= KNOT_STATUS_SIZE) {

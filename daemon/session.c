@@ -389,6 +389,14 @@ void session_tick(struct session *s, struct session_dev *dev, const struct sessi
     }
 }
 
+void session_level_applied(struct session *s, unsigned level, uint64_t now_ms)
+{
+    if (!session_running(s) || level != s->level || level == 0)
+        return;
+    if (now_ms > s->step_ms)
+        s->step_ms = now_ms;
+}
+
 uint64_t session_next_ms(const struct session *s)
 {
     uint64_t next;

@@ -886,6 +886,30 @@ static void test_random(void **state)
     assert_true(ends[SESSION_END_DONE] > 0 && ends[SESSION_END_FAULT] > 0 && ends[SESSION_END_CEILING] > 0);
 }
 
+/* A raise the device acknowledged late: the next step counts from the
+ * acknowledgement, so the motor never sees two raises closer than step_s. */
+static void test_step_counts_from_device_ack(void **state)
+{
+    struct fix *f = *state;
+    struct profile_area a = mk("calves", "Calves", true, 10, 3, 3, 5, 60, 0, 250);
+
+    assert_int_equal(start(f, &a, 5, 0), 0);
+    tick_at(f, 10000, 0, 0);
+    assert_int_equal(session_level(&f->s), 2);
+    session_level_applied(&f->s, 2, T0 + 10080);   /* delivered 80 ms late */
+    session_level_applied(&f->s, 1, T0 + 20000);   /* a stale level: ignored */
+    tick_at(f, 15000, 0, 0);
+    assert_int_equal(session_level(&f->s), 2);
+    assert_int_equal(session_next_ms(&f->s), T0 + 15080);
+    tick_at(f, 15079, 0, 0);
+    assert_int_equal(session_level(&f->s), 2);
+    tick_at(f, 15080, 0, 0);
+    assert_int_equal(session_level(&f->s), 3);
+    /* An earlier acknowledgement never moves the anchor back. */
+    session_level_applied(&f->s, 3, T0 + 15000);
+    assert_int_equal(f->s.step_ms, T0 + 15080);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup(fn, setup)
@@ -916,6 +940,7 @@ int main(void)
         T(test_cooldown_table_full),
         T(test_invalid_area),
         T(test_names),
+        T(test_step_counts_from_device_ack),
         T(test_random),
     };
 
