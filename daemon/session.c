@@ -395,6 +395,10 @@ void session_level_applied(struct session *s, unsigned level, uint64_t now_ms)
         return;
     if (now_ms > s->step_ms)
         s->step_ms = now_ms;
+    /* The trial is time the motor really spent at level 1: it counts from
+     * the acknowledgement too (later only ever means a longer trial). */
+    if (s->phase == SESSION_TRIAL && now_ms > s->phase_ms)
+        s->phase_ms = now_ms;
 }
 
 uint64_t session_next_ms(const struct session *s)

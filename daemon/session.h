@@ -86,8 +86,9 @@ void session_stop(struct session *s, struct session_dev *dev, enum session_end w
 void session_tick(struct session *s, struct session_dev *dev, const struct session_input *in, uint64_t now_ms);
 
 /* The device acknowledged `level` at now_ms. If that is the session's current
- * level, the next ramp step counts from now: steps stay step_s apart as the
- * motor experiences them, however late a command was delivered. */
+ * level, the next ramp step (and, in the trial, the trial itself) counts from
+ * now: steps stay step_s apart and the trial lasts trial_s as the motor
+ * experiences them, however late a command was delivered. */
 void session_level_applied(struct session *s, unsigned level, uint64_t now_ms);
 
 bool session_running(const struct session *s);

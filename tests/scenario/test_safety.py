@@ -40,7 +40,8 @@ def test_hostile_up_loop_during_trial_never_passes_level_1_and_ramp_is_gentle(kn
     slack = 2_000_000
     assert t2 - t1 >= 10 * NS - slack, "left the trial early"
     assert t3 - t2 >= 5 * NS - slack, "two steps within step_s, as the motor saw them"
-    assert t_off - t1 >= 20 * NS - slack, "stopped before session_s"
+    # session_s counts from the start request, a moment before level 1 reaches the motor.
+    assert t_off - t1 >= 20 * NS - NS // 10, "stopped well before session_s"
     assert t_off - t1 < 21 * NS, "ran past session_s"
     st = d.devices()[0]["session"]
     assert st["end"] == "done" and st["phase"] == "ended"

@@ -894,9 +894,13 @@ static void test_step_counts_from_device_ack(void **state)
     struct profile_area a = mk("calves", "Calves", true, 10, 3, 3, 5, 60, 0, 250);
 
     assert_int_equal(start(f, &a, 5, 0), 0);
-    tick_at(f, 10000, 0, 0);
+    session_level_applied(&f->s, 1, T0 + 30);      /* level 1 reached the motor 30 ms late */
+    tick_at(f, 10029, 0, 0);
+    assert_int_equal(session_level(&f->s), 1);
+    assert_int_equal(session_trial_left_s(&f->s, f->now), 1);
+    tick_at(f, 10030, 0, 0);
     assert_int_equal(session_level(&f->s), 2);
-    session_level_applied(&f->s, 2, T0 + 10080);   /* delivered 80 ms late */
+    session_level_applied(&f->s, 2, T0 + 10080);   /* delivered 50 ms late */
     session_level_applied(&f->s, 1, T0 + 20000);   /* a stale level: ignored */
     tick_at(f, 15000, 0, 0);
     assert_int_equal(session_level(&f->s), 2);
