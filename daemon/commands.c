@@ -118,9 +118,10 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     if (!m)
         return err;
     massager_catch_up(m);
-    rc = session_start(&m->sess, &m->sdev, a, m->levels, (unsigned)level, clock_now_ms(), why, sizeof(why));
+    rc = session_start(&m->sess, m->sdev_p, a, m->levels, (unsigned)level, clock_now_ms(), why, sizeof(why));
     switch (rc) {
     case 0:
+        m->fails = 0; /* a fresh session starts with a fresh count */
         log_info("uid %u: start %s on %s (target level %u of max %u)", (unsigned)peer->uid, a->name, m->serial,
                  m->sess.target, m->sess.max_level);
         massager_kick(m);

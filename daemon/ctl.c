@@ -19,6 +19,9 @@
 #include "knotd.h"
 #include "log.h"
 
+#define CTL_CLOSE_TIMEOUT_S 5   /* a closing peer that will not read its last reply */
+#define CTL_RESERVED 8           /* slots only root and the group may take: stop always gets through */
+
 struct ctl_client {
     struct ctl_client *next;
     struct bufferevent *bev;
@@ -84,10 +87,21 @@ void ctl_broadcast(json_object *ev)
 
 static void ctl_close_after_flush(struct ctl_client *c)
 {
+    struct timeval give_up = { CTL_CLOSE_TIMEOUT_S, 0 };
+
     c->closing = true;
     bufferevent_disable(c->bev, EV_READ);
+    bufferevent_set_timeouts(c->bev, NULL, &give_up);
     if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
         ctl_free(c);
+}
+
+static bool ctl_alive(const struct ctl_client *c)
+{
+    for (struct ctl_client *k = ctl_clients; k; k = k->next)
+        if (k == c)
+            return true;
+    return false;
 }
 
 static void ctl_handle_line(struct ctl_client *c, const char *line, size_t len)
@@ -111,17 +125,11 @@ static void ctl_handle_line(struct ctl_client *c, const char *line, size_t len)
     json_tokener_free(tok);
     if (req)
         json_object_put(req);
-    if (ctl_send(c, reply) && subscribe)
+    /* The request's own events (a start, a stop) may have dropped this very
+     * client for not reading: then there is nobody to reply to. */
+    if (ctl_alive(c) && ctl_send(c, reply) && subscribe)
         c->subscribed = true;
     json_object_put(reply);
-}
-
-static bool ctl_alive(const struct ctl_client *c)
-{
-    for (struct ctl_client *k = ctl_clients; k; k = k->next)
-        if (k == c)
-            return true;
-    return false;
 }
 
 static void ctl_read_cb(struct bufferevent *bev, void *arg)
@@ -171,9 +179,26 @@ static void ctl_write_cb(struct bufferevent *bev, void *arg)
 
 static void ctl_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-    (void)bev;
-    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-        ctl_free(arg);
+    struct ctl_client *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    size_t left = evbuffer_get_length(in);
+
+    /* `printf '{"cmd":"stop"}' | socat ...`: the last request has no newline
+     * but must still be carried out; then reply and close. */
+    if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !c->closing && left > 0 &&
+        left <= KNOT_CONTROL_LINE_MAX) {
+        char *line = malloc(left + 1);
+        if (line) {
+            evbuffer_remove(in, line, left);
+            line[left] = '\0';
+            ctl_handle_line(c, line, left);
+            free(line);
+            if (ctl_alive(c))
+                ctl_close_after_flush(c);
+            return;
+        }
+    }
+    ctl_free(c);
 }
 
 static bool ctl_peer_in_group(int fd, const struct ctl_peer *p)
@@ -193,6 +218,38 @@ static bool ctl_peer_in_group(int fd, const struct ctl_peer *p)
     return false;
 }
 
+static bool ctl_may_control(int fd)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    struct ctl_peer p;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        return false;
+    p.gid = cred.gid;
+    return cred.uid == 0 || cred.uid == geteuid() || ctl_peer_in_group(fd, &p);
+}
+
+/* accept() failing (EMFILE) would leave the connection pending and the loop
+ * spinning: pause accepting for a second instead. */
+static void ctl_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    evconnlistener_enable(ctl_listener);
+}
+
+static void ctl_error_cb(struct evconnlistener *l, void *arg)
+{
+    struct timeval pause = { 1, 0 };
+
+    (void)arg;
+    log_warning("cannot accept a connection: %s; pausing for a second", strerror(errno));
+    evconnlistener_disable(l);
+    event_base_once(knotd.base, -1, EV_TIMEOUT, ctl_resume_cb, NULL, &pause);
+}
+
 static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
     struct ucred cred;
@@ -203,7 +260,8 @@ static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
     (void)sa;
     (void)salen;
     (void)arg;
-    if (ctl_n_clients >= ctl_max_clients) {
+    if (ctl_n_clients >= ctl_max_clients + CTL_RESERVED ||
+        (ctl_n_clients >= ctl_max_clients && !ctl_may_control(fd))) {
         static const char msg[] = "{\"ok\":false,\"code\":\"" KNOT_E_TOO_MANY "\",\"message\":\"too many clients\"}\n";
         /* Best effort, non-blocking: the socket buffer of a new connection is empty. */
         if (send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
@@ -300,6 +358,7 @@ int ctl_init(const struct config *cfg)
         close(fd);
         return -EIO;
     }
+    evconnlistener_set_error_cb(ctl_listener, ctl_error_cb);
     return 0;
 }
 

@@ -19,6 +19,28 @@ enum massager_op { MASSAGER_OP_NONE, MASSAGER_OP_STATUS, MASSAGER_OP_LEVEL };
 
 static struct massager *massager_list;
 
+/* Cool-downs and the running ceiling belong to the serial, not to one
+ * plug-in: unplugging and replugging must not reset the rest a muscle needs. */
+static struct {
+    char serial[KNOT_SERIAL_LEN + 1];
+    struct session_dev dev;
+} massager_memory[MASSAGER_MEMORY];
+static unsigned massager_memory_next;
+
+static struct session_dev *massager_remember(const char *serial)
+{
+    unsigned i;
+
+    for (i = 0; i < MASSAGER_MEMORY; i++)
+        if (strcmp(massager_memory[i].serial, serial) == 0)
+            return &massager_memory[i].dev;
+    /* Round-robin reuse: only with more than MASSAGER_MEMORY distinct massagers. */
+    i = massager_memory_next++ % MASSAGER_MEMORY;
+    snprintf(massager_memory[i].serial, sizeof(massager_memory[i].serial), "%s", serial);
+    memset(&massager_memory[i].dev, 0, sizeof(massager_memory[i].dev));
+    return &massager_memory[i].dev;
+}
+
 struct massager *massager_first(void)
 {
     return massager_list;
@@ -163,16 +185,19 @@ static void massager_pump(struct massager *m)
 
 static void massager_failed(struct massager *m, const char *what, const char *err)
 {
-    m->fails++;
+    uint64_t now = clock_now_ms();
+
+    if (m->fails++ == 0)
+        m->failing_since_ms = now;
     log_warning("%s: %s failed (%u in a row): %s", m->serial, what, m->fails, err);
     if (m->fails >= MASSAGER_MAX_FAILS && session_running(&m->sess)) {
         log_error("%s: lost contact; stopping the session (the device watchdog stops the motor within %u ms)",
                   m->serial, m->watchdog_ms);
-        session_stop(&m->sess, &m->sdev, SESSION_END_LOST, clock_now_ms());
+        session_stop(&m->sess, m->sdev_p, SESSION_END_LOST, now);
         massager_settle(m);
     }
-    if (m->fails >= MASSAGER_MAX_FAILS * 4) {
-        /* Silent for well past its watchdog: the device has stopped itself. */
+    if (now - m->failing_since_ms > 4u * m->watchdog_ms) {
+        /* No answer for four times its dead-man time: it has stopped itself. */
         m->commanded = 0;
         m->level_unknown = false;
     }
@@ -204,19 +229,27 @@ static void massager_xfer_cb(struct libusb_transfer *t)
         massager_free(m);
         return;
     }
+    if (t->status != LIBUSB_TRANSFER_COMPLETED && !(m->op == MASSAGER_OP_LEVEL && t->status == LIBUSB_TRANSFER_STALL)) {
+        if (m->op == MASSAGER_OP_LEVEL)
+            m->level_unknown = true;
+        massager_failed(m, m->op == MASSAGER_OP_LEVEL ? "set level" : "poll status",
+                        t->status == LIBUSB_TRANSFER_TIMED_OUT ? "timed out" :
+                        t->status == LIBUSB_TRANSFER_NO_DEVICE ? "no device" : "transfer error");
+        /* No retry from here: the next heartbeat tick retries, 50 ms on. */
+        return;
+    }
     if (t->status != LIBUSB_TRANSFER_COMPLETED) {
         if (m->op == MASSAGER_OP_LEVEL && t->status == LIBUSB_TRANSFER_STALL && m->op_level > 0) {
             /* The device refuses to run: a fault is latched. */
             log_warning("%s: massager refused level %u (fault latched)", m->serial, m->op_level);
-            session_stop(&m->sess, &m->sdev, SESSION_END_FAULT, now);
+            session_stop(&m->sess, m->sdev_p, SESSION_END_FAULT, now);
             massager_settle(m);
             m->poll_due = true;
         } else {
-            if (m->op == MASSAGER_OP_LEVEL)
-                m->level_unknown = true;
-            massager_failed(m, m->op == MASSAGER_OP_LEVEL ? "set level" : "poll status",
-                            t->status == LIBUSB_TRANSFER_TIMED_OUT ? "timed out" :
-                            t->status == LIBUSB_TRANSFER_NO_DEVICE ? "no device" : "transfer error");
+            /* SET_LEVEL 0 stalled: not in the protocol; ask again next tick. */
+            m->level_unknown = true;
+            massager_failed(m, "set level", "stalled");
+            return;
         }
     } else if (m->op == MASSAGER_OP_LEVEL) {
         m->fails = 0;
@@ -228,14 +261,22 @@ static void massager_xfer_cb(struct libusb_transfer *t)
         massager_broadcast_status(m, false);
     } else if (t->actual_length >= KNOT_STATUS_SIZE) {
         struct session_input in;
+        bool was_running = m->commanded > 0 && !m->level_unknown;
         m->fails = 0;
         massager_parse_status(m, (const struct knot_status *)libusb_control_transfer_get_data(t));
-        /* The device may have stopped by itself (watchdog, fault): believe it. */
+        /* The device may have stopped by itself (watchdog, fault, reset): believe
+         * it, and never drive it back up silently — that session is over. */
         m->commanded = m->st.level;
+        if (was_running && m->st.level == 0 && session_running(&m->sess) && !m->st.faults) {
+            log_warning("%s: the massager stopped by itself (%s); ending the session", m->serial,
+                        m->st.last_stop == KNOT_STOP_WATCHDOG ? "its watchdog fired" : "it was reset");
+            session_stop(&m->sess, m->sdev_p, SESSION_END_LOST, now);
+            massager_settle(m);
+        }
         in.force_dn = (uint16_t)m->st.force_dn;
         in.faults = (uint16_t)m->st.faults;
         if (session_running(&m->sess)) {
-            session_tick(&m->sess, &m->sdev, &in, now);
+            session_tick(&m->sess, m->sdev_p, &in, now);
             if (m->sess.end == SESSION_END_FAULT)
                 log_warning("%s: device fault 0x%x; motor off", m->serial, m->st.faults);
             massager_settle(m);
@@ -262,7 +303,7 @@ static void massager_timer_cb(evutil_socket_t fd, short what, void *arg)
 void massager_catch_up(struct massager *m)
 {
     if (session_running(&m->sess)) {
-        session_tick(&m->sess, &m->sdev, NULL, clock_now_ms());
+        session_tick(&m->sess, m->sdev_p, NULL, clock_now_ms());
         massager_settle(m);
     }
 }
@@ -280,7 +321,7 @@ void massager_kick(struct massager *m)
 void massager_stop(struct massager *m, enum session_end why)
 {
     if (session_running(&m->sess)) {
-        session_stop(&m->sess, &m->sdev, why, clock_now_ms());
+        session_stop(&m->sess, m->sdev_p, why, clock_now_ms());
         massager_settle(m);
     }
     m->level_unknown = m->level_unknown || m->commanded != 0;
@@ -311,6 +352,12 @@ static int massager_read_info(struct massager *m)
     }
     if (info.levels < 1 || info.levels > KNOT_MAX_LEVELS) {
         log_error("massager reports %u levels (1..%d allowed)", info.levels, KNOT_MAX_LEVELS);
+        return LIBUSB_ERROR_NOT_SUPPORTED;
+    }
+    if (knot_le16(info.watchdog_ms) == 0 || knot_le16(info.watchdog_ms) > MASSAGER_WATCHDOG_MAX_MS) {
+        /* The whole fail-to-off argument rests on the device's dead-man timer. */
+        log_error("massager reports a %u ms watchdog (1..%d ms required); refusing it", knot_le16(info.watchdog_ms),
+                  MASSAGER_WATCHDOG_MAX_MS);
         return LIBUSB_ERROR_NOT_SUPPORTED;
     }
     m->proto_major = info.proto_major;
@@ -364,6 +411,13 @@ void massager_arrived(libusb_device *dev)
         massager_free(m);
         return;
     }
+    if (massager_find(m->serial)) {
+        log_error("a second massager with serial %s: refusing it (serials must be unique to address them)",
+                  m->serial);
+        massager_free(m);
+        return;
+    }
+    m->sdev_p = massager_remember(m->serial);
     m->xfer = libusb_alloc_transfer(0);
     m->timer = event_new(knotd.base, -1, EV_PERSIST, massager_timer_cb, m);
     if (!m->xfer || !m->timer) {
@@ -390,7 +444,7 @@ void massager_left(libusb_device *dev)
         return;
     massager_unlink(m);
     if (session_running(&m->sess)) {
-        session_stop(&m->sess, &m->sdev, SESSION_END_UNPLUG, clock_now_ms());
+        session_stop(&m->sess, m->sdev_p, SESSION_END_UNPLUG, clock_now_ms());
         massager_settle(m);
     }
     log_info("%s: massager unplugged", m->serial);
@@ -412,7 +466,7 @@ void massager_shutdown_all(void)
 
     for (m = massager_list; m; m = m->next) {
         if (session_running(&m->sess)) {
-            session_stop(&m->sess, &m->sdev, SESSION_END_SHUTDOWN, clock_now_ms());
+            session_stop(&m->sess, m->sdev_p, SESSION_END_SHUTDOWN, clock_now_ms());
             massager_settle(m);
         }
         if (m->busy)
@@ -429,7 +483,7 @@ void massager_shutdown_all(void)
         libusb_handle_events_timeout_completed(usb_ctx(), &tv, NULL);
     }
     while ((m = massager_list)) {
-        int rc = m->busy ? 0 : massager_sync(m->h, KNOT_RT_OUT, KNOT_REQ_SET_LEVEL, 0, NULL, 0);
+        int rc = m->busy ? LIBUSB_ERROR_BUSY : massager_sync(m->h, KNOT_RT_OUT, KNOT_REQ_SET_LEVEL, 0, NULL, 0);
         if (rc < 0)
             log_warning("%s: could not command motor off (%s); its watchdog stops it within %u ms", m->serial,
                         libusb_error_name(rc), m->watchdog_ms);

@@ -12,6 +12,8 @@
 #define MASSAGER_POLL_MS KNOT_HEARTBEAT_MS
 #define MASSAGER_TIMEOUT_MS 200    /* one control transfer; the heartbeat is 50 ms */
 #define MASSAGER_MAX_FAILS 3       /* consecutive failed transfers = contact lost */
+#define MASSAGER_WATCHDOG_MAX_MS 1000  /* a device whose dead-man timer is longer is refused */
+#define MASSAGER_MEMORY 32         /* serials whose cool-downs and rest outlive an unplug */
 
 struct massager_status {
     bool valid;
@@ -36,6 +38,7 @@ struct massager {
     unsigned op_level;
     uint8_t buf[LIBUSB_CONTROL_SETUP_SIZE + KNOT_INFO_SIZE];
     unsigned fails;
+    uint64_t failing_since_ms;  /* first of the current run of failures */
     bool gone;                  /* unplugged: freed when the transfer in flight returns */
 
     struct event *timer;        /* the heartbeat, armed only while active */
@@ -43,7 +46,7 @@ struct massager {
     bool poll_due;
 
     struct session sess;
-    struct session_dev sdev;
+    struct session_dev *sdev_p; /* cool-downs and rest: per serial, outlives an unplug */
     bool sess_reported;         /* end already journaled and announced */
 
     uint64_t last_bcast_ms;
