@@ -1,0 +1,304 @@
+/* conn.c - the control socket client side: JSON lines over a Unix stream socket, with timeouts for replies. */
+#include "conn.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "jv.h"
+#include "knot/control.h"
+#include "sig.h"
+
+int conn_open(struct conn *c, const char *path)
+{
+    struct sockaddr_un sa;
+    int e;
+
+    memset(c, 0, sizeof(*c));
+    c->fd = -1;
+    c->path = path;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        fprintf(stderr, "knotctl: socket path is longer than %zu bytes: %s\n", sizeof(sa.sun_path) - 1, path);
+        return KNOTCTL_EXIT_USAGE;
+    }
+    memcpy(sa.sun_path, path, strlen(path));
+    c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (c->fd < 0) {
+        fprintf(stderr, "knotctl: socket: %s\n", strerror(errno));
+        return KNOTCTL_EXIT_NOT_CONNECTED;
+    }
+    if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+        return 0;
+    e = errno;
+    close(c->fd);
+    c->fd = -1;
+    switch (e) {
+    case ENOENT:
+    case ENOTDIR:
+    case ECONNREFUSED:   /* a stale socket file left by a knotd that is gone */
+        fprintf(stderr, "knotctl: knotd is not running (no socket at %s)\n", path);
+        return KNOTCTL_EXIT_NOT_CONNECTED;
+    case EACCES:
+    case EPERM:
+        fprintf(stderr, "knotctl: permission denied on %s (are you in the 'knot' group?)\n", path);
+        return KNOTCTL_EXIT_PERMISSION;
+    default:
+        fprintf(stderr, "knotctl: cannot connect to %s: %s\n", path, strerror(e));
+        return KNOTCTL_EXIT_NOT_CONNECTED;
+    }
+}
+
+void conn_close(struct conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c->buf);
+    c->fd = -1;
+    c->buf = NULL;
+    c->len = c->cap = c->used = 0;
+}
+
+json_object *conn_request_new(const char *cmd, const char *device)
+{
+    json_object *req = json_object_new_object();
+
+    json_object_object_add(req, KNOT_K_CMD, json_object_new_string(cmd));
+    if (device)
+        json_object_object_add(req, KNOT_K_DEVICE, json_object_new_string(device));
+    return req;
+}
+
+int conn_send(struct conn *c, json_object *req)
+{
+    /* PLAIN keeps it on one line: strings escape their newlines. */
+    const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    size_t n = strlen(text), off = 0;
+    char *line = malloc(n + 1);
+
+    if (!line) {
+        fprintf(stderr, "knotctl: out of memory\n");
+        return KNOTCTL_EXIT_PROTOCOL;
+    }
+    memcpy(line, text, n);
+    line[n++] = '\n';
+    while (off < n) {
+        /* MSG_NOSIGNAL: a vanished knotd is an error to report, not a SIGPIPE death. */
+        ssize_t w = send(c->fd, line + off, n - off, MSG_NOSIGNAL);
+        if (w < 0) {
+            int e = errno;
+            if (e == EINTR)
+                continue;
+            free(line);
+            if (e == EPIPE || e == ECONNRESET) {
+                fprintf(stderr, "knotctl: knotd closed the connection\n");
+                return KNOTCTL_EXIT_NOT_CONNECTED;
+            }
+            fprintf(stderr, "knotctl: writing to %s: %s\n", c->path, strerror(e));
+            return KNOTCTL_EXIT_NOT_CONNECTED;
+        }
+        off += (size_t)w;
+    }
+    free(line);
+    return 0;
+}
+
+void conn_deadline(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Time left until deadline; false when it has passed. */
+static bool conn_left(const struct timespec *deadline, struct timespec *left)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    left->tv_sec = deadline->tv_sec - now.tv_sec;
+    left->tv_nsec = deadline->tv_nsec - now.tv_nsec;
+    if (left->tv_nsec < 0) {
+        left->tv_sec--;
+        left->tv_nsec += 1000000000L;
+    }
+    return left->tv_sec >= 0 && (left->tv_sec > 0 || left->tv_nsec > 0);
+}
+
+int conn_read_line(struct conn *c, const struct timespec *deadline, bool interruptible, char **line)
+{
+    size_t scanned = 0;
+
+    if (c->used) {
+        memmove(c->buf, c->buf + c->used, c->len - c->used);
+        c->len -= c->used;
+        c->used = 0;
+    }
+    for (;;) {
+        struct timespec left;
+        struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+        char *nl = c->len > scanned ? memchr(c->buf + scanned, '\n', c->len - scanned) : NULL;
+        ssize_t n;
+        int r;
+
+        if (nl) {
+            *nl = '\0';
+            *line = c->buf;
+            c->used = (size_t)(nl - c->buf) + 1;
+            return 1;
+        }
+        scanned = c->len;
+        if (c->len >= CONN_LINE_MAX)
+            return -EMSGSIZE;
+        if (c->cap - c->len < 4096) {
+            size_t cap = c->cap ? c->cap * 2 : 16384;
+            char *b = realloc(c->buf, cap);
+            if (!b)
+                return -ENOMEM;
+            c->buf = b;
+            c->cap = cap;
+        }
+        if (interruptible && sig_interrupted())
+            return -EINTR;
+        if (deadline && !conn_left(deadline, &left))
+            return -ETIMEDOUT;
+        /* SIGINT is blocked except inside an interruptible ppoll(). */
+        r = ppoll(&pfd, 1, deadline ? &left : NULL, interruptible ? sig_wait_mask() : NULL);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;   /* the flag is checked at the top */
+            return -errno;
+        }
+        if (r == 0)
+            return -ETIMEDOUT;
+        /* Read only what fits below CONN_LINE_MAX; the rest waits. */
+        n = read(c->fd, c->buf + c->len, c->cap - c->len);
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            if (errno == ECONNRESET)
+                return 0;
+            return -errno;
+        }
+        if (n == 0)
+            return 0;
+        c->len += (size_t)n;
+    }
+}
+
+int conn_read_fail(struct conn *c, int rc)
+{
+    switch (rc) {
+    case 0:
+        fprintf(stderr, "knotctl: knotd closed the connection\n");
+        return KNOTCTL_EXIT_NOT_CONNECTED;
+    case -ETIMEDOUT:
+        fprintf(stderr, "knotctl: knotd did not reply within %d s\n", CONN_REPLY_TIMEOUT_MS / 1000);
+        return KNOTCTL_EXIT_PROTOCOL;
+    case -EMSGSIZE:
+        fprintf(stderr, "knotctl: knotd sent a line longer than %d bytes\n", CONN_LINE_MAX);
+        return KNOTCTL_EXIT_PROTOCOL;
+    default:
+        fprintf(stderr, "knotctl: reading from %s: %s\n", c->path, strerror(-rc));
+        return KNOTCTL_EXIT_NOT_CONNECTED;
+    }
+}
+
+json_object *conn_parse(const char *line)
+{
+    size_t n = strlen(line);
+    json_tokener *tok;
+    json_object *o;
+
+    while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+        n--;
+    tok = json_tokener_new();
+    if (!tok)
+        return NULL;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    o = json_tokener_parse_ex(tok, line, (int)n);
+    /* Strict and complete: a truncated or doubled line is not a reply. */
+    if (o && (json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != n ||
+              !json_object_is_type(o, json_type_object))) {
+        json_object_put(o);
+        o = NULL;
+    }
+    json_tokener_free(tok);
+    return o;
+}
+
+int conn_reply(struct conn *c, json_object **reply, char **raw)
+{
+    struct timespec deadline;
+
+    *reply = NULL;
+    if (raw)
+        *raw = NULL;
+    /* One deadline for the reply, however many event lines come first. */
+    conn_deadline(&deadline, CONN_REPLY_TIMEOUT_MS);
+    for (;;) {
+        char *line;
+        json_object *o, *ok;
+        int rc = conn_read_line(c, &deadline, false, &line);
+
+        if (rc <= 0)
+            return conn_read_fail(c, rc);
+        o = conn_parse(line);
+        if (!o) {
+            fprintf(stderr, "knotctl: knotd's reply is not a JSON object: %.80s\n", line);
+            return KNOTCTL_EXIT_PROTOCOL;
+        }
+        if (json_object_object_get_ex(o, KNOT_K_EVENT, NULL)) {
+            json_object_put(o);
+            continue;
+        }
+        if (!json_object_object_get_ex(o, KNOT_K_OK, &ok) || !json_object_is_type(ok, json_type_boolean)) {
+            fprintf(stderr, "knotctl: knotd's reply has no \"ok\": %.80s\n", line);
+            json_object_put(o);
+            return KNOTCTL_EXIT_PROTOCOL;
+        }
+        if (raw && !(*raw = strdup(line))) {
+            json_object_put(o);
+            fprintf(stderr, "knotctl: out of memory\n");
+            return KNOTCTL_EXIT_PROTOCOL;
+        }
+        *reply = o;
+        return 0;
+    }
+}
+
+int conn_request(struct conn *c, json_object *req, json_object **reply, char **raw)
+{
+    int rc = conn_send(c, req);
+
+    json_object_put(req);
+    if (rc) {
+        *reply = NULL;
+        if (raw)
+            *raw = NULL;
+        return rc;
+    }
+    return conn_reply(c, reply, raw);
+}
+
+int conn_check(json_object *reply, bool quiet)
+{
+    const char *code;
+
+    if (jv_bool(reply, KNOT_K_OK, false))
+        return 0;
+    code = jv_str(reply, KNOT_K_CODE, "");
+    if (!quiet)
+        fprintf(stderr, "knotctl: %s (%s)\n", jv_str(reply, KNOT_K_MESSAGE, "knotd refused"), code[0] ? code : "no code");
+    return strcmp(code, KNOT_E_PERMISSION) == 0 ? KNOTCTL_EXIT_PERMISSION : KNOTCTL_EXIT_REFUSED;
+}

@@ -1,0 +1,16 @@
+/* knotctl.h - what knotctl's command files share: the parsed global options. */
+#ifndef KNOTCTL_H
+#define KNOTCTL_H
+
+#include <stdbool.h>
+
+struct knotctl_opts {
+    const char *socket;   /* -s, else $KNOT_SOCKET, else KNOT_SOCKET_DEFAULT */
+    const char *device;   /* -d SERIAL or NULL */
+    bool json;            /* --json: knotd's lines as they are */
+    bool detach;          /* --detach: start returns at once */
+};
+
+#define KNOTCTL_EXIT_INTERRUPTED 130   /* 128 + SIGINT, as a shell reports it */
+
+#endif

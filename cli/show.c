@@ -1,0 +1,334 @@
+/* show.c - turns replies and events into text: tables for devices and areas, blocks for status, progress lines. */
+#include "show.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "jv.h"
+#include "knot/control.h"
+
+#define SHOW_BAR_WIDTH 20
+
+void show_mmss(char *buf, size_t len, long long seconds)
+{
+    if (seconds < 0)
+        seconds = 0;
+    snprintf(buf, len, "%lld:%02lld", seconds / 60, seconds % 60);
+}
+
+void show_version(json_object *reply)
+{
+    long long proto = jv_int(reply, "protocol", 0);
+
+    printf("knotd %s (control protocol %lld)\n", jv_str(reply, "version", "?"), proto);
+    if (proto != KNOT_CONTROL_VERSION)
+        fprintf(stderr, "knotctl: warning: knotctl speaks control protocol %d, knotd %lld\n", KNOT_CONTROL_VERSION, proto);
+}
+
+static void show_ppm_list(json_object *dev, char *buf, size_t len)
+{
+    json_object *ppm = jv_arr(dev, "ppm");
+    size_t n = ppm ? json_object_array_length(ppm) : 0, used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < len; i++) {
+        int w = snprintf(buf + used, len - used, "%s%zu: %lld", i ? ", " : "", i + 1,
+                         (long long)json_object_get_int64(json_object_array_get_idx(ppm, i)));
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+void show_devices(json_object *reply)
+{
+    json_object *devs = jv_arr(reply, "devices");
+    size_t n = devs ? json_object_array_length(devs) : 0;
+
+    if (n == 0) {
+        printf("no massager connected\n");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *d = json_object_array_get_idx(devs, i);
+        char ppm[256];
+        show_ppm_list(d, ppm, sizeof(ppm));
+        printf("%s: %lld levels, firmware %s, watchdog %lld ms, ppm per level (%s)\n", jv_str(d, "serial", "?"),
+               jv_int(d, "levels", 0), jv_str(d, "firmware", "?"), jv_int(d, "watchdog_ms", 0), ppm);
+    }
+}
+
+static void show_faults(json_object *status, char *buf, size_t len)
+{
+    jv_join(jv_arr(status, "faults"), ", ", buf, len);
+}
+
+void show_status(json_object *reply)
+{
+    json_object *devs = jv_arr(reply, "devices");
+    size_t n = devs ? json_object_array_length(devs) : 0;
+
+    if (n == 0) {
+        printf("no massager connected\n");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *d = json_object_array_get_idx(devs, i);
+        json_object *s = jv_obj(d, "session");
+        char faults[128], left[SHOW_MMSS_LEN], trial[SHOW_MMSS_LEN];
+
+        if (i)
+            putchar('\n');
+        if (!jv_bool(d, "connected", true)) {
+            printf("%s: not connected\n", jv_str(d, "serial", "?"));
+            continue;
+        }
+        show_faults(d, faults, sizeof(faults));
+        printf("%s: connected, level %lld/%lld, %lld ppm\n", jv_str(d, "serial", "?"), jv_int(d, "level", 0),
+               jv_int(d, "levels", 0), jv_int(d, "ppm_now", 0));
+        if (!s) {
+            printf("  no session\n");
+        } else if (strcmp(jv_str(s, "phase", ""), "ended") == 0) {
+            char why[160];
+            printf("  %s: ended (%s)\n", jv_str(s, "title", jv_str(s, "area", "?")),
+                   show_end(jv_str(s, "end", ""), faults, why, sizeof(why)));
+        } else {
+            char lv[64];
+            long long level = jv_int(s, "level", 0), target = jv_int(s, "target", 0);
+            if (target && target != level)
+                snprintf(lv, sizeof(lv), "level %lld -> %lld", level, target);
+            else
+                snprintf(lv, sizeof(lv), "level %lld", level);
+            show_mmss(left, sizeof(left), jv_int(s, "left_s", 0));
+            printf("  %s: %s, %s (max %lld), %s left", jv_str(s, "title", jv_str(s, "area", "?")),
+                   jv_str(s, "phase", "?"), lv, jv_int(s, "max_level", 0), left);
+            if (strcmp(jv_str(s, "phase", ""), "trial") == 0) {
+                show_mmss(trial, sizeof(trial), jv_int(s, "trial_left_s", 0));
+                printf(", trial %s left", trial);
+            }
+            putchar('\n');
+        }
+        printf("  motor %.1f C, battery %lld %%, faults: %s\n", jv_num(d, "temp_c", 0), jv_int(d, "battery", 0),
+               faults[0] ? faults : "none");
+        if (s && jv_bool(s, "force_warning", false))
+            printf("  warning: pressing too hard (%.1f N) - ease off, the muscle guards against force\n",
+                   jv_num(d, "force_n", 0));
+    }
+}
+
+static void show_seconds(char *buf, size_t len, long long s)
+{
+    if (s >= 3600 && s % 3600 == 0)
+        snprintf(buf, len, "%lld h", s / 3600);
+    else if (s >= 60 && s % 60 == 0)
+        snprintf(buf, len, "%lld min", s / 60);
+    else
+        snprintf(buf, len, "%lld s", s);
+}
+
+enum { SHOW_COLS = 7 };
+
+struct show_row {
+    char col[SHOW_COLS][160];
+};
+
+static void show_area_row(json_object *a, struct show_row *r)
+{
+    bool gun = jv_bool(a, "gun", false);
+
+    memset(r, 0, sizeof(*r));
+    snprintf(r->col[0], sizeof(r->col[0]), "%s", jv_str(a, "name", "?"));
+    if (gun) {
+        snprintf(r->col[1], sizeof(r->col[1]), "yes");
+        show_seconds(r->col[2], sizeof(r->col[2]), jv_int(a, "trial_s", 0));
+        snprintf(r->col[3], sizeof(r->col[3]), "%lld", jv_int(a, "max_level", 0));
+        show_seconds(r->col[4], sizeof(r->col[4]), jv_int(a, "session_s", 0));
+        show_seconds(r->col[5], sizeof(r->col[5]), jv_int(a, "cooldown_s", 0));
+    } else {
+        snprintf(r->col[1], sizeof(r->col[1]), "no - use %s", jv_str(a, "tool", "another tool"));
+        for (int c = 2; c <= 5; c++)
+            snprintf(r->col[c], sizeof(r->col[c]), "-");
+    }
+    jv_join(jv_arr(a, "aliases"), ", ", r->col[6], sizeof(r->col[6]));
+}
+
+void show_areas(json_object *reply)
+{
+    static const struct show_row head = { { "AREA", "GUN", "TRIAL", "MAX", "SESSION", "COOLDOWN", "ALIASES" } };
+    json_object *areas = jv_arr(reply, "areas");
+    size_t n = areas ? json_object_array_length(areas) : 0;
+    int width[SHOW_COLS];
+    struct show_row row;
+
+    if (n == 0) {
+        printf("knotd knows no body areas (check its profiles file)\n");
+        return;
+    }
+    /* Two passes: widths first, so the columns line up whatever the tools are called. */
+    for (int c = 0; c < SHOW_COLS; c++)
+        width[c] = (int)strlen(head.col[c]);
+    for (size_t i = 0; i < n; i++) {
+        show_area_row(json_object_array_get_idx(areas, i), &row);
+        for (int c = 0; c < SHOW_COLS; c++)
+            if ((int)strlen(row.col[c]) > width[c])
+                width[c] = (int)strlen(row.col[c]);
+    }
+    for (size_t i = 0; i <= n; i++) {
+        const struct show_row *r = &head;
+        if (i) {
+            show_area_row(json_object_array_get_idx(areas, i - 1), &row);
+            r = &row;
+        }
+        /* no padding after the last column when an area has no aliases */
+        printf("%-*s  %-*s  %*s  %*s  %*s  %*s%s%s\n", width[0], r->col[0], width[1], r->col[1], width[2], r->col[2],
+               width[3], r->col[3], width[4], r->col[4], width[5], r->col[5], r->col[6][0] ? "  " : "", r->col[6]);
+    }
+}
+
+void show_advice(json_object *area)
+{
+    const char *action = jv_str(area, "action", "");
+
+    if (!area)
+        return;
+    printf("%s \xe2\x80\x94 tool: %s.", jv_str(area, "title", jv_str(area, "name", "?")), jv_str(area, "tool", "?"));
+    if (action[0])
+        printf(" Quick action: %s", action);
+    putchar('\n');
+}
+
+void show_plan(json_object *area, json_object *session)
+{
+    char total[SHOW_MMSS_LEN];
+    long long trial = jv_int(session, "trial_s", jv_int(area, "trial_s", 0));
+    long long target = jv_int(session, "target", 0), step = jv_int(area, "step_s", 0);
+    long long start = jv_int(session, "level", jv_int(area, "start_level", 1));
+
+    if (!session)
+        return;
+    show_mmss(total, sizeof(total), jv_int(session, "session_s", jv_int(area, "session_s", 0)));
+    printf("Trial at level %lld for %lld s", start, trial);
+    if (target > start) {
+        printf(", then up to level %lld", target);
+        if (step > 0)
+            printf(", one level every %lld s", step);
+    }
+    printf(" (max %lld); %s in all. 'knotctl ouch' backs off.\n", jv_int(session, "max_level", 0), total);
+}
+
+void show_target(const char *cmd, json_object *session, long long step_s)
+{
+    long long level = jv_int(session, "level", 0), target = jv_int(session, "target", 0);
+
+    if (strcmp(cmd, "ouch") == 0) {
+        if (target > level)
+            printf("backing off to level %lld (trial restarts, then up to level %lld)\n", level, target);
+        else
+            printf("backing off to level %lld (trial restarts)\n", level);
+    } else if (level < target) {
+        if (step_s > 0)
+            printf("target level %lld (ramping one level every %lld s)\n", target, step_s);
+        else
+            printf("target level %lld (ramping one level at a time)\n", target);
+    } else if (level > target) {
+        printf("target level %lld (coming down from level %lld)\n", target, level);
+    } else {
+        printf("target level %lld (running at it now)\n", target);
+    }
+}
+
+void show_stopped(json_object *reply)
+{
+    json_object *stopped = jv_arr(reply, "stopped");
+    char list[512];
+
+    jv_join(stopped, ", ", list, sizeof(list));
+    if (list[0])
+        printf("stopped %s\n", list);
+    else
+        printf("no motor was running\n");
+}
+
+void show_progress(char *buf, size_t len, json_object *st, enum show_form form)
+{
+    json_object *s = jv_obj(st, "session");
+    const char *phase = jv_str(s, "phase", "");
+    long long level = jv_int(s, "level", jv_int(st, "level", 0)), target = jv_int(s, "target", 0);
+    long long ppm = jv_int(st, "ppm_now", 0);
+    bool trial = strcmp(phase, "trial") == 0, ease = jv_bool(s, "force_warning", false);
+    char lv[48], left[SHOW_MMSS_LEN], tleft[SHOW_MMSS_LEN], meter[SHOW_BAR_WIDTH + 3];
+
+    if (!jv_bool(st, "connected", true)) {
+        snprintf(buf, len, "not connected");
+        return;
+    }
+    if (!s || strcmp(phase, "ended") == 0) {
+        if (level)
+            snprintf(buf, len, "no session, level %lld", level);
+        else
+            snprintf(buf, len, "idle");
+        return;
+    }
+    show_mmss(left, sizeof(left), jv_int(s, "left_s", 0));
+    show_mmss(tleft, sizeof(tleft), jv_int(s, "trial_left_s", 0));
+    if (form == SHOW_SHORT) {
+        if (target && target != level)
+            snprintf(lv, sizeof(lv), "%lld->%lld", level, target);
+        else
+            snprintf(lv, sizeof(lv), "%lld", level);
+        snprintf(buf, len, "%s %s %lld ppm %s%s", phase, lv, ppm, trial ? tleft : left, ease ? " EASE OFF" : "");
+        return;
+    }
+    if (target && target != level)
+        snprintf(lv, sizeof(lv), "level %lld -> %lld", level, target);
+    else
+        snprintf(lv, sizeof(lv), "level %lld", level);
+    if (form == SHOW_LOG) {
+        snprintf(buf, len, "%s: %s, %lld ppm, %s left%s%s%s", phase, lv, ppm, left, trial ? ", trial " : "",
+                 trial ? tleft : "", trial ? " left" : "");
+        if (ease && strlen(buf) + 1 < len)
+            snprintf(buf + strlen(buf), len - strlen(buf), ", pressing too hard");
+        return;
+    }
+    {
+        /* The bar measures what the time shown counts down: the trial during
+         * the trial, the whole session after it. */
+        long long left_s = trial ? jv_int(s, "trial_left_s", 0) : jv_int(s, "left_s", 0);
+        long long total_s = trial ? jv_int(s, "trial_s", 0) : jv_int(s, "session_s", 0);
+        long long done = total_s > 0 ? (total_s - left_s) * SHOW_BAR_WIDTH / total_s : 0;
+
+        if (done < 0)
+            done = 0;
+        if (done > SHOW_BAR_WIDTH)
+            done = SHOW_BAR_WIDTH;
+        meter[0] = '[';
+        for (int i = 0; i < SHOW_BAR_WIDTH; i++)
+            meter[1 + i] = i < done ? '#' : '-';
+        meter[SHOW_BAR_WIDTH + 1] = ']';
+        meter[SHOW_BAR_WIDTH + 2] = '\0';
+        snprintf(buf, len, "%-5s  %s  %lld ppm  %s  %s%s left%s", phase, lv, ppm, meter, trial ? "trial " : "",
+                 trial ? tleft : left, ease ? "  EASE OFF" : "");
+    }
+}
+
+const char *show_end(const char *end, const char *faults, char *buf, size_t len)
+{
+    if (strcmp(end, "done") == 0)
+        snprintf(buf, len, "session complete");
+    else if (strcmp(end, "stopped") == 0)
+        snprintf(buf, len, "stopped");
+    else if (strcmp(end, "fault") == 0)
+        snprintf(buf, len, "stopped: the massager reported a fault%s%s", faults && faults[0] ? ": " : "",
+                 faults ? faults : "");
+    else if (strcmp(end, "unplugged") == 0)
+        snprintf(buf, len, "stopped: the massager was unplugged");
+    else if (strcmp(end, "lost-contact") == 0)
+        snprintf(buf, len, "stopped: knotd lost contact with the massager");
+    else if (strcmp(end, "ceiling") == 0)
+        snprintf(buf, len, "stopped: the massager has run as long as it may and needs a rest");
+    else if (strcmp(end, "shutdown") == 0)
+        snprintf(buf, len, "stopped: knotd is shutting down");
+    else
+        snprintf(buf, len, "session ended (%s)", end[0] ? end : "no reason given");
+    return buf;
+}

@@ -1,0 +1,38 @@
+/* show.h - knotctl's human-readable text for knotd's replies and events. */
+#ifndef KNOTCTL_SHOW_H
+#define KNOTCTL_SHOW_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SHOW_MMSS_LEN 24   /* fits any long long as m:ss */
+/* "m:ss" */
+void show_mmss(char *buf, size_t len, long long seconds);
+
+/* Whole replies to stdout. */
+void show_version(json_object *reply);
+void show_devices(json_object *reply);
+void show_status(json_object *reply);
+void show_areas(json_object *reply);
+/* "Calves — tool: Foam Roller. Quick action: ..." */
+void show_advice(json_object *area);
+/* What the session will do: trial, ramp, maximum, length. */
+void show_plan(json_object *area, json_object *session);
+/* One line for an up/down/ouch reply. */
+void show_target(const char *cmd, json_object *session, long long step_s);
+/* "stopped KNOTSIM1" for a stop reply. */
+void show_stopped(json_object *reply);
+
+/* A status object's progress in one line, in one of three forms. */
+enum show_form {
+    SHOW_BAR,     /* TTY, one massager: "ramp   level 2 -> 3  2500 ppm  [####----]  3:12 left" */
+    SHOW_LOG,     /* a line in a log: "ramp: level 2 -> 3, 2500 ppm, 3:12 left" */
+    SHOW_SHORT,   /* TTY, several massagers side by side: "ramp 2->3 2500 ppm 3:12" */
+};
+void show_progress(char *buf, size_t len, json_object *status, enum show_form form);
+/* Why a session ended, from its "end": "session complete", "stopped: ...".
+ * faults is used for "fault" (may be NULL or ""). */
+const char *show_end(const char *end, const char *faults, char *buf, size_t len);
+
+#endif

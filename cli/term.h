@@ -1,0 +1,17 @@
+/* term.h - knotctl's terminal output: one status line redrawn in place on a TTY, plain lines otherwise. */
+#ifndef KNOTCTL_TERM_H
+#define KNOTCTL_TERM_H
+
+#include <stdbool.h>
+
+/* Decide once whether stdout is a terminal; line-buffer stdout for streams. */
+void term_init(void);
+bool term_tty(void);
+/* TTY only: replace the status line (cut to the terminal width so \r can redraw it). */
+void term_status(const char *text);
+/* Print a whole line above the status line, which is redrawn after it. */
+void term_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Erase the status line and forget it (before an error, a result or exit). */
+void term_clear(void);
+
+#endif
