@@ -13,11 +13,12 @@
 #include "usb.h"
 #include "view.h"
 
-enum massager_op { MASSAGER_OP_NONE, MASSAGER_OP_STATUS, MASSAGER_OP_LEVEL };
+enum massager_op { MASSAGER_OP_NONE, MASSAGER_OP_STATUS, MASSAGER_OP_LEVEL, MASSAGER_OP_INFO };
 
 #define MASSAGER_BCAST_MS 1000  /* status events at least this often while running */
 
 static struct massager *massager_list;
+static struct massager *massager_attaching;  /* plugged in, info not read yet */
 
 /* Cool-downs and the running ceiling belong to the serial, not to one
  * plug-in: unplugging and replugging must not reset the rest a muscle needs. */
@@ -62,14 +63,15 @@ struct massager *massager_find(const char *serial)
     return NULL;
 }
 
-static void massager_unlink(struct massager *m)
+static bool massager_unlink(struct massager **list, struct massager *m)
 {
-    for (struct massager **pp = &massager_list; *pp; pp = &(*pp)->next) {
+    for (struct massager **pp = list; *pp; pp = &(*pp)->next) {
         if (*pp == m) {
             *pp = m->next;
-            return;
+            return true;
         }
     }
+    return false;
 }
 
 static void massager_free(struct massager *m)
@@ -85,6 +87,35 @@ static void massager_free(struct massager *m)
     if (m->udev)
         libusb_unref_device(m->udev);
     free(m);
+}
+
+/* libusb_close() inside a transfer callback deadlocks on libusb's own lock:
+ * a massager that must go from a callback is freed by the loop instead. */
+static struct massager *massager_graveyard;
+static struct event *massager_reaper;
+
+static void massager_reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct massager *m;
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    while ((m = massager_graveyard)) {
+        massager_graveyard = m->next;
+        massager_free(m);
+    }
+}
+
+static void massager_free_later(struct massager *m)
+{
+    if (!massager_reaper)
+        massager_reaper = event_new(knotd.base, -1, 0, massager_reap_cb, NULL);
+    if (m->timer)
+        evtimer_del(m->timer);
+    m->next = massager_graveyard;
+    massager_graveyard = m;
+    event_active(massager_reaper, EV_TIMEOUT, 0);
 }
 
 /* Active = the heartbeat must run: a session, or a motor not yet confirmed off. */
@@ -136,12 +167,14 @@ static void massager_broadcast_status(struct massager *m, bool force)
 }
 
 static void massager_xfer_cb(struct libusb_transfer *t);
+static void massager_attach_step(struct massager *m, struct libusb_transfer *t);
 
 static int massager_submit(struct massager *m, int op, unsigned level)
 {
-    uint8_t req = op == MASSAGER_OP_LEVEL ? KNOT_REQ_SET_LEVEL : KNOT_REQ_GET_STATUS;
+    uint8_t req = op == MASSAGER_OP_LEVEL ? KNOT_REQ_SET_LEVEL :
+                  op == MASSAGER_OP_INFO ? KNOT_REQ_GET_INFO : KNOT_REQ_GET_STATUS;
     uint8_t rt = op == MASSAGER_OP_LEVEL ? KNOT_RT_OUT : KNOT_RT_IN;
-    uint16_t len = op == MASSAGER_OP_LEVEL ? 0 : KNOT_STATUS_SIZE;
+    uint16_t len = op == MASSAGER_OP_LEVEL ? 0 : op == MASSAGER_OP_INFO ? KNOT_INFO_SIZE : KNOT_STATUS_SIZE;
     int rc;
 
     libusb_fill_control_setup(m->buf, rt, req, (uint16_t)level, KNOT_USB_INTERFACE, len);
@@ -226,7 +259,11 @@ static void massager_xfer_cb(struct libusb_transfer *t)
     usb_inflight(-1);
     m->busy = false;
     if (m->gone) {
-        massager_free(m);
+        massager_free_later(m);
+        return;
+    }
+    if (!m->attached) {
+        massager_attach_step(m, t);
         return;
     }
     if (t->status != LIBUSB_TRANSFER_COMPLETED && !(m->op == MASSAGER_OP_LEVEL && t->status == LIBUSB_TRANSFER_STALL)) {
@@ -334,17 +371,15 @@ static int massager_sync(libusb_device_handle *h, uint8_t rt, uint8_t req, uint1
     return libusb_control_transfer(h, rt, req, value, KNOT_USB_INTERFACE, data, len, MASSAGER_TIMEOUT_MS);
 }
 
-static int massager_read_info(struct massager *m)
+static int massager_parse_info(struct massager *m, const uint8_t *data, int len)
 {
     struct knot_info info;
-    int rc = massager_sync(m->h, KNOT_RT_IN, KNOT_REQ_GET_INFO, 0, &info, sizeof(info));
 
-    if (rc < 0)
-        return rc;
-    if (rc < KNOT_INFO_SIZE) {
-        log_error("massager info block is %d bytes, expected %d", rc, KNOT_INFO_SIZE);
+    if (len < KNOT_INFO_SIZE) {
+        log_error("massager info block is %d bytes, expected %d", len, KNOT_INFO_SIZE);
         return LIBUSB_ERROR_IO;
     }
+    memcpy(&info, data, sizeof(info));
     if (info.proto_major != KNOT_PROTO_MAJOR) {
         log_error("massager speaks protocol %u.%u; knotd speaks %d.x", info.proto_major, info.proto_minor,
                   KNOT_PROTO_MAJOR);
@@ -375,6 +410,50 @@ static int massager_read_info(struct massager *m)
     return 0;
 }
 
+/* Attach runs as a chain of asynchronous transfers (GET_INFO, then SET_LEVEL 0)
+ * so that a slow or hung newcomer never delays another massager's heartbeat. */
+static void massager_attach_fail(struct massager *m, const char *why)
+{
+    log_error("massager at bus %u device %u not usable: %s", libusb_get_bus_number(m->udev),
+              libusb_get_device_address(m->udev), why);
+    massager_unlink(&massager_attaching, m);
+    massager_free_later(m);
+}
+
+static void massager_attach_step(struct massager *m, struct libusb_transfer *t)
+{
+    int rc;
+
+    if (t->status != LIBUSB_TRANSFER_COMPLETED) {
+        massager_attach_fail(m, t->status == LIBUSB_TRANSFER_TIMED_OUT ? "no answer" : "transfer failed");
+        return;
+    }
+    if (m->op == MASSAGER_OP_INFO) {
+        rc = massager_parse_info(m, libusb_control_transfer_get_data(t), t->actual_length);
+        if (rc < 0) {
+            massager_attach_fail(m, libusb_error_name(rc));
+            return;
+        }
+        if (massager_find(m->serial)) {
+            massager_attach_fail(m, "its serial is already attached (serials must be unique)");
+            return;
+        }
+        /* Whatever state it powered up in, the motor starts off under knotd. */
+        rc = massager_submit(m, MASSAGER_OP_LEVEL, 0);
+        if (rc < 0)
+            massager_attach_fail(m, libusb_error_name(rc));
+        return;
+    }
+    massager_unlink(&massager_attaching, m);
+    m->attached = true;
+    m->sdev_p = massager_remember(m->serial);
+    m->next = massager_list;
+    massager_list = m;
+    log_info("%s: massager attached (%u levels, firmware %u.%u, protocol %u.%u, watchdog %u ms); motor off",
+             m->serial, m->levels, m->fw >> 8, m->fw & 0xff, m->proto_major, m->proto_minor, m->watchdog_ms);
+    ctl_broadcast(view_device_event("added", m));
+}
+
 void massager_arrived(libusb_device *dev)
 {
     struct massager *m = calloc(1, sizeof(*m));
@@ -401,48 +480,44 @@ void massager_arrived(libusb_device *dev)
         massager_free(m);
         return;
     }
-    rc = massager_read_info(m);
-    /* Whatever state it powered up in, the motor starts off under knotd. */
-    if (rc == 0)
-        rc = massager_sync(m->h, KNOT_RT_OUT, KNOT_REQ_SET_LEVEL, 0, NULL, 0);
-    if (rc < 0) {
-        log_error("massager at bus %u device %u not usable: %s", libusb_get_bus_number(dev),
-                  libusb_get_device_address(dev), libusb_error_name(rc));
-        massager_free(m);
-        return;
-    }
-    if (massager_find(m->serial)) {
-        log_error("a second massager with serial %s: refusing it (serials must be unique to address them)",
-                  m->serial);
-        massager_free(m);
-        return;
-    }
-    m->sdev_p = massager_remember(m->serial);
     m->xfer = libusb_alloc_transfer(0);
     m->timer = event_new(knotd.base, -1, EV_PERSIST, massager_timer_cb, m);
     if (!m->xfer || !m->timer) {
-        log_error("out of memory attaching %s", m->serial);
+        log_error("out of memory attaching a massager");
         massager_free(m);
         return;
     }
     session_init(&m->sess);
-    m->next = massager_list;
-    massager_list = m;
-    log_info("%s: massager attached (%u levels, firmware %u.%u, protocol %u.%u, watchdog %u ms); motor off",
-             m->serial, m->levels, m->fw >> 8, m->fw & 0xff, m->proto_major, m->proto_minor, m->watchdog_ms);
-    ctl_broadcast(view_device_event("added", m));
+    m->next = massager_attaching;
+    massager_attaching = m;
+    rc = massager_submit(m, MASSAGER_OP_INFO, 0);
+    if (rc < 0)
+        massager_attach_fail(m, libusb_error_name(rc));
 }
 
 void massager_left(libusb_device *dev)
 {
     struct massager *m;
 
+    for (m = massager_attaching; m; m = m->next)
+        if (m->udev == dev)
+            break;
+    if (m) {
+        massager_unlink(&massager_attaching, m);
+        if (m->busy) {
+            m->gone = true;
+            libusb_cancel_transfer(m->xfer);
+        } else {
+            massager_free(m);
+        }
+        return;
+    }
     for (m = massager_list; m; m = m->next)
         if (m->udev == dev)
             break;
     if (!m)
         return;
-    massager_unlink(m);
+    massager_unlink(&massager_list, m);
     if (session_running(&m->sess)) {
         session_stop(&m->sess, m->sdev_p, SESSION_END_UNPLUG, clock_now_ms());
         massager_settle(m);
@@ -464,6 +539,13 @@ void massager_shutdown_all(void)
     struct massager *m;
     uint64_t deadline = clock_now_ms() + 2 * MASSAGER_TIMEOUT_MS;
 
+    /* Half-attached massagers get the same treatment: whatever they run, off. */
+    while ((m = massager_attaching)) {
+        massager_attaching = m->next;
+        m->attached = true;  /* their transfer now completes on the normal path */
+        m->next = massager_list;
+        massager_list = m;
+    }
     for (m = massager_list; m; m = m->next) {
         if (session_running(&m->sess)) {
             session_stop(&m->sess, m->sdev_p, SESSION_END_SHUTDOWN, clock_now_ms());
@@ -496,4 +578,8 @@ void massager_shutdown_all(void)
         }
         massager_free(m);
     }
+    massager_reap_cb(-1, 0, NULL);
+    if (massager_reaper)
+        event_free(massager_reaper);
+    massager_reaper = NULL;
 }

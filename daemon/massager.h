@@ -40,6 +40,7 @@ struct massager {
     unsigned fails;
     uint64_t failing_since_ms;  /* first of the current run of failures */
     bool gone;                  /* unplugged: freed when the transfer in flight returns */
+    bool attached;              /* info read and motor commanded off: usable */
 
     struct event *timer;        /* the heartbeat, armed only while active */
     bool timer_on;

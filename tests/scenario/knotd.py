@@ -21,9 +21,9 @@ def write_conf(path, sock, profiles, journal, extra=""):
 
 
 class Knotd:
-    def __init__(self, tmp_path, sim_args=(), profiles=FAST_PROFILES, extra_conf=""):
+    def __init__(self, tmp_path, sim_args=(), profiles=FAST_PROFILES, extra_conf="", sock_dir=None):
         self.tmp = tmp_path
-        self.sock = str(tmp_path / "knotd.sock")
+        self.sock = os.path.join(sock_dir or str(tmp_path), "knotd.sock")
         self.conf = str(tmp_path / "knotd.conf")
         self.journal = str(tmp_path / "journal")
         self.log_path = str(tmp_path / "knotd.log")

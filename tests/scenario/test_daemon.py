@@ -1,6 +1,8 @@
 """test_daemon.py - knotd end to end through its real socket against the virtual massager."""
 import json
 import os
+import shutil
+import tempfile
 import signal
 import socket
 import time
@@ -82,8 +84,11 @@ def test_two_massagers(knotd):
     d.trace.wait(r"^level 0 by=host dev=GUN-2$")
 
 
-def test_non_member_uid_cannot_control(knotd):
-    d = knotd()
+def test_non_member_uid_cannot_control(knotd, tmp_path):
+    # A directory other users can traverse (pytest's own tmp is 0700).
+    public = tempfile.mkdtemp(prefix="knotd-sock.")
+    os.chmod(public, 0o755)
+    d = knotd(sock_dir=public)
     d.wait_devices(1)
     # Mode 0660, group root: nobody cannot even connect.
     r = d.knotctl("status", user="nobody")
@@ -91,7 +96,6 @@ def test_non_member_uid_cannot_control(knotd):
     assert "permission denied" in r.stderr
     # Opened up at the file level, SO_PEERCRED still decides: read-only for nobody.
     os.chmod(d.sock, 0o666)
-    os.chmod(str(d.tmp), 0o755)
     r = d.knotctl("status", user="nobody")
     assert r.returncode == 0, r.stderr
     r = d.knotctl("start", "calves", "--detach", user="nobody")
@@ -99,6 +103,8 @@ def test_non_member_uid_cannot_control(knotd):
     assert "may not control" in r.stderr
     assert d.trace.levels() == []
     assert "uid 65534 (pid" in d.log() and "refused 'start'" in d.log()
+    d.stop()
+    shutil.rmtree(public)
 
 
 def test_garbage_and_floods_do_not_disturb_others(knotd):
@@ -284,3 +290,18 @@ def test_device_with_unsafe_watchdog_is_refused(knotd):
     d = knotd("--watchdog-ms", "5000")
     wait_for(lambda: "5000 ms watchdog" in d.log(), 10, "the refusal in the log")
     assert d.devices() == []
+
+
+def test_hung_newcomer_is_refused_and_running_massager_keeps_going(knotd):
+    d = knotd("--devices", "2", "--serial", "GUN", "--unplugged")
+    assert d.sim.ctl("@1 plug") == "ok"
+    d.wait_devices(1)
+    assert d.req({"cmd": "start", "area": "forearms"})["ok"]
+    d.trace.wait(r"^level 1 by=host dev=GUN$")
+    # The newcomer answers nothing: its attach times out without starving GUN.
+    assert d.sim.ctl("@2 plug") == "ok"
+    assert d.sim.ctl("@2 hang") == "ok"
+    wait_for(lambda: "not usable" in d.log() or len(d.devices()) == 2, 10, "the newcomer to be dealt with")
+    st = d.req({"cmd": "status", "device": "GUN"})["devices"][0]
+    assert st["session"]["end"] == "" and st["level"] == 1
+    assert d.trace.matching(r"by=watchdog dev=GUN$") == []
