@@ -35,6 +35,7 @@ static struct ctl_client *ctl_clients;
 static unsigned ctl_n_clients, ctl_max_clients = 64;
 static gid_t ctl_gid = (gid_t)-1;
 static char ctl_path[108];
+static bool ctl_draining;
 static bool ctl_owns_path;
 
 void ctl_set_max_clients(unsigned n)
@@ -59,7 +60,7 @@ static void ctl_free(struct ctl_client *c)
 static bool ctl_send(struct ctl_client *c, json_object *o)
 {
     struct evbuffer *out = bufferevent_get_output(c->bev);
-    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
     if (evbuffer_get_length(out) + strlen(text) + 1 > CTL_OUT_MAX) {
         log_warning("dropping client uid %u: it does not read its output", (unsigned)c->peer.uid);
@@ -168,6 +169,14 @@ too_long: {
     }
 }
 
+static bool ctl_all_flushed(void)
+{
+    for (struct ctl_client *c = ctl_clients; c; c = c->next)
+        if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+            return false;
+    return true;
+}
+
 static void ctl_write_cb(struct bufferevent *bev, void *arg)
 {
     struct ctl_client *c = arg;
@@ -175,6 +184,8 @@ static void ctl_write_cb(struct bufferevent *bev, void *arg)
     (void)bev;
     if (c->closing)
         ctl_free(c);
+    if (ctl_draining && ctl_all_flushed())
+        event_base_loopbreak(knotd.base);
 }
 
 static void ctl_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -360,6 +371,22 @@ int ctl_init(const struct config *cfg)
     }
     evconnlistener_set_error_cb(ctl_listener, ctl_error_cb);
     return 0;
+}
+
+void ctl_drain(unsigned timeout_ms)
+{
+    struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+
+    if (ctl_listener)
+        evconnlistener_disable(ctl_listener);
+    for (struct ctl_client *c = ctl_clients; c; c = c->next)
+        bufferevent_disable(c->bev, EV_READ);
+    if (ctl_all_flushed())
+        return;
+    ctl_draining = true;
+    event_base_loopexit(knotd.base, &tv);
+    event_base_dispatch(knotd.base);
+    ctl_draining = false;
 }
 
 void ctl_exit(void)

@@ -18,6 +18,9 @@ struct ctl_peer {
 };
 
 int ctl_init(const struct config *cfg);
+/* Stop accepting and reading; give clients up to timeout_ms to take what is
+ * queued for them (the last events: sessions ended by the shutdown). */
+void ctl_drain(unsigned timeout_ms);
 void ctl_exit(void);
 void ctl_set_max_clients(unsigned n);
 /* Send an event line to every subscriber; takes ownership of ev (NULL is ignored). */

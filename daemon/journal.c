@@ -35,7 +35,7 @@ void journal_record(const char *serial, const struct session *s, uint64_t now_ms
     json_object_object_add(o, "target", json_object_new_int((int)s->target));
     json_object_object_add(o, "ouches", json_object_new_int((int)s->ouches));
     json_object_object_add(o, "end", json_object_new_string(session_end_name(s->end)));
-    text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     n = snprintf(line, sizeof(line), "%s\n", text);
     json_object_put(o);
     if (!journal_path[0] || n <= 0 || (size_t)n >= sizeof(line))

@@ -185,6 +185,7 @@ int main(int argc, char **argv)
 
     notify_stopping();
     massager_shutdown_all();
+    ctl_drain(500);
     rc = 0;
     notify_watchdog_stop();
     usb_exit();

@@ -444,6 +444,18 @@ static void massager_attach_step(struct massager *m, struct libusb_transfer *t)
             massager_attach_fail(m, libusb_error_name(rc));
         return;
     }
+    if (m->op == MASSAGER_OP_LEVEL) {
+        /* One status read, so an idle massager shows real values from the start. */
+        rc = massager_submit(m, MASSAGER_OP_STATUS, 0);
+        if (rc < 0)
+            massager_attach_fail(m, libusb_error_name(rc));
+        return;
+    }
+    if (t->actual_length < KNOT_STATUS_SIZE) {
+        massager_attach_fail(m, "short status block");
+        return;
+    }
+    massager_parse_status(m, (const struct knot_status *)libusb_control_transfer_get_data(t));
     massager_unlink(&massager_attaching, m);
     m->attached = true;
     m->sdev_p = massager_remember(m->serial);

@@ -73,6 +73,7 @@ json_object *view_session(const struct session *s, uint64_t now_ms)
     view_add(o, "trial_left_s", json_object_new_int((int)session_trial_left_s(s, now_ms)));
     view_add(o, "session_s", json_object_new_int((int)s->area.session_s));
     view_add(o, "trial_s", json_object_new_int((int)s->area.trial_s));
+    view_add(o, "step_s", json_object_new_int((int)s->area.step_s));
     view_add(o, "ouches", json_object_new_int((int)s->ouches));
     view_add(o, "force_warning", json_object_new_boolean(s->force_warning));
     view_add(o, "end", json_object_new_string(session_end_name(s->end)));

@@ -175,10 +175,17 @@ def test_slow_subscriber_is_dropped_not_waited_for(knotd):
 def test_sigterm_turns_motor_off_before_exit(knotd):
     d = knotd()
     d.wait_devices(1)
+    w = d.connect()
+    assert d.req({"cmd": "watch"}, conn=w)["ok"]
     assert d.req({"cmd": "start", "area": "calves"})["ok"]
     d.trace.wait(r"^level 1 by=host")
     d.signal(signal.SIGTERM)
     assert d.sim.proc.wait(20) == 0
+    # Subscribers are told why their session ended before the socket closes.
+    events = [json.loads(line) for line in w.makefile("r")]
+    ended = [e for e in events if e.get("event") == "session" and e["action"] == "ended"]
+    assert ended and ended[-1]["session"]["end"] == "shutdown"
+    w.close()
     events = [t for _, t in d.trace.events()]
     off = events.index("level 0 by=host dev=KNOTSIM1")
     assert off < events.index("unplug dev=KNOTSIM1"), "motor must be off before knotd exits"
