@@ -121,7 +121,10 @@ static void massager_free_later(struct massager *m)
 /* Active = the heartbeat must run: a session, or a motor not yet confirmed off. */
 static bool massager_active(const struct massager *m)
 {
-    return session_running(&m->sess) || m->commanded != 0 || m->level_unknown;
+    /* Spinning down counts too (bounded), so status ends on the real 0 ppm. */
+    bool spinning = m->st.ppm > 0 && clock_now_ms() - m->off_ms < MASSAGER_SPINDOWN_MS;
+
+    return session_running(&m->sess) || m->commanded != 0 || m->level_unknown || spinning;
 }
 
 static void massager_timer_set(struct massager *m, bool on)
@@ -293,6 +296,8 @@ static void massager_xfer_cb(struct libusb_transfer *t)
         m->commanded = m->op_level;
         m->level_unknown = false;
         m->st.level = m->op_level;
+        if (m->op_level == 0)
+            m->off_ms = now;
         session_level_applied(&m->sess, m->op_level, now);
         log_debug("%s: level %u", m->serial, m->op_level);
         massager_broadcast_status(m, false);

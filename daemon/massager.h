@@ -12,6 +12,7 @@
 #define MASSAGER_POLL_MS KNOT_HEARTBEAT_MS
 #define MASSAGER_TIMEOUT_MS 200    /* one control transfer; the heartbeat is 50 ms */
 #define MASSAGER_MAX_FAILS 3       /* consecutive failed transfers = contact lost */
+#define MASSAGER_SPINDOWN_MS 2000  /* keep polling after off until the motor reports 0 ppm, this long at most */
 #define MASSAGER_WATCHDOG_MAX_MS 1000  /* a device whose dead-man timer is longer is refused */
 #define MASSAGER_MEMORY 32         /* serials whose cool-downs and rest outlive an unplug */
 
@@ -39,6 +40,7 @@ struct massager {
     uint8_t buf[LIBUSB_CONTROL_SETUP_SIZE + KNOT_INFO_SIZE];
     unsigned fails;
     uint64_t failing_since_ms;  /* first of the current run of failures */
+    uint64_t off_ms;            /* when level 0 was last acknowledged */
     bool gone;                  /* unplugged: freed when the transfer in flight returns */
     bool attached;              /* info read and motor commanded off: usable */
 
