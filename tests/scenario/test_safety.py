@@ -106,3 +106,31 @@ def test_second_start_same_area_is_noop_other_area_busy(knotd):
     assert r["ok"] and r["already_running"] is True
     assert d.req({"cmd": "start", "area": "forearms"})["code"] == "busy"
     assert len(d.trace.matching(r"^level 1 ")) == 1
+
+
+def test_pressing_too_hard_warns_and_holds_and_knotctl_follows_to_the_end(knotd):
+    """knotctl start follows the session; pressure above the area's limit holds the ramp."""
+    import subprocess
+    from knotd import KNOTCTL
+    d = knotd()
+    d.wait_devices(1)
+    follow = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    d.trace.wait(r"^level 1 by=host")
+    assert d.sim.ctl("press 30") == "ok"   # calves allow 20 N (fast profile); the device stalls at 45 N
+    warned = wait_for(lambda: d.devices()[0]["session"]["force_warning"], 5, "the force warning")
+    assert warned
+    # Past the trial the ramp would have raised the level; pressing too hard holds it.
+    st = wait_for(lambda: (lambda s: s if s["phase"] != "trial" else None)(d.devices()[0]["session"]),
+                  15, "the trial to end")
+    assert st["level"] == 1 and st["force_warning"]
+    assert [l for _, l, _ in d.trace.levels()] == [1]
+    assert d.sim.ctl("press 5") == "ok"
+    d.trace.wait(r"^level 2 by=host", timeout=10)
+    out, err = follow.communicate(timeout=30)
+    assert follow.returncode == 0, err
+    assert "Calves" in out and "Foam Roller" in out
+    assert "ease off" in out
+    assert "session complete" in out
+    assert "After-care: Calf stretch" in out
+    assert d.trace.levels()[-1][1:] == (0, "host")

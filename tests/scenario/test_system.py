@@ -1,0 +1,74 @@
+"""test_system.py - how knotd fits the system: socket activation, make install, the unit file."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+from knotd import FAST_PROFILES, KNOTD, write_conf
+from knotsim import ROOT, Sim, wait_for
+
+
+def test_socket_activation(tmp_path):
+    sock = str(tmp_path / "act.sock")
+    conf = str(tmp_path / "knotd.conf")
+    # The socket named in the config is NOT the one used: systemd's wins.
+    write_conf(conf, str(tmp_path / "unused.sock"), FAST_PROFILES, str(tmp_path / "journal"))
+    sim = Sim(tmp_path, ["systemd-socket-activate", "-l", sock, KNOTD, "-c", conf], stdin=False,
+              stderr_path=str(tmp_path / "knotd.log"))
+    try:
+        wait_for(lambda: os.path.exists(sock), 10, "the activation socket")
+        # The first connection makes systemd-socket-activate start knotd with LISTEN_FDS.
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(sock)
+            s.sendall(b'{"cmd":"version"}\n')
+            assert json.loads(s.makefile("r").readline())["protocol"] == 1
+        log = open(str(tmp_path / "knotd.log")).read()
+        assert "using the socket passed by systemd" in log
+        assert not os.path.exists(str(tmp_path / "unused.sock"))
+    finally:
+        sim.proc.terminate()
+        sim.proc.wait(20)
+
+
+def test_make_install_honours_prefix_and_destdir(tmp_path):
+    dest = str(tmp_path / "root")
+    r = subprocess.run(["make", "-s", "-C", ROOT, "install", "DESTDIR=" + dest, "PREFIX=/opt/knot",
+                        "SYSCONFDIR=/opt/knot/etc"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    files = sorted(os.path.relpath(os.path.join(d, f), dest) for d, _, fs in os.walk(dest) for f in fs)
+    assert files == sorted([
+        "opt/knot/sbin/knotd", "opt/knot/bin/knotctl",
+        "opt/knot/etc/knotd/knotd.conf", "opt/knot/etc/knotd/profiles.conf",
+        "lib/systemd/system/knotd.service", "lib/udev/rules.d/70-knotd.rules",
+        "usr/lib/sysusers.d/knotd.conf",
+        "opt/knot/share/man/man1/knotctl.1", "opt/knot/share/man/man5/knotd.conf.5",
+        "opt/knot/share/man/man8/knotd.8",
+    ])
+    unit = open(os.path.join(dest, "lib/systemd/system/knotd.service")).read()
+    assert "ExecStart=/opt/knot/sbin/knotd\n" in unit
+    assert os.access(os.path.join(dest, "opt/knot/sbin/knotd"), os.X_OK)
+    # The installed default settings and profiles pass knotd's own check.
+    cfg = os.path.join(dest, "opt/knot/etc/knotd/knotd.conf")
+    text = open(cfg).read().replace("/etc/knotd/profiles.conf", os.path.join(dest, "opt/knot/etc/knotd/profiles.conf"))
+    open(cfg, "w").write(text)
+    r = subprocess.run([os.path.join(dest, "opt/knot/sbin/knotd"), "-c", cfg, "--check-config"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze not installed")
+def test_unit_file_verifies(tmp_path):
+    # The shipped unit, with ExecStart at the binary we built (the unit name must stay knotd.service).
+    unit = open(os.path.join(ROOT, "systemd", "knotd.service")).read()
+    assert "ExecStart=/usr/sbin/knotd\n" in unit
+    (tmp_path / "knotd.service").write_text(unit.replace("/usr/sbin/knotd", KNOTD))
+    r = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / "knotd.service")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and r.stderr.strip() == "", r.stderr
+    r = subprocess.run(["systemd-sysusers", "--dry-run", os.path.join(ROOT, "systemd", "knotd.sysusers")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "knot" in (r.stdout + r.stderr), r.stdout + r.stderr
