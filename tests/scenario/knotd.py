@@ -21,7 +21,8 @@ def write_conf(path, sock, profiles, journal, extra=""):
 
 
 class Knotd:
-    def __init__(self, tmp_path, sim_args=(), profiles=FAST_PROFILES, extra_conf="", sock_dir=None):
+    def __init__(self, tmp_path, sim_args=(), profiles=FAST_PROFILES, extra_conf="", sock_dir=None,
+                 wrapper=(), knotd=KNOTD, ready_timeout=10.0):
         self.tmp = tmp_path
         self.sock = os.path.join(sock_dir or str(tmp_path), "knotd.sock")
         self.conf = str(tmp_path / "knotd.conf")
@@ -32,10 +33,10 @@ class Knotd:
         self.notify_path = str(tmp_path / "notify")
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(self.notify_path)
-        self.sim = Sim(tmp_path, [KNOTD, "-c", self.conf], sim_args,
+        self.sim = Sim(tmp_path, [*wrapper, knotd, "-c", self.conf], sim_args,
                        env={"NOTIFY_SOCKET": self.notify_path}, stdin=False, stderr_path=self.log_path)
         self.trace = self.sim.trace
-        self.wait_notify("READY=1")
+        self.wait_notify("READY=1", ready_timeout)
 
     def wait_notify(self, what, timeout=10.0):
         self.notify.settimeout(timeout)
