@@ -302,3 +302,29 @@ int conn_check(json_object *reply, bool quiet)
         fprintf(stderr, "knotctl: %s (%s)\n", jv_str(reply, KNOT_K_MESSAGE, "knotd refused"), code[0] ? code : "no code");
     return strcmp(code, KNOT_E_PERMISSION) == 0 ? KNOTCTL_EXIT_PERMISSION : KNOTCTL_EXIT_REFUSED;
 }
+
+int conn_call(const char *path, bool json, json_object *req, json_object **reply)
+{
+    struct conn c;
+    char *raw = NULL;
+    int rc = conn_open(&c, path);
+
+    *reply = NULL;
+    if (rc) {
+        json_object_put(req);
+        return rc;
+    }
+    rc = conn_request(&c, req, reply, &raw);
+    conn_close(&c);
+    if (rc == 0) {
+        if (json)
+            printf("%s\n", raw);
+        rc = conn_check(*reply, json);
+    }
+    free(raw);
+    if (rc != 0) {
+        json_object_put(*reply);
+        *reply = NULL;
+    }
+    return rc;
+}

@@ -46,5 +46,9 @@ int conn_reply(struct conn *c, json_object **reply, char **raw);
 int conn_request(struct conn *c, json_object *req, json_object **reply, char **raw);
 /* 0 for {"ok":true}; otherwise knotd's message (unless quiet) and its exit code. */
 int conn_check(json_object *reply, bool quiet);
+/* One request on its own connection: connect, send (req is consumed), read
+ * the reply, print it raw when json, check it. On 0, *reply holds it for the
+ * caller to put; otherwise *reply is NULL. */
+int conn_call(const char *path, bool json, json_object *req, json_object **reply);
 
 #endif

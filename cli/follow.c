@@ -159,22 +159,9 @@ static int follow_loop(struct follow *f, struct conn *w)
 /* --detach: start, say where it runs, return. */
 static int follow_detached(const struct knotctl_opts *o, json_object *req)
 {
-    struct conn c;
-    json_object *reply = NULL;
-    char *raw = NULL;
-    int rc = conn_open(&c, o->socket);
+    json_object *reply;
+    int rc = conn_call(o->socket, o->json, req, &reply);
 
-    if (rc) {
-        json_object_put(req);
-        return rc;
-    }
-    rc = conn_request(&c, req, &reply, &raw);
-    conn_close(&c);
-    if (rc == 0) {
-        if (o->json)
-            printf("%s\n", raw);
-        rc = conn_check(reply, o->json);
-    }
     if (rc == 0 && !o->json) {
         show_advice(jv_obj(reply, "area"));
         /* knotd answers a start of the area that already runs with that session. */
@@ -182,7 +169,6 @@ static int follow_detached(const struct knotctl_opts *o, json_object *req)
                jv_bool(reply, "already_running", false) ? "already running" : "started", jv_str(reply, KNOT_K_DEVICE, "?"));
     }
     json_object_put(reply);
-    free(raw);
     return rc;
 }
 

@@ -64,25 +64,11 @@ static void knotctl_usage(FILE *out)
 static int knotctl_one(const struct knotctl_opts *o, json_object *req, json_object **keep,
                        void (*show)(json_object *reply))
 {
-    struct conn c;
-    json_object *reply = NULL;
-    char *raw = NULL;
-    int rc = conn_open(&c, o->socket);
+    json_object *reply;
+    int rc = conn_call(o->socket, o->json, req, &reply);
 
-    if (rc) {
-        json_object_put(req);
-        return rc;
-    }
-    rc = conn_request(&c, req, &reply, &raw);
-    conn_close(&c);
-    if (rc == 0) {
-        if (o->json)
-            printf("%s\n", raw);
-        rc = conn_check(reply, o->json);
-    }
     if (rc == 0 && !o->json && show)
         show(reply);
-    free(raw);
     if (rc == 0 && keep)
         *keep = reply;
     else

@@ -40,15 +40,23 @@ static void show_ppm_list(json_object *dev, char *buf, size_t len)
     }
 }
 
+/* The reply's device array; says so and gives 0 when there is none. */
+static size_t show_device_list(json_object *reply, json_object **devs)
+{
+    size_t n;
+
+    *devs = jv_arr(reply, "devices");
+    n = *devs ? json_object_array_length(*devs) : 0;
+    if (n == 0)
+        printf("no massager connected\n");
+    return n;
+}
+
 void show_devices(json_object *reply)
 {
-    json_object *devs = jv_arr(reply, "devices");
-    size_t n = devs ? json_object_array_length(devs) : 0;
+    json_object *devs;
+    size_t n = show_device_list(reply, &devs);
 
-    if (n == 0) {
-        printf("no massager connected\n");
-        return;
-    }
     for (size_t i = 0; i < n; i++) {
         json_object *d = json_object_array_get_idx(devs, i);
         char ppm[256];
@@ -65,13 +73,9 @@ static void show_faults(json_object *status, char *buf, size_t len)
 
 void show_status(json_object *reply)
 {
-    json_object *devs = jv_arr(reply, "devices");
-    size_t n = devs ? json_object_array_length(devs) : 0;
+    json_object *devs;
+    size_t n = show_device_list(reply, &devs);
 
-    if (n == 0) {
-        printf("no massager connected\n");
-        return;
-    }
     for (size_t i = 0; i < n; i++) {
         json_object *d = json_object_array_get_idx(devs, i);
         json_object *s = jv_obj(d, "session");

@@ -1,0 +1,60 @@
+"""test_knotctl.py - the command line's contract: help, version, errors and their exit codes, --json."""
+import json
+import os
+import subprocess
+
+from knotd import KNOTCTL
+
+EXIT_REFUSED, EXIT_USAGE, EXIT_NOT_CONNECTED = 1, 2, 3
+
+
+def run(*args, env=None):
+    e = dict(os.environ)
+    e.pop("KNOT_SOCKET", None)
+    e.update(env or {})
+    return subprocess.run([KNOTCTL, *args], capture_output=True, text=True, env=e, timeout=30)
+
+
+def test_help_and_version():
+    r = run("--help")
+    assert r.returncode == 0 and "Usage: knotctl" in r.stdout and "start AREA" in r.stdout
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout == "knotctl 0.1.0 (control protocol 1)\n"
+
+
+def test_usage_errors_exit_2():
+    assert run().returncode == EXIT_USAGE
+    r = run("fly")
+    assert r.returncode == EXIT_USAGE and "fly" in r.stderr
+    r = run("start")
+    assert r.returncode == EXIT_USAGE
+    r = run("start", "calves", "lots")
+    assert r.returncode == EXIT_USAGE and "lots" in r.stderr
+
+
+def test_daemon_not_running_exit_3(tmp_path):
+    sock = str(tmp_path / "none.sock")
+    r = run("status", env={"KNOT_SOCKET": sock})
+    assert r.returncode == EXIT_NOT_CONNECTED
+    assert r.stderr.strip() == "knotctl: knotd is not running (no socket at %s)" % sock
+    r = run("-s", sock, "stop")
+    assert r.returncode == EXIT_NOT_CONNECTED
+
+
+def test_refusals_exit_1_and_json_passes_through(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    r = d.knotctl("start", "neck")
+    assert r.returncode == EXIT_REFUSED and "use your fingers" in r.stderr
+    r = d.knotctl("--json", "status")
+    assert r.returncode == 0
+    reply = json.loads(r.stdout)
+    assert reply["ok"] and reply["devices"][0]["serial"] == "KNOTSIM1"
+    r = d.knotctl("-d", "NOPE", "up")
+    assert r.returncode == EXIT_REFUSED and "NOPE" in r.stderr
+    r = d.knotctl("--detach", "start", "calf", "2")
+    assert r.returncode == 0 and "started on KNOTSIM1" in r.stdout
+    r = d.knotctl("status")
+    assert "Calves: trial" in r.stdout
+    r = d.knotctl("stop")
+    assert r.returncode == 0 and "stopped KNOTSIM1" in r.stdout
