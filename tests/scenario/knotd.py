@@ -85,6 +85,13 @@ class Knotd:
     def devices(self):
         return self.req({"cmd": "status"})["devices"]
 
+    def start_running(self, area="calves"):
+        """Start a session and wait until the device itself runs at level 1."""
+        r = self.req({"cmd": "start", "area": area})
+        assert r["ok"], r
+        self.trace.wait(r"^level 1 by=host")
+        return r
+
     def wait_devices(self, n, timeout=10):
         return wait_for(lambda: len(self.devices()) == n, timeout, "%d massager(s) attached" % n)
 

@@ -50,8 +50,7 @@ def test_unplug_during_run_ends_session_and_replug_finds_motor_off(knotd):
     d.wait_devices(1)
     w = d.connect()
     assert d.req({"cmd": "watch"}, conn=w)["ok"]
-    assert d.req({"cmd": "start", "area": "calves"})["ok"]
-    d.trace.wait(r"^level 1 by=host")
+    d.start_running("calves")
     assert d.sim.ctl("unplug") == "ok"
     d.trace.wait(r"^level 0 by=unplug")
     f = w.makefile("r")
@@ -151,8 +150,7 @@ def test_garbage_and_floods_do_not_disturb_others(knotd):
     for c in conns:
         c.close()
     wait_for(lambda: d.req({"cmd": "version"}).get("ok"), 10, "a normal client to be served")
-    assert d.req({"cmd": "start", "area": "calves"})["ok"]
-    d.trace.wait(r"^level 1 by=host")
+    d.start_running("calves")
 
 
 def test_slow_subscriber_is_dropped_not_waited_for(knotd):
@@ -177,8 +175,7 @@ def test_sigterm_turns_motor_off_before_exit(knotd):
     d.wait_devices(1)
     w = d.connect()
     assert d.req({"cmd": "watch"}, conn=w)["ok"]
-    assert d.req({"cmd": "start", "area": "calves"})["ok"]
-    d.trace.wait(r"^level 1 by=host")
+    d.start_running("calves")
     d.signal(signal.SIGTERM)
     assert d.sim.proc.wait(20) == 0
     # Subscribers are told why their session ended before the socket closes.
@@ -218,8 +215,7 @@ def test_sighup_with_broken_config_keeps_the_old_one(knotd, tmp_path):
 def test_lost_contact_stops_session_and_device_watchdog_stops_motor(knotd):
     d = knotd()
     d.wait_devices(1)
-    assert d.req({"cmd": "start", "area": "calves"})["ok"]
-    d.trace.wait(r"^level 1 by=host")
+    d.start_running("calves")
     assert d.sim.ctl("hang") == "ok"
     d.trace.wait(r"^level 0 by=watchdog")
     wait_for(lambda: d.devices()[0]["session"]["end"] == "lost-contact", 10, "session to end with lost-contact")
@@ -230,8 +226,7 @@ def test_lost_contact_stops_session_and_device_watchdog_stops_motor(knotd):
 def test_transient_errors_do_not_end_the_session(knotd):
     d = knotd()
     d.wait_devices(1)
-    assert d.req({"cmd": "start", "area": "calves"})["ok"]
-    d.trace.wait(r"^level 1 by=host")
+    d.start_running("calves")
     assert d.sim.ctl("error 2") == "ok"
     wait_for(lambda: "failed (2 in a row)" in d.log(), 10, "two failed polls")
     assert d.devices()[0]["session"]["end"] == ""
@@ -254,8 +249,7 @@ def test_check_config_names_file_and_line(tmp_path):
 def test_device_stopped_by_its_watchdog_is_never_driven_back_up(knotd):
     d = knotd()
     d.wait_devices(1)
-    assert d.req({"cmd": "start", "area": "calves"})["ok"]
-    d.trace.wait(r"^level 1 by=host")
+    d.start_running("calves")
     # Silent long enough for the device's dead-man timer, shorter than lost-contact needs.
     assert d.sim.ctl("hang") == "ok"
     d.trace.wait(r"^level 0 by=watchdog")
@@ -282,8 +276,7 @@ def test_cooldown_survives_unplug_and_replug(knotd):
 def test_last_request_without_newline_is_answered(knotd):
     d = knotd()
     d.wait_devices(1)
-    assert d.req({"cmd": "start", "area": "calves"})["ok"]
-    d.trace.wait(r"^level 1 by=host")
+    d.start_running("calves")
     s = d.connect()
     s.sendall(b'{"cmd":"stop"}')
     s.shutdown(socket.SHUT_WR)

@@ -86,8 +86,7 @@ def test_unknown_area_lists_the_known_ones(knotd):
 def test_overheat_mid_session_turns_motor_off_with_reason(knotd):
     d = knotd()
     d.wait_devices(1)
-    assert d.req({"cmd": "start", "area": "calves"})["ok"]
-    d.trace.wait(r"^level 1 by=host")
+    d.start_running("calves")
     assert d.sim.ctl("fault overheat") == "ok"
     d.trace.wait(r"^level 0 by=fault")
     st = wait_for(lambda: (lambda s: s if s["session"]["end"] == "fault" else None)(d.devices()[0]), 5,
