@@ -218,15 +218,19 @@ int session_start(struct session *s, struct session_dev *dev, const struct profi
     return 0;
 }
 
+/* The common start of up, down and ouch: why cleared, or says nothing runs. */
+static bool session_expect_running(const struct session *s, char *why, size_t whylen)
+{
+    session_say(why, whylen, "%s", session_running(s) ? "" : "no session is running");
+    return session_running(s);
+}
+
 int session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen)
 {
     unsigned trial_left;
 
-    session_say(why, whylen, "%s", "");
-    if (!session_running(s)) {
-        session_say(why, whylen, "no session is running");
+    if (!session_expect_running(s, why, whylen))
         return -ENOENT;
-    }
     /* A trial whose time is up but which no tick has ended yet takes the
      * new target; session_tick() then ends the trial and starts the ramp. */
     trial_left = session_trial_left_s(s, now_ms);
@@ -255,11 +259,8 @@ int session_down(struct session *s, uint64_t now_ms, char *why, size_t whylen)
 {
     uint64_t t;
 
-    session_say(why, whylen, "%s", "");
-    if (!session_running(s)) {
-        session_say(why, whylen, "no session is running");
+    if (!session_expect_running(s, why, whylen))
         return -ENOENT;
-    }
     t = session_now(s, now_ms);
     if (s->target <= 1) {
         session_say(why, whylen, "level 1 is the lowest; stop turns the massager off");
@@ -285,11 +286,8 @@ int session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen)
     unsigned below;
     uint64_t t;
 
-    session_say(why, whylen, "%s", "");
-    if (!session_running(s)) {
-        session_say(why, whylen, "no session is running");
+    if (!session_expect_running(s, why, whylen))
         return -ENOENT;
-    }
     t = session_now(s, now_ms);
     /* The guide: sharp or worsening pain, back off immediately. Come back
      * later below where it hurt (or below the target, if that is lower). */
