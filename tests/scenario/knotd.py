@@ -102,6 +102,11 @@ class Knotd:
     def stop(self):
         if self.sim.proc.poll() is None:
             self.signal(signal.SIGTERM)
-        rc = self.sim.proc.wait(20)
+        try:
+            rc = self.sim.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            # A wedged knotd must not outlive its test (nor CI's run).
+            self.sim.kill_all()
+            rc = "hung: killed after SIGTERM did nothing for 20 s"
         self.notify.close()
         return rc

@@ -77,7 +77,7 @@ class Sim:
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=open(stderr_path, "w") if stderr_path else subprocess.PIPE,
-            env=e, text=True, bufsize=1)
+            env=e, text=True, bufsize=1, start_new_session=True)
         self.stderr_path = stderr_path
         wait_for(lambda: os.path.exists(self.ctl_path) or self.proc.poll() is not None,
                  10, "knot-sim control socket")
@@ -115,6 +115,14 @@ class Sim:
         self.proc.stdin.flush()
         return self.readline(timeout)
 
+    def kill_all(self):
+        """knot-sim and everything it started (its own session): for a run that hangs."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
     def stop(self, timeout=10.0):
         if self.proc.poll() is None:
             try:
@@ -126,7 +134,11 @@ class Sim:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.proc.send_signal(signal.SIGTERM)
-                self.proc.wait(timeout)
+                try:
+                    self.proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    self.kill_all()
+                    raise AssertionError("knot-sim's command ignored SIGTERM; killed")
         return self.proc.returncode
 
 
