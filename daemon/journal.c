@@ -53,3 +53,49 @@ void journal_record(const char *serial, const struct session *s, uint64_t now_ms
     if (fd >= 0)
         close(fd);
 }
+
+int journal_replay(journal_fn fn, void *ctx)
+{
+    FILE *f;
+    char line[2048];
+    long size = 0, start;
+    int n = 0, lineno = 0;
+
+    if (!journal_path[0])
+        return 0;
+    f = fopen(journal_path, "re");
+    if (!f)
+        return errno == ENOENT ? 0 : -errno;
+    /* Only the tail matters: cool-downs last hours at most. */
+    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > JOURNAL_REPLAY_BYTES) {
+        start = size - JOURNAL_REPLAY_BYTES;
+        fseek(f, start, SEEK_SET);
+        if (!fgets(line, sizeof(line), f)) /* the partial first line */
+            line[0] = '\0';
+    } else {
+        rewind(f);
+    }
+    while (fgets(line, sizeof(line), f)) {
+        json_object *o = json_tokener_parse(line), *v;
+        const char *serial = NULL, *area = NULL;
+        int64_t when = -1;
+
+        lineno++;
+        if (o && json_object_object_get_ex(o, "device", &v) && json_object_is_type(v, json_type_string))
+            serial = json_object_get_string(v);
+        if (o && json_object_object_get_ex(o, "area", &v) && json_object_is_type(v, json_type_string))
+            area = json_object_get_string(v);
+        if (o && json_object_object_get_ex(o, "time", &v) && json_object_is_type(v, json_type_int))
+            when = json_object_get_int64(v);
+        if (serial && area && when >= 0) {
+            fn(serial, area, (time_t)when, ctx);
+            n++;
+        } else {
+            log_warning("%s:%d%s: not a session record; skipped", journal_path, lineno,
+                        size > JOURNAL_REPLAY_BYTES ? " (of the replayed tail)" : "");
+        }
+        json_object_put(o);
+    }
+    fclose(f);
+    return n;
+}

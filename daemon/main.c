@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "ctl.h"
 #include "journal.h"
@@ -103,6 +105,19 @@ static struct event_base *main_event_base(void)
     return base;
 }
 
+/* A session the journal remembers: its area's cool-down, if still pending, holds again. */
+static void main_restore_cb(const char *serial, const char *area, time_t ended, void *ctx)
+{
+    const struct profile_area *a = profile_find(knotd.profiles, area);
+    time_t now = time(NULL);
+    unsigned *restored = ctx;
+
+    if (!a || ended + (time_t)a->cooldown_s <= now)
+        return;
+    massager_restore_cooldown(serial, a->name, clock_now_ms() + (uint64_t)(ended + (time_t)a->cooldown_s - now) * 1000u);
+    (*restored)++;
+}
+
 static void main_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
@@ -162,6 +177,14 @@ int main(int argc, char **argv)
     }
     log_set_level(verbose ? LOG_L_DEBUG : (enum log_level)knotd.cfg.log_level);
     journal_set_path(knotd.cfg.journal);
+    {
+        unsigned restored = 0;
+        int n = journal_replay(main_restore_cb, &restored);
+        if (n < 0)
+            log_warning("cannot read journal %s: %s; no cool-downs restored", knotd.cfg.journal, strerror(-n));
+        else if (restored)
+            log_info("%u cool-down(s) still pending from the journal", restored);
+    }
     signal(SIGPIPE, SIG_IGN);
 
     knotd.base = main_event_base();

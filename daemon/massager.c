@@ -342,6 +342,11 @@ static void massager_timer_cb(evutil_socket_t fd, short what, void *arg)
     massager_pump(m);
 }
 
+void massager_restore_cooldown(const char *serial, const char *area, uint64_t until_ms)
+{
+    session_cooldown_set(massager_remember(serial), area, until_ms);
+}
+
 void massager_catch_up(struct massager *m)
 {
     if (session_running(&m->sess)) {

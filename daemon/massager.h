@@ -69,6 +69,8 @@ void massager_catch_up(struct massager *m);
 void massager_kick(struct massager *m);
 /* Stop a session and command the motor off now. */
 void massager_stop(struct massager *m, enum session_end why);
+/* A cool-down read back from the journal: kept for the serial, as an unplug keeps it. */
+void massager_restore_cooldown(const char *serial, const char *area, uint64_t until_ms);
 /* Before exit: every motor off (synchronously, bounded), every device closed. */
 void massager_shutdown_all(void);
 

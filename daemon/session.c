@@ -102,7 +102,7 @@ static void session_account(struct session *s, struct session_dev *dev, uint64_t
 
 /* Replace the area's entry, else take a free slot, else the entry that
  * expires first (an expired one, if any: it has the smallest until_ms). */
-static void session_cooldown_set(struct session_dev *dev, const char *area, uint64_t until_ms)
+void session_cooldown_set(struct session_dev *dev, const char *area, uint64_t until_ms)
 {
     size_t i, pick = PROFILE_MAX_AREAS;
 

@@ -63,6 +63,11 @@ struct session {
     bool force_warning;       /* holding because of too much force */
 };
 
+/* Record that area may not run again on this device before until_ms
+ * (replaces the area's entry; used by session_stop and to restore cool-downs
+ * from the journal after a restart). */
+void session_cooldown_set(struct session_dev *dev, const char *area, uint64_t until_ms);
+
 /* Return codes (negative errno style) carry a human text in why. */
 void session_init(struct session *s);
 /* req_level 0 = the area's default_level. 0 on start, 1 when the same area

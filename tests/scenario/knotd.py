@@ -22,11 +22,11 @@ def write_conf(path, sock, profiles, journal, extra=""):
 
 class Knotd:
     def __init__(self, tmp_path, sim_args=(), profiles=FAST_PROFILES, extra_conf="", sock_dir=None,
-                 wrapper=(), knotd=KNOTD, ready_timeout=10.0):
+                 wrapper=(), knotd=KNOTD, ready_timeout=10.0, journal=None):
         self.tmp = tmp_path
         self.sock = os.path.join(sock_dir or str(tmp_path), "knotd.sock")
         self.conf = str(tmp_path / "knotd.conf")
-        self.journal = str(tmp_path / "journal")
+        self.journal = journal or str(tmp_path / "journal")
         self.log_path = str(tmp_path / "knotd.log")
         write_conf(self.conf, self.sock, profiles, self.journal, extra_conf)
         # sd_notify goes to a datagram socket of ours: readiness is observed, not guessed.

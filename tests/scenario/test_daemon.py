@@ -305,3 +305,27 @@ def test_hung_newcomer_is_refused_and_running_massager_keeps_going(knotd):
     st = d.req({"cmd": "status", "device": "GUN"})["devices"][0]
     assert st["session"]["end"] == "" and st["level"] == 1
     assert d.trace.matching(r"by=watchdog dev=GUN$") == []
+
+
+def test_restart_does_not_forget_cooldowns(knotd, tmp_path):
+    d = knotd()
+    d.wait_devices(1)
+    d.start_running("calves")
+    assert d.req({"cmd": "stop"})["ok"]
+    assert d.stop() == 0
+    # A damaged line must not stop the rest of the journal from counting.
+    with open(d.journal, "a") as f:
+        f.write("this is not json\n")
+    second = tmp_path / "second"
+    second.mkdir()
+    from knotd import Knotd
+    d2 = Knotd(second, journal=d.journal)
+    try:
+        d2.wait_devices(1)
+        r = d2.req({"cmd": "start", "area": "calves"})
+        assert r["code"] == "cooldown", "a restart must not reset the rest a muscle needs"
+        assert "1 cool-down(s) still pending from the journal" in d2.log()
+        assert "journal:2: not a session record; skipped" in d2.log()
+        assert d2.req({"cmd": "start", "area": "forearms"})["ok"], "other areas are not affected"
+    finally:
+        assert d2.stop() == 0
