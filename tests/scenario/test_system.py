@@ -11,6 +11,7 @@ from knotd import FAST_PROFILES, KNOTD, write_conf
 from knotsim import ROOT, Sim, wait_for
 
 
+@pytest.mark.skipif(not shutil.which("systemd-socket-activate"), reason="systemd-socket-activate not installed")
 def test_socket_activation(tmp_path):
     sock = str(tmp_path / "act.sock")
     conf = str(tmp_path / "knotd.conf")
