@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "knot/control.h"
+#include "journal.h"
 #include "knotd.h"
 #include "log.h"
 #include "massager.h"
@@ -121,7 +122,8 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     rc = session_start(&m->sess, m->sdev_p, a, m->levels, (unsigned)level, clock_now_ms(), why, sizeof(why));
     switch (rc) {
     case 0:
-        m->fails = 0; /* a fresh session starts with a fresh count */
+        massager_begin(m);
+        journal_started(m->serial, &m->sess);
         log_info("uid %u: start %s on %s (target level %u of max %u)", (unsigned)peer->uid, a->name, m->serial,
                  m->sess.target, m->sess.max_level);
         massager_kick(m);

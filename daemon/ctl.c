@@ -243,12 +243,15 @@ static bool ctl_may_control(int fd)
 
 /* accept() failing (EMFILE) would leave the connection pending and the loop
  * spinning: pause accepting for a second instead. */
+static bool ctl_stopping;
+
 static void ctl_resume_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     (void)arg;
-    evconnlistener_enable(ctl_listener);
+    if (!ctl_stopping)
+        evconnlistener_enable(ctl_listener);
 }
 
 static void ctl_error_cb(struct evconnlistener *l, void *arg)
@@ -377,6 +380,7 @@ void ctl_drain(unsigned timeout_ms)
 {
     struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 
+    ctl_stopping = true;
     if (ctl_listener)
         evconnlistener_disable(ctl_listener);
     for (struct ctl_client *c = ctl_clients; c; c = c->next)

@@ -1,4 +1,4 @@
-/* journal.h - the session journal: one JSON line per finished session, appended, never rewritten. */
+/* journal.h - the session journal: JSON lines for every session start and end, appended, never rewritten. */
 #ifndef KNOT_JOURNAL_H
 #define KNOT_JOURNAL_H
 
@@ -7,17 +7,22 @@
 
 #include "session.h"
 
-void journal_set_path(const char *path);
-/* Appends; a failure is logged (once per run of failures) and never stops the daemon. */
-void journal_record(const char *serial, const struct session *s, uint64_t now_ms);
+#define JOURNAL_REPLAY_BYTES (256 * 1024)  /* the tail read back at start-up */
+#define JOURNAL_LINE_MAX 4096
 
-/* Called for each finished session found: its device, area and end (wall clock). */
-typedef void (*journal_fn)(const char *serial, const char *area, time_t ended, void *ctx);
-/* Reads back the newest records (the last JOURNAL_REPLAY_BYTES of the file),
- * so that a restart does not forget the rest muscles need. Returns the number
- * of records, or a negative errno code; a malformed line is skipped with a
- * warning naming file:line. */
-#define JOURNAL_REPLAY_BYTES (64 * 1024)
+void journal_set_path(const char *path);
+/* A session started: records the cool-down it will owe if it runs its full
+ * length, so a crash in the middle still leaves the area resting. */
+void journal_started(const char *serial, const struct session *s);
+/* A session ended: records why and the cool-down it actually owes. */
+void journal_ended(const char *serial, const struct session *s);
+
+/* Called with each (device, area) cool-down end (wall clock) found. */
+typedef void (*journal_fn)(const char *serial, const char *area, time_t cooldown_until, void *ctx);
+/* Reads back the newest records. A start with no later end for the same
+ * device and area counts as a session that ran its full length. Returns the
+ * number of records, or a negative errno code; a malformed line is skipped with
+ * a warning naming file:line. Appending failures never stop the daemon. */
 int journal_replay(journal_fn fn, void *ctx);
 
 #endif

@@ -105,16 +105,18 @@ static struct event_base *main_event_base(void)
     return base;
 }
 
-/* A session the journal remembers: its area's cool-down, if still pending, holds again. */
-static void main_restore_cb(const char *serial, const char *area, time_t ended, void *ctx)
+/* A cool-down the journal remembers holds again, never longer than any area could owe. */
+static void main_restore_cb(const char *serial, const char *area, time_t until, void *ctx)
 {
-    const struct profile_area *a = profile_find(knotd.profiles, area);
-    time_t now = time(NULL);
+    const time_t now = time(NULL);
+    const time_t longest = (time_t)PROFILE_SESSION_MAX_S + (time_t)PROFILE_COOLDOWN_MAX_S;
     unsigned *restored = ctx;
 
-    if (!a || ended + (time_t)a->cooldown_s <= now)
+    if (until <= now)
         return;
-    massager_restore_cooldown(serial, a->name, clock_now_ms() + (uint64_t)(ended + (time_t)a->cooldown_s - now) * 1000u);
+    if (until - now > longest)
+        until = now + longest; /* a clock that ran backwards, or a forged line */
+    massager_restore_cooldown(serial, area, clock_now_ms() + (uint64_t)(until - now) * 1000u);
     (*restored)++;
 }
 
@@ -207,6 +209,7 @@ int main(int argc, char **argv)
     event_base_dispatch(knotd.base);
 
     notify_stopping();
+    usb_stop_hotplug();
     massager_shutdown_all();
     ctl_drain(500);
     rc = 0;

@@ -19,6 +19,7 @@ enum massager_op { MASSAGER_OP_NONE, MASSAGER_OP_STATUS, MASSAGER_OP_LEVEL, MASS
 
 static struct massager *massager_list;
 static struct massager *massager_attaching;  /* plugged in, info not read yet */
+static bool massager_stopping;                /* shutdown: callbacks only account, never act */
 
 /* Cool-downs and the running ceiling belong to the serial, not to one
  * plug-in: unplugging and replugging must not reset the rest a muscle needs. */
@@ -26,20 +27,41 @@ static struct {
     char serial[KNOT_SERIAL_LEN + 1];
     struct session_dev dev;
 } massager_memory[MASSAGER_MEMORY];
-static unsigned massager_memory_next;
 
+/* A slot may be recycled only if nothing depends on it any more: no massager
+ * uses it, no cool-down is pending and the rest rule is satisfied. */
+static bool massager_slot_free(unsigned i, uint64_t now)
+{
+    const struct session_dev *d = &massager_memory[i].dev;
+
+    if (!massager_memory[i].serial[0])
+        return true;
+    for (struct massager *m = massager_list; m; m = m->next)
+        if (m->sdev_p == d)
+            return false;
+    for (unsigned k = 0; k < PROFILE_MAX_AREAS; k++)
+        if (d->cooldown[k].area[0] && d->cooldown[k].until_ms > now)
+            return false;
+    return d->run_ms == 0 || now - d->last_run_ms >= SESSION_REST_MS;
+}
+
+/* NULL when every slot still matters: the caller refuses the massager. */
 static struct session_dev *massager_remember(const char *serial)
 {
+    uint64_t now = clock_now_ms();
     unsigned i;
 
     for (i = 0; i < MASSAGER_MEMORY; i++)
         if (strcmp(massager_memory[i].serial, serial) == 0)
             return &massager_memory[i].dev;
-    /* Round-robin reuse: only with more than MASSAGER_MEMORY distinct massagers. */
-    i = massager_memory_next++ % MASSAGER_MEMORY;
-    snprintf(massager_memory[i].serial, sizeof(massager_memory[i].serial), "%s", serial);
-    memset(&massager_memory[i].dev, 0, sizeof(massager_memory[i].dev));
-    return &massager_memory[i].dev;
+    for (i = 0; i < MASSAGER_MEMORY; i++) {
+        if (massager_slot_free(i, now)) {
+            snprintf(massager_memory[i].serial, sizeof(massager_memory[i].serial), "%s", serial);
+            memset(&massager_memory[i].dev, 0, sizeof(massager_memory[i].dev));
+            return &massager_memory[i].dev;
+        }
+    }
+    return NULL;
 }
 
 struct massager *massager_first(void)
@@ -147,7 +169,7 @@ static void massager_settle(struct massager *m)
         return;
     m->sess_reported = true;
     log_info("%s: %s session ended: %s", m->serial, m->sess.area.name, session_end_name(m->sess.end));
-    journal_record(m->serial, &m->sess, now);
+    journal_ended(m->serial, &m->sess);
     ctl_broadcast(view_session_event("ended", m, now));
 }
 
@@ -202,6 +224,14 @@ static void massager_pump(struct massager *m)
     if (m->busy || m->gone)
         return;
     want = session_level(&m->sess);
+    if (m->need_status && want > 0 && (want != m->commanded || m->level_unknown)) {
+        /* After a failure the device may have stopped itself (watchdog): look
+         * before raising it, so a stopped motor is never driven blindly back up. */
+        rc = massager_submit(m, MASSAGER_OP_STATUS, 0);
+        if (rc < 0)
+            massager_failed(m, "poll status", libusb_error_name(rc));
+        return;
+    }
     if (want != m->commanded || m->level_unknown) {
         rc = massager_submit(m, MASSAGER_OP_LEVEL, want);
         if (rc < 0)
@@ -225,6 +255,7 @@ static void massager_failed(struct massager *m, const char *what, const char *er
 
     if (m->fails++ == 0)
         m->failing_since_ms = now;
+    m->need_status = true;
     log_warning("%s: %s failed (%u in a row): %s", m->serial, what, m->fails, err);
     if (m->fails >= MASSAGER_MAX_FAILS && session_running(&m->sess)) {
         log_error("%s: lost contact; stopping the session (the device watchdog stops the motor within %u ms)",
@@ -232,7 +263,7 @@ static void massager_failed(struct massager *m, const char *what, const char *er
         session_stop(&m->sess, m->sdev_p, SESSION_END_LOST, now);
         massager_settle(m);
     }
-    if (now - m->failing_since_ms > 4u * m->watchdog_ms) {
+    if (!session_running(&m->sess) && now - m->failing_since_ms > 4u * m->watchdog_ms) {
         /* No answer for four times its dead-man time: it has stopped itself. */
         m->commanded = 0;
         m->level_unknown = false;
@@ -265,6 +296,8 @@ static void massager_xfer_cb(struct libusb_transfer *t)
         massager_free_later(m);
         return;
     }
+    if (massager_stopping)
+        return;  /* massager_shutdown_all() owns every massager now */
     if (!m->attached) {
         massager_attach_step(m, t);
         return;
@@ -298,18 +331,23 @@ static void massager_xfer_cb(struct libusb_transfer *t)
         m->st.level = m->op_level;
         if (m->op_level == 0)
             m->off_ms = now;
+        else if (session_running(&m->sess))
+            m->ran_this_session = true;
         session_level_applied(&m->sess, m->op_level, now);
         log_debug("%s: level %u", m->serial, m->op_level);
         massager_broadcast_status(m, false);
     } else if (t->actual_length >= KNOT_STATUS_SIZE) {
         struct session_input in;
-        bool was_running = m->commanded > 0 && !m->level_unknown;
         m->fails = 0;
+        m->need_status = false;
         massager_parse_status(m, (const struct knot_status *)libusb_control_transfer_get_data(t));
         /* The device may have stopped by itself (watchdog, fault, reset): believe
-         * it, and never drive it back up silently — that session is over. */
+         * it, and never drive it back up — once it ran in this session, a motor
+         * found at 0 that the session wants running means the session is over. */
         m->commanded = m->st.level;
-        if (was_running && m->st.level == 0 && session_running(&m->sess) && !m->st.faults) {
+        m->level_unknown = false;
+        if (m->ran_this_session && m->st.level == 0 && session_running(&m->sess) && session_level(&m->sess) > 0 &&
+            !m->st.faults) {
             log_warning("%s: the massager stopped by itself (%s); ending the session", m->serial,
                         m->st.last_stop == KNOT_STOP_WATCHDOG ? "its watchdog fired" : "it was reset");
             session_stop(&m->sess, m->sdev_p, SESSION_END_LOST, now);
@@ -344,7 +382,16 @@ static void massager_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 void massager_restore_cooldown(const char *serial, const char *area, uint64_t until_ms)
 {
-    session_cooldown_set(massager_remember(serial), area, until_ms);
+    struct session_dev *d = massager_remember(serial);
+
+    if (d)
+        session_cooldown_extend(d, area, until_ms);
+}
+
+void massager_begin(struct massager *m)
+{
+    m->fails = 0;
+    m->ran_this_session = false;
 }
 
 void massager_catch_up(struct massager *m)
@@ -375,7 +422,7 @@ void massager_stop(struct massager *m, enum session_end why)
     massager_kick(m);
 }
 
-/* Blocking control transfer: only at attach and shutdown, with a short timeout. */
+/* Blocking control transfer: only at shutdown, with a short timeout. */
 static int massager_sync(libusb_device_handle *h, uint8_t rt, uint8_t req, uint16_t value, void *data, uint16_t len)
 {
     return libusb_control_transfer(h, rt, req, value, KNOT_USB_INTERFACE, data, len, MASSAGER_TIMEOUT_MS);
@@ -399,10 +446,10 @@ static int massager_parse_info(struct massager *m, const uint8_t *data, int len)
         log_error("massager reports %u levels (1..%d allowed)", info.levels, KNOT_MAX_LEVELS);
         return LIBUSB_ERROR_NOT_SUPPORTED;
     }
-    if (knot_le16(info.watchdog_ms) == 0 || knot_le16(info.watchdog_ms) > MASSAGER_WATCHDOG_MAX_MS) {
+    if (knot_le16(info.watchdog_ms) < MASSAGER_WATCHDOG_MIN_MS || knot_le16(info.watchdog_ms) > MASSAGER_WATCHDOG_MAX_MS) {
         /* The whole fail-to-off argument rests on the device's dead-man timer. */
-        log_error("massager reports a %u ms watchdog (1..%d ms required); refusing it", knot_le16(info.watchdog_ms),
-                  MASSAGER_WATCHDOG_MAX_MS);
+        log_error("massager reports a %u ms watchdog (%d..%d ms required); refusing it", knot_le16(info.watchdog_ms),
+                  MASSAGER_WATCHDOG_MIN_MS, MASSAGER_WATCHDOG_MAX_MS);
         return LIBUSB_ERROR_NOT_SUPPORTED;
     }
     m->proto_major = info.proto_major;
@@ -414,9 +461,6 @@ static int massager_parse_info(struct massager *m, const uint8_t *data, int len)
         m->ppm[i] = knot_le16(info.ppm[i]);
     memcpy(m->serial, info.serial, KNOT_SERIAL_LEN);
     m->serial[KNOT_SERIAL_LEN] = '\0';
-    if (!m->serial[0])
-        snprintf(m->serial, sizeof(m->serial), "bus%u-dev%u", libusb_get_bus_number(m->udev),
-                 libusb_get_device_address(m->udev));
     return 0;
 }
 
@@ -428,6 +472,15 @@ static void massager_attach_fail(struct massager *m, const char *why)
               libusb_get_device_address(m->udev), why);
     massager_unlink(&massager_attaching, m);
     massager_free_later(m);
+}
+
+/* Another massager still attaching that already has this serial. */
+static bool massager_attaching_serial(const struct massager *m)
+{
+    for (struct massager *o = massager_attaching; o; o = o->next)
+        if (o != m && o->serial[0] && strcmp(o->serial, m->serial) == 0)
+            return true;
+    return false;
 }
 
 static void massager_attach_step(struct massager *m, struct libusb_transfer *t)
@@ -444,7 +497,11 @@ static void massager_attach_step(struct massager *m, struct libusb_transfer *t)
             massager_attach_fail(m, libusb_error_name(rc));
             return;
         }
-        if (massager_find(m->serial)) {
+        if (!m->serial[0]) {
+            massager_attach_fail(m, "it has no serial number (knotd keeps cool-downs per serial)");
+            return;
+        }
+        if (massager_find(m->serial) || massager_attaching_serial(m)) {
             massager_attach_fail(m, "its serial is already attached (serials must be unique)");
             return;
         }
@@ -466,9 +523,13 @@ static void massager_attach_step(struct massager *m, struct libusb_transfer *t)
         return;
     }
     massager_parse_status(m, (const struct knot_status *)libusb_control_transfer_get_data(t));
+    m->sdev_p = massager_remember(m->serial);
+    if (!m->sdev_p) {
+        massager_attach_fail(m, "knotd still keeps the rest of too many other massagers");
+        return;
+    }
     massager_unlink(&massager_attaching, m);
     m->attached = true;
-    m->sdev_p = massager_remember(m->serial);
     m->next = massager_list;
     massager_list = m;
     log_info("%s: massager attached (%u levels, firmware %u.%u, protocol %u.%u, watchdog %u ms); motor off",
@@ -478,9 +539,12 @@ static void massager_attach_step(struct massager *m, struct libusb_transfer *t)
 
 void massager_arrived(libusb_device *dev)
 {
-    struct massager *m = calloc(1, sizeof(*m));
+    struct massager *m;
     int rc;
 
+    if (massager_stopping)
+        return;
+    m = calloc(1, sizeof(*m));
     if (!m) {
         log_error("out of memory attaching a massager");
         return;
@@ -556,50 +620,62 @@ void massager_left(libusb_device *dev)
     massager_free(m);
 }
 
+/* Cancel what flies, wait for it (bounded), command off, close. */
+static void massager_shutdown_list(struct massager **list, bool sessions)
+{
+    struct massager *m;
+
+    while ((m = *list)) {
+        /* EP0 takes a second URB: even a massager whose cancelled transfer has
+         * not come back yet is told to stop. */
+        int rc = massager_sync(m->h, KNOT_RT_OUT, KNOT_REQ_SET_LEVEL, 0, NULL, 0);
+        if (rc < 0)
+            log_warning("%s: could not command motor off (%s); its watchdog stops it", m->serial[0] ? m->serial : "?",
+                        libusb_error_name(rc));
+        else if (sessions)
+            log_info("%s: motor off", m->serial);
+        *list = m->next;
+        if (m->busy) {
+            /* Still in libusb's hands: leaking it beats freeing what libusb holds. */
+            m->gone = true;
+            continue;
+        }
+        massager_free(m);
+    }
+}
+
 void massager_shutdown_all(void)
 {
     struct massager *m;
     uint64_t deadline = clock_now_ms() + 2 * MASSAGER_TIMEOUT_MS;
 
-    /* Half-attached massagers get the same treatment: whatever they run, off. */
-    while ((m = massager_attaching)) {
-        massager_attaching = m->next;
-        m->attached = true;  /* their transfer now completes on the normal path */
-        m->next = massager_list;
-        massager_list = m;
-    }
+    massager_stopping = true;
     for (m = massager_list; m; m = m->next) {
         if (session_running(&m->sess)) {
             session_stop(&m->sess, m->sdev_p, SESSION_END_SHUTDOWN, clock_now_ms());
             massager_settle(m);
         }
+        evtimer_del(m->timer);
         if (m->busy)
             libusb_cancel_transfer(m->xfer);
     }
+    for (m = massager_attaching; m; m = m->next)
+        if (m->busy)
+            libusb_cancel_transfer(m->xfer);
     /* Let cancelled transfers come back before the handles close (bounded). */
     for (;;) {
         bool busy = false;
         struct timeval tv = { 0, 20000 };
         for (m = massager_list; m; m = m->next)
             busy = busy || m->busy;
+        for (m = massager_attaching; m; m = m->next)
+            busy = busy || m->busy;
         if (!busy || clock_now_ms() > deadline)
             break;
         libusb_handle_events_timeout_completed(usb_ctx(), &tv, NULL);
     }
-    while ((m = massager_list)) {
-        int rc = m->busy ? LIBUSB_ERROR_BUSY : massager_sync(m->h, KNOT_RT_OUT, KNOT_REQ_SET_LEVEL, 0, NULL, 0);
-        if (rc < 0)
-            log_warning("%s: could not command motor off (%s); its watchdog stops it within %u ms", m->serial,
-                        libusb_error_name(rc), m->watchdog_ms);
-        else
-            log_info("%s: motor off", m->serial);
-        massager_list = m->next;
-        if (m->busy) {
-            m->gone = true;  /* libusb_exit reaps it */
-            continue;
-        }
-        massager_free(m);
-    }
+    massager_shutdown_list(&massager_list, true);
+    massager_shutdown_list(&massager_attaching, false);
     massager_reap_cb(-1, 0, NULL);
     if (massager_reaper)
         event_free(massager_reaper);

@@ -13,6 +13,7 @@
 #define MASSAGER_TIMEOUT_MS 200    /* one control transfer; the heartbeat is 50 ms */
 #define MASSAGER_MAX_FAILS 3       /* consecutive failed transfers = contact lost */
 #define MASSAGER_SPINDOWN_MS 2000  /* keep polling after off until the motor reports 0 ppm, this long at most */
+#define MASSAGER_WATCHDOG_MIN_MS 100   /* shorter than two heartbeats: it would trip on any hiccup */
 #define MASSAGER_WATCHDOG_MAX_MS 1000  /* a device whose dead-man timer is longer is refused */
 #define MASSAGER_MEMORY 32         /* serials whose cool-downs and rest outlive an unplug */
 
@@ -33,6 +34,8 @@ struct massager {
 
     unsigned commanded;         /* level the device last acknowledged */
     bool level_unknown;         /* a SET_LEVEL failed: resend even if equal */
+    bool need_status;           /* a transfer failed: read the device before raising it again */
+    bool ran_this_session;      /* the device acknowledged a level > 0 in the current session */
     struct libusb_transfer *xfer;
     bool busy;                  /* xfer in flight */
     int op;                     /* enum massager_op of the transfer in flight */
@@ -65,6 +68,8 @@ struct massager *massager_find(const char *serial);
 unsigned massager_count(void);
 /* Bring the session up to now (ends an overdue one) before a client acts on it. */
 void massager_catch_up(struct massager *m);
+/* A new session was started on m: fresh failure count and motor history. */
+void massager_begin(struct massager *m);
 /* A client changed the session: command the new level now, start the heartbeat. */
 void massager_kick(struct massager *m);
 /* Stop a session and command the motor off now. */

@@ -124,6 +124,14 @@ void session_cooldown_set(struct session_dev *dev, const char *area, uint64_t un
     dev->cooldown[pick].until_ms = until_ms;
 }
 
+void session_cooldown_extend(struct session_dev *dev, const char *area, uint64_t until_ms)
+{
+    for (size_t i = 0; i < PROFILE_MAX_AREAS; i++)
+        if (strcmp(dev->cooldown[i].area, area) == 0 && dev->cooldown[i].until_ms >= until_ms)
+            return;
+    session_cooldown_set(dev, area, until_ms);
+}
+
 void session_init(struct session *s)
 {
     if (s)

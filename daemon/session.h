@@ -67,6 +67,8 @@ struct session {
  * (replaces the area's entry; used by session_stop and to restore cool-downs
  * from the journal after a restart). */
 void session_cooldown_set(struct session_dev *dev, const char *area, uint64_t until_ms);
+/* Same, but never shortens a cool-down already recorded for the area. */
+void session_cooldown_extend(struct session_dev *dev, const char *area, uint64_t until_ms);
 
 /* Return codes (negative errno style) carry a human text in why. */
 void session_init(struct session *s);

@@ -223,7 +223,7 @@ int usb_init(struct event_base *base, const struct config *cfg, const struct usb
     return 0;
 }
 
-void usb_exit(void)
+void usb_stop_hotplug(void)
 {
     struct usb_hp_event *e;
 
@@ -238,6 +238,13 @@ void usb_exit(void)
         free(e);
     }
     usb_hp_tail = &usb_hp_head;
+}
+
+void usb_exit(void)
+{
+    if (!usb_context)
+        return;
+    usb_stop_hotplug();
     libusb_set_pollfd_notifiers(usb_context, NULL, NULL, NULL);
     while (usb_fds)
         usb_pollfd_removed(usb_fds->fd, NULL);

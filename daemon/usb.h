@@ -15,6 +15,8 @@ struct usb_ops {
 };
 
 int usb_init(struct event_base *base, const struct config *cfg, const struct usb_ops *ops);
+/* No more arrivals or departures: first step of shutdown. */
+void usb_stop_hotplug(void);
 void usb_exit(void);
 libusb_context *usb_ctx(void);
 /* Transfers in flight went up/down by delta. Device fds are watched only while

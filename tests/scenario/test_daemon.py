@@ -325,7 +325,36 @@ def test_restart_does_not_forget_cooldowns(knotd, tmp_path):
         r = d2.req({"cmd": "start", "area": "calves"})
         assert r["code"] == "cooldown", "a restart must not reset the rest a muscle needs"
         assert "1 cool-down(s) still pending from the journal" in d2.log()
-        assert "journal:2: not a session record; skipped" in d2.log()
+        assert "journal:3: not a session record; skipped" in d2.log()  # after the start and end records
         assert d2.req({"cmd": "start", "area": "forearms"})["ok"], "other areas are not affected"
+    finally:
+        assert d2.stop() == 0
+
+
+def test_killed_daemon_leaves_motor_off_and_area_resting(tmp_path):
+    """SIGKILL mid-session: the device's watchdog stops the motor; the journal's start record keeps the cool-down."""
+    import subprocess
+    from knotd import Knotd
+    first = tmp_path / "first"
+    first.mkdir()
+    # The shell keeps the massager plugged in for a while after knotd dies.
+    d = Knotd(first, wrapper=["sh", "-c", '"$@"; sleep 2', "sh"])
+    d.wait_devices(1)
+    d.start_running("calves")
+
+    def child(pid):
+        return int(subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()[0])
+
+    os.kill(child(child(d.sim.proc.pid)), signal.SIGKILL)
+    d.trace.wait(r"^level 0 by=watchdog")
+    assert [l for _, l, _ in d.trace.levels()] == [1, 0]
+    d.stop()
+    second = tmp_path / "second"
+    second.mkdir()
+    d2 = Knotd(second, journal=d.journal)
+    try:
+        d2.wait_devices(1)
+        r = d2.req({"cmd": "start", "area": "calves"})
+        assert r["code"] == "cooldown", "a crash must not reset the rest a muscle needs"
     finally:
         assert d2.stop() == 0

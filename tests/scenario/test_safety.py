@@ -133,3 +133,20 @@ def test_pressing_too_hard_warns_and_holds_and_knotctl_follows_to_the_end(knotd)
     assert "session complete" in out
     assert "After-care: Calf stretch" in out
     assert d.trace.levels()[-1][1:] == (0, "host")
+
+
+def test_lost_level_command_is_not_resent_blind_after_device_watchdog(knotd):
+    """An ouch whose SET_LEVEL is lost while the device's watchdog stops the motor: knotd
+    must read the device before commanding it again, find it stopped, and end the session."""
+    d = knotd()
+    d.wait_devices(1)
+    assert d.req({"cmd": "start", "area": "calves"})["ok"]
+    d.trace.wait(r"^level 2 by=host", timeout=15)
+    assert d.sim.ctl("hang") == "ok"
+    assert d.req({"cmd": "ouch"})["ok"]         # its SET_LEVEL 1 now goes unanswered
+    d.trace.wait(r"^level 0 by=watchdog", timeout=5)
+    assert d.sim.ctl("unhang") == "ok"
+    st = wait_for(lambda: (lambda s: s if s["end"] else None)(d.devices()[0]["session"]), 10, "the session to end")
+    assert st["end"] == "lost-contact"
+    assert [(l, by) for _, l, by in d.trace.levels()] == [(1, "host"), (2, "host"), (0, "watchdog")], \
+        "a motor the device stopped was driven back up"
