@@ -1,4 +1,5 @@
 """test_daemon.py - knotd end to end through its real socket against the virtual massager."""
+import contextlib
 import json
 import os
 import shutil
@@ -307,6 +308,19 @@ def test_hung_newcomer_is_refused_and_running_massager_keeps_going(knotd):
     assert d.trace.matching(r"by=watchdog dev=GUN$") == []
 
 
+@contextlib.contextmanager
+def restarted_on(tmp_path, journal):
+    """A second knotd on the first one's journal, its massager attached; it must stop cleanly."""
+    second = tmp_path / "second"
+    second.mkdir()
+    d2 = Knotd(second, journal=journal)
+    try:
+        d2.wait_devices(1)
+        yield d2
+    finally:
+        assert d2.stop() == 0
+
+
 def test_restart_does_not_forget_cooldowns(knotd, tmp_path):
     d = knotd()
     d.wait_devices(1)
@@ -316,25 +330,17 @@ def test_restart_does_not_forget_cooldowns(knotd, tmp_path):
     # A damaged line must not stop the rest of the journal from counting.
     with open(d.journal, "a") as f:
         f.write("this is not json\n")
-    second = tmp_path / "second"
-    second.mkdir()
-    from knotd import Knotd
-    d2 = Knotd(second, journal=d.journal)
-    try:
-        d2.wait_devices(1)
+    with restarted_on(tmp_path, d.journal) as d2:
         r = d2.req({"cmd": "start", "area": "calves"})
         assert r["code"] == "cooldown", "a restart must not reset the rest a muscle needs"
         assert "1 cool-down(s) still pending from the journal" in d2.log()
         assert "journal:3: not a session record; skipped" in d2.log()  # after the start and end records
         assert d2.req({"cmd": "start", "area": "forearms"})["ok"], "other areas are not affected"
-    finally:
-        assert d2.stop() == 0
 
 
 def test_killed_daemon_leaves_motor_off_and_area_resting(tmp_path):
     """SIGKILL mid-session: the device's watchdog stops the motor; the journal's start record keeps the cool-down."""
     import subprocess
-    from knotd import Knotd
     first = tmp_path / "first"
     first.mkdir()
     # The shell keeps the massager plugged in for a while after knotd dies.
@@ -349,12 +355,6 @@ def test_killed_daemon_leaves_motor_off_and_area_resting(tmp_path):
     d.trace.wait(r"^level 0 by=watchdog")
     assert [l for _, l, _ in d.trace.levels()] == [1, 0]
     d.stop()
-    second = tmp_path / "second"
-    second.mkdir()
-    d2 = Knotd(second, journal=d.journal)
-    try:
-        d2.wait_devices(1)
+    with restarted_on(tmp_path, d.journal) as d2:
         r = d2.req({"cmd": "start", "area": "calves"})
         assert r["code"] == "cooldown", "a crash must not reset the rest a muscle needs"
-    finally:
-        assert d2.stop() == 0
