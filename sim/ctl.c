@@ -121,15 +121,25 @@ void ctl_execute(const char *line, char *out, size_t outlen)
         ARGS(0);
         ctl_reply_rc(usbfs_unplug(d), "unplugged", out, outlen);
     } else if (!strcmp(words[0], "fault")) {
-        ARGS(1);
-        if (!strcmp(words[1], "stall"))
-            ctl_reply_rc(usbfs_fault(d, KNOT_FAULT_STALL), "fault", out, outlen);
-        else if (!strcmp(words[1], "overheat"))
-            ctl_reply_rc(usbfs_fault(d, KNOT_FAULT_OVERTEMP), "fault", out, outlen);
-        else if (!strcmp(words[1], "low-battery"))
-            ctl_reply_rc(usbfs_fault(d, KNOT_FAULT_LOW_BATTERY), "fault", out, outlen);
-        else
+        static const struct { const char *name; uint16_t bit; } faults[] = {
+            { "stall", KNOT_FAULT_STALL }, { "overheat", KNOT_FAULT_OVERTEMP },
+            { "low-battery", KNOT_FAULT_LOW_BATTERY },
+        };
+        uint16_t bit = 0;
+
+        if (n != 2 && !(n == 3 && !strcmp(words[2], "at-raise"))) {
+            snprintf(out, outlen, "err 'fault' takes a fault name and optionally 'at-raise'");
+            goto done;
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(faults); i++)
+            if (!strcmp(words[1], faults[i].name))
+                bit = faults[i].bit;
+        if (!bit)
             snprintf(out, outlen, "err unknown fault '%.32s' (stall, overheat, low-battery)", words[1]);
+        else if (n == 3)
+            ctl_reply_rc(usbfs_fault_at_raise(d, bit), "fault", out, outlen);
+        else
+            ctl_reply_rc(usbfs_fault(d, bit), "fault", out, outlen);
     } else if (!strcmp(words[0], "clear")) {
         ARGS(0);
         ctl_reply_rc(usbfs_clear(d), "clear", out, outlen);

@@ -41,8 +41,23 @@ static const char kdev_str_product[] = "Knot Percussion Massager (virtual)";
 
 static void kdev_emit(struct kdev *d, enum kdev_event ev, unsigned arg, enum kdev_cause cause)
 {
+    struct kdev_note n = { .ev = ev, .arg = arg, .cause = cause };
+
     if (d->trace)
-        d->trace(d->trace_ctx, ev, arg, cause);
+        d->trace(d->trace_ctx, &n);
+}
+
+/* Stall the request being handled, and say why: a refusal the trace does not
+ * show is a host bug nobody sees. */
+static int kdev_refuse(const struct kdev *d, enum kdev_why why)
+{
+    struct kdev_note n = {
+        .ev = KDEV_EV_REFUSED, .arg = d->req_value, .request_type = d->req_type, .request = d->req, .why = why,
+    };
+
+    if (d->trace)
+        d->trace(d->trace_ctx, &n);
+    return KDEV_STALL;
 }
 
 static uint16_t kdev_level_ppm(const struct kdev *d, unsigned level)
@@ -277,7 +292,7 @@ static int kdev_get_string(const struct kdev *d, uint8_t index, uint16_t wlength
         s = d->cfg.serial;
         break;
     default:
-        return KDEV_STALL;
+        return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);
     }
     /* our strings are ASCII, so UTF-16LE is the byte and a zero */
     for (; s && s[n] && n < 64; n++) {
@@ -295,7 +310,7 @@ static int kdev_standard(struct kdev *d, uint8_t rt, uint8_t req, uint16_t wvalu
     /* device and configuration descriptors belong to the front end's USB stack */
     if (rt == USB_DIR_IN && req == USB_REQ_GET_DESCRIPTOR && (wvalue >> 8) == USB_DT_STRING)
         return kdev_get_string(d, (uint8_t)(wvalue & 0xff), wlength, data, cap);
-    return KDEV_STALL;
+    return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);
 }
 
 static int kdev_vendor_in(struct kdev *d, uint8_t req, uint16_t wlength, uint8_t *data, size_t cap)
@@ -304,7 +319,7 @@ static int kdev_vendor_in(struct kdev *d, uint8_t req, uint16_t wlength, uint8_t
     struct knot_status st;
 
     if (wlength == 0)
-        return KDEV_STALL;   /* an IN request without room for the answer is a host bug */
+        return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);   /* an IN request without room for the answer is a host bug */
     switch (req) {
     case KNOT_REQ_GET_INFO:
         kdev_info(d, &info);
@@ -314,7 +329,7 @@ static int kdev_vendor_in(struct kdev *d, uint8_t req, uint16_t wlength, uint8_t
         kdev_status(d, &st);
         return kdev_reply(&st, sizeof(st), wlength, data, cap);
     default:
-        return KDEV_STALL;
+        return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);
     }
 }
 
@@ -333,19 +348,19 @@ static int kdev_clear_request(struct kdev *d)
         d->faults &= (uint16_t)~gone;
         kdev_emit(d, KDEV_EV_CLEAR, gone, KDEV_BY_HOST);
     }
-    return d->faults ? KDEV_STALL : 0;
+    return d->faults ? kdev_refuse(d, KDEV_WHY_CAUSE_REMAINS) : 0;
 }
 
 static int kdev_vendor_out(struct kdev *d, uint8_t req, uint16_t wvalue, uint16_t wlength)
 {
     if (wlength != 0)
-        return KDEV_STALL;   /* no OUT request carries data */
+        return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);   /* no OUT request carries data */
     switch (req) {
     case KNOT_REQ_SET_LEVEL:
         if (wvalue > d->cfg.levels)
-            return KDEV_STALL;
+            return kdev_refuse(d, KDEV_WHY_RANGE);
         if (wvalue > 0 && d->faults)
-            return KDEV_STALL;   /* the host must CLEAR_FAULT first */
+            return kdev_refuse(d, KDEV_WHY_FAULT);   /* the host must CLEAR_FAULT first */
         kdev_set_level(d, (uint8_t)wvalue, KDEV_BY_HOST);
         kdev_check_faults(d);   /* a pressed head or flat pack trips at once */
         return 0;
@@ -355,7 +370,7 @@ static int kdev_vendor_out(struct kdev *d, uint8_t req, uint16_t wvalue, uint16_
         kdev_emit(d, KDEV_EV_IDENTIFY, wvalue, KDEV_BY_HOST);
         return 0;
     default:
-        return KDEV_STALL;
+        return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);
     }
 }
 
@@ -370,16 +385,19 @@ int kdev_control(struct kdev *d, const uint8_t setup[8], uint8_t *data, size_t c
     /* an expired watchdog fires before this request can feed it */
     kdev_tick(d, now_ms);
     d->last_host_ms = d->last_tick_ms;   /* == now_ms unless the clock went backwards */
+    d->req_type = rt;
+    d->req = req;
+    d->req_value = wvalue;
 
     if ((rt & USB_TYPE_MASK) == USB_TYPE_STANDARD)
         return kdev_standard(d, rt, req, wvalue, wlength, data, cap);
     if (windex != KNOT_USB_INTERFACE)
-        return KDEV_STALL;
+        return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);
     if (rt == KNOT_RT_IN)
         return kdev_vendor_in(d, req, wlength, data, cap);
     if (rt == KNOT_RT_OUT)
         return kdev_vendor_out(d, req, wvalue, wlength);
-    return KDEV_STALL;   /* class requests, other recipients */
+    return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);   /* class requests, other recipients */
 }
 
 void kdev_inject_fault(struct kdev *d, uint16_t fault, uint64_t now_ms)
@@ -450,6 +468,21 @@ const char *kdev_cause_name(enum kdev_cause c)
         return "fault";
     case KDEV_BY_UNPLUG:
         return "unplug";
+    }
+    return "unknown";
+}
+
+const char *kdev_why_name(enum kdev_why why)
+{
+    switch (why) {
+    case KDEV_WHY_BAD_REQUEST:
+        return "bad-request";
+    case KDEV_WHY_RANGE:
+        return "range";
+    case KDEV_WHY_FAULT:
+        return "fault";
+    case KDEV_WHY_CAUSE_REMAINS:
+        return "cause-remains";
     }
     return "unknown";
 }

@@ -26,11 +26,30 @@ enum kdev_cause {
 enum kdev_event {
     KDEV_EV_LEVEL,   /* arg = new level, cause = why */
     KDEV_EV_FAULT,   /* arg = enum knot_fault bit that latched */
-    KDEV_EV_CLEAR,   /* arg = faults cleared */
+    KDEV_EV_CLEAR,   /* arg = faults cleared, cause = who cleared them */
     KDEV_EV_IDENTIFY,/* arg = milliseconds */
+    KDEV_EV_REFUSED, /* a request stalled: request = bRequest, arg = wValue, why = enum kdev_why */
 };
 
-typedef void (*kdev_trace_fn)(void *ctx, enum kdev_event ev, unsigned arg, enum kdev_cause cause);
+/* Why the device refused (stalled) a request. */
+enum kdev_why {
+    KDEV_WHY_BAD_REQUEST,    /* not a request of the protocol, or malformed */
+    KDEV_WHY_RANGE,          /* SET_LEVEL above the device's levels */
+    KDEV_WHY_FAULT,          /* SET_LEVEL above 0 while a fault is latched */
+    KDEV_WHY_CAUSE_REMAINS,  /* CLEAR_FAULT while a fault's cause is still there */
+};
+
+/* One thing the device did, as its trace reports it. */
+struct kdev_note {
+    enum kdev_event ev;
+    unsigned arg;
+    enum kdev_cause cause;   /* KDEV_EV_LEVEL, KDEV_EV_CLEAR */
+    uint8_t request_type;    /* KDEV_EV_REFUSED: bmRequestType and bRequest */
+    uint8_t request;
+    enum kdev_why why;       /* KDEV_EV_REFUSED */
+};
+
+typedef void (*kdev_trace_fn)(void *ctx, const struct kdev_note *n);
 
 struct kdev_config {
     uint8_t levels;          /* 1..KNOT_MAX_LEVELS */
@@ -49,6 +68,8 @@ struct kdev {
     uint16_t faults;         /* latched */
     uint16_t seq;
     uint64_t last_host_ms;   /* last request of any kind: feeds the watchdog */
+    uint8_t req_type, req;   /* the request being handled: what a refusal reports */
+    uint16_t req_value;
     uint64_t last_tick_ms;
 
     /* motor model, in milli-units to integrate without floats */
@@ -105,5 +126,6 @@ void kdev_info(const struct kdev *d, struct knot_info *info);
 
 const char *kdev_cause_name(enum kdev_cause c);
 const char *kdev_fault_name(uint16_t fault);
+const char *kdev_why_name(enum kdev_why why);
 
 #endif

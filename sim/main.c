@@ -29,6 +29,7 @@ struct sim_opts {
     unsigned levels, watchdog_ms, devices;
     unsigned vid, pid;
     bool unplugged;
+    bool trace_requests;
 };
 
 static GMainLoop *sim_loop;
@@ -45,6 +46,7 @@ static void sim_usage(FILE *f)
         "the umockdev preload, so that it sees them through the real libusb path.\n"
         "Exits with COMMAND's status (128+N if it died of signal N).\n\n"
         "  --trace FILE        append one line per device event to FILE\n"
+        "  --trace-requests    also trace every control request the device receives\n"
         "  --ctl PATH          fault-injection socket (see docs/SIM.md)\n"
         "  --levels N          motor levels, 1..%d (default 5)\n"
         "  --serial S          serial number (default KNOTSIM1); with --devices K\n"
@@ -73,7 +75,7 @@ static bool sim_uint(const char *s, int base, unsigned lo, unsigned hi, unsigned
 
 static int sim_parse(int argc, char **argv, struct sim_opts *o)
 {
-    enum { O_TRACE = 256, O_CTL, O_LEVELS, O_SERIAL, O_WD, O_DEVICES, O_VID, O_PID, O_UNPLUGGED };
+    enum { O_TRACE = 256, O_CTL, O_LEVELS, O_SERIAL, O_WD, O_DEVICES, O_VID, O_PID, O_UNPLUGGED, O_TRACE_REQ };
     static const struct option longopts[] = {
         { "trace", required_argument, NULL, O_TRACE },
         { "ctl", required_argument, NULL, O_CTL },
@@ -84,6 +86,7 @@ static int sim_parse(int argc, char **argv, struct sim_opts *o)
         { "vid", required_argument, NULL, O_VID },
         { "pid", required_argument, NULL, O_PID },
         { "unplugged", no_argument, NULL, O_UNPLUGGED },
+        { "trace-requests", no_argument, NULL, O_TRACE_REQ },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { 0 },
@@ -107,6 +110,7 @@ static int sim_parse(int argc, char **argv, struct sim_opts *o)
         case O_VID: ok = sim_uint(optarg, 16, 0, 0xffff, &o->vid); break;
         case O_PID: ok = sim_uint(optarg, 16, 0, 0xffff, &o->pid); break;
         case O_UNPLUGGED: o->unplugged = true; break;
+        case O_TRACE_REQ: o->trace_requests = true; break;
         case 'h': sim_usage(stdout); exit(0);
         case 'V': printf("knot-sim %s (protocol %d.%d)\n", KNOT_VERSION, KNOT_PROTO_MAJOR, KNOT_PROTO_MINOR); exit(0);
         default: sim_usage(stderr); return -EINVAL;
@@ -192,7 +196,8 @@ int main(int argc, char **argv)
     }
     tb = umockdev_testbed_new();
     for (unsigned i = 0; i < o.devices; i++) {
-        struct usbfs_params p = { .index = i + 1, .vid = (uint16_t)o.vid, .pid = (uint16_t)o.pid };
+        struct usbfs_params p = { .index = i + 1, .vid = (uint16_t)o.vid, .pid = (uint16_t)o.pid,
+                                  .trace_requests = o.trace_requests };
         p.dev.levels = (uint8_t)o.levels;
         p.dev.watchdog_ms = (uint16_t)o.watchdog_ms;
         p.dev.fw_version = 0x0100;

@@ -30,29 +30,55 @@ struct usbfs_dev {
     struct kdev core;
     bool core_ready;
     bool plugged;
-    bool hung;
+    bool hung;                 /* the scene's, not the firmware's: survives replug */
     unsigned fail_next;
+    uint16_t fault_at_raise;   /* latch these when the next raise arrives */
     GQueue urbs;               /* struct usbfs_urb *, in submission order */
 };
 
-static void usbfs_trace_cb(void *ctx, enum kdev_event ev, unsigned arg, enum kdev_cause cause)
+static void usbfs_trace_cb(void *ctx, const struct kdev_note *n)
 {
     struct usbfs_dev *d = ctx;
+    const char *s = d->p.dev.serial;
 
-    switch (ev) {
+    switch (n->ev) {
     case KDEV_EV_LEVEL:
-        trace_event("level %u by=%s dev=%s", arg, kdev_cause_name(cause), d->p.dev.serial);
+        trace_event("level %u by=%s dev=%s", n->arg, kdev_cause_name(n->cause), s);
         break;
     case KDEV_EV_FAULT:
-        trace_event("fault %s dev=%s", kdev_fault_name((uint16_t)arg), d->p.dev.serial);
+        trace_event("fault %s dev=%s", kdev_fault_name((uint16_t)n->arg), s);
         break;
     case KDEV_EV_CLEAR:
-        trace_event("clear 0x%x dev=%s", arg, d->p.dev.serial);
+        trace_event("clear 0x%x dev=%s", n->arg, s);
         break;
     case KDEV_EV_IDENTIFY:
-        trace_event("identify %u dev=%s", arg, d->p.dev.serial);
+        trace_event("identify %u dev=%s", n->arg, s);
+        break;
+    case KDEV_EV_REFUSED:
+        if (n->request_type == KNOT_RT_OUT && n->request == KNOT_REQ_SET_LEVEL)
+            trace_event("refused level %u why=%s dev=%s", n->arg, kdev_why_name(n->why), s);
+        else if (n->request_type == KNOT_RT_OUT && n->request == KNOT_REQ_CLEAR_FAULT)
+            trace_event("refused clear why=%s dev=%s", kdev_why_name(n->why), s);
+        else
+            trace_event("refused request 0x%02x/0x%02x why=%s dev=%s", n->request_type, n->request,
+                        kdev_why_name(n->why), s);
         break;
     }
+}
+
+/* --trace-requests: every control request as the device received it. */
+static void usbfs_trace_request(const struct usbfs_dev *d, const uint8_t *setup)
+{
+    static const char *const names[] = {
+        [KNOT_REQ_GET_INFO] = "info", [KNOT_REQ_GET_STATUS] = "status", [KNOT_REQ_SET_LEVEL] = "level",
+        [KNOT_REQ_CLEAR_FAULT] = "clear", [KNOT_REQ_IDENTIFY] = "identify",
+    };
+    unsigned rt = setup[0], req = setup[1], value = (unsigned)(setup[2] | setup[3] << 8);
+
+    if ((rt == KNOT_RT_IN || rt == KNOT_RT_OUT) && req < G_N_ELEMENTS(names) && names[req])
+        trace_event("req %s %u dev=%s", names[req], value, d->p.dev.serial);
+    else
+        trace_event("req 0x%02x/0x%02x %u dev=%s", rt, req, value, d->p.dev.serial);
 }
 
 static void usbfs_urb_free(struct usbfs_urb *u)
@@ -82,6 +108,15 @@ static void usbfs_complete(struct usbfs_dev *d, struct usbfs_urb *u)
         u->status = -EPROTO;
         trace_event("error injected dev=%s", d->p.dev.serial);
         return;
+    }
+    if (d->p.trace_requests)
+        usbfs_trace_request(d, buf);
+    if (d->fault_at_raise && buf[0] == KNOT_RT_OUT && buf[1] == KNOT_REQ_SET_LEVEL &&
+        (unsigned)(buf[2] | buf[3] << 8) > d->core.level) {
+        /* The fault latches as the raise arrives: what a fault just after the
+         * host's last status read looks like, made deterministic. */
+        kdev_inject_fault(&d->core, d->fault_at_raise, trace_now_ms());
+        d->fault_at_raise = 0;
     }
     r = kdev_control(&d->core, buf, buf + 8, (size_t)urb->buffer_length - 8, trace_now_ms());
     if (r < 0) {
@@ -294,8 +329,8 @@ int usbfs_plug(struct usbfs_dev *d)
     /* Power-up: the firmware starts from scratch, motor off. */
     kdev_init(&d->core, &d->p.dev, usbfs_trace_cb, d, trace_now_ms());
     d->core_ready = true;
-    d->hung = false;
     d->fail_next = 0;
+    d->fault_at_raise = 0;
     usbfs_drop_urbs(d);
     d->plugged = true;
     g_mutex_unlock(&d->lock);
@@ -372,19 +407,21 @@ int usbfs_unplug(struct usbfs_dev *d)
         g_mutex_unlock(&(d)->lock);                            \
     } while (0)
 
+/* Unlike the other scene commands, hang also works on an unplugged massager:
+ * one plugged in hung never answers its attach. */
 int usbfs_hang(struct usbfs_dev *d, bool hang)
 {
-    USBFS_LOCKED(d, {
-        d->hung = hang;
-        if (!hang) {
-            /* Answer everything that waited, in order. */
-            for (GList *l = d->urbs.head; l; l = l->next) {
-                struct usbfs_urb *u = l->data;
-                if (!u->done)
-                    usbfs_complete(d, u);
-            }
+    g_mutex_lock(&d->lock);
+    d->hung = hang;
+    if (!hang && d->plugged) {
+        /* Answer everything that waited, in order. */
+        for (GList *l = d->urbs.head; l; l = l->next) {
+            struct usbfs_urb *u = l->data;
+            if (!u->done)
+                usbfs_complete(d, u);
         }
-    });
+    }
+    g_mutex_unlock(&d->lock);
     trace_event("%s dev=%s", hang ? "hang" : "unhang", d->p.dev.serial);
     return 0;
 }
@@ -398,6 +435,12 @@ int usbfs_fail_next(struct usbfs_dev *d, unsigned n)
 int usbfs_fault(struct usbfs_dev *d, uint16_t fault)
 {
     USBFS_LOCKED(d, kdev_inject_fault(&d->core, fault, trace_now_ms()));
+    return 0;
+}
+
+int usbfs_fault_at_raise(struct usbfs_dev *d, uint16_t fault)
+{
+    USBFS_LOCKED(d, d->fault_at_raise |= fault);
     return 0;
 }
 

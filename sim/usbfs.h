@@ -13,6 +13,7 @@ struct usbfs_dev;
 struct usbfs_params {
     unsigned index;            /* 1-based; also the emulated bus number */
     uint16_t vid, pid;
+    bool trace_requests;       /* trace every control request (--trace-requests) */
     struct kdev_config dev;
 };
 
@@ -23,9 +24,11 @@ void usbfs_free(struct usbfs_dev *d);
  * Each returns 0 or a negative errno (-EALREADY when already in that state). */
 int usbfs_plug(struct usbfs_dev *d);
 int usbfs_unplug(struct usbfs_dev *d);
-int usbfs_hang(struct usbfs_dev *d, bool hang);
+int usbfs_hang(struct usbfs_dev *d, bool hang);   /* also while unplugged */
 int usbfs_fail_next(struct usbfs_dev *d, unsigned n);
 int usbfs_fault(struct usbfs_dev *d, uint16_t fault);
+/* Latch the fault when the next SET_LEVEL above the current level arrives. */
+int usbfs_fault_at_raise(struct usbfs_dev *d, uint16_t fault);
 int usbfs_clear(struct usbfs_dev *d);
 int usbfs_press(struct usbfs_dev *d, unsigned force_dn);
 int usbfs_battery(struct usbfs_dev *d, unsigned pct);

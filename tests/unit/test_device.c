@@ -17,11 +17,20 @@ struct event {
     enum kdev_cause cause;
 };
 
+/* A request the device refused, as its trace reported it. */
+struct refusal {
+    uint8_t request_type, request;
+    unsigned value;
+    enum kdev_why why;
+};
+
 struct fix {
     struct kdev dev;
     uint64_t now;
     struct event ev[MAX_EVENTS];
     size_t nev;
+    struct refusal refused[MAX_EVENTS];
+    size_t nrefused;
     size_t overflow;
 };
 
@@ -32,18 +41,41 @@ struct st {
     int temp_dc;
 };
 
-static void record(void *ctx, enum kdev_event ev, unsigned arg, enum kdev_cause cause)
+/* Refusals go to their own list, so that the event lists of the tests stay
+ * about what the motor did. */
+static void record(void *ctx, const struct kdev_note *n)
 {
     struct fix *f = ctx;
 
+    if (n->ev == KDEV_EV_REFUSED) {
+        if (f->nrefused == MAX_EVENTS) {
+            f->overflow++;
+            return;
+        }
+        f->refused[f->nrefused].request_type = n->request_type;
+        f->refused[f->nrefused].request = n->request;
+        f->refused[f->nrefused].value = n->arg;
+        f->refused[f->nrefused].why = n->why;
+        f->nrefused++;
+        return;
+    }
     if (f->nev == MAX_EVENTS) {
         f->overflow++;
         return;
     }
-    f->ev[f->nev].ev = ev;
-    f->ev[f->nev].arg = arg;
-    f->ev[f->nev].cause = cause;
+    f->ev[f->nev].ev = n->ev;
+    f->ev[f->nev].arg = n->arg;
+    f->ev[f->nev].cause = n->cause;
     f->nev++;
+}
+
+/* The last refusal was of this request, for this reason. */
+static void assert_refused(const struct fix *f, uint8_t request, unsigned value, enum kdev_why why)
+{
+    assert_true(f->nrefused > 0);
+    assert_int_equal(f->refused[f->nrefused - 1].request, request);
+    assert_int_equal(f->refused[f->nrefused - 1].value, value);
+    assert_int_equal(f->refused[f->nrefused - 1].why, why);
 }
 
 static void init_dev(struct fix *f, uint8_t levels, uint16_t watchdog_ms, const char *serial)
@@ -56,6 +88,7 @@ static void init_dev(struct fix *f, uint8_t levels, uint16_t watchdog_ms, const 
     cfg.fw_version = 0x0102;
     memcpy(cfg.serial, serial, strnlen(serial, KNOT_SERIAL_LEN));   /* cfg is zeroed: terminated */
     f->nev = 0;
+    f->nrefused = 0;
     f->overflow = 0;
     f->now = T0;
     kdev_init(&f->dev, &cfg, record, f, f->now);
@@ -343,9 +376,13 @@ static void test_set_level_bounds(void **state)
         assert_event(f, lvl - 1, KDEV_EV_LEVEL, lvl, KDEV_BY_HOST);
 
     assert_int_equal(set_level(f, 5), KDEV_STALL);
+    assert_refused(f, KNOT_REQ_SET_LEVEL, 5, KDEV_WHY_RANGE);
     assert_int_equal(get_status(f).level, 4);
     assert_int_equal(set_level(f, 0xffff), KDEV_STALL);
+    assert_refused(f, KNOT_REQ_SET_LEVEL, 0xffff, KDEV_WHY_RANGE);
     assert_int_equal(set_level(f, 0x100 | 1), KDEV_STALL);   /* no truncation to 8 bits */
+    assert_refused(f, KNOT_REQ_SET_LEVEL, 0x101, KDEV_WHY_RANGE);
+    assert_int_equal(f->nrefused, 3);
     assert_int_equal(get_status(f).level, 4);
 
     /* same level again: nothing happens */
@@ -354,6 +391,7 @@ static void test_set_level_bounds(void **state)
 
     /* SET_LEVEL carries no data */
     assert_int_equal(ctl(f, KNOT_RT_OUT, KNOT_REQ_SET_LEVEL, 1, 0, 1, (uint8_t[]){ 0 }, 1), KDEV_STALL);
+    assert_refused(f, KNOT_REQ_SET_LEVEL, 1, KDEV_WHY_BAD_REQUEST);
     assert_int_equal(f->dev.level, 4);
 
     assert_int_equal(set_level(f, 0), 0);
@@ -397,6 +435,13 @@ static void test_bad_requests_stall(void **state)
     assert_int_equal(f->dev.level, 1);
     assert_int_equal(f->dev.seq, 0);
     assert_int_equal(f->nev, 0);
+    /* every one of them is reported, as a bad request */
+    assert_int_equal(f->nrefused, 18);
+    for (size_t i = 0; i < f->nrefused; i++)
+        assert_int_equal(f->refused[i].why, KDEV_WHY_BAD_REQUEST);
+    assert_int_equal(f->refused[0].request, KNOT_REQ_SET_LEVEL);
+    assert_int_equal(f->refused[0].value, 2);
+    assert_int_equal(f->refused[17].request_type, 0x80);
 }
 
 static void test_identify_leaves_motor(void **state)
@@ -559,11 +604,13 @@ static void test_overheat_fault(void **state)
     kdev_inject_fault(&f->dev, KNOT_FAULT_OVERTEMP, f->now);
     assert_int_equal(f->nev, 3);
     assert_int_equal(set_level(f, 1), KDEV_STALL);
+    assert_refused(f, KNOT_REQ_SET_LEVEL, 1, KDEV_WHY_FAULT);
     assert_int_equal(set_level(f, 0), 0);
     assert_int_equal(f->dev.level, 0);
 
     /* still hot: the clear is refused and the latch stays */
     assert_int_equal(clear_fault(f), KDEV_STALL);
+    assert_refused(f, KNOT_REQ_CLEAR_FAULT, 0, KDEV_WHY_CAUSE_REMAINS);
     assert_int_equal(get_status(f).faults, KNOT_FAULT_OVERTEMP);
     advance(f, 10 * 1000);
     assert_int_equal(clear_fault(f), KDEV_STALL);
@@ -893,6 +940,10 @@ static void test_names(void **state)
     assert_string_equal(kdev_fault_name(0), "unknown");
     assert_string_equal(kdev_fault_name(KNOT_FAULT_STALL | KNOT_FAULT_OVERTEMP), "unknown");
     assert_string_equal(kdev_fault_name(1u << 7), "unknown");
+    assert_string_equal(kdev_why_name(KDEV_WHY_BAD_REQUEST), "bad-request");
+    assert_string_equal(kdev_why_name(KDEV_WHY_RANGE), "range");
+    assert_string_equal(kdev_why_name(KDEV_WHY_FAULT), "fault");
+    assert_string_equal(kdev_why_name(KDEV_WHY_CAUSE_REMAINS), "cause-remains");
 }
 
 static void test_null_trace(void **state)
