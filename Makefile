@@ -46,10 +46,11 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(B)/%.o)
 SIM_SRCS := sim/main.c sim/usbfs.c sim/ctl.c sim/trace.c sim/device.c
 SIM_OBJS := $(SIM_SRCS:%.c=$(B)/%.o)
 
-TEST_BINS := $(B)/tests/test_device $(B)/tests/test_profile $(B)/tests/test_session $(B)/tests/test_config \
-	$(B)/tests/knot-usbtest
+# One cmocka binary per tests/unit/test_*.c; tests/run expects every one of them.
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
+TEST_BINS := $(UNIT_TESTS:%=$(B)/tests/%) $(B)/tests/knot-usbtest
 
-.PHONY: all tests check check-build demo bench clean install deps
+.PHONY: all tests check check-build demo bench clean install deps mutate
 all: $(B)/knotd $(B)/knotctl $(B)/knot-sim
 tests: $(TEST_BINS)
 
@@ -78,17 +79,14 @@ $(B)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(KNOT_CFLAGS) -Isim -Idaemon $(call pc_cflags,$(CMOCKA_PKGS) libconfig) $(CFLAGS) -c -o $@ $<
 
-$(B)/tests/test_device: $(B)/tests/test_device.o $(B)/sim/device.o
-	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS))
+# What each unit test links besides its own object.
+$(B)/tests/test_device: $(B)/sim/device.o
+$(B)/tests/test_profile: $(B)/daemon/profile.o
+$(B)/tests/test_session: $(B)/daemon/session.o $(B)/daemon/profile.o
+$(B)/tests/test_config: $(B)/daemon/config.o $(B)/daemon/log.o
 
-$(B)/tests/test_profile: $(B)/tests/test_profile.o $(B)/daemon/profile.o
-	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig)
-
-$(B)/tests/test_session: $(B)/tests/test_session.o $(B)/daemon/session.o $(B)/daemon/profile.o
-	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig)
-
-$(B)/tests/test_config: $(B)/tests/test_config.o $(B)/daemon/config.o $(B)/daemon/log.o
-	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) inih)
+$(B)/tests/test_%: $(B)/tests/test_%.o
+	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig inih)
 
 $(B)/tests/knot-usbtest.o: tests/knot-usbtest.c
 	@mkdir -p $(@D)
@@ -117,6 +115,10 @@ bench: deps
 	$(MAKE) all
 	scripts/bench
 
+# Each tests/mutations/*.patch breaks one safety rule; the tests it names must fail.
+mutate: deps
+	tests/mutate
+
 # ExecStart follows SBINDIR, so a PREFIX=/usr/local install starts the right binary.
 install: all
 	install -D -m 0755 $(B)/knotd $(DESTDIR)$(SBINDIR)/knotd
@@ -134,5 +136,8 @@ install: all
 
 clean:
 	rm -rf build
+
+# Objects made by pattern rules are kept: they are not throw-away intermediates.
+.SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)
