@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from knotsim import BUILD, Sim
+from knotsim import BUILD, Sim, with_headroom
 
 USBTEST = os.path.join(BUILD, "tests", "knot-usbtest")
 
@@ -14,7 +14,7 @@ def usbsim(tmp_path):
     sims = []
 
     def start(*sim_args):
-        s = Sim(tmp_path, [USBTEST], sim_args)
+        s = Sim(tmp_path, [USBTEST], with_headroom(sim_args))
         assert s.readline() == "ready"
         sims.append(s)
         return s

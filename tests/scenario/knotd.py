@@ -6,7 +6,7 @@ import signal
 import socket
 import subprocess
 
-from knotsim import BUILD, ROOT, Sim, wait_for
+from knotsim import BUILD, ROOT, Sim, wait_for, with_headroom
 
 KNOTD = os.path.join(BUILD, "knotd")
 KNOTCTL = os.path.join(BUILD, "knotctl")
@@ -33,7 +33,7 @@ class Knotd:
         self.notify_path = str(tmp_path / "notify")
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(self.notify_path)
-        self.sim = Sim(tmp_path, [*wrapper, knotd, "-c", self.conf], sim_args,
+        self.sim = Sim(tmp_path, [*wrapper, knotd, "-c", self.conf], with_headroom(sim_args),
                        env={"NOTIFY_SOCKET": self.notify_path}, stdin=False, stderr_path=self.log_path)
         self.trace = self.sim.trace
         self.wait_notify("READY=1", ready_timeout)
@@ -91,6 +91,22 @@ class Knotd:
         assert r["ok"], r
         self.trace.wait(r"^level 1 by=host")
         return r
+
+    def wait_session_end(self, timeout=10, device=None):
+        """The ended session object, once knotd reports the session over."""
+        def ended():
+            req = {"cmd": "status"}
+            if device:
+                req["device"] = device
+            s = self.req(req)["devices"][0]["session"]
+            return s if s and s["end"] else None
+        return wait_for(ended, timeout, "the session to end")
+
+    def pid(self):
+        """knotd's own pid (the child of knot-sim)."""
+        out = subprocess.run(["pgrep", "-P", str(self.sim.proc.pid)], capture_output=True, text=True).stdout.split()
+        assert len(out) == 1, "expected one child of knot-sim, got %r" % out
+        return int(out[0])
 
     def wait_devices(self, n, timeout=10):
         return wait_for(lambda: len(self.devices()) == n, timeout, "%d massager(s) attached" % n)

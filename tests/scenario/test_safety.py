@@ -1,5 +1,8 @@
 """test_safety.py - the safety engine seen from the device: trial, ramp, ouch, time limit, refusals, faults."""
 import threading
+import time
+
+import pytest
 
 from knotsim import wait_for
 
@@ -23,14 +26,23 @@ def test_hostile_up_loop_during_trial_never_passes_level_1_and_ramp_is_gentle(kn
                 refusals.append(reply["code"])
         s.close()
 
-    th = threading.Thread(target=hammer)
+    def guarded():
+        try:
+            hammer()
+        except BaseException as e:  # noqa: B902 - re-raised in the test's own thread
+            errors.append(e)
+
+    errors = []
+    th = threading.Thread(target=guarded)
     th.start()
     try:
         # While the trial lasts the device must never see anything but level 1.
-        wait_for(lambda: d.trace.matching(r"^level 2 "), 15, "the first ramp step")
+        wait_for(lambda: d.trace.matching(r"^level 2 ") or errors, 15, "the first ramp step")
     finally:
         stop.set()
         th.join()
+    if errors:
+        raise errors[0]
     assert "trial" in refusals
     d.trace.wait(r"^level 0 by=host", timeout=25)
     levels = d.trace.levels()
@@ -51,15 +63,19 @@ def test_hostile_up_loop_during_trial_never_passes_level_1_and_ramp_is_gentle(kn
 
 
 def test_ouch_drops_to_level_1_within_one_poll(knotd):
-    d = knotd()
+    d = knotd("--trace-requests")
     d.wait_devices(1)
     assert d.req({"cmd": "start", "area": "calves"})["ok"]
     d.trace.wait(r"^level 2 by=host", timeout=15)
+    asked = time.monotonic_ns()   # the trace's clock: CLOCK_MONOTONIC
     r = d.req({"cmd": "ouch"})
     assert r["ok"] and r["session"]["level"] == 1 and r["session"]["phase"] == "trial"
-    # The level command goes out with the reply, not at the next poll: the next
-    # status poll (50 ms later) must already see level 1.
-    wait_for(lambda: len(d.trace.matching(r"^level 1 by=host")) == 2, 1, "level 1 after ouch")
+    wait_for(lambda: len(d.trace.matching(r"^level 1 by=host")) == 2, 5, "level 1 after ouch")
+    back = d.trace.matching(r"^level 1 by=host")[1][0]
+    # The level command goes out with the reply, not at the next heartbeat: at
+    # most the one status poll already in flight reaches the device before it.
+    polls = [ns for ns, _ in d.trace.matching(r"^req status ") if asked <= ns < back]
+    assert len(polls) <= 1, "SET_LEVEL 1 waited %d status polls" % len(polls)
     assert d.devices()[0]["level"] == 1
     assert d.req({"cmd": "up"})["code"] == "trial", "ouch restarts the trial"
 
@@ -93,8 +109,9 @@ def test_overheat_mid_session_turns_motor_off_with_reason(knotd):
                   "session to end with fault")
     assert st["faults"] == ["overheat"]
     assert st["level"] == 0
-    # The host never raised the level again after the fault.
+    # The host never raised the level again after the fault, nor asked to.
     assert [l for _, l, _ in d.trace.levels()] == [1, 0]
+    assert d.trace.refused_raises() == []
 
 
 def test_second_start_same_area_is_noop_other_area_busy(knotd):
@@ -138,7 +155,7 @@ def test_pressing_too_hard_warns_and_holds_and_knotctl_follows_to_the_end(knotd)
 def test_lost_level_command_is_not_resent_blind_after_device_watchdog(knotd):
     """An ouch whose SET_LEVEL is lost while the device's watchdog stops the motor: knotd
     must read the device before commanding it again, find it stopped, and end the session."""
-    d = knotd()
+    d = knotd("--watchdog-ms", "250")
     d.wait_devices(1)
     assert d.req({"cmd": "start", "area": "calves"})["ok"]
     d.trace.wait(r"^level 2 by=host", timeout=15)
@@ -150,3 +167,36 @@ def test_lost_level_command_is_not_resent_blind_after_device_watchdog(knotd):
     assert st["end"] == "lost-contact"
     assert [(l, by) for _, l, by in d.trace.levels()] == [(1, "host"), (2, "host"), (0, "watchdog")], \
         "a motor the device stopped was driven back up"
+
+
+# Two ways knotd learns of a fault, each tested alone. The device traces every
+# request it refuses, so a daemon that keeps asking a faulted device to run
+# leaves a mark even though the motor never moves.
+
+@pytest.mark.parametrize("fault", ["overheat", "low-battery", "stall"])
+def test_fault_seen_by_the_status_poll_is_never_asked_to_run(knotd, fault):
+    """Path 1: the fault latches between two polls; the next status shows it."""
+    d = knotd()
+    d.wait_devices(1)
+    d.start_running("calves")
+    assert d.sim.ctl("fault %s" % fault) == "ok"
+    d.trace.wait(r"^level 0 by=fault")
+    assert d.wait_session_end()["end"] == "fault"
+    st = d.devices()[0]
+    assert st["faults"] == [fault] and st["level"] == 0
+    assert d.trace.refused_raises() == [], "knotd asked a faulted massager to run"
+    assert [l for _, l, _ in d.trace.levels()] == [1, 0]
+
+
+def test_fault_met_by_a_raise_is_refused_once_and_ends_the_session(knotd):
+    """Path 2: the fault latches as a raise arrives (after knotd's last poll): the
+    refusal itself is the news. Exactly that one raise is refused, never another."""
+    d = knotd()
+    d.wait_devices(1)
+    d.start_running("calves")
+    assert d.sim.ctl("fault overheat at-raise") == "ok"
+    d.trace.wait(r"^refused level 2 why=fault", timeout=20)   # the trial's end
+    assert d.wait_session_end()["end"] == "fault"
+    refused = d.trace.refused_raises()
+    assert [(l, why) for _, l, why in refused] == [(2, "fault")], refused
+    assert [(l, by) for _, l, by in d.trace.levels()] == [(1, "host"), (0, "fault")]

@@ -3,16 +3,13 @@ import os
 import shutil
 import signal
 
-import pytest
-
-from knotsim import ROOT, wait_for
+from knotsim import ROOT, require, wait_for
 
 PLAIN_KNOTD = os.path.join(ROOT, "build", "knotd")
 
 
-@pytest.mark.skipif(not shutil.which("valgrind") or not os.access(PLAIN_KNOTD, os.X_OK),
-                    reason="needs valgrind and the plain build")
 def test_knotd_lifecycle_is_valgrind_clean(knotd, tmp_path):
+    require(shutil.which("valgrind") and os.access(PLAIN_KNOTD, os.X_OK), "needs valgrind and the plain build")
     vglog = str(tmp_path / "valgrind.log")
     d = knotd("--devices", "2", "--serial", "VG", knotd=PLAIN_KNOTD, ready_timeout=60,
               wrapper=["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
