@@ -756,13 +756,12 @@ struct watch {
         }                                                                          \
     } while (0)
 
-static void test_random(void **state)
+/* One walk of `sequences` random sequences from seed; the invariants are
+ * checked after every step. */
+static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool report)
 {
     struct profile_area areas[8];
-    const char *env = getenv("KNOT_SEED");
-    uint64_t seed;
     unsigned seq, step, raises = 0, ends[SESSION_END_SHUTDOWN + 1] = { 0 }, starts = 0, top = 0;
-    struct fix *f = *state;
 
     areas[0] = calves();
     areas[1] = neck();
@@ -773,13 +772,9 @@ static void test_random(void **state)
     areas[6] = mk("fore", "Forearms", true, 12, 2, 2, 5, 12, 0, 1);
     areas[7] = mk("quads", "Quads", true, 18, 3, 5, 18, 300, 0, 400);
 
-    seed = env && *env ? strtoull(env, NULL, 0) : 0x6b6e6f74ull ^ (uint64_t)time(NULL);
-    if (seed == 0)
-        seed = 1;       /* xorshift's only bad state */
-    print_message("random seed %" PRIu64 " (KNOT_SEED=%" PRIu64 " repeats it)\n", seed, seed);
-    rng_state = seed;
+    rng_state = seed ? seed : 1;   /* xorshift's only bad state is 0 */
 
-    for (seq = 0; seq < RANDOM_SEQUENCES; seq++) {
+    for (seq = 0; seq < sequences; seq++) {
         struct watch w;
 
         memset(&w, 0, sizeof(w));
@@ -876,14 +871,44 @@ static void test_random(void **state)
             w.was_running = running;
         }
     }
+    if (!report)
+        return;
     print_message("random: %u sequences x %u steps, %u starts, %u raises, top level %u, ends done %u "
-                  "stopped %u fault %u ceiling %u\n", RANDOM_SEQUENCES, RANDOM_STEPS, starts, raises, top,
+                  "stopped %u fault %u ceiling %u\n", sequences, RANDOM_STEPS, starts, raises, top,
                   ends[SESSION_END_DONE], ends[SESSION_END_STOPPED], ends[SESSION_END_FAULT],
                   ends[SESSION_END_CEILING]);
     /* The walk must actually reach the interesting places. */
     assert_true(raises > 1000);
     assert_true(top == KNOT_MAX_LEVELS);
     assert_true(ends[SESSION_END_DONE] > 0 && ends[SESSION_END_FAULT] > 0 && ends[SESSION_END_CEILING] > 0);
+}
+
+/* Seeds that once failed (a bug, or a mutation of tests/mutations that a
+ * seed found): each runs again on every build, so what it caught stays caught.
+ * Add a line whenever a run prints a failing seed. */
+static const struct {
+    uint64_t seed;
+    unsigned sequences;
+    const char *what;
+} random_regressions[] = {
+    { 6356033, RANDOM_SEQUENCES, "the seed of the first recorded CI run" },
+};
+
+static void test_random_regressions(void **state)
+{
+    for (size_t i = 0; i < sizeof(random_regressions) / sizeof(random_regressions[0]); i++)
+        random_walk(*state, random_regressions[i].seed, random_regressions[i].sequences, false);
+}
+
+/* A new seed every run (printed; KNOT_SEED=N build/tests/test_session replays it). */
+static void test_random(void **state)
+{
+    const char *env = getenv("KNOT_SEED");
+    uint64_t seed = env && *env ? strtoull(env, NULL, 0) : 0x6b6e6f74ull ^ (uint64_t)time(NULL);
+
+    print_message("random seed %" PRIu64 " (KNOT_SEED=%" PRIu64 " build/tests/test_session replays it)\n", seed,
+                  seed);
+    random_walk(*state, seed, RANDOM_SEQUENCES, true);
 }
 
 /* A raise the device acknowledged late: the next step counts from the
@@ -945,6 +970,7 @@ int main(void)
         T(test_invalid_area),
         T(test_names),
         T(test_step_counts_from_device_ack),
+        T(test_random_regressions),
         T(test_random),
     };
 
