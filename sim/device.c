@@ -12,6 +12,7 @@
 #define KDEV_I_LEVEL_MA 250u
 #define KDEV_I_MA_PER_DN 4u           /* 40 mA per newton */
 #define KDEV_STALL_FORCE_DN 450u      /* 45 N: the head cannot move */
+#define KDEV_STALL_CLEAR_DN 100u      /* a stall clears once the head is freed below 10 N */
 #define KDEV_AMBIENT_MDC 250000       /* 25.0 C */
 #define KDEV_CLEARED_MDC 400000       /* 40.0 C after kdev_clear_faults */
 /* Heat flow in 1e-5 milli-decidegrees per ms: heating 0.05 C/s per ampere is
@@ -48,13 +49,19 @@ static void kdev_emit(struct kdev *d, enum kdev_event ev, unsigned arg, enum kde
 }
 
 /* Stall the request being handled, and say why: a refusal the trace does not
- * show is a host bug nobody sees. */
-static int kdev_refuse(const struct kdev *d, enum kdev_why why)
+ * show is a host bug nobody sees. A refused SET_LEVEL is also kept for the
+ * status block. */
+static int kdev_refuse(struct kdev *d, enum kdev_why why)
 {
     struct kdev_note n = {
         .ev = KDEV_EV_REFUSED, .arg = d->req_value, .request_type = d->req_type, .request = d->req, .why = why,
     };
 
+    if (d->req_type == KNOT_RT_OUT && d->req == KNOT_REQ_SET_LEVEL && why < KDEV_WHY_BAD_REQUEST) {
+        d->refusal = (uint8_t)why;
+        d->refused_level = d->req_value > 0xff ? 0xff : (uint8_t)d->req_value;
+        d->refusals++;
+    }
     if (d->trace)
         d->trace(d->trace_ctx, &n);
     return KDEV_STALL;
@@ -86,14 +93,21 @@ static unsigned kdev_battery_pct(const struct kdev *d)
     return (unsigned)((uint64_t)d->battery_uah * 100u / KDEV_CAPACITY_UAH);
 }
 
+/* Every level change goes through here, at d->last_tick_ms (the present). */
 static void kdev_set_level(struct kdev *d, uint8_t level, enum kdev_cause cause)
 {
+    uint64_t now = d->last_tick_ms;
+
     if (level == d->level)
         return;
+    if (d->level == 0)
+        d->start_ms = now;
     d->level = level;
+    d->change_ms = now;
     kdev_emit(d, KDEV_EV_LEVEL, level, cause);
     if (level != 0)
         return;
+    d->off_ms = now;
     switch (cause) {
     case KDEV_BY_HOST:
         d->last_stop = KNOT_STOP_HOST;
@@ -104,9 +118,27 @@ static void kdev_set_level(struct kdev *d, uint8_t level, enum kdev_cause cause)
     case KDEV_BY_FAULT:
         d->last_stop = KNOT_STOP_FAULT;
         break;
+    case KDEV_BY_CEILING:
+        d->last_stop = KNOT_STOP_CEILING;
+        break;
     case KDEV_BY_UNPLUG:
+    case KDEV_BY_SCENE:
         /* power loss: nobody can read last_stop any more, re-plug resets the device */
         break;
+    }
+}
+
+static bool kdev_envelope(const struct kdev *d)
+{
+    return !d->cfg.proto_1_0;
+}
+
+/* Off for rest_s clears the running account, and with it a forced rest. */
+static void kdev_rest(struct kdev *d)
+{
+    if (d->level == 0 && d->run_acc_ms > 0 && d->last_tick_ms - d->off_ms >= (uint64_t)d->cfg.rest_s * 1000u) {
+        d->run_acc_ms = 0;
+        d->resting = false;
     }
 }
 
@@ -158,6 +190,9 @@ static void kdev_step(struct kdev *d, uint32_t dt)
     d->temp_mdc += (int32_t)q;
     d->heat_rem = (uint32_t)r;
 
+    if (d->level > 0)
+        d->run_acc_ms += dt;
+
     acc = (uint64_t)ma * dt + d->drain_rem;
     d->drain_rem = (uint16_t)(acc % KDEV_UAH_MA_MS);
     acc /= KDEV_UAH_MA_MS;
@@ -168,6 +203,8 @@ static void kdev_step(struct kdev *d, uint32_t dt)
 
 void kdev_tick(struct kdev *d, uint64_t now_ms)
 {
+    uint64_t ceiling_ms = (uint64_t)d->cfg.ceiling_s * 1000u;
+
     for (;;) {
         uint64_t deadline = d->last_host_ms + d->cfg.watchdog_ms;
         uint64_t dt;
@@ -175,6 +212,12 @@ void kdev_tick(struct kdev *d, uint64_t now_ms)
         /* dead man: checked at every step boundary, steps end on the deadline */
         if (d->level > 0 && d->last_tick_ms >= deadline)
             kdev_set_level(d, 0, KDEV_BY_WATCHDOG);
+        /* the running ceiling: steps end on it too */
+        if (kdev_envelope(d) && d->level > 0 && d->run_acc_ms >= ceiling_ms) {
+            d->resting = true;
+            kdev_set_level(d, 0, KDEV_BY_CEILING);
+        }
+        kdev_rest(d);
 
         if (now_ms <= d->last_tick_ms)
             break;   /* also covers a clock that went backwards */
@@ -193,6 +236,8 @@ void kdev_tick(struct kdev *d, uint64_t now_ms)
         }
         if (d->level > 0 && deadline > d->last_tick_ms && deadline - d->last_tick_ms < dt)
             dt = deadline - d->last_tick_ms;
+        if (kdev_envelope(d) && d->level > 0 && ceiling_ms - d->run_acc_ms < dt)
+            dt = ceiling_ms - d->run_acc_ms;
 
         kdev_step(d, (uint32_t)dt);
         d->last_tick_ms += dt;
@@ -215,13 +260,40 @@ void kdev_init(struct kdev *d, const struct kdev_config *cfg, kdev_trace_fn trac
         d->cfg.levels = KNOT_MAX_LEVELS;
     if (d->cfg.watchdog_ms == 0)
         d->cfg.watchdog_ms = KNOT_WATCHDOG_MS_DEFAULT;
+    /* a firmware may be stricter than the protocol's floors, never looser */
+    if (d->cfg.trial_ms < KNOT_TRIAL_MS)
+        d->cfg.trial_ms = KNOT_TRIAL_MS;
+    if (d->cfg.rise_gap_ms < KNOT_RISE_GAP_MS)
+        d->cfg.rise_gap_ms = KNOT_RISE_GAP_MS;
+    if (d->cfg.ceiling_s == 0 || d->cfg.ceiling_s > KNOT_CEILING_S)
+        d->cfg.ceiling_s = KNOT_CEILING_S;
+    if (d->cfg.rest_s < KNOT_REST_S)
+        d->cfg.rest_s = KNOT_REST_S;
     d->trace = trace;
     d->trace_ctx = ctx;
     d->last_stop = KNOT_STOP_NONE;
     d->temp_mdc = KDEV_AMBIENT_MDC;
     d->battery_uah = KDEV_CAPACITY_UAH;
+    d->power_ms = now_ms;
     d->last_host_ms = now_ms;
     d->last_tick_ms = now_ms;
+    d->off_ms = now_ms;
+}
+
+unsigned kdev_rise_wait_ms(const struct kdev *d)
+{
+    uint64_t now = d->last_tick_ms, ready;
+
+    if (d->faults || d->level >= d->cfg.levels || (kdev_envelope(d) && d->resting))
+        return KNOT_RISE_WAIT_NEVER;
+    if (!kdev_envelope(d) || d->level == 0)
+        return 0;   /* from off, level 1 is accepted at once */
+    ready = d->start_ms + d->cfg.trial_ms;
+    if (d->change_ms + d->cfg.rise_gap_ms > ready)
+        ready = d->change_ms + d->cfg.rise_gap_ms;
+    if (ready <= now)
+        return 0;
+    return ready - now >= KNOT_RISE_WAIT_NEVER ? KNOT_RISE_WAIT_NEVER - 1 : (unsigned)(ready - now);
 }
 
 void kdev_status(const struct kdev *d, struct knot_status *st)
@@ -238,6 +310,17 @@ void kdev_status(const struct kdev *d, struct knot_status *st)
     st->faults = knot_put_le16(d->faults);
     st->battery_pct = (uint8_t)kdev_battery_pct(d);
     st->reserved = 0;
+    st->uptime_ms = knot_put_le32((uint32_t)(d->last_tick_ms - d->power_ms));
+    st->run_ms = knot_put_le32(d->level > 0 ? (uint32_t)(d->last_tick_ms - d->start_ms) : 0);
+    st->rise_wait_ms = knot_put_le16((uint16_t)kdev_rise_wait_ms(d));
+    st->refusal = d->refusal;
+    st->refused_level = d->refused_level;
+    st->refusals = knot_put_le16(d->refusals);
+    st->rest_left_s = 0;
+    if (d->resting) {
+        uint64_t left = (uint64_t)d->cfg.rest_s * 1000u - (d->last_tick_ms - d->off_ms);
+        st->rest_left_s = knot_put_le16((uint16_t)((left + 999u) / 1000u));
+    }
 }
 
 void kdev_info(const struct kdev *d, struct knot_info *info)
@@ -246,7 +329,7 @@ void kdev_info(const struct kdev *d, struct knot_info *info)
 
     memset(info, 0, sizeof(*info));   /* reserved bytes, ppm past N and serial padding are 0 */
     info->proto_major = KNOT_PROTO_MAJOR;
-    info->proto_minor = KNOT_PROTO_MINOR;
+    info->proto_minor = d->cfg.proto_1_0 ? 0 : KNOT_PROTO_MINOR;
     info->fw_version = knot_put_le16(d->cfg.fw_version);
     info->levels = d->cfg.levels;
     info->watchdog_ms = knot_put_le16(d->cfg.watchdog_ms);
@@ -254,6 +337,12 @@ void kdev_info(const struct kdev *d, struct knot_info *info)
         info->ppm[i] = knot_put_le16(kdev_level_ppm(d, i + 1));
     for (i = 0; i < KNOT_SERIAL_LEN && d->cfg.serial[i]; i++)
         info->serial[i] = d->cfg.serial[i];
+    if (!kdev_envelope(d))
+        return;
+    info->trial_ms = knot_put_le16(d->cfg.trial_ms);
+    info->rise_gap_ms = knot_put_le16(d->cfg.rise_gap_ms);
+    info->ceiling_s = knot_put_le16(d->cfg.ceiling_s);
+    info->rest_s = knot_put_le16(d->cfg.rest_s);
 }
 
 /* Copy an IN reply the way USB does: the host gets at most wLength bytes. */
@@ -269,7 +358,7 @@ static int kdev_reply(const void *src, size_t len, uint16_t wlength, uint8_t *da
     return (int)len;
 }
 
-static int kdev_get_string(const struct kdev *d, uint8_t index, uint16_t wlength, uint8_t *data, size_t cap)
+static int kdev_get_string(struct kdev *d, uint8_t index, uint16_t wlength, uint8_t *data, size_t cap)
 {
     uint8_t desc[2 + 2 * 64];
     const char *s;
@@ -323,11 +412,11 @@ static int kdev_vendor_in(struct kdev *d, uint8_t req, uint16_t wlength, uint8_t
     switch (req) {
     case KNOT_REQ_GET_INFO:
         kdev_info(d, &info);
-        return kdev_reply(&info, sizeof(info), wlength, data, cap);
+        return kdev_reply(&info, d->cfg.proto_1_0 ? KNOT_INFO_SIZE_1_0 : sizeof(info), wlength, data, cap);
     case KNOT_REQ_GET_STATUS:
         d->seq++;   /* before filling: the first answer carries 1, 0 means never read */
         kdev_status(d, &st);
-        return kdev_reply(&st, sizeof(st), wlength, data, cap);
+        return kdev_reply(&st, d->cfg.proto_1_0 ? KNOT_STATUS_SIZE_1_0 : sizeof(st), wlength, data, cap);
     default:
         return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);
     }
@@ -342,7 +431,8 @@ static int kdev_clear_request(struct kdev *d)
         gone |= KNOT_FAULT_OVERTEMP;
     if ((d->faults & KNOT_FAULT_LOW_BATTERY) && kdev_battery_pct(d) >= KDEV_BATTERY_CLEAR_PCT)
         gone |= KNOT_FAULT_LOW_BATTERY;
-    if ((d->faults & KNOT_FAULT_STALL) && !d->stall_forced)
+    /* a blocked head that is still pressed would stall again at once */
+    if ((d->faults & KNOT_FAULT_STALL) && !d->stall_forced && d->force_dn < KDEV_STALL_CLEAR_DN)
         gone |= KNOT_FAULT_STALL;
     if (gone) {
         d->faults &= (uint16_t)~gone;
@@ -351,19 +441,47 @@ static int kdev_clear_request(struct kdev *d)
     return d->faults ? kdev_refuse(d, KDEV_WHY_CAUSE_REMAINS) : 0;
 }
 
+/* The envelope: 0 when SET_LEVEL wvalue may go ahead, else why not. Lowering
+ * and off are never refused; a 1.0 device checks only range and faults. */
+static enum kdev_why kdev_level_refusal(const struct kdev *d, uint16_t wvalue)
+{
+    uint64_t now = d->last_tick_ms;
+
+    if (wvalue > d->cfg.levels)
+        return KDEV_WHY_RANGE;
+    if (wvalue <= d->level)
+        return 0;
+    if (d->faults)
+        return KDEV_WHY_FAULT;   /* the host must CLEAR_FAULT first */
+    if (!kdev_envelope(d))
+        return 0;
+    if (d->resting)
+        return KDEV_WHY_RESTING;
+    if (d->level == 0)
+        return wvalue == 1 ? 0 : KDEV_WHY_FROM_OFF;
+    if (wvalue > d->level + 1u)
+        return KDEV_WHY_STEP;
+    if (now - d->start_ms < d->cfg.trial_ms)
+        return KDEV_WHY_TRIAL;
+    if (now - d->change_ms < d->cfg.rise_gap_ms)
+        return KDEV_WHY_TOO_SOON;
+    return 0;
+}
+
 static int kdev_vendor_out(struct kdev *d, uint8_t req, uint16_t wvalue, uint16_t wlength)
 {
     if (wlength != 0)
         return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);   /* no OUT request carries data */
     switch (req) {
-    case KNOT_REQ_SET_LEVEL:
-        if (wvalue > d->cfg.levels)
-            return kdev_refuse(d, KDEV_WHY_RANGE);
-        if (wvalue > 0 && d->faults)
-            return kdev_refuse(d, KDEV_WHY_FAULT);   /* the host must CLEAR_FAULT first */
+    case KNOT_REQ_SET_LEVEL: {
+        enum kdev_why why = kdev_level_refusal(d, wvalue);
+
+        if (why)
+            return kdev_refuse(d, why);
         kdev_set_level(d, (uint8_t)wvalue, KDEV_BY_HOST);
         kdev_check_faults(d);   /* a pressed head or flat pack trips at once */
         return 0;
+    }
     case KNOT_REQ_CLEAR_FAULT:
         return kdev_clear_request(d);
     case KNOT_REQ_IDENTIFY:
@@ -447,6 +565,7 @@ void kdev_clear_faults(struct kdev *d, uint64_t now_ms)
 
     kdev_tick(d, now_ms);
     d->stall_forced = false;
+    d->force_dn = 0;
     if (d->temp_mdc >= KNOT_TEMP_CLEAR_DC * 1000)
         d->temp_mdc = KDEV_CLEARED_MDC;
     if (kdev_battery_pct(d) < KDEV_BATTERY_CLEAR_PCT)
@@ -454,7 +573,7 @@ void kdev_clear_faults(struct kdev *d, uint64_t now_ms)
     cleared = d->faults;
     d->faults = 0;
     if (cleared)
-        kdev_emit(d, KDEV_EV_CLEAR, cleared, KDEV_BY_FAULT);
+        kdev_emit(d, KDEV_EV_CLEAR, cleared, KDEV_BY_SCENE);
 }
 
 const char *kdev_cause_name(enum kdev_cause c)
@@ -468,6 +587,10 @@ const char *kdev_cause_name(enum kdev_cause c)
         return "fault";
     case KDEV_BY_UNPLUG:
         return "unplug";
+    case KDEV_BY_CEILING:
+        return "ceiling";
+    case KDEV_BY_SCENE:
+        return "scene";
     }
     return "unknown";
 }
@@ -481,6 +604,16 @@ const char *kdev_why_name(enum kdev_why why)
         return "range";
     case KDEV_WHY_FAULT:
         return "fault";
+    case KDEV_WHY_FROM_OFF:
+        return "from-off";
+    case KDEV_WHY_TRIAL:
+        return "trial";
+    case KDEV_WHY_STEP:
+        return "step";
+    case KDEV_WHY_TOO_SOON:
+        return "too-soon";
+    case KDEV_WHY_RESTING:
+        return "resting";
     case KDEV_WHY_CAUSE_REMAINS:
         return "cause-remains";
     }

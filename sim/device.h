@@ -15,12 +15,14 @@
  * it setup packets and ticks, and receives events through the trace callback.
  */
 
-/* Who moved the motor: the words of the trace's by= field. */
+/* Who moved the motor or cleared a fault: the words of the trace's by= field. */
 enum kdev_cause {
     KDEV_BY_HOST,
     KDEV_BY_WATCHDOG,
     KDEV_BY_FAULT,
     KDEV_BY_UNPLUG,
+    KDEV_BY_CEILING,   /* the device's running ceiling */
+    KDEV_BY_SCENE,     /* the world outside the firmware (kdev_clear_faults) */
 };
 
 enum kdev_event {
@@ -31,12 +33,18 @@ enum kdev_event {
     KDEV_EV_REFUSED, /* a request stalled: request = bRequest, arg = wValue, why = enum kdev_why */
 };
 
-/* Why the device refused (stalled) a request. */
+/* Why the device refused (stalled) a request: for SET_LEVEL the protocol's
+ * enum knot_refusal (reported in the status block), else one of the others. */
 enum kdev_why {
-    KDEV_WHY_BAD_REQUEST,    /* not a request of the protocol, or malformed */
-    KDEV_WHY_RANGE,          /* SET_LEVEL above the device's levels */
-    KDEV_WHY_FAULT,          /* SET_LEVEL above 0 while a fault is latched */
-    KDEV_WHY_CAUSE_REMAINS,  /* CLEAR_FAULT while a fault's cause is still there */
+    KDEV_WHY_RANGE = KNOT_REFUSAL_RANGE,
+    KDEV_WHY_FAULT = KNOT_REFUSAL_FAULT,
+    KDEV_WHY_FROM_OFF = KNOT_REFUSAL_FROM_OFF,
+    KDEV_WHY_TRIAL = KNOT_REFUSAL_TRIAL,
+    KDEV_WHY_STEP = KNOT_REFUSAL_STEP,
+    KDEV_WHY_TOO_SOON = KNOT_REFUSAL_TOO_SOON,
+    KDEV_WHY_RESTING = KNOT_REFUSAL_RESTING,
+    KDEV_WHY_BAD_REQUEST = 0x80,   /* not a request of the protocol, or malformed */
+    KDEV_WHY_CAUSE_REMAINS,        /* CLEAR_FAULT while a fault's cause is still there */
 };
 
 /* One thing the device did, as its trace reports it. */
@@ -56,6 +64,9 @@ struct kdev_config {
     uint16_t watchdog_ms;    /* 0 = KNOT_WATCHDOG_MS_DEFAULT */
     uint16_t fw_version;
     char serial[KNOT_SERIAL_LEN + 1];
+    bool proto_1_0;          /* behave as a 1.0 device: no envelope, 1.0 block sizes */
+    /* the envelope (1.1); 0 = the protocol's floor. A value below the floor is raised to it. */
+    uint16_t trial_ms, rise_gap_ms, ceiling_s, rest_s;
 };
 
 struct kdev {
@@ -67,6 +78,16 @@ struct kdev {
     uint8_t last_stop;       /* enum knot_stop */
     uint16_t faults;         /* latched */
     uint16_t seq;
+    uint64_t power_ms;       /* power-up: uptime counts from here */
+
+    /* the envelope's memory ("running" = a commanded level above 0) */
+    uint64_t start_ms;       /* the last start from off */
+    uint64_t change_ms;      /* the last level change */
+    uint64_t off_ms;         /* when the motor last went to 0 */
+    uint64_t run_acc_ms;     /* running time toward the ceiling; cleared by rest_s off */
+    bool resting;            /* the ceiling was reached: no rise until rested */
+    uint8_t refusal, refused_level;
+    uint16_t refusals;
     uint64_t last_host_ms;   /* last request of any kind: feeds the watchdog */
     uint8_t req_type, req;   /* the request being handled: what a refusal reports */
     uint16_t req_value;
@@ -109,10 +130,11 @@ void kdev_press(struct kdev *d, uint16_t force_dn, uint64_t now_ms);
 void kdev_set_battery(struct kdev *d, unsigned pct, uint64_t now_ms);
 /* Power lost (unplugged): motor off with cause unplug. */
 void kdev_unplug(struct kdev *d, uint64_t now_ms);
-/* The outside world removes every fault cause (obstacle gone, motor cooled to
- * 40.0 C, battery charged to at least 50 %) and the latches are cleared:
- * KDEV_EV_CLEAR with the bits, cause KDEV_BY_FAULT. A host CLEAR_FAULT traces
- * KDEV_EV_CLEAR with cause KDEV_BY_HOST. */
+/* The outside world removes every fault cause (head released: force 0,
+ * motor cooled to 40.0 C if it was at 45.0 C or more, battery charged to 50 %
+ * if it was below 10 %) and the latches are cleared: KDEV_EV_CLEAR with the
+ * bits, cause KDEV_BY_SCENE. A host CLEAR_FAULT traces KDEV_EV_CLEAR with
+ * cause KDEV_BY_HOST. */
 void kdev_clear_faults(struct kdev *d, uint64_t now_ms);
 
 /* Snapshot, as GET_STATUS would return it but without bumping seq or feeding the watchdog. */
@@ -123,6 +145,9 @@ void kdev_info(const struct kdev *d, struct knot_info *info);
 #define KDEV_STR_MANUFACTURER 1
 #define KDEV_STR_PRODUCT 2
 #define KDEV_STR_SERIAL 3
+
+/* ms before SET_LEVEL level+1 would be accepted now (KNOT_RISE_WAIT_NEVER: not now). */
+unsigned kdev_rise_wait_ms(const struct kdev *d);
 
 const char *kdev_cause_name(enum kdev_cause c);
 const char *kdev_fault_name(uint16_t fault);

@@ -30,6 +30,7 @@ struct sim_opts {
     unsigned vid, pid;
     bool unplugged;
     bool trace_requests;
+    bool proto_1_0;
 };
 
 static GMainLoop *sim_loop;
@@ -52,6 +53,8 @@ static void sim_usage(FILE *f)
         "  --serial S          serial number (default KNOTSIM1); with --devices K\n"
         "                      the others are S-2, S-3...\n"
         "  --watchdog-ms MS    device watchdog (default %d)\n"
+        "  --protocol 1.0|1.1  protocol the massagers speak (default 1.1; 1.0 has no\n"
+        "                      envelope of its own: only the host's limits hold)\n"
         "  --devices K         number of massagers, 1..%d (default 1)\n"
         "  --vid HEX, --pid HEX  USB IDs (default %04x:%04x)\n"
         "  --unplugged         start with every massager unplugged\n"
@@ -75,7 +78,8 @@ static bool sim_uint(const char *s, int base, unsigned lo, unsigned hi, unsigned
 
 static int sim_parse(int argc, char **argv, struct sim_opts *o)
 {
-    enum { O_TRACE = 256, O_CTL, O_LEVELS, O_SERIAL, O_WD, O_DEVICES, O_VID, O_PID, O_UNPLUGGED, O_TRACE_REQ };
+    enum { O_TRACE = 256, O_CTL, O_LEVELS, O_SERIAL, O_WD, O_DEVICES, O_VID, O_PID, O_UNPLUGGED, O_TRACE_REQ,
+           O_PROTOCOL };
     static const struct option longopts[] = {
         { "trace", required_argument, NULL, O_TRACE },
         { "ctl", required_argument, NULL, O_CTL },
@@ -87,6 +91,7 @@ static int sim_parse(int argc, char **argv, struct sim_opts *o)
         { "pid", required_argument, NULL, O_PID },
         { "unplugged", no_argument, NULL, O_UNPLUGGED },
         { "trace-requests", no_argument, NULL, O_TRACE_REQ },
+        { "protocol", required_argument, NULL, O_PROTOCOL },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { 0 },
@@ -111,6 +116,10 @@ static int sim_parse(int argc, char **argv, struct sim_opts *o)
         case O_PID: ok = sim_uint(optarg, 16, 0, 0xffff, &o->pid); break;
         case O_UNPLUGGED: o->unplugged = true; break;
         case O_TRACE_REQ: o->trace_requests = true; break;
+        case O_PROTOCOL:
+            ok = !strcmp(optarg, "1.0") || !strcmp(optarg, "1.1");
+            o->proto_1_0 = !strcmp(optarg, "1.0");
+            break;
         case 'h': sim_usage(stdout); exit(0);
         case 'V': printf("knot-sim %s (protocol %d.%d)\n", KNOT_VERSION, KNOT_PROTO_MAJOR, KNOT_PROTO_MINOR); exit(0);
         default: sim_usage(stderr); return -EINVAL;
@@ -201,6 +210,7 @@ int main(int argc, char **argv)
         p.dev.levels = (uint8_t)o.levels;
         p.dev.watchdog_ms = (uint16_t)o.watchdog_ms;
         p.dev.fw_version = 0x0100;
+        p.dev.proto_1_0 = o.proto_1_0;
         if (i == 0)
             g_strlcpy(p.dev.serial, o.serial, sizeof(p.dev.serial));
         else

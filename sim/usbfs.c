@@ -49,7 +49,7 @@ static void usbfs_trace_cb(void *ctx, const struct kdev_note *n)
         trace_event("fault %s dev=%s", kdev_fault_name((uint16_t)n->arg), s);
         break;
     case KDEV_EV_CLEAR:
-        trace_event("clear 0x%x dev=%s", n->arg, s);
+        trace_event("clear 0x%x by=%s dev=%s", n->arg, kdev_cause_name(n->cause), s);
         break;
     case KDEV_EV_IDENTIFY:
         trace_event("identify %u dev=%s", n->arg, s);

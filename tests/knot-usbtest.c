@@ -84,12 +84,16 @@ static int ut_status(char *out, size_t len)
 
     if (r < 0)
         return r;
-    if (r != KNOT_STATUS_SIZE)
+    if (r != KNOT_STATUS_SIZE && r != KNOT_STATUS_SIZE_1_0)
         return LIBUSB_ERROR_OVERFLOW;
     snprintf(out, len, "seq=%u level=%u ppm=%u current_ma=%u temp_dc=%d force_dn=%u faults=0x%x battery=%u last_stop=%u",
              knot_le16(st.seq), st.level, knot_le16(st.ppm), knot_le16(st.current_ma),
              (int16_t)knot_le16((uint16_t)st.temp_dc), knot_le16(st.force_dn), knot_le16(st.faults),
              st.battery_pct, st.last_stop);
+    if (r == KNOT_STATUS_SIZE)
+        snprintf(out + strlen(out), len - strlen(out), " run_ms=%u rise_wait_ms=%u refusal=%u refused_level=%u refusals=%u",
+                 knot_le32(st.run_ms), knot_le16(st.rise_wait_ms), st.refusal, st.refused_level,
+                 knot_le16(st.refusals));
     return 0;
 }
 
@@ -103,7 +107,7 @@ static void ut_command(char *line)
     char *cmd = strtok(line, " \t\n");
     char *arg = strtok(NULL, " \t\n");
     char *arg2 = strtok(NULL, " \t\n");
-    char buf[256];
+    char buf[512];
     int rc;
 
     if (!cmd) {
@@ -139,9 +143,13 @@ static void ut_command(char *line)
         }
         for (int i = 0; i < in.levels && i < KNOT_MAX_LEVELS; i++)
             snprintf(ppm + strlen(ppm), sizeof(ppm) - strlen(ppm), "%s%u", i ? "," : "", knot_le16(in.ppm[i]));
-        printf("ok bytes=%d proto=%u.%u fw=0x%04x levels=%u watchdog_ms=%u serial=%.16s ppm=%s\n", rc,
+        printf("ok bytes=%d proto=%u.%u fw=0x%04x levels=%u watchdog_ms=%u serial=%.16s ppm=%s", rc,
                in.proto_major, in.proto_minor, knot_le16(in.fw_version), in.levels, knot_le16(in.watchdog_ms),
                in.serial, ppm);
+        if (rc >= KNOT_INFO_SIZE)
+            printf(" trial_ms=%u rise_gap_ms=%u ceiling_s=%u rest_s=%u", knot_le16(in.trial_ms),
+                   knot_le16(in.rise_gap_ms), knot_le16(in.ceiling_s), knot_le16(in.rest_s));
+        printf("\n");
     } else if (!strcmp(cmd, "level") && arg) {
         rc = ut_out(KNOT_REQ_SET_LEVEL, (uint16_t)atoi(arg));
         if (rc < 0)

@@ -1,4 +1,4 @@
-/* proto.h - the knot massager USB wire protocol, shared by knotd and the device (version 1.0). */
+/* proto.h - the knot massager USB wire protocol, shared by knotd and the device (version 1.1). */
 #ifndef KNOT_PROTO_H
 #define KNOT_PROTO_H
 
@@ -12,7 +12,7 @@
  */
 
 #define KNOT_PROTO_MAJOR 1   /* incompatible changes */
-#define KNOT_PROTO_MINOR 0   /* compatible additions */
+#define KNOT_PROTO_MINOR 1   /* compatible additions; 1.1 added the device's own envelope */
 
 /* Default IDs (pid.codes open-source VID). knotd takes the IDs it accepts
  * from its configuration; these are the defaults there and in the udev rule. */
@@ -39,7 +39,33 @@ enum knot_request {
 #define KNOT_MAX_LEVELS 8          /* info.ppm[] has room for this many */
 #define KNOT_SERIAL_LEN 16         /* NUL-padded ASCII, not necessarily terminated */
 #define KNOT_WATCHDOG_MS_DEFAULT 250
-#define KNOT_HEARTBEAT_MS 50       /* the host's status poll period while running */
+#define KNOT_WATCHDOG_MS_MIN 100   /* a host refuses a device outside this range */
+#define KNOT_WATCHDOG_MS_MAX 1000
+#define KNOT_HEARTBEAT_MS 50       /* the host's status poll period while running (at most watchdog_ms / 5) */
+#define KNOT_HOST_TIMEOUT_MS 200   /* the host gives up on a request after this long */
+
+/*
+ * The envelope (1.1): what the firmware refuses by itself, whatever the host
+ * asks, so that neither a host bug nor a raw USB program can skip the guide's
+ * rule. These are the floors of a conforming device; the info block says
+ * which ones this device enforces (never looser than these).
+ */
+#define KNOT_TRIAL_MS 10000        /* the guide: lowest speed for at least 10 s after a start from off */
+#define KNOT_RISE_GAP_MS 4000      /* between a level change and the next rise: below every profile's 5 s step */
+#define KNOT_CEILING_S 720         /* running time before the device forces a rest (host: 600 s) */
+#define KNOT_REST_S 100            /* off this long clears the running account (host: 120 s) */
+
+/* Why a SET_LEVEL was refused (1.1: status.refusal). Lowering and off are never refused. */
+enum knot_refusal {
+    KNOT_REFUSAL_NONE = 0,      /* nothing refused since power-up */
+    KNOT_REFUSAL_RANGE = 1,     /* above the device's levels */
+    KNOT_REFUSAL_FAULT = 2,     /* a fault is latched: CLEAR_FAULT first */
+    KNOT_REFUSAL_FROM_OFF = 3,  /* from off, only level 1 */
+    KNOT_REFUSAL_TRIAL = 4,     /* above 1 before trial_ms of running since the start from off */
+    KNOT_REFUSAL_STEP = 5,      /* more than one level above the current one */
+    KNOT_REFUSAL_TOO_SOON = 6,  /* a rise sooner than rise_gap_ms after the last level change */
+    KNOT_REFUSAL_RESTING = 7,   /* the running ceiling was reached: resting for rest_s */
+};
 
 /* Latched fault bits (status.faults). Any fault stops the motor; SET_LEVEL
  * with a level above 0 is stalled until CLEAR_FAULT succeeds. */
@@ -60,9 +86,11 @@ enum knot_stop {
     KNOT_STOP_HOST = 1,      /* SET_LEVEL 0 */
     KNOT_STOP_WATCHDOG = 2,  /* host silent for watchdog_ms while running */
     KNOT_STOP_FAULT = 3,     /* a fault latched */
+    KNOT_STOP_CEILING = 4,   /* 1.1: the running ceiling was reached */
 };
 
-/* GET_INFO reply: constant for the life of the device. */
+/* GET_INFO reply: constant for the life of the device. A 1.0 device sends
+ * the first KNOT_INFO_SIZE_1_0 bytes only. */
 struct knot_info {
     uint8_t proto_major;                /* KNOT_PROTO_MAJOR */
     uint8_t proto_minor;                /* KNOT_PROTO_MINOR */
@@ -72,9 +100,15 @@ struct knot_info {
     uint16_t watchdog_ms;               /* motor off after this much host silence */
     uint16_t ppm[KNOT_MAX_LEVELS];      /* percussions per minute of level i+1; 0 past N */
     char serial[KNOT_SERIAL_LEN];       /* same as the iSerialNumber string */
+    /* 1.1: the envelope this device enforces */
+    uint16_t trial_ms;                  /* >= KNOT_TRIAL_MS */
+    uint16_t rise_gap_ms;               /* >= KNOT_RISE_GAP_MS */
+    uint16_t ceiling_s;                 /* running seconds before a forced rest */
+    uint16_t rest_s;                    /* rest that clears the running account */
 } __attribute__((packed));
 
-/* GET_STATUS reply: a snapshot; reading it feeds the watchdog. */
+/* GET_STATUS reply: a snapshot; reading it feeds the watchdog. A 1.0 device
+ * sends the first KNOT_STATUS_SIZE_1_0 bytes only. */
 struct knot_status {
     uint16_t seq;          /* +1 for every GET_STATUS answered, wraps */
     uint8_t level;         /* commanded level, 0 = off */
@@ -86,12 +120,24 @@ struct knot_status {
     uint16_t faults;       /* latched enum knot_fault bits */
     uint8_t battery_pct;   /* 0..100 */
     uint8_t reserved;      /* 0 */
+    /* 1.1 */
+    uint32_t uptime_ms;    /* since power-up; wraps after 49.7 days: a smaller value means a reset */
+    uint32_t run_ms;       /* running since the motor last started from off; 0 while off */
+    uint16_t rise_wait_ms; /* until a SET_LEVEL level+1 would be accepted; 0 = now, 0xffff = not now */
+    uint8_t refusal;       /* enum knot_refusal of the last refused SET_LEVEL */
+    uint8_t refused_level; /* the level it asked for */
+    uint16_t refusals;     /* refused SET_LEVELs since power-up, wraps */
+    uint16_t rest_left_s;  /* while resting after the ceiling: seconds until rises are accepted; else 0 */
 } __attribute__((packed));
 
-#define KNOT_INFO_SIZE 40
-#define KNOT_STATUS_SIZE 16
-_Static_assert(sizeof(struct knot_info) == KNOT_INFO_SIZE, "info block is 40 bytes on the wire");
-_Static_assert(sizeof(struct knot_status) == KNOT_STATUS_SIZE, "status block is 16 bytes on the wire");
+#define KNOT_RISE_WAIT_NEVER 0xffff
+
+#define KNOT_INFO_SIZE_1_0 40
+#define KNOT_STATUS_SIZE_1_0 16
+#define KNOT_INFO_SIZE 48
+#define KNOT_STATUS_SIZE 32
+_Static_assert(sizeof(struct knot_info) == KNOT_INFO_SIZE, "info block is 48 bytes on the wire");
+_Static_assert(sizeof(struct knot_status) == KNOT_STATUS_SIZE, "status block is 32 bytes on the wire");
 
 /* Little-endian field access independent of host byte order. */
 static inline uint16_t knot_le16(uint16_t wire)
@@ -106,6 +152,23 @@ static inline uint16_t knot_put_le16(uint16_t host)
     uint8_t *b = (uint8_t *)&wire;
     b[0] = (uint8_t)(host & 0xff);
     b[1] = (uint8_t)(host >> 8);
+    return wire;
+}
+
+static inline uint32_t knot_le32(uint32_t wire)
+{
+    const uint8_t *b = (const uint8_t *)&wire;
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static inline uint32_t knot_put_le32(uint32_t host)
+{
+    uint32_t wire;
+    uint8_t *b = (uint8_t *)&wire;
+    b[0] = (uint8_t)(host & 0xff);
+    b[1] = (uint8_t)(host >> 8);
+    b[2] = (uint8_t)(host >> 16);
+    b[3] = (uint8_t)(host >> 24);
     return wire;
 }
 

@@ -11,22 +11,55 @@ def test_info_block(usbsim):
     s = usbsim("--levels", "3", "--serial", "ABC123", "--watchdog-ms", "120")
     assert s.cmd("open") == "ok"
     info = fields(s.cmd("info"))
-    assert info == {"bytes": "40", "proto": "1.0", "fw": "0x0100", "levels": "3",
-                    "watchdog_ms": "120", "serial": "ABC123", "ppm": "1800,2500,3200"}
+    assert info == {"bytes": "48", "proto": "1.1", "fw": "0x0100", "levels": "3",
+                    "watchdog_ms": "120", "serial": "ABC123", "ppm": "1800,2500,3200",
+                    "trial_ms": "10000", "rise_gap_ms": "4000", "ceiling_s": "720", "rest_s": "100"}
+
+
+def test_info_block_of_a_1_0_device(usbsim):
+    s = usbsim("--protocol", "1.0")
+    assert s.cmd("open") == "ok"
+    info = fields(s.cmd("info"))
+    assert info["bytes"] == "40" and info["proto"] == "1.0" and "trial_ms" not in info
+    assert "run_ms" not in fields(s.cmd("status"))
 
 
 def test_set_level_and_status(usbsim):
     s = usbsim()
     assert s.cmd("open") == "ok"
     assert fields(s.cmd("status"))["level"] == "0"
-    assert s.cmd("level 2") == "ok"
+    assert s.cmd("level 1") == "ok"
     st = fields(s.cmd("poll 500"))
-    assert st["level"] == "2"
-    assert st["ppm"] == "2150", "motor should have spun up to level 2's speed"
+    assert st["level"] == "1"
+    assert st["ppm"] == "1800", "motor should have spun up to level 1's speed"
     assert int(st["current_ma"]) > 0
+    assert int(st["run_ms"]) >= 500
     assert s.cmd("level 0") == "ok"
     changes = [(lvl, by) for _, lvl, by in s.trace.levels()]
-    assert changes == [(2, "host"), (0, "host")]
+    assert changes == [(1, "host"), (0, "host")]
+
+
+def test_raw_client_cannot_skip_the_trial(usbsim):
+    """Any program that can open the node (today: group knot) meets the device's own envelope."""
+    s = usbsim()
+    s.cmd("open")
+    assert s.cmd("level 5") == "err LIBUSB_ERROR_PIPE", "5 straight from off"
+    assert s.cmd("level 1") == "ok"
+    assert s.cmd("poll 1000").startswith("ok ")
+    assert s.cmd("level 2") == "err LIBUSB_ERROR_PIPE", "2 one second after 1"
+    st = fields(s.cmd("status"))
+    assert st["level"] == "1" and st["refusal"] == "4" and st["refused_level"] == "2" and st["refusals"] == "2"
+    assert 8000 < int(st["rise_wait_ms"]) <= 9000
+    assert [(l, why) for _, l, why in s.trace.refused_raises()] == [(5, "from-off"), (2, "trial")]
+    assert [(l, by) for _, l, by in s.trace.levels()] == [(1, "host")]
+
+
+def test_a_1_0_device_has_no_envelope(usbsim):
+    s = usbsim("--protocol", "1.0")
+    s.cmd("open")
+    assert s.cmd("level 5") == "ok"
+    assert s.cmd("level 0") == "ok"
+    assert s.trace.refused_raises() == []
 
 
 def test_status_sequence_counts_polls(usbsim):
@@ -48,8 +81,8 @@ def test_level_out_of_range_is_stalled(usbsim):
 def test_watchdog_stops_motor_when_host_goes_silent(usbsim):
     s = usbsim("--watchdog-ms", "250")
     s.cmd("open")
-    assert s.cmd("level 3") == "ok"
-    ns_on = s.trace.wait(r"^level 3 by=host")[0]
+    assert s.cmd("level 1") == "ok"
+    ns_on = s.trace.wait(r"^level 1 by=host")[0]
     # No request at all from here: only the device's own watchdog can stop it.
     ns_off = s.trace.wait(r"^level 0 by=watchdog", timeout=5)[0]
     # The firmware clock counts whole milliseconds, so allow 1 ms of truncation.
@@ -100,7 +133,7 @@ def test_injected_errors_reach_libusb(usbsim):
 def test_overheat_fault_latches_and_clears(usbsim):
     s = usbsim()
     s.cmd("open")
-    s.cmd("level 2")
+    assert s.cmd("level 1") == "ok"
     assert s.ctl("fault overheat") == "ok"
     s.trace.wait(r"^fault overheat")
     s.trace.wait(r"^level 0 by=fault")

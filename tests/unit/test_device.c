@@ -9,6 +9,7 @@
 #include "device.h"
 
 #define T0 1000u          /* fake clock origin: not 0, so absolute/relative mix-ups show */
+#define KDEV_STALL_CLEAR_DN_TEST 100u   /* PROTOCOL.md: a stall clears below 10.0 N */
 #define MAX_EVENTS 64
 
 struct event {
@@ -94,6 +95,13 @@ static void init_dev(struct fix *f, uint8_t levels, uint16_t watchdog_ms, const 
     kdev_init(&f->dev, &cfg, record, f, f->now);
 }
 
+/* For tests of the motor model, faults and blocks: the envelope is not their
+ * subject, and a 1.0 device has none, so they may jump between levels. */
+static void no_envelope(struct fix *f)
+{
+    f->dev.cfg.proto_1_0 = true;
+}
+
 static int setup(void **state)
 {
     static struct fix fixture;
@@ -138,6 +146,12 @@ static int clear_fault(struct fix *f)
 static unsigned le16_at(const uint8_t *b, size_t off)
 {
     return (unsigned)(b[off] | b[off + 1] << 8);
+}
+
+static unsigned long le32_at(const uint8_t *b, size_t off)
+{
+    return (unsigned long)b[off] | (unsigned long)b[off + 1] << 8 | (unsigned long)b[off + 2] << 16 |
+           (unsigned long)b[off + 3] << 24;
 }
 
 static struct st decode_status(const uint8_t *b)
@@ -194,7 +208,7 @@ static void poll_for(struct fix *f, uint64_t ms)
     while (f->now < end) {
         advance(f, 10);
         if ((f->now - T0) % KNOT_HEARTBEAT_MS == 0)
-            assert_int_equal(get_status(f).rc, KNOT_STATUS_SIZE);
+            assert_int_equal(get_status(f).rc, f->dev.cfg.proto_1_0 ? KNOT_STATUS_SIZE_1_0 : KNOT_STATUS_SIZE);
     }
 }
 
@@ -321,17 +335,20 @@ static void test_status_roundtrip_seq(void **state)
     /* a stalled read (wLength 0) does not count either */
     assert_int_equal(ctl(f, KNOT_RT_IN, KNOT_REQ_GET_STATUS, 0, 0, 0, b, sizeof(b)), KDEV_STALL);
 
-    assert_int_equal(set_level(f, 2), 0);
+    assert_int_equal(set_level(f, 1), 0);
     kdev_press(&f->dev, 123, f->now);
     advance(f, 100);
     assert_int_equal(ctl(f, KNOT_RT_IN, KNOT_REQ_GET_STATUS, 0, 0, KNOT_STATUS_SIZE, b, sizeof(b)),
                      KNOT_STATUS_SIZE);
     s = decode_status(b);
     assert_int_equal(s.seq, 4);
-    assert_int_equal(s.level, 2);
+    assert_int_equal(s.level, 1);
     assert_int_equal(s.force_dn, 123);
     assert_true(s.ppm > 0);
-    assert_int_equal(s.current_ma, 300 + 250 * 2 + 4 * 123);
+    assert_int_equal(s.current_ma, 300 + 250 * 1 + 4 * 123);
+    /* 1.1: running 100 ms since the start from off, uptime from power-up */
+    assert_int_equal(le32_at(b, 16), 100);
+    assert_int_equal(le32_at(b, 20), 100);
 
     /* the wire bytes equal the snapshot, field by field through knot_le16 */
     kdev_status(&f->dev, &ks);
@@ -367,6 +384,7 @@ static void test_set_level_bounds(void **state)
     unsigned lvl;
 
     init_dev(f, 4, 0, "A");
+    no_envelope(f);   /* the range is the subject: a 1.0 device checks only that */
     for (lvl = 0; lvl <= 4; lvl++) {
         assert_int_equal(set_level(f, lvl), 0);
         assert_int_equal(f->dev.level, lvl);
@@ -448,6 +466,8 @@ static void test_identify_leaves_motor(void **state)
 {
     struct fix *f = *state;
 
+    no_envelope(f);
+
     assert_int_equal(ctl(f, KNOT_RT_OUT, KNOT_REQ_IDENTIFY, 1500, 0, 0, NULL, 0), 0);
     assert_int_equal(f->nev, 1);
     assert_event(f, 0, KDEV_EV_IDENTIFY, 1500, KDEV_BY_HOST);
@@ -486,6 +506,8 @@ static void test_watchdog_exact(void **state)
 static void test_watchdog_fires_in_long_tick(void **state)
 {
     struct fix *f = *state;
+
+    no_envelope(f);
 
     /* one late tick far past the deadline still stops by watchdog, once */
     assert_int_equal(set_level(f, 3), 0);
@@ -545,6 +567,8 @@ static void test_polls_keep_running(void **state)
     struct fix *f = *state;
     unsigned i;
 
+    no_envelope(f);
+
     assert_int_equal(set_level(f, 5), 0);
     poll_for(f, 10000);
     assert_int_equal(f->nev, 1);
@@ -587,6 +611,8 @@ static void test_overheat_fault(void **state)
 {
     struct fix *f = *state;
     struct st s;
+
+    no_envelope(f);
 
     assert_int_equal(set_level(f, 3), 0);
     poll_for(f, 500);
@@ -649,6 +675,8 @@ static void test_injected_stall_and_clear_faults(void **state)
     struct fix *f = *state;
     struct st s;
 
+    no_envelope(f);
+
     assert_int_equal(set_level(f, 2), 0);
     poll_for(f, 100);
     kdev_inject_fault(&f->dev, KNOT_FAULT_STALL, f->now);
@@ -661,7 +689,7 @@ static void test_injected_stall_and_clear_faults(void **state)
 
     kdev_clear_faults(&f->dev, f->now);
     assert_int_equal(f->nev, 4);
-    assert_event(f, 3, KDEV_EV_CLEAR, KNOT_FAULT_STALL, KDEV_BY_FAULT);
+    assert_event(f, 3, KDEV_EV_CLEAR, KNOT_FAULT_STALL, KDEV_BY_SCENE);
     assert_int_equal(get_status(f).faults, 0);
     assert_int_equal(set_level(f, 2), 0);
     poll_for(f, 100);
@@ -677,7 +705,7 @@ static void test_injected_stall_and_clear_faults(void **state)
     assert_int_equal(f->nev, 6 + 3);
     assert_int_equal(clear_fault(f), KDEV_STALL);
     kdev_clear_faults(&f->dev, f->now);
-    assert_event(f, 9, KDEV_EV_CLEAR, KNOT_FAULT_ALL, KDEV_BY_FAULT);
+    assert_event(f, 9, KDEV_EV_CLEAR, KNOT_FAULT_ALL, KDEV_BY_SCENE);
     s = get_status(f);
     assert_int_equal(s.faults, 0);
     assert_int_equal(s.temp_dc, 400);
@@ -697,6 +725,7 @@ static void test_clear_fault_partial(void **state)
     assert_int_equal(set_level(f, 1), 0);   /* accepted, then trips at once */
     kdev_inject_fault(&f->dev, KNOT_FAULT_OVERTEMP, f->now);
     assert_int_equal(peek(f).faults, KNOT_FAULT_STALL | KNOT_FAULT_OVERTEMP);
+    kdev_press(&f->dev, 0, f->now);
     f->nev = 0;
     assert_int_equal(clear_fault(f), KDEV_STALL);
     assert_int_equal(f->nev, 1);
@@ -731,14 +760,21 @@ static void test_stall_by_force(void **state)
     assert_int_equal(s.last_stop, KNOT_STOP_FAULT);
     assert_int_equal(s.force_dn, 450);
 
-    /* not forced: the host may clear while the motor is off, restarting pressed trips again */
+    /* still pressed: clearing would only stall again at once, so it is refused
+     * (a host could otherwise loop on clear and restart) */
+    assert_int_equal(clear_fault(f), KDEV_STALL);
+    assert_refused(f, KNOT_REQ_CLEAR_FAULT, 0, KDEV_WHY_CAUSE_REMAINS);
+    kdev_press(&f->dev, KDEV_STALL_CLEAR_DN_TEST, f->now);   /* 10 N: still too much */
+    assert_int_equal(clear_fault(f), KDEV_STALL);
+    assert_int_equal(f->nev, 3);
+    /* the head is freed (below 10 N): the clear is taken, and a restart runs */
+    kdev_press(&f->dev, KDEV_STALL_CLEAR_DN_TEST - 1, f->now);
     assert_int_equal(clear_fault(f), 0);
     assert_event(f, 3, KDEV_EV_CLEAR, KNOT_FAULT_STALL, KDEV_BY_HOST);
     assert_int_equal(set_level(f, 1), 0);
-    assert_int_equal(f->nev, 7);
+    assert_int_equal(f->nev, 5);
     assert_event(f, 4, KDEV_EV_LEVEL, 1, KDEV_BY_HOST);
-    assert_event(f, 5, KDEV_EV_FAULT, KNOT_FAULT_STALL, KDEV_BY_FAULT);
-    assert_event(f, 6, KDEV_EV_LEVEL, 0, KDEV_BY_FAULT);
+    assert_int_equal(get_status(f).faults, 0);
 }
 
 static void test_low_battery(void **state)
@@ -746,6 +782,8 @@ static void test_low_battery(void **state)
     struct fix *f = *state;
     unsigned ms = 0;
     struct st s;
+
+    no_envelope(f);
 
     /* below the trip while idle: no fault until the motor is asked to run */
     kdev_set_battery(&f->dev, 4, f->now);
@@ -793,6 +831,8 @@ static void test_spin_up_and_down(void **state)
     unsigned prev = 0, t;
     struct st s;
 
+    no_envelope(f);
+
     assert_int_equal(set_level(f, 8), 0);
     s = get_status(f);
     assert_int_equal(s.ppm, 0);
@@ -836,6 +876,8 @@ static void test_temperature(void **state)
     struct fix *f = *state;
     struct st s;
     int hot;
+
+    no_envelope(f);
 
     assert_int_equal(set_level(f, 8), 0);
     poll_for(f, 60 * 1000);
@@ -904,6 +946,8 @@ static void test_unplug(void **state)
 {
     struct fix *f = *state;
 
+    no_envelope(f);
+
     assert_int_equal(set_level(f, 4), 0);
     poll_for(f, 200);
     kdev_unplug(&f->dev, f->now);
@@ -919,6 +963,7 @@ static void test_clock_backwards(void **state)
 {
     struct fix *f = *state;
 
+    no_envelope(f);
     assert_int_equal(set_level(f, 8), 0);
     poll_for(f, 200);
     kdev_tick(&f->dev, f->now - 100);
@@ -934,6 +979,8 @@ static void test_names(void **state)
     assert_string_equal(kdev_cause_name(KDEV_BY_WATCHDOG), "watchdog");
     assert_string_equal(kdev_cause_name(KDEV_BY_FAULT), "fault");
     assert_string_equal(kdev_cause_name(KDEV_BY_UNPLUG), "unplug");
+    assert_string_equal(kdev_cause_name(KDEV_BY_CEILING), "ceiling");
+    assert_string_equal(kdev_cause_name(KDEV_BY_SCENE), "scene");
     assert_string_equal(kdev_fault_name(KNOT_FAULT_STALL), "stall");
     assert_string_equal(kdev_fault_name(KNOT_FAULT_OVERTEMP), "overheat");
     assert_string_equal(kdev_fault_name(KNOT_FAULT_LOW_BATTERY), "low-battery");
@@ -943,6 +990,11 @@ static void test_names(void **state)
     assert_string_equal(kdev_why_name(KDEV_WHY_BAD_REQUEST), "bad-request");
     assert_string_equal(kdev_why_name(KDEV_WHY_RANGE), "range");
     assert_string_equal(kdev_why_name(KDEV_WHY_FAULT), "fault");
+    assert_string_equal(kdev_why_name(KDEV_WHY_FROM_OFF), "from-off");
+    assert_string_equal(kdev_why_name(KDEV_WHY_TRIAL), "trial");
+    assert_string_equal(kdev_why_name(KDEV_WHY_STEP), "step");
+    assert_string_equal(kdev_why_name(KDEV_WHY_TOO_SOON), "too-soon");
+    assert_string_equal(kdev_why_name(KDEV_WHY_RESTING), "resting");
     assert_string_equal(kdev_why_name(KDEV_WHY_CAUSE_REMAINS), "cause-remains");
 }
 
@@ -954,10 +1006,204 @@ static void test_null_trace(void **state)
     memset(&cfg, 0, sizeof(cfg));
     cfg.levels = 2;
     kdev_init(&f->dev, &cfg, NULL, NULL, f->now);
-    assert_int_equal(set_level(f, 2), 0);
+    assert_int_equal(set_level(f, 1), 0);
     kdev_inject_fault(&f->dev, KNOT_FAULT_STALL, f->now);
     assert_int_equal(f->dev.level, 0);
     assert_int_equal(f->nev, 0);
+}
+
+/* ---- the envelope (1.1) ---- */
+
+static unsigned rise_wait(struct fix *f)
+{
+    uint8_t b[KNOT_STATUS_SIZE];
+
+    assert_int_equal(ctl(f, KNOT_RT_IN, KNOT_REQ_GET_STATUS, 0, 0, KNOT_STATUS_SIZE, b, sizeof(b)), KNOT_STATUS_SIZE);
+    return le16_at(b, 24);
+}
+
+static void test_envelope_from_off(void **state)
+{
+    struct fix *f = *state;
+
+    for (unsigned lvl = 2; lvl <= 8; lvl++) {
+        assert_int_equal(set_level(f, lvl), KDEV_STALL);
+        assert_refused(f, KNOT_REQ_SET_LEVEL, lvl, KDEV_WHY_FROM_OFF);
+    }
+    assert_int_equal(f->dev.level, 0);
+    assert_int_equal(f->nev, 0);
+    assert_int_equal(rise_wait(f), 0);   /* level 1 is accepted at once */
+    assert_int_equal(set_level(f, 1), 0);
+    assert_event(f, 0, KDEV_EV_LEVEL, 1, KDEV_BY_HOST);
+}
+
+static void test_envelope_trial(void **state)
+{
+    struct fix *f = *state;
+
+    assert_int_equal(set_level(f, 1), 0);
+    poll_for(f, 1000);
+    assert_int_equal(set_level(f, 2), KDEV_STALL);   /* a raw client's "2 one second after 1" */
+    assert_refused(f, KNOT_REQ_SET_LEVEL, 2, KDEV_WHY_TRIAL);
+    assert_int_equal(rise_wait(f), KNOT_TRIAL_MS - 1000);
+    poll_for(f, KNOT_TRIAL_MS - 1000 - 50);
+    assert_int_equal(set_level(f, 2), KDEV_STALL);
+    assert_int_equal(rise_wait(f), 50);
+    poll_for(f, 40);
+    advance(f, 9);                                     /* 9999 ms of running */
+    assert_int_equal(set_level(f, 2), KDEV_STALL);
+    assert_refused(f, KNOT_REQ_SET_LEVEL, 2, KDEV_WHY_TRIAL);
+    advance(f, 1);                                     /* exactly 10 s */
+    assert_int_equal(rise_wait(f), 0);
+    assert_int_equal(set_level(f, 2), 0);
+    assert_int_equal(f->dev.level, 2);
+    assert_int_equal(f->nrefused, 3);
+    /* the trial counts from the start from off, not from each level: 3 after the gap */
+    assert_int_equal(rise_wait(f), KNOT_RISE_GAP_MS);
+}
+
+static void test_envelope_step_gap_and_lowering(void **state)
+{
+    struct fix *f = *state;
+
+    assert_int_equal(set_level(f, 1), 0);
+    poll_for(f, KNOT_TRIAL_MS);
+    assert_int_equal(set_level(f, 3), KDEV_STALL);   /* two levels at once */
+    assert_refused(f, KNOT_REQ_SET_LEVEL, 3, KDEV_WHY_STEP);
+    assert_int_equal(set_level(f, 2), 0);
+    poll_for(f, KNOT_RISE_GAP_MS - 50);
+    assert_int_equal(set_level(f, 3), KDEV_STALL);
+    assert_refused(f, KNOT_REQ_SET_LEVEL, 3, KDEV_WHY_TOO_SOON);
+    poll_for(f, 50);
+    assert_int_equal(set_level(f, 3), 0);
+    /* lowering is never refused, and counts as a change: the next rise waits the gap */
+    assert_int_equal(set_level(f, 1), 0);
+    assert_int_equal(set_level(f, 2), KDEV_STALL);
+    assert_refused(f, KNOT_REQ_SET_LEVEL, 2, KDEV_WHY_TOO_SOON);
+    assert_int_equal(rise_wait(f), KNOT_RISE_GAP_MS);
+    poll_for(f, KNOT_RISE_GAP_MS);
+    assert_int_equal(set_level(f, 2), 0);
+    assert_int_equal(set_level(f, 0), 0);
+    /* at the top there is nothing to rise to */
+    assert_int_equal(f->dev.level, 0);
+}
+
+static void test_envelope_restart_after_watchdog(void **state)
+{
+    struct fix *f = *state;
+
+    assert_int_equal(set_level(f, 1), 0);
+    poll_for(f, KNOT_TRIAL_MS);
+    assert_int_equal(set_level(f, 2), 0);
+    advance(f, KNOT_WATCHDOG_MS_DEFAULT);            /* the host stalls */
+    assert_int_equal(f->dev.level, 0);
+    /* the bug of the 0.6 s stall: 0 -> 2 straight from off is refused */
+    assert_int_equal(set_level(f, 2), KDEV_STALL);
+    assert_refused(f, KNOT_REQ_SET_LEVEL, 2, KDEV_WHY_FROM_OFF);
+    assert_int_equal(set_level(f, 1), 0);
+    poll_for(f, 5000);
+    assert_int_equal(set_level(f, 2), KDEV_STALL);   /* a new trial after a start from off */
+    assert_refused(f, KNOT_REQ_SET_LEVEL, 2, KDEV_WHY_TRIAL);
+    assert_int_equal(f->dev.level, 1);
+}
+
+static void test_envelope_ceiling_and_rest(void **state)
+{
+    struct fix *f = *state;
+    struct knot_status ks;
+    unsigned ceiling_ms = KNOT_CEILING_S * 1000u, rest_ms = KNOT_REST_S * 1000u;
+
+    /* a rest of rest_s clears the account: two long runs do not add up */
+    assert_int_equal(set_level(f, 1), 0);
+    poll_for(f, ceiling_ms - 1000);
+    assert_int_equal(set_level(f, 0), 0);
+    advance(f, rest_ms);
+    assert_int_equal(set_level(f, 1), 0);
+    poll_for(f, ceiling_ms - 1000);
+    assert_int_equal(f->dev.level, 1);
+    assert_int_equal(set_level(f, 0), 0);
+    /* a shorter rest does not */
+    advance(f, rest_ms - 1000);
+    assert_int_equal(set_level(f, 1), 0);
+    poll_for(f, 990);
+    assert_int_equal(f->dev.level, 1);
+    poll_for(f, 10);
+    assert_int_equal(f->dev.level, 0);
+    assert_event(f, f->nev - 1, KDEV_EV_LEVEL, 0, KDEV_BY_CEILING);
+    assert_int_equal(get_status(f).last_stop, KNOT_STOP_CEILING);
+    /* resting: no start until rest_s of off */
+    assert_int_equal(set_level(f, 1), KDEV_STALL);
+    assert_refused(f, KNOT_REQ_SET_LEVEL, 1, KDEV_WHY_RESTING);
+    assert_int_equal(rise_wait(f), KNOT_RISE_WAIT_NEVER);
+    advance(f, rest_ms - 1500);
+    kdev_status(&f->dev, &ks);
+    assert_int_equal(knot_le16(ks.rest_left_s), 2);   /* 1.5 s rounded up */
+    advance(f, 1500);
+    kdev_status(&f->dev, &ks);
+    assert_int_equal(knot_le16(ks.rest_left_s), 0);
+    assert_int_equal(set_level(f, 1), 0);
+}
+
+static void test_envelope_refusal_in_status(void **state)
+{
+    struct fix *f = *state;
+    uint8_t b[KNOT_STATUS_SIZE];
+
+    memset(b, 0xaa, sizeof(b));
+    assert_int_equal(ctl(f, KNOT_RT_IN, KNOT_REQ_GET_STATUS, 0, 0, KNOT_STATUS_SIZE, b, sizeof(b)), KNOT_STATUS_SIZE);
+    assert_int_equal(b[26], KNOT_REFUSAL_NONE);
+    assert_int_equal(le16_at(b, 28), 0);
+    assert_int_equal(set_level(f, 5), KDEV_STALL);
+    assert_int_equal(set_level(f, 9), KDEV_STALL);
+    assert_int_equal(ctl(f, KNOT_RT_IN, KNOT_REQ_GET_STATUS, 0, 0, KNOT_STATUS_SIZE, b, sizeof(b)), KNOT_STATUS_SIZE);
+    assert_int_equal(b[26], KNOT_REFUSAL_RANGE);
+    assert_int_equal(b[27], 9);
+    assert_int_equal(le16_at(b, 28), 2);
+    assert_int_equal(le32_at(b, 20), 0);   /* not running */
+    /* a bad request is no SET_LEVEL refusal: the block is unchanged */
+    assert_int_equal(ctl(f, KNOT_RT_OUT, 0x7f, 0, 0, 0, NULL, 0), KDEV_STALL);
+    assert_int_equal(ctl(f, KNOT_RT_IN, KNOT_REQ_GET_STATUS, 0, 0, KNOT_STATUS_SIZE, b, sizeof(b)), KNOT_STATUS_SIZE);
+    assert_int_equal(le16_at(b, 28), 2);
+    assert_int_equal(b[26], KNOT_REFUSAL_RANGE);
+}
+
+static void test_info_envelope_and_1_0(void **state)
+{
+    struct fix *f = *state;
+    struct kdev_config cfg;
+    uint8_t b[64];
+
+    memset(b, 0xaa, sizeof(b));
+    assert_int_equal(ctl(f, KNOT_RT_IN, KNOT_REQ_GET_INFO, 0, 0, sizeof(b), b, sizeof(b)), KNOT_INFO_SIZE);
+    assert_int_equal(b[1], 1);
+    assert_int_equal(le16_at(b, 40), KNOT_TRIAL_MS);
+    assert_int_equal(le16_at(b, 42), KNOT_RISE_GAP_MS);
+    assert_int_equal(le16_at(b, 44), KNOT_CEILING_S);
+    assert_int_equal(le16_at(b, 46), KNOT_REST_S);
+
+    /* a firmware may be stricter than the floors, never looser */
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.levels = 3;
+    cfg.trial_ms = 15000;
+    cfg.rise_gap_ms = 100;
+    cfg.ceiling_s = 9999;
+    cfg.rest_s = 10;
+    kdev_init(&f->dev, &cfg, record, f, f->now);
+    assert_int_equal(ctl(f, KNOT_RT_IN, KNOT_REQ_GET_INFO, 0, 0, sizeof(b), b, sizeof(b)), KNOT_INFO_SIZE);
+    assert_int_equal(le16_at(b, 40), 15000);
+    assert_int_equal(le16_at(b, 42), KNOT_RISE_GAP_MS);
+    assert_int_equal(le16_at(b, 44), KNOT_CEILING_S);
+    assert_int_equal(le16_at(b, 46), KNOT_REST_S);
+
+    /* a 1.0 device: the 1.0 blocks and no envelope */
+    cfg.proto_1_0 = true;
+    kdev_init(&f->dev, &cfg, record, f, f->now);
+    memset(b, 0xaa, sizeof(b));
+    assert_int_equal(ctl(f, KNOT_RT_IN, KNOT_REQ_GET_INFO, 0, 0, sizeof(b), b, sizeof(b)), KNOT_INFO_SIZE_1_0);
+    assert_int_equal(b[1], 0);
+    assert_int_equal(b[KNOT_INFO_SIZE_1_0], 0xaa);
+    assert_int_equal(ctl(f, KNOT_RT_IN, KNOT_REQ_GET_STATUS, 0, 0, sizeof(b), b, sizeof(b)), KNOT_STATUS_SIZE_1_0);
+    assert_int_equal(set_level(f, 3), 0);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -991,6 +1237,13 @@ int main(void)
         T(test_clock_backwards),
         T(test_names),
         T(test_null_trace),
+        T(test_envelope_from_off),
+        T(test_envelope_trial),
+        T(test_envelope_step_gap_and_lowering),
+        T(test_envelope_restart_after_watchdog),
+        T(test_envelope_ceiling_and_rest),
+        T(test_envelope_refusal_in_status),
+        T(test_info_envelope_and_1_0),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
