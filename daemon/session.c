@@ -24,8 +24,9 @@
  *   force_over_ms since when the force is above the limit; 0 = not. A rise
  *                 seen at time 0 is stored as 1, one millisecond later grace.
  *
- * Raises happen only in session_tick(), at most one per call: session_up()
- * moves the target and the daemon ticks at session_next_ms().
+ * Raises happen only in session_tick(), at most one per call, and only once
+ * the device has acknowledged the current level (session_level_applied):
+ * session_up() moves the target and the daemon ticks at session_next_ms().
  */
 
 static void session_say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -226,6 +227,18 @@ int session_start(struct session *s, struct session_dev *dev, const struct profi
     return 0;
 }
 
+void session_floors(struct session *s, unsigned trial_ms, unsigned gap_ms)
+{
+    unsigned trial_s = session_secs(trial_ms), step_s = session_secs(gap_ms);
+
+    if (!session_running(s))
+        return;
+    if (s->area.trial_s < trial_s)
+        s->area.trial_s = trial_s;
+    if (s->area.step_s < step_s)
+        s->area.step_s = step_s;
+}
+
 /* The common start of up, down and ouch: why cleared, or says nothing runs. */
 static bool session_expect_running(const struct session *s, char *why, size_t whylen)
 {
@@ -376,14 +389,17 @@ void session_tick(struct session *s, struct session_dev *dev, const struct sessi
         }
     }
 
-    if (s->phase == SESSION_TRIAL && t >= s->phase_ms + (uint64_t)s->area.trial_s * 1000u) {
+    /* The trial is time the motor spent at level 1: it cannot end before the
+     * device has acknowledged that level (session_level_applied). */
+    if (s->phase == SESSION_TRIAL && s->applied == s->level &&
+        t >= s->phase_ms + (uint64_t)s->area.trial_s * 1000u) {
         s->phase_ms += (uint64_t)s->area.trial_s * 1000u;
         s->phase = s->target > s->level ? SESSION_RAMP : SESSION_HOLD;
     }
     /* The trial counts as the first step, so with step_s <= trial_s the
      * first raise comes at its end; later ones at most one per step_s. */
     if (s->phase == SESSION_RAMP) {
-        if (s->level < s->target && !s->force_warning &&
+        if (s->level < s->target && !s->force_warning && s->applied == s->level &&
             t >= s->step_ms + (uint64_t)s->area.step_s * 1000u) {
             s->level++;
             s->step_ms = t;
@@ -399,6 +415,7 @@ void session_level_applied(struct session *s, unsigned level, uint64_t now_ms)
 {
     if (!session_running(s) || level != s->level || level == 0)
         return;
+    s->applied = level;
     if (now_ms > s->step_ms)
         s->step_ms = now_ms;
     /* The trial is time the motor really spent at level 1: it counts from
@@ -414,10 +431,10 @@ uint64_t session_next_ms(const struct session *s)
     if (!session_running(s))
         return UINT64_MAX;
     next = s->end_ms;
-    if (s->phase == SESSION_TRIAL)
+    if (s->phase == SESSION_TRIAL && s->applied == s->level)
         next = next < s->phase_ms + (uint64_t)s->area.trial_s * 1000u ? next
                                                                     : s->phase_ms + (uint64_t)s->area.trial_s * 1000u;
-    if (s->phase == SESSION_RAMP && s->level < s->target && !s->force_warning) {
+    if (s->phase == SESSION_RAMP && s->level < s->target && !s->force_warning && s->applied == s->level) {
         uint64_t step = s->step_ms + (uint64_t)s->area.step_s * 1000u;
 
         next = next < step ? next : step;
@@ -446,6 +463,8 @@ unsigned session_trial_left_s(const struct session *s, uint64_t now_ms)
 
     if (!session_running(s) || s->phase != SESSION_TRIAL)
         return 0;
+    if (s->applied != s->level)
+        return s->area.trial_s;   /* level 1 not acknowledged yet: the trial has not begun */
     t = session_now(s, now_ms);
     end = s->phase_ms + (uint64_t)s->area.trial_s * 1000u;
     return t >= end ? 0 : session_secs(end - t);
@@ -474,6 +493,7 @@ const char *session_end_name(enum session_end e)
     case SESSION_END_LOST: return "lost-contact";
     case SESSION_END_CEILING: return "ceiling";
     case SESSION_END_SHUTDOWN: return "shutdown";
+    case SESSION_END_REFUSED: return "refused";
     }
     return "?";
 }

@@ -32,6 +32,7 @@ enum session_end {
     SESSION_END_LOST,      /* status polls failed: contact lost */
     SESSION_END_CEILING,   /* device-wide running ceiling reached */
     SESSION_END_SHUTDOWN,  /* the daemon is stopping */
+    SESSION_END_REFUSED,   /* the device refused a level knotd asked for (a knotd bug) */
 };
 
 /* What outlives one session on one device: cool-downs and the running ceiling. */
@@ -57,6 +58,7 @@ struct session {
     unsigned max_level;       /* min(area.max_level, device levels) */
     unsigned target;          /* where the ramp goes, 1..max_level */
     unsigned level;           /* what the motor must be commanded now */
+    unsigned applied;         /* the level the device last acknowledged in this session (0: none yet) */
     unsigned ouches;
     uint64_t start_ms, phase_ms, step_ms, end_ms, last_tick_ms;
     uint64_t force_over_ms;   /* since when force is above the limit, 0 = not */
@@ -78,6 +80,10 @@ void session_init(struct session *s);
  * area runs, -ERANGE req_level above the effective maximum. */
 int session_start(struct session *s, struct session_dev *dev, const struct profile_area *a,
                   unsigned device_levels, unsigned req_level, uint64_t now_ms, char *why, size_t whylen);
+/* A device whose own floors are longer than the area's (docs/PROTOCOL.md §8)
+ * sets the pace: the running session's trial and step become at least
+ * trial_ms and gap_ms (rounded up to whole seconds). 0 = no floor. */
+void session_floors(struct session *s, unsigned trial_ms, unsigned gap_ms);
 /* Move the target. up during the trial: -EAGAIN, why = seconds of trial left.
  * Above max: -ERANGE. Not running: -ENOENT. */
 int session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen);
@@ -95,7 +101,9 @@ void session_tick(struct session *s, struct session_dev *dev, const struct sessi
 /* The device acknowledged `level` at now_ms. If that is the session's current
  * level, the next ramp step (and, in the trial, the trial itself) counts from
  * now: steps stay step_s apart and the trial lasts trial_s as the motor
- * experiences them, however late a command was delivered. */
+ * experiences them, however late a command was delivered. No raise happens
+ * until the level before it has been acknowledged this way: a session never
+ * runs ahead of its motor. */
 void session_level_applied(struct session *s, unsigned level, uint64_t now_ms);
 
 bool session_running(const struct session *s);
@@ -106,6 +114,6 @@ uint64_t session_next_ms(const struct session *s);
 unsigned session_left_s(const struct session *s, uint64_t now_ms);        /* of the whole session */
 unsigned session_trial_left_s(const struct session *s, uint64_t now_ms);  /* 0 outside the trial */
 const char *session_phase_name(enum session_phase p);   /* "idle","trial","ramp","hold","ended" */
-const char *session_end_name(enum session_end e);       /* "","done","stopped","fault","unplugged","lost-contact","ceiling","shutdown" */
+const char *session_end_name(enum session_end e);       /* "","done","stopped","fault","unplugged","lost-contact","ceiling","shutdown","refused" */
 
 #endif

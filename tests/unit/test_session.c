@@ -67,16 +67,32 @@ static int setup(void **state)
     return 0;
 }
 
-static int start(struct fix *f, const struct profile_area *a, unsigned dev_levels, unsigned req)
+/* A device that acknowledges every level the moment it is commanded: the
+ * ack time is the change's own, so it never moves a step or the trial. */
+static void ack_now(struct fix *f)
 {
-    return session_start(&f->s, &f->dev, a, dev_levels, req, f->now, f->why, sizeof(f->why));
+    session_level_applied(&f->s, session_level(&f->s), f->s.step_ms);
 }
 
-/* Advance the fake clock to T0 + ms and tick with the given readings. */
+/* Start, and the device takes level 1 at once (tests of late acks ack
+ * later themselves: a later ack still moves the trial). */
+static int start(struct fix *f, const struct profile_area *a, unsigned dev_levels, unsigned req)
+{
+    int rc = session_start(&f->s, &f->dev, a, dev_levels, req, f->now, f->why, sizeof(f->why));
+
+    if (rc == 0)
+        ack_now(f);
+    return rc;
+}
+
+/* Advance the fake clock to T0 + ms and tick with the given readings; the
+ * device has acknowledged the current level (tests of late acks call
+ * session_level_applied themselves first). */
 static void tick_at(struct fix *f, uint64_t ms, uint16_t force_dn, uint16_t faults)
 {
     struct session_input in = { force_dn, faults };
 
+    ack_now(f);
     f->now = T0 + ms;
     session_tick(&f->s, &f->dev, &in, f->now);
 }
@@ -143,6 +159,9 @@ static void test_ramp(void **state)
     tick_at(f, S(15), 0, 0);
     assert_int_equal(f->s.phase, SESSION_RAMP);
     assert_int_equal(session_level(&f->s), 2);
+    /* until the device has acknowledged level 2, no further step is due */
+    assert_int_equal(session_next_ms(&f->s), T0 + S(120));
+    ack_now(f);
     assert_int_equal(session_next_ms(&f->s), T0 + S(25));
     tick_at(f, S(25) - 1, 0, 0);
     assert_int_equal(session_level(&f->s), 2);
@@ -212,6 +231,7 @@ static void test_up_in_hold_and_limit(void **state)
     assert_int_equal(f->s.target, 3);
     assert_int_equal(f->s.phase, SESSION_RAMP);
     assert_int_equal(session_level(&f->s), 2);
+    ack_now(f);
     assert_int_equal(session_next_ms(&f->s), T0 + S(25));
     tick_at(f, S(24), 0, 0);
     assert_int_equal(session_level(&f->s), 2);
@@ -278,6 +298,7 @@ static void test_ouch(void **state)
     assert_int_equal(f->s.target, 2);
     assert_int_equal(f->s.ouches, 1);
     assert_int_equal(session_trial_left_s(&f->s, f->now), 15);
+    ack_now(f);
     assert_int_equal(session_next_ms(&f->s), T0 + S(45));
     tick_at(f, S(44), 0, 0);
     assert_int_equal(session_level(&f->s), 1);
@@ -713,6 +734,7 @@ static void test_names(void **state)
     assert_string_equal(session_end_name(SESSION_END_LOST), "lost-contact");
     assert_string_equal(session_end_name(SESSION_END_CEILING), "ceiling");
     assert_string_equal(session_end_name(SESSION_END_SHUTDOWN), "shutdown");
+    assert_string_equal(session_end_name(SESSION_END_REFUSED), "refused");
 }
 
 /* ---- randomized invariants ---------------------------------------------- */
@@ -739,6 +761,7 @@ static unsigned rnd(unsigned n)
 struct watch {
     uint64_t seff;          /* the latest time the running session has seen */
     unsigned prev;          /* level at the previous observation */
+    unsigned acked;         /* the level the fake device last acknowledged */
     uint64_t last_change;   /* effective time of the last level change */
     uint64_t until[8];      /* cool-down per test area, as the test computes it */
     unsigned levels;        /* device levels of this sequence */
@@ -785,15 +808,28 @@ static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool r
         w.levels = rnd(KNOT_MAX_LEVELS + 1);
 
         for (step = 0; step < RANDOM_STEPS; step++) {
-            unsigned r = rnd(100), lvl, dev_max, ai = 0;
+            unsigned r, lvl, dev_max, ai = 0;
             int rc = 0, fault = 0, ticked = 0, running;
+
+            /* The fake device acknowledges the current level most of the
+             * time, sometimes late (up to 2 s after the change, never later
+             * than the present), sometimes not yet. */
+            if (session_running(&f->s) && rnd(4) != 0) {
+                uint64_t at = f->s.step_ms + rnd(2001);
+
+                session_level_applied(&f->s, session_level(&f->s), at < w.seff ? at : w.seff);
+                w.acked = session_level(&f->s);
+            }
+            r = rnd(100);
 
             if (r < (session_running(&f->s) ? 4u : 30u)) {
                 ai = rnd(8);
-                rc = start(f, &areas[ai], w.levels, rnd(10));
+                /* not start(): the fake device below decides when level 1 is acknowledged */
+                rc = session_start(&f->s, &f->dev, &areas[ai], w.levels, rnd(10), f->now, f->why, sizeof(f->why));
                 RCHECK(rc != -EPERM || !areas[ai].gun_allowed, "EPERM for %s", areas[ai].name);
                 RCHECK(areas[ai].gun_allowed || rc == -EPERM, "neck start rc %d", rc);
                 if (rc == 0) {
+                    w.acked = 0;
                     RCHECK(!w.was_running, "started over a running session");
                     RCHECK(f->now >= w.until[ai], "%s started in its cool-down", areas[ai].name);
                     RCHECK(f->s.phase == SESSION_TRIAL && f->s.level == 1, "start state");
@@ -851,6 +887,8 @@ static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool r
             RCHECK(!(ticked && fault) || lvl == 0, "level %u after a fault", lvl);
             RCHECK(!(ticked && running) || f->dev.run_ms < SESSION_CEILING_MS, "running over the ceiling");
             RCHECK(lvl <= w.prev + 1, "level rose by more than one: %u -> %u", w.prev, lvl);
+            RCHECK(lvl <= w.prev || w.prev == 0 || w.acked == w.prev, "raise to %u before %u was acknowledged", lvl,
+                   w.prev);
             if (lvl > w.prev && w.prev >= 1) {
                 RCHECK(w.seff >= w.last_change + S(f->s.area.step_s),
                        "raise to %u %" PRIu64 " ms after the last change, step_s %u", lvl,
@@ -909,6 +947,48 @@ static void test_random(void **state)
     print_message("random seed %" PRIu64 " (KNOT_SEED=%" PRIu64 " build/tests/test_session replays it)\n", seed,
                   seed);
     random_walk(*state, seed, RANDOM_SEQUENCES, true);
+}
+
+/* A level the device never acknowledged (a transfer that failed or waits):
+ * the session holds there however long, and never runs ahead of the motor. */
+static void test_no_raise_before_ack(void **state)
+{
+    struct fix *f = *state;
+    struct profile_area a = mk("calves", "Calves", true, 10, 4, 4, 5, 120, 0, 250);
+    struct session_input in = { 0, 0 };
+
+    assert_int_equal(start(f, &a, 8, 0), 0);
+    session_level_applied(&f->s, 1, T0);
+    session_tick(&f->s, &f->dev, &in, T0 + S(10));
+    assert_int_equal(session_level(&f->s), 2);
+    /* no ack of 2: at 15, 20 and 40 s still 2, and nothing is scheduled but the end */
+    for (unsigned t = 15; t <= 40; t += 5) {
+        session_tick(&f->s, &f->dev, &in, T0 + S(t));
+        assert_int_equal(session_level(&f->s), 2);
+    }
+    assert_int_equal(session_next_ms(&f->s), T0 + S(120));
+    /* a stale ack of another level changes nothing */
+    session_level_applied(&f->s, 1, T0 + S(41));
+    session_tick(&f->s, &f->dev, &in, T0 + S(50));
+    assert_int_equal(session_level(&f->s), 2);
+    /* acknowledged at 50 s: the next step is one step_s after that */
+    session_level_applied(&f->s, 2, T0 + S(50));
+    assert_int_equal(session_next_ms(&f->s), T0 + S(55));
+    session_tick(&f->s, &f->dev, &in, T0 + S(55) - 1);
+    assert_int_equal(session_level(&f->s), 2);
+    session_tick(&f->s, &f->dev, &in, T0 + S(55));
+    assert_int_equal(session_level(&f->s), 3);
+    /* ouch lowers at once; its trial begins with the ack of 1, not before */
+    assert_int_equal(session_ouch(&f->s, T0 + S(56), f->why, sizeof(f->why)), 0);
+    session_tick(&f->s, &f->dev, &in, T0 + S(70));
+    assert_int_equal(session_level(&f->s), 1);
+    assert_int_equal(f->s.phase, SESSION_TRIAL);
+    assert_int_equal(session_trial_left_s(&f->s, T0 + S(70)), 10);
+    session_level_applied(&f->s, 1, T0 + S(71));
+    session_tick(&f->s, &f->dev, &in, T0 + S(81) - 1);
+    assert_int_equal(session_level(&f->s), 1);   /* the trial counts from the ack */
+    session_tick(&f->s, &f->dev, &in, T0 + S(81));
+    assert_int_equal(session_level(&f->s), 2);
 }
 
 /* A raise the device acknowledged late: the next step counts from the
@@ -970,6 +1050,7 @@ int main(void)
         T(test_invalid_area),
         T(test_names),
         T(test_step_counts_from_device_ack),
+        T(test_no_raise_before_ack),
         T(test_random_regressions),
         T(test_random),
     };
