@@ -83,6 +83,7 @@ $(B)/tests/%.o: tests/unit/%.c
 $(B)/tests/test_device: $(B)/sim/device.o
 $(B)/tests/test_profile: $(B)/daemon/profile.o
 $(B)/tests/test_session: $(B)/daemon/session.o $(B)/daemon/profile.o
+$(B)/tests/test_drive: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/daemon/profile.o
 $(B)/tests/test_config: $(B)/daemon/config.o $(B)/daemon/log.o
 
 $(B)/tests/test_%: $(B)/tests/test_%.o

@@ -1,0 +1,548 @@
+/* drive.c - one massager's device control as pure logic: attach, heartbeat, what to send, what an observation means. */
+#include "drive.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Attach steps, in order. */
+enum { DRIVE_A_INFO, DRIVE_A_WAIT, DRIVE_A_OFF, DRIVE_A_STATUS };
+
+static void drive_say(struct drive *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void drive_say(struct drive *d, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(d->why, sizeof(d->why), fmt, ap);
+    va_end(ap);
+}
+
+static unsigned drive_le16(const uint8_t *b)
+{
+    return (unsigned)(b[0] | b[1] << 8);
+}
+
+static uint32_t drive_le32(const uint8_t *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* ---- blocks ---- */
+
+int drive_decode_info(const uint8_t *buf, size_t len, struct drive_info *out, char *why, size_t whylen)
+{
+    memset(out, 0, sizeof(*out));
+    if (len < KNOT_INFO_SIZE_1_0) {
+        snprintf(why, whylen, "its info block is %zu bytes, at least %d expected", len, KNOT_INFO_SIZE_1_0);
+        return -1;
+    }
+    out->proto_major = buf[0];
+    out->proto_minor = buf[1];
+    out->fw = drive_le16(buf + 2);
+    out->levels = buf[4];
+    out->watchdog_ms = drive_le16(buf + 6);
+    for (unsigned i = 0; i < KNOT_MAX_LEVELS; i++)
+        out->ppm[i] = drive_le16(buf + 8 + 2 * i);
+    memcpy(out->serial, buf + 24, KNOT_SERIAL_LEN);
+    out->serial[KNOT_SERIAL_LEN] = '\0';
+    if (out->proto_major != KNOT_PROTO_MAJOR) {
+        snprintf(why, whylen, "it speaks protocol %u.%u; knotd speaks %d.x", out->proto_major, out->proto_minor,
+                 KNOT_PROTO_MAJOR);
+        return -1;
+    }
+    if (out->levels < 1 || out->levels > KNOT_MAX_LEVELS) {
+        snprintf(why, whylen, "it reports %u levels (1..%d allowed)", out->levels, KNOT_MAX_LEVELS);
+        return -1;
+    }
+    /* The whole fail-to-off argument rests on the device's dead-man timer. */
+    if (out->watchdog_ms < KNOT_WATCHDOG_MS_MIN || out->watchdog_ms > KNOT_WATCHDOG_MS_MAX) {
+        snprintf(why, whylen, "it reports a %u ms watchdog (%d..%d ms required)", out->watchdog_ms,
+                 KNOT_WATCHDOG_MS_MIN, KNOT_WATCHDOG_MS_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < KNOT_SERIAL_LEN && out->serial[i]; i++) {
+        if (out->serial[i] <= ' ' || out->serial[i] > '~') {
+            snprintf(why, whylen, "its serial number has a byte 0x%02x that is not printable ASCII",
+                     (unsigned char)out->serial[i]);
+            return -1;
+        }
+    }
+    if (!out->serial[0]) {
+        snprintf(why, whylen, "it has no serial number (knotd keeps rest and cool-downs per serial)");
+        return -1;
+    }
+    if (out->proto_minor == 0)
+        return 0;
+    if (len < KNOT_INFO_SIZE) {
+        snprintf(why, whylen, "it speaks protocol 1.%u but its info block is %zu bytes, %d expected",
+                 out->proto_minor, len, KNOT_INFO_SIZE);
+        return -1;
+    }
+    out->trial_ms = drive_le16(buf + 40);
+    out->rise_gap_ms = drive_le16(buf + 42);
+    out->ceiling_s = drive_le16(buf + 44);
+    out->rest_s = drive_le16(buf + 46);
+    if (out->trial_ms < KNOT_TRIAL_MS || out->rise_gap_ms < KNOT_RISE_GAP_MS || out->ceiling_s > KNOT_CEILING_S ||
+        out->rest_s < KNOT_REST_S) {
+        snprintf(why, whylen, "its envelope (trial %u ms, gap %u ms, ceiling %u s, rest %u s) is looser than "
+                 "protocol 1.1 allows", out->trial_ms, out->rise_gap_ms, out->ceiling_s, out->rest_s);
+        return -1;
+    }
+    if (out->ceiling_s < DRIVE_CEILING_MIN_S || out->rest_s > DRIVE_REST_MAX_S) {
+        snprintf(why, whylen, "its ceiling (%u s, rest %u s) is stricter than knotd's own (%u s, rest %u s): "
+                 "knotd would run into it", out->ceiling_s, out->rest_s, SESSION_CEILING_MS / 1000u,
+                 SESSION_REST_MS / 1000u);
+        return -1;
+    }
+    return 0;
+}
+
+int drive_decode_status(const uint8_t *buf, size_t len, unsigned proto_minor, struct drive_status *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (len < (proto_minor >= 1 ? KNOT_STATUS_SIZE : KNOT_STATUS_SIZE_1_0))
+        return -1;
+    out->seq = drive_le16(buf);
+    out->level = buf[2];
+    out->last_stop = buf[3];
+    out->ppm = drive_le16(buf + 4);
+    out->current_ma = drive_le16(buf + 6);
+    out->temp_dc = (int16_t)drive_le16(buf + 8);
+    out->force_dn = drive_le16(buf + 10);
+    out->faults = drive_le16(buf + 12);
+    out->battery = buf[14];
+    if (proto_minor == 0)
+        return 0;
+    out->ext = true;
+    out->uptime_ms = drive_le32(buf + 16);
+    out->run_ms = drive_le32(buf + 20);
+    out->rise_wait_ms = drive_le16(buf + 24);
+    out->refusal = buf[26];
+    out->refused_level = buf[27];
+    out->refusals = drive_le16(buf + 28);
+    out->rest_left_s = drive_le16(buf + 30);
+    return 0;
+}
+
+void drive_cmd_setup(struct drive_cmd c, uint8_t setup[8])
+{
+    unsigned len = c.op == DRIVE_OP_INFO ? KNOT_INFO_SIZE : c.op == DRIVE_OP_STATUS ? KNOT_STATUS_SIZE : 0;
+
+    setup[0] = c.op == DRIVE_OP_LEVEL ? KNOT_RT_OUT : KNOT_RT_IN;
+    setup[1] = c.op == DRIVE_OP_LEVEL ? KNOT_REQ_SET_LEVEL : c.op == DRIVE_OP_INFO ? KNOT_REQ_GET_INFO
+                                                                                   : KNOT_REQ_GET_STATUS;
+    setup[2] = (uint8_t)(c.op == DRIVE_OP_LEVEL ? c.level & 0xff : 0);
+    setup[3] = (uint8_t)(c.op == DRIVE_OP_LEVEL ? c.level >> 8 : 0);
+    setup[4] = KNOT_USB_INTERFACE;
+    setup[5] = 0;
+    setup[6] = (uint8_t)(len & 0xff);
+    setup[7] = (uint8_t)(len >> 8);
+}
+
+/* ---- state ---- */
+
+static bool drive_known(const struct drive *d)
+{
+    return d->possible && (d->possible & (d->possible - 1)) == 0;
+}
+
+int drive_level(const struct drive *d)
+{
+    if (!drive_known(d))
+        return -1;
+    for (int l = 0; l <= KNOT_MAX_LEVELS; l++)
+        if (d->possible == 1u << l)
+            return l;
+    return -1;
+}
+
+static void drive_set_level(struct drive *d, unsigned level)
+{
+    d->possible = (uint16_t)(1u << level);
+}
+
+void drive_init(struct drive *d, struct session *s, uint64_t now_ms)
+{
+    memset(d, 0, sizeof(*d));
+    d->phase = DRIVE_ATTACH;
+    d->attach_step = DRIVE_A_INFO;
+    d->sess = s;
+    d->period_ms = KNOT_HEARTBEAT_MS;
+    d->off_ms = now_ms;
+}
+
+void drive_accept(struct drive *d, struct session_dev *rest)
+{
+    if (d->phase == DRIVE_ATTACH && d->attach_step == DRIVE_A_WAIT) {
+        d->rest = rest;
+        d->attach_step = DRIVE_A_OFF;
+    }
+}
+
+void drive_reject(struct drive *d, const char *why)
+{
+    d->phase = DRIVE_DEAD;
+    drive_say(d, "%s", why);
+}
+
+bool drive_active(const struct drive *d, uint64_t now_ms)
+{
+    /* Spinning down counts too (bounded), so the status ends on the real 0 ppm. */
+    bool spinning = d->st_valid && d->st.ppm > 0 && now_ms - d->off_ms < DRIVE_SPINDOWN_MS;
+
+    return d->phase == DRIVE_READY &&
+           (session_running(d->sess) || !drive_known(d) || drive_level(d) != 0 || spinning);
+}
+
+/* The observation knotd may act on: a status whose request went out less than
+ * half a watchdog ago, after the last level change, showing the level knotd
+ * believes and no fault. Half the watchdog leaves the other half for the
+ * next request to arrive before the device could have stopped by itself. */
+static bool drive_fresh(const struct drive *d, uint64_t now_ms)
+{
+    return d->st_valid && !d->refused && drive_known(d) && d->st.faults == 0 &&
+           (int)d->st.level == drive_level(d) && d->st_ms >= d->change_ms &&
+           now_ms - d->st_ms < d->info.watchdog_ms / 2u;
+}
+
+/* Ends the running session, if one runs. */
+static void drive_stop(struct drive *d, enum session_end why, uint64_t now_ms)
+{
+    if (session_running(d->sess))
+        session_stop(d->sess, d->rest, why, now_ms);
+}
+
+/* ---- what to send ---- */
+
+/* A rise is asked for: with a 1.1 device, not before its rise window opens
+ * (the status says when). Returns true if the rise may go now. */
+static bool drive_rise_open(struct drive *d, unsigned want, uint64_t now_ms)
+{
+    uint64_t open;
+
+    if (!d->st.ext)
+        return true;
+    open = d->st.rise_wait_ms == KNOT_RISE_WAIT_NEVER ? UINT64_MAX : d->st_done_ms + d->st.rise_wait_ms;
+    if (now_ms >= open)
+        return true;
+    /* A knotd that leans on the envelope is a bug: count it once per rise. */
+    if ((open == UINT64_MAX || open - now_ms > DRIVE_SKEW_MS) && d->lean_level != want) {
+        d->leans++;
+        d->lean_level = want;
+    }
+    d->hold_ms = open;
+    return false;
+}
+
+struct drive_cmd drive_next(struct drive *d, uint64_t now_ms)
+{
+    struct drive_cmd none = { DRIVE_OP_NONE, 0 };
+    struct drive_cmd status = { DRIVE_OP_STATUS, 0 };
+    unsigned want;
+    int have;
+
+    if (d->busy || d->phase == DRIVE_DEAD)
+        return none;
+    if (d->phase == DRIVE_ATTACH) {
+        switch (d->attach_step) {
+        case DRIVE_A_INFO:
+            return (struct drive_cmd){ DRIVE_OP_INFO, 0 };
+        case DRIVE_A_OFF:
+            /* Whatever state it powered up in, the motor starts off under knotd. */
+            return (struct drive_cmd){ DRIVE_OP_LEVEL, 0 };
+        case DRIVE_A_STATUS:
+            return status;
+        default:
+            return none;   /* waiting for drive_accept() */
+        }
+    }
+    if (now_ms < d->retry_ms)
+        return none;
+    d->hold_ms = 0;
+    want = session_level(d->sess);
+    have = drive_level(d);
+    if (want == 0) {
+        if (have != 0)
+            return (struct drive_cmd){ DRIVE_OP_LEVEL, 0 };   /* off is always safe: blind, and retried blind */
+    } else if (have != (int)want) {
+        if (!drive_fresh(d, now_ms))
+            return status;
+        if ((int)want < have || drive_rise_open(d, want, now_ms))
+            return (struct drive_cmd){ DRIVE_OP_LEVEL, want };
+        return none;
+    }
+    if (drive_active(d, now_ms) && now_ms >= d->next_poll_ms)
+        return status;
+    return none;
+}
+
+void drive_sent(struct drive *d, struct drive_cmd c, uint64_t now_ms)
+{
+    d->busy = true;
+    d->cmd = c;
+    d->sent_ms = now_ms;
+    if (c.op == DRIVE_OP_STATUS)
+        d->next_poll_ms = now_ms + d->period_ms;
+}
+
+/* ---- what an answer means ---- */
+
+static unsigned drive_attach_done(struct drive *d, enum drive_result r, const uint8_t *data, size_t len,
+                                  uint64_t now_ms)
+{
+    char why[160];
+
+    if (r != DRIVE_OK) {
+        drive_reject(d, r == DRIVE_TIMEOUT ? "no answer" : r == DRIVE_STALL ? "it refused a request" :
+                                                                            "transfer failed");
+        return DRIVE_N_DEAD;
+    }
+    switch (d->attach_step) {
+    case DRIVE_A_INFO:
+        if (drive_decode_info(data, len, &d->info, why, sizeof(why)) < 0) {
+            drive_reject(d, why);
+            return DRIVE_N_DEAD;
+        }
+        d->period_ms = d->info.watchdog_ms / 5u < KNOT_HEARTBEAT_MS ? d->info.watchdog_ms / 5u : KNOT_HEARTBEAT_MS;
+        d->attach_step = DRIVE_A_WAIT;
+        return DRIVE_N_INFO;
+    case DRIVE_A_OFF:
+        drive_set_level(d, 0);
+        d->change_ms = d->sent_ms;
+        d->off_ms = now_ms;
+        d->attach_step = DRIVE_A_STATUS;
+        return 0;
+    default:
+        if (drive_decode_status(data, len, d->info.proto_minor, &d->st) < 0) {
+            drive_reject(d, "short status block");
+            return DRIVE_N_DEAD;
+        }
+        d->st_valid = true;
+        d->st_ms = d->sent_ms;
+        d->st_done_ms = now_ms;
+        drive_set_level(d, d->st.level);
+        d->phase = DRIVE_READY;
+        if (d->info.proto_minor == 0) {
+            drive_say(d, "protocol 1.0: the massager enforces no envelope of its own; only knotd's limits hold");
+            return DRIVE_N_ATTACHED | DRIVE_N_STATUS | DRIVE_N_WARN;
+        }
+        return DRIVE_N_ATTACHED | DRIVE_N_STATUS;
+    }
+}
+
+/* A request failed: its outcome is unknown, and so may be the level. */
+static unsigned drive_failed(struct drive *d, enum drive_result r, uint64_t now_ms)
+{
+    unsigned notes = 0;
+
+    if (d->fails++ == 0)
+        d->failing_since_ms = now_ms;
+    d->st_valid = false;
+    d->retry_ms = now_ms + d->period_ms;   /* the next heartbeat retries, not this instant */
+    if (d->cmd.op == DRIVE_OP_LEVEL)
+        d->possible |= (uint16_t)(1u << d->cmd.level);   /* it may have taken effect, or not */
+    else if (r == DRIVE_TIMEOUT || r == DRIVE_ERROR)
+        d->unanswered++;
+    drive_say(d, "%s failed (%u in a row): %s", d->cmd.op == DRIVE_OP_LEVEL ? "set level" : "poll status", d->fails,
+              r == DRIVE_TIMEOUT ? "timed out" : r == DRIVE_STALL ? "stalled" : "transfer error");
+    notes |= DRIVE_N_WARN;
+    if (d->fails >= DRIVE_MAX_FAILS && session_running(d->sess)) {
+        drive_stop(d, SESSION_END_LOST, now_ms);
+        drive_say(d, "lost contact (%u failed requests); the session ends, and the device's watchdog stops the "
+                  "motor within %u ms", d->fails, d->info.watchdog_ms);
+    }
+    if (!session_running(d->sess) && now_ms - d->failing_since_ms > 4u * d->info.watchdog_ms)
+        drive_set_level(d, 0);   /* no answer for four dead-man times: it has stopped itself */
+    return notes;
+}
+
+/* A reset device forgets everything: a smaller uptime (1.1), or a seq that
+ * did not move by what knotd's own reads explain, or a motor found off with
+ * no recorded stop after it ran. prev is the last status of this attach. */
+static bool drive_was_reset(const struct drive *d, const struct drive_status *prev, const struct drive_status *st)
+{
+    unsigned delta;
+
+    if (d->ran && st->level == 0 && st->last_stop == KNOT_STOP_NONE)
+        return true;
+    if (st->ext && prev->ext)
+        return st->uptime_ms < prev->uptime_ms && !(prev->uptime_ms > 0xC0000000u && st->uptime_ms < 0x40000000u);
+    delta = (st->seq - prev->seq) & 0xffffu;
+    return delta == 0 || delta > 1u + d->unanswered;
+}
+
+static const char *drive_stop_name(unsigned last_stop)
+{
+    switch (last_stop) {
+    case KNOT_STOP_WATCHDOG: return "its watchdog fired";
+    case KNOT_STOP_CEILING: return "its running ceiling was reached";
+    case KNOT_STOP_FAULT: return "a fault latched";
+    case KNOT_STOP_HOST: return "a host stopped it";
+    default: return "it was reset";
+    }
+}
+
+/* A level the device shows that knotd can explain: what it commanded, or
+ * what an unanswered SET_LEVEL asked for. */
+static bool drive_explained(const struct drive *d, unsigned level)
+{
+    return level <= KNOT_MAX_LEVELS && (d->possible & (1u << level));
+}
+
+static unsigned drive_observe(struct drive *d, const struct drive_status *st, uint64_t now_ms)
+{
+    struct session_input in;
+    unsigned notes = DRIVE_N_STATUS;
+    bool was_running = session_running(d->sess);
+    bool reset = drive_was_reset(d, &d->st, st);
+
+    d->fails = 0;
+    d->retry_ms = 0;
+    d->unanswered = 0;
+    d->st = *st;
+    d->st_valid = true;
+    d->st_ms = d->sent_ms;
+    d->st_done_ms = now_ms;
+
+    if (reset || !drive_explained(d, st->level)) {
+        /* Never drive such a motor back up: the session ends, off is next. */
+        if (reset)
+            drive_say(d, "the massager was reset%s", was_running ? "; ending the session" : "");
+        else if (st->level == 0)
+            drive_say(d, "the massager stopped by itself (%s)%s", drive_stop_name(st->last_stop),
+                      was_running ? "; ending the session" : "");
+        else
+            drive_say(d, "the massager shows level %u, which knotd did not command%s", st->level,
+                      was_running ? "; ending the session" : "");
+        notes |= DRIVE_N_WARN;
+        if (!st->faults)
+            drive_stop(d, SESSION_END_LOST, now_ms);   /* a fault ends it below, as a fault */
+        if (st->level <= KNOT_MAX_LEVELS)
+            drive_set_level(d, st->level);
+        else
+            d->possible = 0xffff;   /* nonsense: not known, so only off is ever sent */
+        d->change_ms = d->sent_ms;
+    } else if (!drive_known(d)) {
+        /* An unanswered SET_LEVEL is resolved by what the device shows. */
+        drive_set_level(d, st->level);
+        d->change_ms = d->sent_ms;
+        if (st->level > 0 && st->level == session_level(d->sess))
+            session_level_applied(d->sess, st->level, d->sent_ms);
+    }
+    if (d->refused) {
+        d->refused = false;
+        if (!st->faults && session_running(d->sess)) {
+            drive_stop(d, SESSION_END_REFUSED, now_ms);
+            drive_say(d, "knotd bug: the massager refused level %u (reason %u); ending the session",
+                      st->refused_level, st->refusal);
+            notes |= DRIVE_N_WARN;
+        }
+    }
+    if (session_running(d->sess)) {
+        in.force_dn = (uint16_t)st->force_dn;
+        in.faults = (uint16_t)st->faults;
+        session_tick(d->sess, d->rest, &in, now_ms);
+        if (!session_running(d->sess) && st->faults) {
+            drive_say(d, "device fault 0x%x; motor off", st->faults);
+            notes |= DRIVE_N_WARN;
+        }
+    }
+    return notes;
+}
+
+static unsigned drive_level_done(struct drive *d, enum drive_result r, uint64_t now_ms)
+{
+    unsigned level = d->cmd.level;
+
+    if (r == DRIVE_STALL && level > 0) {
+        /* Refused: the level is what it was. With a fault it was a race with
+         * the last poll; otherwise a knotd bug. The next status tells. */
+        d->fails = 0;
+        d->refused = true;
+        d->st_valid = false;
+        drive_say(d, "the massager refused level %u", level);
+        return DRIVE_N_WARN;
+    }
+    if (r != DRIVE_OK)
+        return drive_failed(d, r, now_ms);   /* a stalled off is no protocol answer: retried blind */
+    d->fails = 0;
+    d->retry_ms = 0;
+    drive_set_level(d, level);
+    d->change_ms = d->sent_ms;
+    if (level == 0)
+        d->off_ms = now_ms;
+    else if (session_running(d->sess))
+        d->ran = true;
+    session_level_applied(d->sess, level, now_ms);
+    return DRIVE_N_LEVEL;
+}
+
+unsigned drive_done(struct drive *d, enum drive_result r, const uint8_t *data, size_t len, uint64_t now_ms)
+{
+    struct drive_status st;
+
+    if (!d->busy)
+        return 0;
+    d->busy = false;
+    if (d->phase == DRIVE_DEAD)
+        return 0;
+    if (d->phase == DRIVE_ATTACH)
+        return drive_attach_done(d, r, data, len, now_ms);
+    if (d->cmd.op == DRIVE_OP_LEVEL)
+        return drive_level_done(d, r, now_ms);
+    if (r != DRIVE_OK)
+        return drive_failed(d, r, now_ms);
+    if (drive_decode_status(data, len, d->info.proto_minor, &st) < 0) {
+        unsigned notes = drive_failed(d, DRIVE_ERROR, now_ms);
+
+        drive_say(d, "poll status failed (%u in a row): short reply of %zu bytes", d->fails, len);
+        return notes;
+    }
+    return drive_observe(d, &st, now_ms);
+}
+
+void drive_tick(struct drive *d, uint64_t now_ms)
+{
+    if (session_running(d->sess))
+        session_tick(d->sess, d->rest, NULL, now_ms);
+}
+
+uint64_t drive_wake_ms(const struct drive *d, uint64_t now_ms)
+{
+    uint64_t t = session_next_ms(d->sess);
+
+    if (d->phase != DRIVE_READY)
+        return UINT64_MAX;
+    if (drive_active(d, now_ms)) {
+        uint64_t poll = d->next_poll_ms > d->retry_ms ? d->next_poll_ms : d->retry_ms;
+
+        t = poll < t ? poll : t;
+    }
+    if (d->hold_ms && d->hold_ms < t)
+        t = d->hold_ms;
+    return t;
+}
+
+void drive_begin(struct drive *d, uint64_t now_ms)
+{
+    (void)now_ms;
+    d->ran = false;
+    d->fails = 0;
+    d->lean_level = 0;
+    /* A device stricter than the profile sets the pace, so knotd never asks
+     * for a rise it would refuse. */
+    session_floors(d->sess, d->info.trial_ms, d->info.rise_gap_ms);
+}
+
+void drive_end(struct drive *d, enum session_end why, uint64_t now_ms)
+{
+    drive_stop(d, why, now_ms);
+}
+
+struct drive_cmd drive_shutdown(struct drive *d, uint64_t now_ms)
+{
+    drive_end(d, SESSION_END_SHUTDOWN, now_ms);
+    return (struct drive_cmd){ DRIVE_OP_LEVEL, 0 };
+}

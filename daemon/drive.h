@@ -1,0 +1,166 @@
+/* drive.h - one massager's device control as pure logic: attach, heartbeat, what to send, what an observation means (no I/O, time as an argument). */
+#ifndef KNOT_DRIVE_H
+#define KNOT_DRIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "knot/proto.h"
+#include "session.h"
+
+/*
+ * The controller sits between a session (session.c: which level the guide's
+ * rules want now) and the device (docs/PROTOCOL.md). It decides every request
+ * knotd sends and what every answer means; its owner (massager.c, or the
+ * closed-loop simulation of tests/unit/test_loop.c) only carries requests out:
+ *
+ *     c = drive_next(d, now)  -> if c.op: send it, drive_sent(d, c, now)
+ *     answer                  -> drive_done(d, result, data, len, now)
+ *     at drive_wake_ms()      -> drive_tick(d, now)
+ *
+ * and after each of these calls drive_next() again. One request is in flight
+ * at a time. No I/O, no clock reads, no allocation.
+ *
+ * The rule it keeps: never command a level above 0 unless the last
+ * observation of the device (a GET_STATUS) is fresh — its request sent less
+ * than watchdog_ms / 2 ago and after the last level change — and shows the
+ * motor at the level knotd believes, with no fault. After any gap (a stall of
+ * the loop, a slow or failed transfer, a refusal, a status it cannot
+ * explain) it reads the device first. Only SET_LEVEL 0 is sent blind.
+ */
+
+#define DRIVE_TIMEOUT_MS KNOT_HOST_TIMEOUT_MS
+#define DRIVE_MAX_FAILS 3          /* failed requests in a row during a session: contact lost */
+#define DRIVE_SPINDOWN_MS 2000     /* keep polling after off until the motor reports 0 ppm, this long at most */
+#define DRIVE_SKEW_MS 100          /* a rise the device allows this much later is clock skew, not a bug */
+/* A device stricter than knotd's own ceiling and rest would be leant on: refused. */
+#define DRIVE_CEILING_MIN_S (SESSION_CEILING_MS / 1000u + 60u)
+#define DRIVE_REST_MAX_S (SESSION_REST_MS / 1000u - 5u)
+
+/* GET_INFO, decoded. */
+struct drive_info {
+    unsigned proto_major, proto_minor, fw, levels, watchdog_ms;
+    unsigned ppm[KNOT_MAX_LEVELS];
+    char serial[KNOT_SERIAL_LEN + 1];
+    unsigned trial_ms, rise_gap_ms, ceiling_s, rest_s;   /* 1.1; 0 from a 1.0 device */
+};
+
+/* GET_STATUS, decoded. */
+struct drive_status {
+    unsigned seq, level, last_stop, ppm, current_ma, force_dn, faults, battery;
+    int temp_dc;
+    bool ext;                       /* the 1.1 fields below are there */
+    uint32_t uptime_ms, run_ms;
+    unsigned rise_wait_ms, refusal, refused_level, refusals, rest_left_s;
+};
+
+/* 0 when buf holds an info block knotd accepts, else -1 with why filled in. */
+int drive_decode_info(const uint8_t *buf, size_t len, struct drive_info *out, char *why, size_t whylen);
+/* 0, or -1 when buf is shorter than a status block of that protocol minor. */
+int drive_decode_status(const uint8_t *buf, size_t len, unsigned proto_minor, struct drive_status *out);
+
+enum drive_op { DRIVE_OP_NONE, DRIVE_OP_INFO, DRIVE_OP_STATUS, DRIVE_OP_LEVEL };
+
+struct drive_cmd {
+    enum drive_op op;
+    unsigned level;                 /* DRIVE_OP_LEVEL: the level to set */
+};
+
+/* The 8-byte SETUP packet of c (wLength = the size knotd expects back). */
+void drive_cmd_setup(struct drive_cmd c, uint8_t setup[8]);
+
+/* How a request ended. */
+enum drive_result {
+    DRIVE_OK,        /* answered; data holds the IN data stage */
+    DRIVE_STALL,     /* the device refused it */
+    DRIVE_TIMEOUT,   /* no answer within DRIVE_TIMEOUT_MS: it may still take effect */
+    DRIVE_ERROR,     /* any other failure (I/O error, cancelled, gone) */
+};
+
+enum drive_phase {
+    DRIVE_ATTACH,    /* GET_INFO, SET_LEVEL 0, GET_STATUS */
+    DRIVE_READY,
+    DRIVE_DEAD,      /* unusable: the owner closes it (d->why says why) */
+};
+
+/* What a call changed, for the owner to act on or report (bits). */
+enum {
+    DRIVE_N_INFO = 1 << 0,       /* GET_INFO decoded: the owner checks the serial, then drive_accept() or drive_reject() */
+    DRIVE_N_ATTACHED = 1 << 1,   /* attach done: the massager is usable */
+    DRIVE_N_DEAD = 1 << 2,       /* the massager is unusable: close it; d->why says why */
+    DRIVE_N_STATUS = 1 << 3,     /* a new observation */
+    DRIVE_N_LEVEL = 1 << 4,      /* the device acknowledged a new level */
+    DRIVE_N_WARN = 1 << 5,       /* d->why holds a warning for the log */
+};
+
+struct drive {
+    enum drive_phase phase;
+    unsigned attach_step;           /* within DRIVE_ATTACH */
+    struct drive_info info;
+    struct session *sess;           /* the owner's; the controller ends it and feeds it observations */
+    struct session_dev *rest;       /* the owner's per-serial memory, from drive_accept() */
+    unsigned period_ms;             /* the heartbeat: min(50, watchdog_ms / 5) */
+
+    /* what knotd knows of the device */
+    struct drive_status st;         /* the last observation */
+    bool st_valid;
+    uint64_t st_ms;                 /* when the request behind st was sent */
+    uint64_t st_done_ms;            /* when its answer came */
+    uint16_t possible;              /* bit per level the device may have: one bit = known */
+    uint64_t change_ms;             /* when the request of the last acknowledged level change was sent */
+    unsigned unanswered;            /* status requests whose outcome is unknown since st (1.0 seq check) */
+    bool refused;                   /* a SET_LEVEL above 0 stalled: the next status says why */
+    bool ran;                       /* the device ran a level above 0 in the current session */
+
+    /* the request in flight */
+    bool busy;
+    struct drive_cmd cmd;
+    uint64_t sent_ms;
+
+    uint64_t next_poll_ms;          /* the next heartbeat */
+    uint64_t retry_ms;              /* after a failure, nothing before this */
+    uint64_t hold_ms;               /* a rise waits for the device's rise window */
+    unsigned fails;
+    uint64_t failing_since_ms;
+    uint64_t off_ms;                /* when level 0 was last acknowledged */
+    unsigned leans;                 /* rises asked for before the device allowed them: knotd bugs */
+    unsigned lean_level;            /* the rise already counted */
+
+    char why[192];
+};
+
+void drive_init(struct drive *d, struct session *s, uint64_t now_ms);
+/* After DRIVE_N_INFO: the serial is fine; rest is where its cool-downs live. */
+void drive_accept(struct drive *d, struct session_dev *rest);
+/* After DRIVE_N_INFO: the massager is not to be used. */
+void drive_reject(struct drive *d, const char *why);
+
+/* The request to send now, or DRIVE_OP_NONE (one is in flight, nothing is
+ * due, or a wait is on). Never SET_LEVEL above 0 without a fresh observation. */
+struct drive_cmd drive_next(struct drive *d, uint64_t now_ms);
+void drive_sent(struct drive *d, struct drive_cmd c, uint64_t now_ms);
+/* The request in flight ended. data/len: the IN data stage (DRIVE_OK only).
+ * Returns DRIVE_N_* bits. May end the session (fault, lost contact,
+ * unexplained state, refusal). */
+unsigned drive_done(struct drive *d, enum drive_result r, const uint8_t *data, size_t len, uint64_t now_ms);
+/* Time passed: brings the session up to now (trial end, steps, its end). */
+void drive_tick(struct drive *d, uint64_t now_ms);
+/* When drive_tick() has something to do next; UINT64_MAX when idle. */
+uint64_t drive_wake_ms(const struct drive *d, uint64_t now_ms);
+
+/* A session was just started on d's session (session_start() returned 0):
+ * its trial and steps are raised to the device's floors if those are longer. */
+void drive_begin(struct drive *d, uint64_t now_ms);
+/* End the session now (a client's stop, unplug, shutdown): the next request is off. */
+void drive_end(struct drive *d, enum session_end why, uint64_t now_ms);
+/* Before exit: ends the session and returns the request that leaves the
+ * motor off, for the owner to send at once (synchronously). */
+struct drive_cmd drive_shutdown(struct drive *d, uint64_t now_ms);
+
+/* The heartbeat must run: a session, or a motor not known to be off and still. */
+bool drive_active(const struct drive *d, uint64_t now_ms);
+/* The level the device is known to have; -1 while it is not known. */
+int drive_level(const struct drive *d);
+
+#endif
