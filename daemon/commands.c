@@ -119,14 +119,14 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     if (!m)
         return err;
     massager_catch_up(m);
-    rc = session_start(&m->sess, m->sdev_p, a, m->levels, (unsigned)level, clock_now_ms(), why, sizeof(why));
+    rc = massager_start(m, a, (unsigned)level, why, sizeof(why));
     switch (rc) {
     case 0:
-        massager_begin(m);
+        /* The start is on record before the motor is asked to move. */
         journal_started(m->serial, &m->sess);
         log_info("uid %u: start %s on %s (target level %u of max %u)", (unsigned)peer->uid, a->name, m->serial,
                  m->sess.target, m->sess.max_level);
-        massager_kick(m);
+        massager_run(m);
         ctl_broadcast(view_session_event("started", m, clock_now_ms()));
         break;
     case 1:
@@ -175,7 +175,7 @@ static json_object *commands_move(const struct ctl_peer *peer, json_object *req,
         return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
     log_info("uid %u: %s on %s: target %u, level %u", (unsigned)peer->uid, cmd, m->serial, m->sess.target,
              session_level(&m->sess));
-    massager_kick(m);
+    massager_run(m);
     return commands_session_reply(m);
 }
 
@@ -198,11 +198,11 @@ static json_object *commands_stop(const struct ctl_peer *peer, json_object *req)
         massager_stop(m, SESSION_END_STOPPED);
         json_object_array_add(list, json_object_new_string(m->serial));
     } else {
-        /* stop with no device named stops every massager. */
-        for (m = massager_first(); m; m = m->next) {
-            massager_stop(m, SESSION_END_STOPPED);
+        /* stop with no device named stops every massager: every motor is
+         * commanded off before any end is journaled or announced. */
+        massager_stop_all(SESSION_END_STOPPED);
+        for (m = massager_first(); m; m = m->next)
             json_object_array_add(list, json_object_new_string(m->serial));
-        }
     }
     log_info("uid %u: stop (%zu massager(s))", (unsigned)peer->uid, json_object_array_length(list));
     o = commands_ok();

@@ -56,32 +56,50 @@ static void ctl_free(struct ctl_client *c)
     free(c);
 }
 
-/* Queue one line; a client that lets its output pile up is dropped, never waited for. */
-static bool ctl_send(struct ctl_client *c, json_object *o)
+/* Queue one line (text, without its newline); a client that lets its output
+ * pile up is dropped, never waited for. */
+static bool ctl_send_text(struct ctl_client *c, const char *text, size_t len)
 {
     struct evbuffer *out = bufferevent_get_output(c->bev);
-    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
-    if (evbuffer_get_length(out) + strlen(text) + 1 > CTL_OUT_MAX) {
+    if (evbuffer_get_length(out) + len + 1 > CTL_OUT_MAX) {
         log_warning("dropping client uid %u: it does not read its output", (unsigned)c->peer.uid);
         ctl_free(c);
         return false;
     }
-    evbuffer_add(out, text, strlen(text));
+    evbuffer_add(out, text, len);
     evbuffer_add(out, "\n", 1);
     return true;
+}
+
+static const char *ctl_text(json_object *o)
+{
+    return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+static bool ctl_send(struct ctl_client *c, json_object *o)
+{
+    const char *text = ctl_text(o);
+
+    return ctl_send_text(c, text, strlen(text));
 }
 
 void ctl_broadcast(json_object *ev)
 {
     struct ctl_client *c, *next;
+    const char *text;
+    size_t len;
 
     if (!ev)
         return;
+    /* Serialized once, copied to each subscriber: a thousand subscribers cost
+     * a thousand copies, not a thousand serializations. */
+    text = ctl_text(ev);
+    len = strlen(text);
     for (c = ctl_clients; c; c = next) {
         next = c->next;
         if (c->subscribed && !c->closing)
-            ctl_send(c, ev);
+            ctl_send_text(c, text, len);
     }
     json_object_put(ev);
 }

@@ -20,6 +20,7 @@
 #include "notify.h"
 #include "profile.h"
 #include "usb.h"
+#include "view.h"
 
 #ifndef KNOT_VERSION
 #define KNOT_VERSION "0"
@@ -120,6 +121,33 @@ static void main_restore_cb(const char *serial, const char *area, time_t until, 
     (*restored)++;
 }
 
+/* What massager.c reports: journal and control socket, nothing else. */
+static void main_added(struct massager *m)
+{
+    ctl_broadcast(view_device_event("added", m));
+}
+
+static void main_removed(struct massager *m)
+{
+    ctl_broadcast(view_device_event("removed", m));
+}
+
+static void main_ended(struct massager *m)
+{
+    journal_ended(m->serial, &m->sess);
+    ctl_broadcast(view_session_event("ended", m, clock_now_ms()));
+}
+
+static void main_status(struct massager *m)
+{
+    ctl_broadcast(view_status_event(m, clock_now_ms()));
+}
+
+static void main_warning(struct massager *m, const char *message)
+{
+    ctl_broadcast(view_warning_event(m, message));
+}
+
 static void main_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
@@ -143,6 +171,7 @@ int main(int argc, char **argv)
         { 0 },
     };
     static const struct usb_ops ops = { massager_arrived, massager_left };
+    static const struct massager_ops mops = { main_added, main_removed, main_ended, main_status, main_warning };
     struct event *sigs[3];
     const int signums[3] = { SIGTERM, SIGINT, SIGHUP };
     bool check = false, verbose = false;
@@ -200,6 +229,7 @@ int main(int argc, char **argv)
     }
     if (ctl_init(&knotd.cfg) < 0)
         goto out_sigs;
+    massager_init(knotd.base, &mops);
     if (usb_init(knotd.base, &knotd.cfg, &ops) < 0)
         goto out_ctl;
     notify_watchdog_start(knotd.base);

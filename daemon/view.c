@@ -20,14 +20,16 @@ json_object *view_device(const struct massager *m)
     json_object *o = json_object_new_object();
     json_object *ppm = json_object_new_array();
 
-    for (unsigned i = 0; i < m->levels; i++)
-        json_object_array_add(ppm, json_object_new_int((int)m->ppm[i]));
+    const struct drive_info *in = &m->drv.info;
+
+    for (unsigned i = 0; i < in->levels; i++)
+        json_object_array_add(ppm, json_object_new_int((int)in->ppm[i]));
     view_add(o, "serial", json_object_new_string(m->serial));
-    view_add(o, "levels", json_object_new_int((int)m->levels));
+    view_add(o, "levels", json_object_new_int((int)in->levels));
     view_add(o, "ppm", ppm);
-    view_add(o, "watchdog_ms", json_object_new_int((int)m->watchdog_ms));
-    view_add(o, "firmware", view_version(m->fw >> 8, m->fw & 0xff));
-    view_add(o, "protocol", view_version(m->proto_major, m->proto_minor));
+    view_add(o, "watchdog_ms", json_object_new_int((int)in->watchdog_ms));
+    view_add(o, "firmware", view_version(in->fw >> 8, in->fw & 0xff));
+    view_add(o, "protocol", view_version(in->proto_major, in->proto_minor));
     return o;
 }
 
@@ -35,20 +37,22 @@ json_object *view_status(const struct massager *m, uint64_t now_ms)
 {
     json_object *o = view_device(m);
     json_object *faults = json_object_new_array();
+    const struct drive_status *st = &m->drv.st;
 
-    if (m->st.faults & KNOT_FAULT_STALL)
+    if (st->faults & KNOT_FAULT_STALL)
         json_object_array_add(faults, json_object_new_string("stall"));
-    if (m->st.faults & KNOT_FAULT_OVERTEMP)
+    if (st->faults & KNOT_FAULT_OVERTEMP)
         json_object_array_add(faults, json_object_new_string("overheat"));
-    if (m->st.faults & KNOT_FAULT_LOW_BATTERY)
+    if (st->faults & KNOT_FAULT_LOW_BATTERY)
         json_object_array_add(faults, json_object_new_string("low-battery"));
     view_add(o, "connected", json_object_new_boolean(!m->gone));
-    view_add(o, "level", json_object_new_int((int)m->st.level));
-    view_add(o, "ppm_now", json_object_new_int((int)m->st.ppm));
-    view_add(o, "current_ma", json_object_new_int((int)m->st.current_ma));
-    view_add(o, "temp_c", json_object_new_double(m->st.temp_dc / 10.0));
-    view_add(o, "battery", json_object_new_int((int)m->st.battery));
-    view_add(o, "force_n", json_object_new_double(m->st.force_dn / 10.0));
+    /* the level as knotd knows it: acknowledged since the last poll, or polled */
+    view_add(o, "level", json_object_new_int(drive_level(&m->drv) >= 0 ? drive_level(&m->drv) : (int)st->level));
+    view_add(o, "ppm_now", json_object_new_int((int)st->ppm));
+    view_add(o, "current_ma", json_object_new_int((int)st->current_ma));
+    view_add(o, "temp_c", json_object_new_double(st->temp_dc / 10.0));
+    view_add(o, "battery", json_object_new_int((int)st->battery));
+    view_add(o, "force_n", json_object_new_double(st->force_dn / 10.0));
     view_add(o, "faults", faults);
     view_add(o, "session", view_session(&m->sess, now_ms));
     return o;
