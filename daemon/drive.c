@@ -258,20 +258,24 @@ struct drive_cmd drive_next(struct drive *d, uint64_t now_ms)
             return none;   /* waiting for drive_accept() */
         }
     }
-    if (now_ms < d->retry_ms)
-        return none;
     d->hold_ms = 0;
     want = session_level(d->sess);
     have = drive_level(d);
-    if (want == 0) {
-        if (have != 0)
-            return (struct drive_cmd){ DRIVE_OP_LEVEL, 0 };   /* off is always safe: blind, and retried blind */
-    } else if (have != (int)want) {
+    if (have == 0)
+        d->off_first = false;
+    /* Off is always safe: sent blind, retried blind, never held back by the
+     * failure back-off; and a session begins from off, so that a stop is
+     * carried out even if a start follows before it could go out. */
+    if ((want == 0 || d->off_first) && have != 0)
+        return (struct drive_cmd){ DRIVE_OP_LEVEL, 0 };
+    if (now_ms < d->retry_ms)
+        return none;
+    if (want > 0 && have != (int)want) {
         if (!drive_fresh(d, now_ms))
             return status;
         if ((int)want < have || drive_rise_open(d, want, now_ms))
             return (struct drive_cmd){ DRIVE_OP_LEVEL, want };
-        return none;
+        /* holding a rise for the device's window: the heartbeat goes on */
     }
     if (drive_active(d, now_ms) && now_ms >= d->next_poll_ms)
         return status;
@@ -423,13 +427,15 @@ static unsigned drive_observe(struct drive *d, const struct drive_status *st, ui
             drive_set_level(d, st->level);
         else
             d->possible = 0xffff;   /* nonsense: not known, so only off is ever sent */
-        d->change_ms = d->sent_ms;
+        d->change_ms = now_ms;
     } else if (!drive_known(d)) {
-        /* An unanswered SET_LEVEL is resolved by what the device shows. */
+        /* An unanswered SET_LEVEL is resolved by what the device shows. It
+         * may have taken effect as late as this answer (a slow device handles
+         * requests in order): the trial and the next step count from now. */
         drive_set_level(d, st->level);
-        d->change_ms = d->sent_ms;
+        d->change_ms = now_ms;
         if (st->level > 0 && st->level == session_level(d->sess))
-            session_level_applied(d->sess, st->level, d->sent_ms);
+            session_level_applied(d->sess, st->level, now_ms);
     }
     if (d->refused) {
         d->refused = false;
@@ -515,12 +521,14 @@ uint64_t drive_wake_ms(const struct drive *d, uint64_t now_ms)
 
     if (d->phase != DRIVE_READY)
         return UINT64_MAX;
-    if (drive_active(d, now_ms)) {
+    /* With a request in flight its answer comes first: a poll that is due
+     * cannot go out before it, and waking for it would only spin. */
+    if (!d->busy && drive_active(d, now_ms)) {
         uint64_t poll = d->next_poll_ms > d->retry_ms ? d->next_poll_ms : d->retry_ms;
 
         t = poll < t ? poll : t;
     }
-    if (d->hold_ms && d->hold_ms < t)
+    if (!d->busy && d->hold_ms && d->hold_ms < t)
         t = d->hold_ms;
     return t;
 }
@@ -528,6 +536,7 @@ uint64_t drive_wake_ms(const struct drive *d, uint64_t now_ms)
 void drive_begin(struct drive *d, uint64_t now_ms)
 {
     (void)now_ms;
+    d->off_first = drive_level(d) != 0;
     d->ran = false;
     d->fails = 0;
     d->lean_level = 0;

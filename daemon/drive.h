@@ -111,6 +111,7 @@ struct drive {
     uint64_t change_ms;             /* when the request of the last acknowledged level change was sent */
     unsigned unanswered;            /* status requests whose outcome is unknown since st (1.0 seq check) */
     bool refused;                   /* a SET_LEVEL above 0 stalled: the next status says why */
+    bool off_first;                 /* a session began while the motor was not known to be off */
     bool ran;                       /* the device ran a level above 0 in the current session */
 
     /* the request in flight */
@@ -146,11 +147,14 @@ void drive_sent(struct drive *d, struct drive_cmd c, uint64_t now_ms);
 unsigned drive_done(struct drive *d, enum drive_result r, const uint8_t *data, size_t len, uint64_t now_ms);
 /* Time passed: brings the session up to now (trial end, steps, its end). */
 void drive_tick(struct drive *d, uint64_t now_ms);
-/* When drive_tick() has something to do next; UINT64_MAX when idle. */
+/* When drive_tick() and drive_next() have something to do next; UINT64_MAX
+ * when idle. With a request in flight, only the session's own deadlines:
+ * its answer comes first. */
 uint64_t drive_wake_ms(const struct drive *d, uint64_t now_ms);
 
 /* A session was just started on d's session (session_start() returned 0):
- * its trial and steps are raised to the device's floors if those are longer. */
+ * its trial and steps are raised to the device's floors if those are longer,
+ * and it begins from off: a motor not known to be off is stopped first. */
 void drive_begin(struct drive *d, uint64_t now_ms);
 /* End the session now (a client's stop, unplug, shutdown): the next request is off. */
 void drive_end(struct drive *d, enum session_end why, uint64_t now_ms);

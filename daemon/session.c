@@ -439,11 +439,9 @@ uint64_t session_next_ms(const struct session *s)
 
         next = next < step ? next : step;
     }
-    if (s->force_over_ms && !s->force_warning) {
-        uint64_t grace = s->force_over_ms + SESSION_FORCE_GRACE_MS;
-
-        next = next < grace ? next : grace;
-    }
+    /* No deadline for the force grace: a verdict on force needs a new
+     * reading, and readings come with the heartbeat's polls. A deadline
+     * no tick can act on would only wake the daemon in vain. */
     return next;
 }
 

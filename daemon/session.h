@@ -109,7 +109,9 @@ void session_level_applied(struct session *s, unsigned level, uint64_t now_ms);
 bool session_running(const struct session *s);
 /* The level to command now: 0 unless running. */
 unsigned session_level(const struct session *s);
-/* When session_tick next has something to do; UINT64_MAX when idle/ended. */
+/* When session_tick(..., NULL, ...) next has something to do (the trial's end,
+ * a step, the session's end); UINT64_MAX when idle/ended. Never a time that
+ * such a tick would leave unchanged. */
 uint64_t session_next_ms(const struct session *s);
 unsigned session_left_s(const struct session *s, uint64_t now_ms);        /* of the whole session */
 unsigned session_trial_left_s(const struct session *s, uint64_t now_ms);  /* 0 outside the trial */

@@ -678,6 +678,88 @@ static void test_decode_status_sizes(void **state)
     assert_int_equal(st.rise_wait_ms, KNOT_RISE_WAIT_NEVER);
 }
 
+/* ---- found by the closed-loop simulation (tests/unit/test_loop.c) ---- */
+
+/* A stop during the failure back-off, then a start before the off could go
+ * out: the motor went 3 -> 1 and never stopped. Off is never held back, and a
+ * session begins from off. */
+static void test_stop_is_not_held_back_by_a_failure(void **state)
+{
+    struct fix *f = *state;
+    struct dev one = { .level = 1 };
+
+    attach(f, 1, 250);
+    start(f, 0);
+    expect_cmd(f, DRIVE_OP_LEVEL, 1);
+    answer(f, DRIVE_OK);
+    heartbeat(f, 1000, &one);
+    advance(f, 50);
+    expect_cmd(f, DRIVE_OP_STATUS, 0);
+    answer(f, DRIVE_TIMEOUT);          /* back-off: nothing for a heartbeat */
+    drive_end(&f->d, SESSION_END_STOPPED, f->now);
+    expect_cmd(f, DRIVE_OP_LEVEL, 0);  /* ... except off */
+    answer(f, DRIVE_TIMEOUT);
+    advance(f, 5);
+    start(f, 0);                       /* a new start before the off is known to have worked */
+    expect_cmd(f, DRIVE_OP_LEVEL, 0);  /* off first, then the new session */
+    answer(f, DRIVE_OK);
+    expect_cmd(f, DRIVE_OP_STATUS, 0); /* the answer ended the back-off; the last look is old */
+    answer_status(f, &(struct dev){ 0 });
+    expect_cmd(f, DRIVE_OP_LEVEL, 1);
+}
+
+/* A SET_LEVEL 1 timed out and a slow device handled it late, behind which a
+ * status was queued: the trial counted from when that status was sent, so the
+ * motor saw level 2 before 10 s at level 1. It counts from the answer. */
+static void test_late_level_counts_from_the_answer(void **state)
+{
+    struct fix *f = *state;
+    uint64_t answered;
+
+    attach(f, 1, 250);
+    start(f, 0);
+    expect_cmd(f, DRIVE_OP_LEVEL, 1);
+    answer(f, DRIVE_TIMEOUT);
+    advance(f, 50);
+    expect_cmd(f, DRIVE_OP_STATUS, 0); /* sent now; the device applies 1 later, then answers */
+    advance(f, 300);
+    answer_status(f, &(struct dev){ .level = 1 });
+    answered = f->now;
+    assert_int_equal(drive_level(&f->d), 1);
+    assert_int_equal(f->s.applied, 1);
+    assert_int_equal(f->s.phase_ms, answered);   /* not the status's send time */
+    assert_int_equal(session_next_ms(&f->s), answered + 10000);
+}
+
+/* Holding a rise for the device's window returned nothing even when a poll
+ * was due: the owner's timer woke at a time nothing consumed (a busy loop). */
+static void test_holding_a_rise_keeps_the_heartbeat(void **state)
+{
+    struct fix *f = *state;
+    struct dev never = { .level = 2, .rise_wait_ms = KNOT_RISE_WAIT_NEVER };
+
+    attach(f, 1, 250);
+    start(f, 0);
+    expect_cmd(f, DRIVE_OP_LEVEL, 1);
+    answer(f, DRIVE_OK);
+    heartbeat(f, 10000, &(struct dev){ .level = 1 });
+    expect_cmd(f, DRIVE_OP_LEVEL, 2);
+    answer(f, DRIVE_OK);
+    heartbeat(f, 200, &never);
+    f->s.target = 3;
+    f->s.level = 3;                     /* a rise the device will not allow now */
+    for (int i = 0; i < 5; i++) {
+        uint64_t wake;
+
+        expect_cmd(f, DRIVE_OP_NONE, 0);
+        wake = drive_wake_ms(&f->d, f->now);
+        assert_true(wake > f->now);     /* never a time already past */
+        f->now = wake;
+        expect_cmd(f, DRIVE_OP_STATUS, 0);
+        answer_status(f, &never);
+    }
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -699,6 +781,9 @@ int main(void)
         T(test_shutdown_and_spindown),
         T(test_device_floors_set_the_pace),
         T(test_decode_status_sizes),
+        T(test_stop_is_not_held_back_by_a_failure),
+        T(test_late_level_counts_from_the_answer),
+        T(test_holding_a_rise_keeps_the_heartbeat),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
