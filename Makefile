@@ -50,7 +50,7 @@ SIM_OBJS := $(SIM_SRCS:%.c=$(B)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 TEST_BINS := $(UNIT_TESTS:%=$(B)/tests/%) $(B)/tests/knot-usbtest
 
-.PHONY: all tests check check-build demo bench clean install deps mutate
+.PHONY: all tests check check-build demo bench clean install deps mutate soak
 all: $(B)/knotd $(B)/knotctl $(B)/knot-sim
 tests: $(TEST_BINS)
 
@@ -84,6 +84,7 @@ $(B)/tests/test_device: $(B)/sim/device.o
 $(B)/tests/test_profile: $(B)/daemon/profile.o
 $(B)/tests/test_session: $(B)/daemon/session.o $(B)/daemon/profile.o
 $(B)/tests/test_drive: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/daemon/profile.o
+$(B)/tests/test_loop: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/sim/device.o
 $(B)/tests/test_config: $(B)/daemon/config.o $(B)/daemon/log.o
 
 $(B)/tests/test_%: $(B)/tests/test_%.o
@@ -115,6 +116,12 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	scripts/bench
+
+# The closed-loop simulation, long: ten million sequences on every core.
+SOAK_SEQUENCES ?= 10000000
+soak: deps
+	$(MAKE) tests
+	KNOT_LOOP_SEQUENCES=$(SOAK_SEQUENCES) KNOT_LOOP_JOBS=$$(nproc) $(B)/tests/test_loop
 
 # Each tests/mutations/*.patch breaks one safety rule; the tests it names must fail.
 mutate: deps
