@@ -537,6 +537,9 @@ void drive_begin(struct drive *d, uint64_t now_ms)
 {
     (void)now_ms;
     d->off_first = drive_level(d) != 0;
+    /* Every session begins with a look: while idle nothing is polled, and a
+     * fault may have latched since the last status, however recent. */
+    d->st_valid = false;
     d->ran = false;
     d->fails = 0;
     d->lean_level = 0;

@@ -154,7 +154,8 @@ uint64_t drive_wake_ms(const struct drive *d, uint64_t now_ms);
 
 /* A session was just started on d's session (session_start() returned 0):
  * its trial and steps are raised to the device's floors if those are longer,
- * and it begins from off: a motor not known to be off is stopped first. */
+ * it begins from off (a motor not known to be off is stopped first), and with
+ * a look at the device before level 1. */
 void drive_begin(struct drive *d, uint64_t now_ms);
 /* End the session now (a client's stop, unplug, shutdown): the next request is off. */
 void drive_end(struct drive *d, enum session_end why, uint64_t now_ms);
