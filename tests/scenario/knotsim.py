@@ -91,6 +91,35 @@ class Trace:
                 out.append((ns, int(m.group(1)), m.group(2)))
         return out
 
+    def envelope_violations(self, trial_s, step_s, slack_ns=2_000_000):
+        """Every level change the guide's rule forbids, as text ([] = clean), per device:
+        a start from 0 goes to 1 only; a rise above 1 comes >= trial_s after the last
+        start from 0; a rise from a running level is +1 and >= step_s after the last
+        change of any kind. slack_ns: knotd's clock counts whole milliseconds."""
+        last = {}   # serial -> (level, ns of the last change, ns of the last start from 0)
+        bad = []
+        for ns, text in self.matching(r"^level "):
+            m = re.match(r"level (\d+) by=(\w+) dev=(\S+)", text)
+            assert m, text
+            level, dev = int(m.group(1)), m.group(3)
+            prev, changed, started = last.get(dev, (0, 0, 0))
+            if level > prev:
+                if prev == 0:
+                    if level != 1:
+                        bad.append("%d %s: a start from 0 straight to %d" % (ns, dev, level))
+                    started = ns
+                else:
+                    if level != prev + 1:
+                        bad.append("%d %s: a rise from %d to %d, more than one level" % (ns, dev, prev, level))
+                    if ns - changed < step_s * 1_000_000_000 - slack_ns:
+                        bad.append("%d %s: a rise to %d %.3f s after the last change (step %d s)"
+                                   % (ns, dev, level, (ns - changed) / 1e9, step_s))
+                    if ns - started < trial_s * 1_000_000_000 - slack_ns:
+                        bad.append("%d %s: level %d %.3f s after the start from 0 (trial %d s)"
+                                   % (ns, dev, level, (ns - started) / 1e9, trial_s))
+            last[dev] = (level, ns, started)
+        return bad
+
 
 class Sim:
     """knot-sim running COMMAND with piped stdio, a control socket and a trace."""
