@@ -5,6 +5,7 @@ import pwd
 import signal
 import socket
 import subprocess
+import time
 
 from knotsim import BUILD, ROOT, Sim, wait_for, with_headroom
 
@@ -22,26 +23,46 @@ def write_conf(path, sock, profiles, journal, extra=""):
 
 class Knotd:
     def __init__(self, tmp_path, sim_args=(), profiles=FAST_PROFILES, extra_conf="", sock_dir=None,
-                 wrapper=(), knotd=KNOTD, ready_timeout=10.0, journal=None):
+                 wrapper=(), knotd=KNOTD, ready_timeout=10.0, journal=None, env=None, log_path=None,
+                 abstract_notify=False):
         self.tmp = tmp_path
         self.sock = os.path.join(sock_dir or str(tmp_path), "knotd.sock")
         self.conf = str(tmp_path / "knotd.conf")
         self.journal = journal or str(tmp_path / "journal")
-        self.log_path = str(tmp_path / "knotd.log")
+        self.log_path = log_path or str(tmp_path / "knotd.log")
         write_conf(self.conf, self.sock, profiles, self.journal, extra_conf)
         # sd_notify goes to a datagram socket of ours: readiness is observed, not guessed.
-        self.notify_path = str(tmp_path / "notify")
+        # NOTIFY_SOCKET is a path, or with abstract_notify an abstract name ("@...").
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.notify.bind(self.notify_path)
+        if abstract_notify:
+            name = "knotd-test-notify-%d-%s" % (os.getpid(), os.path.basename(str(tmp_path)))
+            self.notify.bind("\0" + name)
+            self.notify_path, self.notify_addr = "@" + name, "\0" + name
+        else:
+            self.notify_path = self.notify_addr = str(tmp_path / "notify")
+            self.notify.bind(self.notify_path)
+        e = {"NOTIFY_SOCKET": self.notify_path}
+        e.update(env or {})
         self.sim = Sim(tmp_path, [*wrapper, knotd, "-c", self.conf], with_headroom(sim_args),
-                       env={"NOTIFY_SOCKET": self.notify_path}, stdin=False, stderr_path=self.log_path)
+                       env=e, stdin=False, stderr_path=self.log_path)
         self.trace = self.sim.trace
-        self.wait_notify("READY=1", ready_timeout)
+        try:
+            self.wait_notify("READY=1", ready_timeout)
+        except BaseException:
+            # Never ready (hung or dead): nothing of it may outlive the test.
+            self.sim.kill_all()
+            self.notify.close()
+            raise
 
     def wait_notify(self, what, timeout=10.0):
-        self.notify.settimeout(timeout)
+        """The first notification (one datagram, all its lines) that holds the line `what`."""
+        deadline = time.monotonic() + timeout
         while True:
-            msg = self.notify.recv(4096).decode()
+            self.notify.settimeout(max(deadline - time.monotonic(), 0.001))
+            try:
+                msg = self.notify.recv(4096).decode()
+            except socket.timeout:
+                raise AssertionError("no %s from knotd within %.1fs" % (what, timeout)) from None
             if what in msg.split("\n"):
                 return msg
 
