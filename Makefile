@@ -86,6 +86,7 @@ $(B)/tests/test_session: $(B)/daemon/session.o $(B)/daemon/profile.o
 $(B)/tests/test_drive: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/daemon/profile.o
 $(B)/tests/test_loop: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/sim/device.o
 $(B)/tests/test_config: $(B)/daemon/config.o $(B)/daemon/log.o
+$(B)/tests/test_notifymsg: $(B)/daemon/notifymsg.o
 
 $(B)/tests/test_%: $(B)/tests/test_%.o
 	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig inih)

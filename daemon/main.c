@@ -223,6 +223,7 @@ int main(int argc, char **argv)
         log_error("cannot create the event loop");
         goto out;
     }
+    notify_init(knotd.base);
     for (int i = 0; i < 3; i++) {
         sigs[i] = evsignal_new(knotd.base, signums[i], main_signal_cb, NULL);
         evsignal_add(sigs[i], NULL);
@@ -250,6 +251,7 @@ out_ctl:
 out_sigs:
     for (int i = 0; i < 3; i++)
         event_free(sigs[i]);
+    notify_exit();
     event_base_free(knotd.base);
 out:
     free(knotd.profiles);
