@@ -95,6 +95,7 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     const char *area_name;
     const struct profile_area *a;
     json_object *err = NULL, *lv, *o;
+    struct massager_undo undo;
     struct massager *m;
     char why[512] = "";
     int64_t level = 0;
@@ -119,7 +120,7 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     if (!m)
         return err;
     massager_catch_up(m);
-    rc = massager_start(m, a, (unsigned)level, why, sizeof(why));
+    rc = massager_start(m, a, (unsigned)level, why, sizeof(why), &undo);
     switch (rc) {
     case 0:
         /* The start is on record before the motor is asked to move. */

@@ -339,16 +339,34 @@ void massager_catch_up(struct massager *m)
     massager_after(m, 0);
 }
 
-int massager_start(struct massager *m, const struct profile_area *a, unsigned level, char *why, size_t whylen)
+int massager_start(struct massager *m, const struct profile_area *a, unsigned level, char *why, size_t whylen,
+                   struct massager_undo *undo)
 {
     uint64_t now = clock_now_ms();
-    int rc = session_start(&m->sess, m->sdev_p, a, m->drv.info.levels, level, now, why, whylen);
+    int rc;
 
+    undo->sess = m->sess;
+    if (m->sdev_p)
+        undo->dev = *m->sdev_p;
+    undo->drv = m->drv;
+    undo->end_reported = m->end_reported;
+    rc = session_start(&m->sess, m->sdev_p, a, m->drv.info.levels, level, now, why, whylen);
     if (rc == 0) {
         m->end_reported = false;
         drive_begin(&m->drv, now);
     }
     return rc;
+}
+
+/* Whole copies put back: until massager_run() nothing but the start itself
+ * has touched them (no transfer, timer or request runs in between). */
+void massager_unstart(struct massager *m, const struct massager_undo *undo)
+{
+    m->sess = undo->sess;
+    if (m->sdev_p)
+        *m->sdev_p = undo->dev;
+    m->drv = undo->drv;
+    m->end_reported = undo->end_reported;
 }
 
 void massager_run(struct massager *m)

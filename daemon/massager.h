@@ -58,10 +58,23 @@ unsigned massager_count(void);
 
 /* Bring the session up to now (ends an overdue one) before a client acts on it. */
 void massager_catch_up(struct massager *m);
+/* What massager_start() changes, kept to put it back. */
+struct massager_undo {
+    struct session sess;
+    struct session_dev dev;
+    struct drive drv;
+    bool end_reported;
+};
+
 /* session_start() on m's session with m's device; nothing is sent yet (the
  * caller journals the start first, then massager_run()). Returns what
- * session_start() returns. */
-int massager_start(struct massager *m, const struct profile_area *a, unsigned level, char *why, size_t whylen);
+ * session_start() returns; on 0, undo holds what massager_unstart() needs. */
+int massager_start(struct massager *m, const struct profile_area *a, unsigned level, char *why, size_t whylen,
+                   struct massager_undo *undo);
+/* A start that must not go ahead (its journal record failed): m is put back
+ * exactly as before massager_start(), with no session, no cool-down and
+ * nothing announced. Only between massager_start() and massager_run(). */
+void massager_unstart(struct massager *m, const struct massager_undo *undo);
 /* Carry out what the controller wants now (after a start or a move). */
 void massager_run(struct massager *m);
 /* End m's session (if one runs) and command the motor off now; its end is
