@@ -123,8 +123,13 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     rc = massager_start(m, a, (unsigned)level, why, sizeof(why), &undo);
     switch (rc) {
     case 0:
-        /* The start is on record before the motor is asked to move. */
-        journal_started(m->serial, &m->sess);
+        /* The start is on record before the motor is asked to move; a start
+         * that cannot be recorded does not happen (fail closed). */
+        if (journal_started(m->serial, &m->sess, why, sizeof(why)) < 0) {
+            massager_unstart(m, &undo);
+            log_warning("uid %u: refused %s on %s: %s", (unsigned)peer->uid, a->name, m->serial, why);
+            return commands_error(KNOT_E_JOURNAL, "%s; no new session starts until it can be written", why);
+        }
         log_info("uid %u: start %s on %s (target level %u of max %u)", (unsigned)peer->uid, a->name, m->serial,
                  m->sess.target, m->sess.max_level);
         massager_run(m);
@@ -211,6 +216,20 @@ static json_object *commands_stop(const struct ctl_peer *peer, json_object *req)
     return o;
 }
 
+/* Whether new sessions can start as far as the journal goes (checked now, without blocking). */
+static json_object *commands_journal(void)
+{
+    json_object *o = json_object_new_object();
+    char why[JOURNAL_WHY_MAX];
+    bool ok = journal_usable(why, sizeof(why));
+
+    json_object_object_add(o, KNOT_K_OK, json_object_new_boolean(ok));
+    json_object_object_add(o, "path", json_object_new_string(journal_get_path()));
+    if (!ok)
+        json_object_object_add(o, "error", json_object_new_string(why));
+    return o;
+}
+
 static json_object *commands_list(bool status, json_object *req)
 {
     json_object *o, *arr = json_object_new_array();
@@ -230,6 +249,8 @@ static json_object *commands_list(bool status, json_object *req)
             json_object_array_add(arr, status ? view_status(m, now) : view_device(m));
     o = commands_ok();
     json_object_object_add(o, "devices", arr);
+    if (status)
+        json_object_object_add(o, "journal", commands_journal());
     return o;
 }
 

@@ -1,4 +1,4 @@
-/* journal.c - appends session records to the journal (O_APPEND, one write each) and reads them back at start-up. */
+/* journal.c - appends session records to the journal (O_APPEND, one write each, a regular file only, never waiting) and reads them back at start-up. */
 #include "journal.h"
 
 #include <errno.h>
@@ -8,39 +8,166 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 
 static char journal_path[256];
-static int journal_failing;
+static char journal_error[JOURNAL_WHY_MAX];   /* the last failure; "" while the journal works */
+static bool journal_write_failed;             /* journal_error is from an append, not from opening */
+static bool journal_torn;                     /* a short write left a line without its newline */
 
 void journal_set_path(const char *path)
 {
+    if (strcmp(journal_path, path) == 0)
+        return;
     snprintf(journal_path, sizeof(journal_path), "%s", path);
+    /* Another file: what went wrong with the old one says nothing about it. */
+    journal_error[0] = '\0';
+    journal_write_failed = journal_torn = false;
 }
 
-static void journal_append(json_object *o)
+const char *journal_get_path(void)
+{
+    return journal_path;
+}
+
+static const char *journal_kind(mode_t mode)
+{
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    return "of an unknown kind";
+}
+
+static int journal_not_regular(mode_t mode, char *why, size_t len)
+{
+    snprintf(why, len, "journal %s is not a regular file (%s)", journal_path, journal_kind(mode));
+    return -EINVAL;
+}
+
+/* The journal opened with flags (O_CREAT: created 0640 if missing), never
+ * waiting: a FIFO in its place would block open() until a peer came, and
+ * every later read or write for as long as the peer liked. Only a regular
+ * file is used. An fd, or a negative errno code with why naming the journal. */
+static int journal_open(int flags, char *why, size_t len)
+{
+    struct stat st;
+    int fd, e;
+
+    /* Looked at first: opening a FIFO or a device is an act of its own. */
+    if (stat(journal_path, &st) == 0 && !S_ISREG(st.st_mode))
+        return journal_not_regular(st.st_mode, why, len);
+    /* O_NONBLOCK: what may have taken the file's place since cannot make us wait either. */
+    fd = open(journal_path, flags | O_CLOEXEC | O_NONBLOCK, 0640);
+    if (fd < 0) {
+        e = errno;
+        if ((e == ENXIO || e == EISDIR) && stat(journal_path, &st) == 0 && !S_ISREG(st.st_mode))
+            return journal_not_regular(st.st_mode, why, len);
+        snprintf(why, len, "cannot open journal %s: %s", journal_path, strerror(e));
+        return -e;
+    }
+    if (fstat(fd, &st) < 0) {
+        e = errno;
+        snprintf(why, len, "cannot check journal %s: %s", journal_path, strerror(e));
+        close(fd);
+        return -e;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return journal_not_regular(st.st_mode, why, len);
+    }
+    return fd;
+}
+
+/* Logged when the journal stops working, or fails in a new way; not per record. */
+static void journal_fail(const char *why, bool write_failed)
+{
+    if (strcmp(journal_error, why) != 0)
+        log_error("%s; new sessions are refused until it can be written (running ones go on)", why);
+    snprintf(journal_error, sizeof(journal_error), "%s", why);
+    journal_write_failed = write_failed;
+}
+
+static void journal_works(void)
+{
+    if (journal_error[0])
+        log_info("journal %s writable again; new sessions may start", journal_path);
+    journal_error[0] = '\0';
+    journal_write_failed = false;
+}
+
+bool journal_usable(char *why, size_t len)
+{
+    char buf[JOURNAL_WHY_MAX];
+    int fd;
+
+    if (!journal_path[0])
+        return true;   /* no journal configured: nothing to keep */
+    fd = journal_open(O_WRONLY | O_APPEND | O_CREAT, buf, sizeof(buf));
+    if (fd < 0) {
+        journal_fail(buf, false);
+        snprintf(why, len, "%s", buf);
+        return false;
+    }
+    close(fd);
+    /* The file opens, but only an append proves there is room again. */
+    if (journal_write_failed) {
+        snprintf(why, len, "%s", journal_error);
+        return false;
+    }
+    journal_works();
+    return true;
+}
+
+static int journal_append(json_object *o, char *why, size_t len)
 {
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    char line[JOURNAL_LINE_MAX];
-    int fd, n = snprintf(line, sizeof(line), "%s\n", text);
+    char line[JOURNAL_LINE_MAX + 1];
+    char buf[JOURNAL_WHY_MAX];
+    int fd, n;
     ssize_t w;
 
-    if (!journal_path[0] || n <= 0 || (size_t)n >= sizeof(line))
-        return;
-    /* One write() of a whole line with O_APPEND: records never interleave or tear. */
-    fd = open(journal_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0 || (w = write(fd, line, (size_t)n)) != n) {
-        if (!journal_failing++)
-            log_warning("cannot append to journal %s: %s (sessions still run; records are lost until it works)",
-                        journal_path, strerror(errno));
-    } else if (journal_failing) {
-        log_info("journal %s writable again", journal_path);
-        journal_failing = 0;
+    if (!journal_path[0])
+        return 0;
+    /* After a torn line the record starts on a line of its own. */
+    n = snprintf(line, sizeof(line), "%s%s\n", journal_torn ? "\n" : "", text);
+    if (n <= 0 || (size_t)n >= sizeof(line)) {
+        snprintf(why, len, "a record for journal %s would be longer than %d bytes", journal_path, JOURNAL_LINE_MAX);
+        return -1;
     }
-    if (fd >= 0)
+    fd = journal_open(O_WRONLY | O_APPEND | O_CREAT, buf, sizeof(buf));
+    if (fd < 0) {
+        journal_fail(buf, false);
+        snprintf(why, len, "%s", buf);
+        return -1;
+    }
+    /* One write() of a whole line with O_APPEND: records never interleave or tear. */
+    w = write(fd, line, (size_t)n);
+    if (w != n) {
+        if (w < 0)
+            snprintf(buf, sizeof(buf), "cannot append to journal %s: %s", journal_path, strerror(errno));
+        else
+            snprintf(buf, sizeof(buf), "cannot append to journal %s: only %zd of %d bytes written (disk full?)",
+                     journal_path, w, n);
+        journal_torn = journal_torn || w > 0;
         close(fd);
+        journal_fail(buf, true);
+        snprintf(why, len, "%s", buf);
+        return -1;
+    }
+    close(fd);
+    journal_torn = false;
+    journal_works();
+    return 0;
 }
 
 static json_object *journal_base(const char *record, const char *serial, const struct session *s, time_t now,
@@ -56,27 +183,32 @@ static json_object *journal_base(const char *record, const char *serial, const s
     return o;
 }
 
-void journal_started(const char *serial, const struct session *s)
+int journal_started(const char *serial, const struct session *s, char *why, size_t len)
 {
     time_t now = time(NULL);
     json_object *o = journal_base("start", serial, s, now,
                                   now + (time_t)s->area.session_s + (time_t)s->area.cooldown_s);
+    int rc;
 
     json_object_object_add(o, "target", json_object_new_int((int)s->target));
-    journal_append(o);
+    rc = journal_append(o, why, len);
     json_object_put(o);
+    return rc;
 }
 
 void journal_ended(const char *serial, const struct session *s)
 {
     time_t now = time(NULL);
     json_object *o = journal_base("end", serial, s, now, now + (time_t)s->area.cooldown_s);
+    char why[JOURNAL_WHY_MAX];
 
     json_object_object_add(o, "duration_s", json_object_new_int((int)((s->end_ms - s->start_ms) / 1000)));
     json_object_object_add(o, "target", json_object_new_int((int)s->target));
     json_object_object_add(o, "ouches", json_object_new_int((int)s->ouches));
     json_object_object_add(o, "end", json_object_new_string(session_end_name(s->end)));
-    journal_append(o);
+    if (journal_append(o, why, sizeof(why)) < 0)
+        log_warning("%s: the end of the %s session is not in the journal (its start record keeps the full cool-down)",
+                    serial, s->area.name);
     json_object_put(o);
 }
 
@@ -120,7 +252,7 @@ static int journal_parse(const char *buf, size_t len, json_object **out)
     return 1;
 }
 
-int journal_replay(journal_fn fn, void *ctx)
+int journal_replay(journal_fn fn, void *ctx, char *why, size_t whylen)
 {
     struct journal_open open_starts[64];
     size_t n_open = 0, cap = 0;
@@ -130,12 +262,22 @@ int journal_replay(journal_fn fn, void *ctx)
     int n = 0, lineno = 0;
     bool tail;
     FILE *f;
+    int fd;
 
     if (!journal_path[0])
         return 0;
-    f = fopen(journal_path, "re");
-    if (!f)
-        return errno == ENOENT ? 0 : -errno;
+    fd = journal_open(O_RDONLY, why, whylen);
+    if (fd == -ENOENT)
+        return 0;
+    if (fd < 0)
+        return fd;
+    f = fdopen(fd, "r");
+    if (!f) {
+        n = -errno;
+        snprintf(why, whylen, "cannot read journal %s: %s", journal_path, strerror(-n));
+        close(fd);
+        return n;
+    }
     tail = fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > JOURNAL_REPLAY_BYTES;
     if (tail) {
         fseek(f, size - JOURNAL_REPLAY_BYTES, SEEK_SET);

@@ -2,6 +2,8 @@
 #ifndef KNOT_JOURNAL_H
 #define KNOT_JOURNAL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -9,20 +11,36 @@
 
 #define JOURNAL_REPLAY_BYTES (256 * 1024)  /* the tail read back at start-up */
 #define JOURNAL_LINE_MAX 4096
+#define JOURNAL_WHY_MAX 384                /* a message naming the journal and what is wrong */
 
+/* The journal is a regular file and nothing else: a FIFO, a directory or a
+ * device in its place is refused, and no open, read or write ever waits.
+ * A journal that cannot be written is logged once (and again when it works
+ * again); knotd then refuses new sessions, since their start would not be on
+ * record, and lets running sessions end as they would. */
 void journal_set_path(const char *path);
+const char *journal_get_path(void);
+/* Whether a new session's start can be recorded, as far as knotd can tell
+ * without writing: the journal opens for appending as a regular file (it is
+ * created if missing), and no append failed since the last that worked. If
+ * not, why names the journal and what is wrong. No journal configured: true. */
+bool journal_usable(char *why, size_t len);
 /* A session started: records the cool-down it will owe if it runs its full
- * length, so a crash in the middle still leaves the area resting. */
-void journal_started(const char *serial, const struct session *s);
-/* A session ended: records why and the cool-down it actually owes. */
+ * length, so a crash in the middle still leaves the area resting. 0, or -1
+ * with why naming the journal: the record is not written and the caller
+ * must undo the start (fail closed). */
+int journal_started(const char *serial, const struct session *s, char *why, size_t len);
+/* A session ended: records why and the cool-down it actually owes (a failure
+ * is logged; the start record already holds the longer cool-down). */
 void journal_ended(const char *serial, const struct session *s);
 
 /* Called with each (device, area) cool-down end (wall clock) found. */
 typedef void (*journal_fn)(const char *serial, const char *area, time_t cooldown_until, void *ctx);
 /* Reads back the newest records. A start with no later end for the same
  * device and area counts as a session that ran its full length. Returns the
- * number of records, or a negative errno code; a malformed line is skipped with
- * a warning naming file:line. Appending failures never stop the daemon. */
-int journal_replay(journal_fn fn, void *ctx);
+ * number of records (0 when there is no journal yet), or a negative errno code
+ * with why naming the journal and what is wrong (e.g. not a regular file);
+ * a malformed line is skipped with a warning naming file:line. */
+int journal_replay(journal_fn fn, void *ctx, char *why, size_t whylen);
 
 #endif

@@ -87,6 +87,10 @@ static void main_reload(void)
     log_set_level((enum log_level)cfg.log_level);
     ctl_set_max_clients(cfg.max_clients);
     journal_set_path(cfg.journal);
+    {
+        char why[JOURNAL_WHY_MAX];
+        journal_usable(why, sizeof(why));   /* a new path is checked now, not at the next start */
+    }
     log_info("reloaded %s and %s (%u areas)", knotd.config_path, cfg.profiles, prof->n);
     notify_ready();
 }
@@ -209,12 +213,15 @@ int main(int argc, char **argv)
     log_set_level(verbose ? LOG_L_DEBUG : (enum log_level)knotd.cfg.log_level);
     journal_set_path(knotd.cfg.journal);
     {
+        char why[JOURNAL_WHY_MAX];
         unsigned restored = 0;
-        int n = journal_replay(main_restore_cb, &restored);
+        int n = journal_replay(main_restore_cb, &restored, why, sizeof(why));
+        /* knotd still starts and serves: only new sessions wait for a journal that works. */
         if (n < 0)
-            log_warning("cannot read journal %s: %s; no cool-downs restored", knotd.cfg.journal, strerror(-n));
+            log_error("%s; no cool-downs restored", why);
         else if (restored)
             log_info("%u cool-down(s) still pending from the journal", restored);
+        journal_usable(why, sizeof(why));   /* logs it if new sessions are refused */
     }
     signal(SIGPIPE, SIG_IGN);
 

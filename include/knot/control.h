@@ -36,6 +36,7 @@
 #define KNOT_E_BUSY "busy"                     /* another area's session runs */
 #define KNOT_E_NOT_RUNNING "not-running"
 #define KNOT_E_DEVICE "device-error"           /* the massager did not answer */
+#define KNOT_E_JOURNAL "journal"               /* the journal cannot record a new session: none starts */
 
 /* knotctl exit codes */
 #define KNOTCTL_EXIT_OK 0

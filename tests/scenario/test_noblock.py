@@ -1,4 +1,6 @@
 """test_noblock.py - nothing a stranger or a full queue can stall blocks knotd's loop: notify socket, journal, log."""
+import json
+import os
 import signal
 import socket
 import time
@@ -69,3 +71,91 @@ def test_abstract_notify_socket(knotd):
     d.signal(signal.SIGHUP)
     d.wait_notify("RELOADING=1")
     d.wait_notify("READY=1")
+
+
+def test_fifo_journal_refuses_sessions_and_knotd_still_serves(knotd, tmp_path):
+    fifo = str(tmp_path / "journal")
+    os.mkfifo(fifo)
+    d = knotd(journal=fifo)   # ready within the normal deadline: nothing waits for a FIFO's other end
+    assert "error: journal %s is not a regular file (a FIFO)" % fifo in d.log()
+    d.wait_devices(1)
+    r = d.req({"cmd": "start", "area": "calves"})
+    assert not r["ok"] and r["code"] == "journal" and "journal %s is not a regular file (a FIFO)" % fifo in r["message"], r
+    st = d.req({"cmd": "status"})
+    assert st["journal"]["ok"] is False and st["journal"]["path"] == fifo, st
+    assert "journal %s is not a regular file (a FIFO)" % fifo in st["journal"]["error"]
+    assert st["devices"][0]["session"] is None, "the refused start left no session behind"
+    assert d.req({"cmd": "stop"}) == {"ok": True, "stopped": ["KNOTSIM1"]}
+    assert d.req({"cmd": "ouch"})["code"] == "not-running"
+    assert d.trace.levels() == [], "the motor was never commanded"
+    # With the FIFO gone knotd creates a regular journal, and sessions may start again.
+    os.unlink(fifo)
+    d.start_running("calves")
+    assert d.req({"cmd": "status"})["journal"] == {"ok": True, "path": fifo}
+    assert json.loads(open(fifo).read().splitlines()[0])["record"] == "start"
+    assert "journal %s writable again" % fifo in d.log()
+
+
+def test_directory_journal_refuses_sessions(knotd, tmp_path):
+    journal = str(tmp_path / "journal")
+    os.mkdir(journal)
+    d = knotd(journal=journal)
+    assert "error: journal %s is not a regular file (a directory)" % journal in d.log()
+    d.wait_devices(1)
+    r = d.req({"cmd": "start", "area": "calves"})
+    assert not r["ok"] and r["code"] == "journal" and "journal %s is not a regular file (a directory)" % journal in r["message"], r
+    st = d.req({"cmd": "status"})
+    assert st["journal"]["ok"] is False and "(a directory)" in st["journal"]["error"], st
+    assert d.req({"cmd": "stop"})["ok"]
+    assert d.trace.levels() == []
+
+
+def test_journal_turned_fifo_mid_session_stops_new_sessions_only(knotd):
+    d = knotd("--devices", "2", "--serial", "GUN")
+    d.wait_devices(2)
+    assert d.req({"cmd": "start", "area": "calves", "device": "GUN"})["ok"]
+    d.trace.wait(r"^level 1 by=host dev=GUN$")
+    os.unlink(d.journal)
+    os.mkfifo(d.journal)
+    st = d.req({"cmd": "status", "device": "GUN"})
+    assert st["journal"]["ok"] is False and "(a FIFO)" in st["journal"]["error"], st
+    assert st["devices"][0]["session"]["end"] == "", "the running session goes on"
+    r = d.req({"cmd": "start", "area": "calves", "device": "GUN-2"})
+    assert r["code"] == "journal" and d.journal in r["message"], r
+    assert d.req({"cmd": "ouch", "device": "GUN"})["ok"]
+    # Its end cannot be recorded; stop still turns the motor off at once.
+    assert d.req({"cmd": "stop"})["ok"]
+    d.trace.wait(r"^level 0 by=host dev=GUN$")
+    assert d.devices()[0]["session"]["end"] == "stopped"
+    assert d.trace.levels("GUN-2") == [], "the refused start never moved its motor"
+    assert "journal %s is not a regular file (a FIFO)" % d.journal in d.log()
+
+
+# knotd with a file size limit (and SIGXFSZ ignored): appending to a journal
+# already at the limit fails with EFBIG after the journal was found usable.
+FSIZE_LIMIT = 1 << 20
+LIMITED = ["/usr/bin/python3", "-c",
+           "import os, resource, signal, sys\n"
+           "n = int(sys.argv[1])\n"
+           "resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))\n"
+           "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+           "os.execv(sys.argv[2], sys.argv[2:])\n", str(FSIZE_LIMIT)]
+
+
+def test_failed_start_record_undoes_the_start(knotd, tmp_path):
+    journal = tmp_path / "journal"
+    journal.write_bytes(b"\0" * FSIZE_LIMIT)   # NULs: what a power cut leaves; read back as no record
+    d = knotd(journal=str(journal), wrapper=LIMITED)
+    d.wait_devices(1)
+    r = d.req({"cmd": "start", "area": "calves"})
+    assert not r["ok"] and r["code"] == "journal" and str(journal) in r["message"], r
+    assert "File too large" in r["message"], r
+    assert d.trace.levels() == [], "the motor was never commanded"
+    st = d.req({"cmd": "status"})
+    assert st["devices"][0]["session"] is None, "the start was undone, not stopped"
+    assert st["journal"]["ok"] is False and "File too large" in st["journal"]["error"], st
+    # Room again: the same area starts at once (the undone start owes no cool-down).
+    os.truncate(journal, 0)
+    d.start_running("calves")
+    assert d.req({"cmd": "status"})["journal"]["ok"] is True
+    assert json.loads(journal.read_text().splitlines()[0])["record"] == "start"
