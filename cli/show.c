@@ -118,6 +118,10 @@ void show_status(json_object *reply)
             printf("  warning: pressing too hard (%.1f N) - ease off, the muscle guards against force\n",
                    jv_num(d, "force_n", 0));
     }
+    /* knotd refuses new sessions while its journal cannot record them: say why here too. */
+    if (jv_obj(reply, "journal") && !jv_bool(jv_obj(reply, "journal"), "ok", true))
+        printf("%sjournal: %s; new sessions are refused\n", n ? "\n" : "",
+               jv_str(jv_obj(reply, "journal"), "error", "cannot be written"));
 }
 
 static void show_seconds(char *buf, size_t len, long long s)

@@ -85,6 +85,10 @@ def test_fifo_journal_refuses_sessions_and_knotd_still_serves(knotd, tmp_path):
     assert st["journal"]["ok"] is False and st["journal"]["path"] == fifo, st
     assert "journal %s is not a regular file (a FIFO)" % fifo in st["journal"]["error"]
     assert st["devices"][0]["session"] is None, "the refused start left no session behind"
+    r = d.knotctl("status")
+    assert r.returncode == 0 and "journal: journal %s is not a regular file (a FIFO)" % fifo in r.stdout, r.stdout
+    r = d.knotctl("start", "calves")
+    assert r.returncode == 1 and "journal %s is not a regular file" % fifo in r.stderr, r.stderr
     assert d.req({"cmd": "stop"}) == {"ok": True, "stopped": ["KNOTSIM1"]}
     assert d.req({"cmd": "ouch"})["code"] == "not-running"
     assert d.trace.levels() == [], "the motor was never commanded"
