@@ -1,10 +1,15 @@
 """test_noblock.py - nothing a stranger or a full queue can stall blocks knotd's loop: notify socket, journal, log."""
+import fcntl
 import json
 import os
+import select
 import signal
 import socket
+import struct
+import termios
 import time
 
+from knotd import Knotd
 from knotsim import wait_for
 
 # systemd's watchdog at 20 ms: knotd pings every 10 ms, so an unread notify
@@ -163,3 +168,41 @@ def test_failed_start_record_undoes_the_start(knotd, tmp_path):
     d.start_running("calves")
     assert d.req({"cmd": "status"})["journal"]["ok"] is True
     assert json.loads(journal.read_text().splitlines()[0])["record"] == "start"
+
+
+def pipe_bytes(fd):
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+def test_full_log_pipe_drops_lines_never_blocks(tmp_path):
+    r, w = os.pipe()
+    fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 4096)
+    try:
+        # knotd's stderr: its own open of our pipe (knotd makes it non-blocking, not ours).
+        d = Knotd(tmp_path, log_path="/proc/self/fd/%d" % w)
+    finally:
+        os.close(w)
+    try:
+        d.wait_devices(1)
+        # Every connection logs a debug line; nobody reads them.
+        wait_for(lambda: d.req({"cmd": "version"})["ok"] and pipe_bytes(r) > 4096 - 64, 30, "the log pipe to fill up")
+        for _ in range(20):
+            assert d.req({"cmd": "version"})["ok"]   # lines dropped, requests served
+        d.start_running("calves")
+        assert d.req({"cmd": "stop"})["ok"]
+        d.trace.wait(r"^level 0 by=host")
+        # Drained: the next line that gets through says how many were lost.
+        os.read(r, 65536)
+        out = b""
+        deadline = time.monotonic() + 10
+        while b"log lines dropped" not in out:
+            assert time.monotonic() < deadline, "no 'log lines dropped' after the pipe drained: %r" % out
+            assert d.req({"cmd": "version"})["ok"]
+            if select.select([r], [], [], 0.1)[0]:
+                out += os.read(r, 65536)
+        line = next(l for l in out.decode().splitlines() if "log lines dropped" in l)
+        assert int(line.split("knotd: warning: ")[1].split()[0]) >= 20, line
+    finally:
+        rc = d.stop()
+        os.close(r)
+    assert rc == 0
