@@ -81,11 +81,11 @@ $(B)/tests/%.o: tests/unit/%.c
 
 # What each unit test links besides its own object.
 $(B)/tests/test_device: $(B)/sim/device.o
-$(B)/tests/test_profile: $(B)/daemon/profile.o
-$(B)/tests/test_session: $(B)/daemon/session.o $(B)/daemon/profile.o
-$(B)/tests/test_drive: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/daemon/profile.o
+$(B)/tests/test_profile: $(B)/daemon/profile.o $(B)/daemon/textfile.o
+$(B)/tests/test_session: $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o
+$(B)/tests/test_drive: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o
 $(B)/tests/test_loop: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/sim/device.o
-$(B)/tests/test_config: $(B)/daemon/config.o $(B)/daemon/log.o
+$(B)/tests/test_config: $(B)/daemon/config.o $(B)/daemon/log.o $(B)/daemon/textfile.o
 $(B)/tests/test_notifymsg: $(B)/daemon/notifymsg.o
 
 $(B)/tests/test_%: $(B)/tests/test_%.o

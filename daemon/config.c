@@ -10,23 +10,35 @@
 #include "knot/control.h"
 #include "knot/proto.h"
 #include "log.h"
+#include "textfile.h"
 
 struct config_parse {
     struct config *c;
-    FILE *f;
+    const char *text;  /* the whole file, read by textfile_read() */
+    size_t len, pos;
     int line;          /* line inih is handling: our reader counts them */
     int why_line;      /* line of the first error the handler found */
     char why[200];
 };
 
-/* fgets that counts lines, so the handler knows where it is. */
+/* fgets over the buffer that counts lines, so the handler knows where it is. */
 static char *config_reader(char *buf, int size, void *user)
 {
     struct config_parse *p = user;
-    char *r = fgets(buf, size, p->f);
-    if (r)
-        p->line++;
-    return r;
+    size_t n = 0;
+
+    if (p->pos >= p->len || size < 2)
+        return NULL;
+    while (n + 1 < (size_t)size && p->pos < p->len) {
+        char ch = p->text[p->pos++];
+
+        buf[n++] = ch;
+        if (ch == '\n')
+            break;
+    }
+    buf[n] = '\0';
+    p->line++;
+    return buf;
 }
 
 static int config_copy(char *dst, size_t cap, const char *value, struct config_parse *p, const char *key)
@@ -184,17 +196,15 @@ void config_defaults(struct config *c)
 int config_load(const char *path, struct config *c, char *err, size_t errlen)
 {
     struct config_parse p = { .c = c };
-    FILE *f = fopen(path, "re");
-    int line;
+    char *text;
+    int line, rc;
 
-    p.f = f;
-    if (!f) {
-        int e = errno;
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
-        return -e;
-    }
+    rc = textfile_read(path, CONFIG_FILE_MAX, &text, &p.len, err, errlen);
+    if (rc < 0)
+        return rc;
+    p.text = text;
     line = ini_parse_stream(config_reader, &p, config_handler, &p);
-    fclose(f);
+    free(text);
     if (line != 0) {
         /* inih reports the first bad line; it is ours when the handler rejected it. */
         if (p.why[0] && p.why_line == line)

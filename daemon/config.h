@@ -9,6 +9,7 @@
 #define CONFIG_DEFAULT_PATH "/etc/knotd/knotd.conf"
 #define CONFIG_MAX_IDS 8
 #define CONFIG_PATH_LEN 256
+#define CONFIG_FILE_MAX 65536           /* a settings file is a few hundred bytes */
 
 struct config_usb_id {
     uint16_t vid, pid;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "profile.h"
+#include "textfile.h"
 
 /* A profile is a few kilobytes; anything much larger is not a profile. */
 #define PROFILE_FILE_MAX (1024 * 1024)
@@ -632,14 +633,13 @@ int profile_parse(const char *text, const char *name, struct profile *out, char 
 }
 
 /* The file is read here rather than by config_read_file() so that a missing
- * or unreadable file gets its real errno and the integer double-check in
- * profile_int_wrapped() sees the exact text libconfig parsed. */
+ * or unreadable file gets its real errno, a FIFO or device is refused without
+ * blocking the event loop, and the size is bounded. */
 int profile_load(const char *path, struct profile *out, char *err, size_t errlen)
 {
     struct profile_ctx c = { path ? path : "<null>", NULL, err, errlen };
     char *text;
     size_t len;
-    FILE *f;
     int rc;
 
     if (err && errlen)
@@ -648,35 +648,15 @@ int profile_load(const char *path, struct profile *out, char *err, size_t errlen
         profile_msg(&c, NULL, "no file to load");
         return -EINVAL;
     }
-    f = fopen(path, "r");
-    if (!f) {
-        rc = -errno;
-        profile_msg(&c, NULL, "%s", strerror(-rc));
+    rc = textfile_read(path, PROFILE_FILE_MAX, &text, &len, err, errlen);
+    if (rc < 0)
         return rc;
-    }
-    text = malloc(PROFILE_FILE_MAX + 1);
-    if (!text) {
-        fclose(f);
-        profile_msg(&c, NULL, "out of memory");
-        return -ENOMEM;
-    }
-    len = fread(text, 1, PROFILE_FILE_MAX + 1, f);
-    if (ferror(f)) {
-        rc = errno ? -errno : -EIO;
-        profile_msg(&c, NULL, "read error: %s", strerror(-rc));
-    } else if (len > PROFILE_FILE_MAX) {
-        rc = -EFBIG;
-        profile_msg(&c, NULL, "larger than %d bytes; not a profile", PROFILE_FILE_MAX);
+    if (strlen(text) != len) {
+        rc = -EINVAL;
+        profile_msg(&c, NULL, "contains a NUL byte; not a text file");
     } else {
-        text[len] = '\0';
-        if (strlen(text) != len) {
-            rc = -EINVAL;
-            profile_msg(&c, NULL, "contains a NUL byte; not a text file");
-        } else {
-            rc = profile_parse(text, path, out, err, errlen);
-        }
+        rc = profile_parse(text, path, out, err, errlen);
     }
-    fclose(f);
     free(text);
     return rc;
 }

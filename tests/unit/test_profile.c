@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "profile.h"
@@ -208,6 +210,25 @@ static void test_load_missing_file(void **state)
     (void)state;
     assert_int_equal(profile_load("/nonexistent/profiles.conf", &prof, err, sizeof(err)), -ENOENT);
     assert_string_equal(err, "/nonexistent/profiles.conf: No such file or directory");
+}
+
+/* Reloads run in the event loop: a FIFO must be refused, not waited on. */
+static void test_load_not_a_regular_file(void **state)
+{
+    char fifo[64], want[128];
+
+    (void)state;
+    snprintf(fifo, sizeof(fifo), "/tmp/knotd-pfifo-%ld", (long)getpid());
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(5); /* a blocking open fails the test instead of hanging it */
+    assert_int_equal(profile_load(fifo, &prof, err, sizeof(err)), -EINVAL);
+    alarm(0);
+    unlink(fifo);
+    snprintf(want, sizeof(want), "%s: not a regular file (a FIFO)", fifo);
+    assert_memory_equal(err, want, strlen(want));
+    assert_int_equal(profile_load("/tmp", &prof, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "/tmp: not a regular file (a directory)"));
 }
 
 static void test_limit_trial(void **state)
@@ -504,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_base_is_valid),
         cmocka_unit_test(test_shipped),
         cmocka_unit_test(test_load_missing_file),
+        cmocka_unit_test(test_load_not_a_regular_file),
         cmocka_unit_test(test_limit_trial),
         cmocka_unit_test(test_limit_start_level),
         cmocka_unit_test(test_limit_levels),
