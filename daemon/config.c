@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <ini.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,38 +18,68 @@ struct config_parse {
     const char *text;  /* the whole file, read by textfile_read() */
     size_t len, pos;
     int line;          /* line inih is handling: our reader counts them */
-    int why_line;      /* line of the first error the handler found */
+    int why_line;      /* line of the first error the reader or the handler found */
     char why[200];
 };
 
-/* fgets over the buffer that counts lines, so the handler knows where it is. */
+/* Record the first error; the reader and the handler both report here. */
+static void config_why(struct config_parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void config_why(struct config_parse *p, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (p->why[0])
+        return;
+    va_start(ap, fmt);
+    vsnprintf(p->why, sizeof(p->why), fmt, ap);
+    va_end(ap);
+    p->why_line = p->line;
+}
+
+/* Hands inih one whole line per call, so that line numbers are exact and
+ * inih never splits a long line into two (the tail of a long comment was
+ * parsed as a setting). Comment and blank lines reach inih empty, so their
+ * length does not matter. Returns NULL at the end or after an error. */
 static char *config_reader(char *buf, int size, void *user)
 {
     struct config_parse *p = user;
-    size_t n = 0;
+    const char *line, *nl;
+    size_t n, lead;
 
-    if (p->pos >= p->len || size < 2)
+    if (p->why[0] || p->pos >= p->len || size < 2)
         return NULL;
-    while (n + 1 < (size_t)size && p->pos < p->len) {
-        char ch = p->text[p->pos++];
-
-        buf[n++] = ch;
-        if (ch == '\n')
-            break;
-    }
-    buf[n] = '\0';
+    line = p->text + p->pos;
+    nl = memchr(line, '\n', p->len - p->pos);
+    n = nl ? (size_t)(nl - line) : p->len - p->pos;
+    p->pos += n + (nl != NULL);
     p->line++;
+    if (n > 0 && line[n - 1] == '\r')
+        n--; /* CRLF */
+    lead = 0;
+    while (lead < n && (line[lead] == ' ' || line[lead] == '\t'))
+        lead++;
+    if (lead == n || line[lead] == '#' || line[lead] == ';') {
+        buf[0] = '\0';
+        return buf;
+    }
+    if (n >= (size_t)size) {
+        config_why(p, "line is %zu characters long; a setting line may have at most %d", n, size - 1);
+        return NULL;
+    }
+    memcpy(buf, line, n);
+    buf[n] = '\0';
     return buf;
 }
 
 static int config_copy(char *dst, size_t cap, const char *value, struct config_parse *p, const char *key)
 {
     if (!*value) {
-        snprintf(p->why, sizeof(p->why), "%s must not be empty", key);
+        config_why(p, "%s must not be empty", key);
         return 0;
     }
     if (strlen(value) >= cap) {
-        snprintf(p->why, sizeof(p->why), "%s is longer than %zu characters", key, cap - 1);
+        config_why(p, "%s is longer than %zu characters", key, cap - 1);
         return 0;
     }
     strcpy(dst, value);
@@ -76,7 +107,7 @@ static int config_ids(const char *value, struct config_parse *p)
     unsigned n = 0;
 
     if (strlen(value) >= sizeof(buf)) {
-        snprintf(p->why, sizeof(p->why), "ids is too long");
+        config_why(p, "ids is too long");
         return 0;
     }
     strcpy(buf, value);
@@ -87,7 +118,7 @@ static int config_ids(const char *value, struct config_parse *p)
 
         snprintf(shown, sizeof(shown), "%s", tok);
         if (n == CONFIG_MAX_IDS) {
-            snprintf(p->why, sizeof(p->why), "ids lists more than %d devices", CONFIG_MAX_IDS);
+            config_why(p, "ids lists more than %d devices", CONFIG_MAX_IDS);
             return 0;
         }
         if (!colon || colon - tok != 4 || strlen(colon + 1) != 4)
@@ -100,11 +131,11 @@ static int config_ids(const char *value, struct config_parse *p)
         n++;
         continue;
 bad:
-        snprintf(p->why, sizeof(p->why), "ids: '%s' is not VID:PID (four hex digits each, e.g. 1209:4b4e)", shown);
+        config_why(p, "ids: '%s' is not VID:PID (four hex digits each, e.g. 1209:4b4e)", shown);
         return 0;
     }
     if (n == 0) {
-        snprintf(p->why, sizeof(p->why), "ids must name at least one VID:PID");
+        config_why(p, "ids must name at least one VID:PID");
         return 0;
     }
     p->c->n_ids = n;
@@ -116,14 +147,10 @@ static int config_handle(struct config_parse *p, const char *section, const char
 static int config_handler(void *user, const char *section, const char *key, const char *value)
 {
     struct config_parse *p = user;
-    int ok;
 
     if (p->why[0])
         return 1; /* the file is rejected already; keep the first error */
-    ok = config_handle(p, section, key, value);
-    if (!ok)
-        p->why_line = p->line;
-    return ok;
+    return config_handle(p, section, key, value);
 }
 
 static int config_handle(struct config_parse *p, const char *section, const char *key, const char *value)
@@ -144,7 +171,7 @@ static int config_handle(struct config_parse *p, const char *section, const char
             return config_copy(c->journal, sizeof(c->journal), value, p, key);
         if (strcmp(key, "socket_mode") == 0) {
             if (!config_uint(value, 8, 0, 0777, &u)) {
-                snprintf(p->why, sizeof(p->why), "socket_mode '%.20s' is not an octal mode like 0660", value);
+                config_why(p, "socket_mode '%.20s' is not an octal mode like 0660", value);
                 return 0;
             }
             c->socket_mode = u;
@@ -153,7 +180,7 @@ static int config_handle(struct config_parse *p, const char *section, const char
         if (strcmp(key, "log_level") == 0) {
             int l = log_parse_level(value);
             if (l < 0) {
-                snprintf(p->why, sizeof(p->why), "log_level '%.20s' is not one of error, warning, info, debug", value);
+                config_why(p, "log_level '%.20s' is not one of error, warning, info, debug", value);
                 return 0;
             }
             c->log_level = l;
@@ -161,7 +188,7 @@ static int config_handle(struct config_parse *p, const char *section, const char
         }
         if (strcmp(key, "max_clients") == 0) {
             if (!config_uint(value, 10, 1, 1024, &u)) {
-                snprintf(p->why, sizeof(p->why), "max_clients '%.20s' is not a number from 1 to 1024", value);
+                config_why(p, "max_clients '%.20s' is not a number from 1 to 1024", value);
                 return 0;
             }
             c->max_clients = u;
@@ -171,10 +198,10 @@ static int config_handle(struct config_parse *p, const char *section, const char
         if (strcmp(key, "ids") == 0)
             return config_ids(value, p);
     } else {
-        snprintf(p->why, sizeof(p->why), "unknown section [%.40s] (known: [daemon], [usb])", section);
+        config_why(p, "unknown section [%.40s] (known: [daemon], [usb])", section);
         return 0;
     }
-    snprintf(p->why, sizeof(p->why), "unknown key '%.40s' in [%s]", key, section);
+    config_why(p, "unknown key '%.40s' in [%s]", key, section);
     return 0;
 }
 
@@ -205,12 +232,17 @@ int config_load(const char *path, struct config *c, char *err, size_t errlen)
     p.text = text;
     line = ini_parse_stream(config_reader, &p, config_handler, &p);
     free(text);
+    if (line < 0) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -ENOMEM;
+    }
+    /* The first bad line wins: ours (reader or handler) or inih's syntax error. */
+    if (p.why[0] && (line == 0 || p.why_line <= line)) {
+        snprintf(err, errlen, "%s:%d: %s", path, p.why_line, p.why);
+        return -EINVAL;
+    }
     if (line != 0) {
-        /* inih reports the first bad line; it is ours when the handler rejected it. */
-        if (p.why[0] && p.why_line == line)
-            snprintf(err, errlen, "%s:%d: %s", path, line, p.why);
-        else
-            snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", path, line);
+        snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", path, line);
         return -EINVAL;
     }
     return 0;

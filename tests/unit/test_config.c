@@ -99,6 +99,49 @@ static void test_errors_name_line(void **state)
     }
 }
 
+/* Text of len bytes: prefix, then fill up to len, then suffix. */
+static const char *test_filled(const char *prefix, char fill, size_t len, const char *suffix)
+{
+    static char buf[4096];
+    size_t n = strlen(prefix);
+
+    assert_true(len >= n && len + strlen(suffix) < sizeof(buf));
+    memcpy(buf, prefix, n);
+    memset(buf + n, fill, len - n);
+    strcpy(buf + len, suffix);
+    return buf;
+}
+
+/* inih reads at most 199 bytes at a time: a longer comment's tail was parsed
+ * as a setting and every later line number was off by one. */
+static void test_long_lines(void **state)
+{
+    struct config c;
+    char err[256], want[160];
+    const char *text;
+    (void)state;
+    /* A comment of any length is a comment, whatever its tail says. */
+    text = test_filled("[daemon]\n# ", 'x', 250, " profiles = /nonexistent/evil.conf\n");
+    assert_int_equal(test_parse(text, &c, err, sizeof(err)), 0);
+    assert_string_equal(c.profiles, "/etc/knotd/profiles.conf");
+    text = test_filled("[daemon]\n; ", 'y', 3000, "\nsocket_mode = 0600\n");
+    assert_int_equal(test_parse(text, &c, err, sizeof(err)), 0);
+    assert_int_equal(c.socket_mode, 0600);
+    /* ...and the lines after it keep their numbers. */
+    text = test_filled("[daemon]\n#", 'x', 300, "\n\ncolour = blue\n");
+    assert_int_equal(test_parse(text, &c, err, sizeof(err)), -EINVAL);
+    snprintf(want, sizeof(want), "%s:4: unknown key 'colour' in [daemon]", test_path);
+    assert_string_equal(err, want);
+    /* A setting line fits inih's buffer or is refused, never split. */
+    text = test_filled("[daemon]\nprofiles = /", 'p', 9 + 199, "\n");
+    assert_int_equal(test_parse(text, &c, err, sizeof(err)), 0);
+    assert_int_equal(strlen(c.profiles), 199 - strlen("profiles = "));
+    text = test_filled("[daemon]\nprofiles = /", 'p', 9 + 200, "\n");
+    assert_int_equal(test_parse(text, &c, err, sizeof(err)), -EINVAL);
+    snprintf(want, sizeof(want), "%s:2: line is 200 characters long; a setting line may have at most 199", test_path);
+    assert_string_equal(err, want);
+}
+
 static void test_missing_file(void **state)
 {
     struct config c;
@@ -163,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_errors_name_line),
+        cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_not_a_regular_file),
         cmocka_unit_test(test_too_large),
