@@ -63,6 +63,13 @@ static char *config_reader(char *buf, int size, void *user)
         buf[0] = '\0';
         return buf;
     }
+    /* inih's multi-line mode would append it to the value above: an indented
+     * "socket_group = root" became part of the socket's path. */
+    if (lead > 0) {
+        config_why(p, "indented line: a key or [section] must start at the beginning of its line "
+                      "(there are no continuation lines)");
+        return NULL;
+    }
     if (n >= (size_t)size) {
         config_why(p, "line is %zu characters long; a setting line may have at most %d", n, size - 1);
         return NULL;

@@ -87,6 +87,11 @@ static void test_errors_name_line(void **state)
         { "[usb]\nids = ,\n", 2, "ids must name at least one VID:PID" },
         { "[daemon]\nthis line has no equals sign\n", 2, "syntax error" },
         { "[daemon]\nsocket = /a\nbogus = 1\nalso = 2\n", 3, "unknown key 'bogus'" },
+        /* inih would take an indented line as more of the value above. */
+        { "[daemon]\nsocket = /tmp/x.sock\n    socket_group = root\n", 3, "indented line" },
+        { "[daemon]\nsocket = /tmp/x.sock\n\tlog_level = debug\n", 3, "indented line" },
+        { "[daemon]\nsocket = /tmp/x.sock\n  [usb]\nids = 1209:4b4e\n", 3, "indented line" },
+        { "  [daemon]\nsocket = /tmp/x.sock\n", 1, "indented line" },
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -140,6 +145,18 @@ static void test_long_lines(void **state)
     assert_int_equal(test_parse(text, &c, err, sizeof(err)), -EINVAL);
     snprintf(want, sizeof(want), "%s:2: line is 200 characters long; a setting line may have at most 199", test_path);
     assert_string_equal(err, want);
+}
+
+/* Blank lines and comments may be indented; they carry no value. */
+static void test_indented_comments(void **state)
+{
+    struct config c;
+    char err[256];
+    (void)state;
+    assert_int_equal(test_parse("[daemon]\nsocket = /tmp/x.sock\n    # the socket above\n  \t \n\t; more\n"
+                                "socket_mode = 0600\n", &c, err, sizeof(err)), 0);
+    assert_string_equal(c.socket, "/tmp/x.sock");
+    assert_int_equal(c.socket_mode, 0600);
 }
 
 static void test_missing_file(void **state)
@@ -207,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_errors_name_line),
         cmocka_unit_test(test_long_lines),
+        cmocka_unit_test(test_indented_comments),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_not_a_regular_file),
         cmocka_unit_test(test_too_large),
