@@ -56,6 +56,20 @@ static char *config_reader(char *buf, int size, void *user)
     p->line++;
     if (n > 0 && line[n - 1] == '\r')
         n--; /* CRLF */
+    /* inih would stop at a NUL ("kn\0ot" read as "kn"); other control
+     * characters are as invisible to whoever reads the file. */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)line[i];
+
+        if (ch == '\0') {
+            config_why(p, "contains a NUL byte (column %zu)", i + 1);
+            return NULL;
+        }
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+            config_why(p, "contains the control character 0x%02x (column %zu)", ch, i + 1);
+            return NULL;
+        }
+    }
     lead = 0;
     while (lead < n && (line[lead] == ' ' || line[lead] == '\t'))
         lead++;

@@ -16,21 +16,26 @@
 
 static char test_path[64];
 
-/* Write text to a temporary file and parse it over the defaults. */
-static int test_parse(const char *text, struct config *c, char *err, size_t errlen)
+/* Write len bytes of text to a temporary file and parse it over the defaults. */
+static int test_parse_n(const char *text, size_t len, struct config *c, char *err, size_t errlen)
 {
     int fd;
 
     snprintf(test_path, sizeof(test_path), "/tmp/knotd-test-XXXXXX");
     fd = mkstemp(test_path);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
     close(fd);
     config_defaults(c);
     err[0] = '\0';
     fd = config_load(test_path, c, err, errlen);
     unlink(test_path);
     return fd;
+}
+
+static int test_parse(const char *text, struct config *c, char *err, size_t errlen)
+{
+    return test_parse_n(text, strlen(text), c, err, errlen);
 }
 
 static void test_defaults(void **state)
@@ -147,6 +152,41 @@ static void test_long_lines(void **state)
     assert_string_equal(err, want);
 }
 
+/* A NUL cut the line short ("kn\0ot" was taken as "kn"); other control
+ * characters are as invisible. Both are refused wherever they are. */
+static void test_control_bytes(void **state)
+{
+#define T(s) s, sizeof(s) - 1
+    static const struct {
+        const char *text;
+        size_t len;
+        int line;
+        const char *what;
+    } cases[] = {
+        { T("[daemon]\nsocket_group = kn\0ot\n"), 2, "contains a NUL byte (column 18)" },
+        { T("[daemon]\n# a comment\0 too\n"), 2, "contains a NUL byte (column 12)" },
+        { T("\0[daemon]\n"), 1, "contains a NUL byte (column 1)" },
+        { T("[daemon]\n\nsocket = /tmp/a\001b\n"), 3, "contains the control character 0x01 (column 16)" },
+        { T("[daemon]\nlog_level = debug\177\n"), 2, "contains the control character 0x7f (column 18)" },
+        { T("[daemon]\nsocket = /tmp/a\rb\n"), 2, "contains the control character 0x0d (column 16)" },
+        { T("[daemon]\nsocket = /tmp/a\033[2J\n"), 2, "contains the control character 0x1b (column 16)" },
+    };
+#undef T
+    struct config c;
+    char err[256], where[96];
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(test_parse_n(cases[i].text, cases[i].len, &c, err, sizeof(err)), -EINVAL);
+        snprintf(where, sizeof(where), "%s:%d: ", test_path, cases[i].line);
+        if (strncmp(err, where, strlen(where)) != 0 || !strstr(err, cases[i].what))
+            fail_msg("case %zu: got \"%s\", want \"%s%s...\"", i, err, where, cases[i].what);
+    }
+    /* CRLF line ends and tabs are fine. */
+    assert_int_equal(test_parse("[daemon]\r\nsocket_mode\t=\t0600\r\nmax_clients = 9\r\n", &c, err, sizeof(err)), 0);
+    assert_int_equal(c.socket_mode, 0600);
+    assert_int_equal(c.max_clients, 9);
+}
+
 /* Blank lines and comments may be indented; they carry no value. */
 static void test_indented_comments(void **state)
 {
@@ -225,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_line),
         cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_indented_comments),
+        cmocka_unit_test(test_control_bytes),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_not_a_regular_file),
         cmocka_unit_test(test_too_large),
