@@ -84,6 +84,24 @@ static char *config_reader(char *buf, int size, void *user)
                       "(there are no continuation lines)");
         return NULL;
     }
+    /* inih cuts a value at " ;" but not at " #": neither may follow a value. */
+    for (size_t i = 1; i < n; i++) {
+        if ((line[i] == '#' || line[i] == ';') && (line[i - 1] == ' ' || line[i - 1] == '\t')) {
+            config_why(p, "comment at the end of a line (column %zu): comments go on lines of their own", i + 1);
+            return NULL;
+        }
+    }
+    /* inih ignores whatever follows the first ']'. */
+    if (line[0] == '[') {
+        const char *end = memchr(line, ']', n);
+
+        for (const char *q = end ? end + 1 : line + n; q < line + n; q++) {
+            if (*q != ' ' && *q != '\t') {
+                config_why(p, "text after the section header: a [section] stands alone on its line");
+                return NULL;
+            }
+        }
+    }
     if (n >= (size_t)size) {
         config_why(p, "line is %zu characters long; a setting line may have at most %d", n, size - 1);
         return NULL;

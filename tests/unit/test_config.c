@@ -97,6 +97,15 @@ static void test_errors_name_line(void **state)
         { "[daemon]\nsocket = /tmp/x.sock\n\tlog_level = debug\n", 3, "indented line" },
         { "[daemon]\nsocket = /tmp/x.sock\n  [usb]\nids = 1209:4b4e\n", 3, "indented line" },
         { "  [daemon]\nsocket = /tmp/x.sock\n", 1, "indented line" },
+        /* inih cut "root ; the admins" to "root"; "root # the admins" stayed whole. */
+        { "[daemon]\nsocket_group = root ; the admins\n", 2, "comment at the end of a line (column 21)" },
+        { "[daemon]\nsocket_group = root # the admins\n", 2, "comment at the end of a line (column 21)" },
+        { "[daemon]\nsocket = /tmp/x.sock\t# the socket\n", 2, "comment at the end of a line (column 22)" },
+        { "[daemon]\nsocket ;x = /tmp/x.sock\n", 2, "comment at the end of a line (column 8)" },
+        { "[daemon]\nsocket = ;/tmp/x.sock\n", 2, "comment at the end of a line (column 10)" },
+        { "[usb] ; the massagers\nids = 1209:4b4e\n", 1, "comment at the end of a line (column 7)" },
+        { "[daemon]\n[usb] ids = 1209:4b4e\n", 2, "text after the section header" },
+        { "[daemon]\n[usb]x]\n", 2, "text after the section header" },
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -187,6 +196,17 @@ static void test_control_bytes(void **state)
     assert_int_equal(c.max_clients, 9);
 }
 
+/* '#' and ';' inside a value (no blank before them) are part of it. */
+static void test_hash_in_value(void **state)
+{
+    struct config c;
+    char err[256];
+    (void)state;
+    assert_int_equal(test_parse("[daemon]\nsocket = /tmp/a#b;c\njournal = /tmp/j;1\n[usb]  \n", &c, err, sizeof(err)), 0);
+    assert_string_equal(c.socket, "/tmp/a#b;c");
+    assert_string_equal(c.journal, "/tmp/j;1");
+}
+
 /* Blank lines and comments may be indented; they carry no value. */
 static void test_indented_comments(void **state)
 {
@@ -266,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_indented_comments),
         cmocka_unit_test(test_control_bytes),
+        cmocka_unit_test(test_hash_in_value),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_not_a_regular_file),
         cmocka_unit_test(test_too_large),
