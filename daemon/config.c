@@ -125,6 +125,17 @@ static int config_copy(char *dst, size_t cap, const char *value, struct config_p
     return 1;
 }
 
+/* knotd's working directory is whatever started it: a relative path would
+ * name a different file under systemd than in a shell. */
+static int config_path(char *dst, size_t cap, const char *value, struct config_parse *p, const char *key)
+{
+    if (*value && *value != '/') {
+        config_why(p, "%s '%.60s' is a relative path; it must start with /", key, value);
+        return 0;
+    }
+    return config_copy(dst, cap, value, p, key);
+}
+
 static int config_uint(const char *value, int base, unsigned lo, unsigned hi, unsigned *out)
 {
     char *end;
@@ -201,13 +212,13 @@ static int config_handle(struct config_parse *p, const char *section, const char
         return 1; /* new-section call, only in some inih builds */
     if (strcmp(section, "daemon") == 0) {
         if (strcmp(key, "socket") == 0)
-            return config_copy(c->socket, sizeof(c->socket), value, p, key);
+            return config_path(c->socket, sizeof(c->socket), value, p, key);
         if (strcmp(key, "socket_group") == 0)
             return config_copy(c->socket_group, sizeof(c->socket_group), value, p, key);
         if (strcmp(key, "profiles") == 0)
-            return config_copy(c->profiles, sizeof(c->profiles), value, p, key);
+            return config_path(c->profiles, sizeof(c->profiles), value, p, key);
         if (strcmp(key, "journal") == 0)
-            return config_copy(c->journal, sizeof(c->journal), value, p, key);
+            return config_path(c->journal, sizeof(c->journal), value, p, key);
         if (strcmp(key, "socket_mode") == 0) {
             if (!config_uint(value, 8, 0, 0777, &u)) {
                 config_why(p, "socket_mode '%.20s' is not an octal mode like 0660", value);

@@ -106,6 +106,11 @@ static void test_errors_name_line(void **state)
         { "[usb] ; the massagers\nids = 1209:4b4e\n", 1, "comment at the end of a line (column 7)" },
         { "[daemon]\n[usb] ids = 1209:4b4e\n", 2, "text after the section header" },
         { "[daemon]\n[usb]x]\n", 2, "text after the section header" },
+        /* knotd's working directory is nobody's business: paths are absolute. */
+        { "[daemon]\nsocket = knotd.sock\n", 2, "socket 'knotd.sock' is a relative path; it must start with /" },
+        { "[daemon]\n\nprofiles = profiles.conf\n", 3, "profiles 'profiles.conf' is a relative path" },
+        { "[daemon]\njournal = ./journal\n", 2, "journal './journal' is a relative path" },
+        { "[daemon]\njournal = ~/journal\n", 2, "journal '~/journal' is a relative path" },
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
