@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -136,6 +137,26 @@ static int config_path(char *dst, size_t cap, const char *value, struct config_p
     return config_copy(dst, cap, value, p, key);
 }
 
+/* A group that does not exist left the socket to root alone, with only a
+ * warning at start; it is an error here, where the line is known. */
+static int config_group(char *dst, size_t cap, const char *value, struct config_parse *p, const char *key)
+{
+    const struct group *g;
+
+    if (!config_copy(dst, cap, value, p, key))
+        return 0;
+    errno = 0;
+    g = getgrnam(value);
+    if (g)
+        return 1;
+    /* getgrnam(3): these mean "no such group" rather than a failed look-up. */
+    if (errno == 0 || errno == ENOENT || errno == ESRCH || errno == EBADF || errno == EPERM)
+        config_why(p, "%s '%.40s' is not a group on this system", key, value);
+    else
+        config_why(p, "%s '%.40s': cannot look the group up: %s", key, value, strerror(errno));
+    return 0;
+}
+
 static int config_uint(const char *value, int base, unsigned lo, unsigned hi, unsigned *out)
 {
     char *end;
@@ -214,7 +235,7 @@ static int config_handle(struct config_parse *p, const char *section, const char
         if (strcmp(key, "socket") == 0)
             return config_path(c->socket, sizeof(c->socket), value, p, key);
         if (strcmp(key, "socket_group") == 0)
-            return config_copy(c->socket_group, sizeof(c->socket_group), value, p, key);
+            return config_group(c->socket_group, sizeof(c->socket_group), value, p, key);
         if (strcmp(key, "profiles") == 0)
             return config_path(c->profiles, sizeof(c->profiles), value, p, key);
         if (strcmp(key, "journal") == 0)

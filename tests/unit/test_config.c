@@ -1,5 +1,6 @@
 /* test_config.c - knotd.conf parsing: defaults, every key, and errors that name file:line. */
 #include <errno.h>
+#include <grp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -53,17 +54,31 @@ static void test_defaults(void **state)
     assert_int_equal(c.ids[0].pid, 0x4b4e);
 }
 
+/* The name of gid 0, whatever this host calls it: the one group that surely exists. */
+static const char *test_group0(void)
+{
+    static char name[64];
+    const struct group *g = getgrgid(0);
+
+    if (!g || strlen(g->gr_name) >= sizeof(name))
+        skip();
+    snprintf(name, sizeof(name), "%s", g->gr_name);
+    return name;
+}
+
 static void test_every_key(void **state)
 {
     struct config c;
-    char err[256];
+    char err[256], text[512];
+    const char *group = test_group0();
     (void)state;
-    assert_int_equal(test_parse("; comment\n[daemon]\nsocket = /tmp/s\nsocket_group = wheel\nsocket_mode = 0600\n"
-                                "profiles = /tmp/p\njournal = /tmp/j\nlog_level = debug\nmax_clients = 8\n"
-                                "[usb]\nids = 1209:4b4e, 1209:0001 abcd:EF01\n",
-                                &c, err, sizeof(err)), 0);
+    snprintf(text, sizeof(text), "; comment\n[daemon]\nsocket = /tmp/s\nsocket_group = %s\nsocket_mode = 0600\n"
+             "profiles = /tmp/p\njournal = /tmp/j\nlog_level = debug\nmax_clients = 8\n"
+             "[usb]\nids = 1209:4b4e, 1209:0001 abcd:EF01\n", group);
+    if (test_parse(text, &c, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
     assert_string_equal(c.socket, "/tmp/s");
-    assert_string_equal(c.socket_group, "wheel");
+    assert_string_equal(c.socket_group, group);
     assert_int_equal(c.socket_mode, 0600);
     assert_string_equal(c.profiles, "/tmp/p");
     assert_string_equal(c.journal, "/tmp/j");
@@ -212,6 +227,21 @@ static void test_hash_in_value(void **state)
     assert_string_equal(c.journal, "/tmp/j;1");
 }
 
+/* A group that does not exist failed only at run time, with a warning and
+ * a socket no one could control. */
+static void test_unknown_group(void **state)
+{
+    struct config c;
+    char err[256], text[160], want[200];
+    (void)state;
+    /* Long and random enough that no host has it. */
+    snprintf(text, sizeof(text), "[daemon]\nsocket = /tmp/s\nsocket_group = nosuchgroup-q7v2x9wk-%ld\n", (long)getpid());
+    assert_int_equal(test_parse(text, &c, err, sizeof(err)), -EINVAL);
+    snprintf(want, sizeof(want), "%s:3: socket_group 'nosuchgroup-q7v2x9wk-%ld' is not a group on this system",
+             test_path, (long)getpid());
+    assert_string_equal(err, want);
+}
+
 /* Blank lines and comments may be indented; they carry no value. */
 static void test_indented_comments(void **state)
 {
@@ -292,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_indented_comments),
         cmocka_unit_test(test_control_bytes),
         cmocka_unit_test(test_hash_in_value),
+        cmocka_unit_test(test_unknown_group),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_not_a_regular_file),
         cmocka_unit_test(test_too_large),
