@@ -298,6 +298,10 @@ int config_load(const char *path, struct config *c, char *err, size_t errlen)
     int line, rc;
 
     rc = textfile_read(path, CONFIG_FILE_MAX, &text, &p.len, err, errlen);
+    if (rc == -ENOENT) {
+        snprintf(err, errlen, "%s: not found; running on the built-in defaults", path);
+        return CONFIG_ABSENT;
+    }
     if (rc < 0)
         return rc;
     p.text = text;

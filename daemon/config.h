@@ -28,7 +28,11 @@ struct config {
 };
 
 void config_defaults(struct config *c);
-/* Parse path over the defaults. On error: negative errno and "FILE:LINE: what" in err. */
+/* config_load() found no file: c keeps the defaults, err says so. */
+#define CONFIG_ABSENT 1
+/* Parse path over the defaults: 0, or CONFIG_ABSENT when the file does not
+ * exist (every key has a default). On error: negative errno and
+ * "FILE:LINE: what" (or "FILE: what") in err. */
 int config_load(const char *path, struct config *c, char *err, size_t errlen);
 
 #endif

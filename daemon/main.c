@@ -42,11 +42,12 @@ static void main_usage(FILE *f)
         CONFIG_DEFAULT_PATH);
 }
 
-/* Settings and profiles together: both valid, or neither is taken. */
+/* Settings and profiles together: both valid, or neither is taken. Returns
+ * CONFIG_ABSENT when there was no settings file and the defaults apply. */
 static int main_load(const char *path, struct config *cfg, struct profile *prof)
 {
     char err[512];
-    int rc;
+    int rc, absent;
 
     config_defaults(cfg);
     rc = config_load(path, cfg, err, sizeof(err));
@@ -54,12 +55,15 @@ static int main_load(const char *path, struct config *cfg, struct profile *prof)
         log_error("%s", err);
         return rc;
     }
+    absent = rc == CONFIG_ABSENT;
+    if (absent)
+        log_info("%s", err); /* the one line that says so */
     rc = profile_load(cfg->profiles, prof, err, sizeof(err));
     if (rc < 0) {
         log_error("%s", err);
         return rc;
     }
-    return 0;
+    return absent ? CONFIG_ABSENT : 0;
 }
 
 static void main_reload(void)
@@ -179,7 +183,7 @@ int main(int argc, char **argv)
     struct event *sigs[3];
     const int signums[3] = { SIGTERM, SIGINT, SIGHUP };
     bool check = false, verbose = false;
-    int c, rc = 1;
+    int c, rc = 1, loaded = 0;
 
     knotd.config_path = CONFIG_DEFAULT_PATH;
     while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
@@ -201,12 +205,15 @@ int main(int argc, char **argv)
     }
     log_init();
     knotd.profiles = malloc(sizeof(*knotd.profiles));
-    if (!knotd.profiles || main_load(knotd.config_path, &knotd.cfg, knotd.profiles) < 0) {
+    if (!knotd.profiles || (loaded = main_load(knotd.config_path, &knotd.cfg, knotd.profiles)) < 0) {
         free(knotd.profiles);
         return 1;
     }
     if (check) {
-        printf("%s: ok; %s: ok (%u areas)\n", knotd.config_path, knotd.cfg.profiles, knotd.profiles->n);
+        if (loaded == CONFIG_ABSENT)
+            printf("built-in settings; %s: ok (%u areas)\n", knotd.cfg.profiles, knotd.profiles->n);
+        else
+            printf("%s: ok; %s: ok (%u areas)\n", knotd.config_path, knotd.cfg.profiles, knotd.profiles->n);
         free(knotd.profiles);
         return 0;
     }

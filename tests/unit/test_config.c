@@ -254,14 +254,20 @@ static void test_indented_comments(void **state)
     assert_int_equal(c.socket_mode, 0600);
 }
 
+/* Every key has a default, so a missing file is no reason to refuse to run. */
 static void test_missing_file(void **state)
 {
-    struct config c;
+    struct config c, defaults;
     char err[256];
     (void)state;
+    config_defaults(&defaults);
     config_defaults(&c);
-    assert_int_not_equal(config_load("/nonexistent/knotd.conf", &c, err, sizeof(err)), 0);
-    assert_string_equal(err, "/nonexistent/knotd.conf: No such file or directory");
+    assert_int_equal(config_load("/nonexistent/knotd.conf", &c, err, sizeof(err)), CONFIG_ABSENT);
+    assert_string_equal(err, "/nonexistent/knotd.conf: not found; running on the built-in defaults");
+    assert_memory_equal(&c, &defaults, sizeof(c));
+    /* Any other reason the file cannot be read stays an error. */
+    assert_int_equal(config_load("/dev/null/knotd.conf", &c, err, sizeof(err)), -ENOTDIR);
+    assert_string_equal(err, "/dev/null/knotd.conf: Not a directory");
 }
 
 /* A FIFO, a directory or a device must be refused at once: a reload runs in
