@@ -15,7 +15,6 @@
 /* Where the settings come from, for "FILE:LINE: ..." messages. */
 struct profile_ctx {
     const char *name;   /* the file as named by the caller */
-    const char *text;   /* the whole source, to double-check integers */
     char *err;
     size_t errlen;
 };
@@ -51,25 +50,32 @@ static void profile_vmsg(const struct profile_ctx *c, const config_setting_t *wh
     __attribute__((format(printf, 3, 0)));
 static void profile_msg(const struct profile_ctx *c, const config_setting_t *where, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void profile_line_msg(const struct profile_ctx *c, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void profile_vformat(const struct profile_ctx *c, const char *file, unsigned line, const char *fmt,
+                            va_list ap) __attribute__((format(printf, 4, 0)));
 
-/* "FILE:LINE: text", or "FILE: text" without a setting to point at. A
- * setting from an @include'd file names that file, not the top one. */
-static void profile_vmsg(const struct profile_ctx *c, const config_setting_t *where, const char *fmt, va_list ap)
+/* "FILE:LINE: text", or "FILE: text" when line is 0. */
+static void profile_vformat(const struct profile_ctx *c, const char *file, unsigned line, const char *fmt, va_list ap)
 {
-    const char *file = c->name;
     int n;
 
     if (!c->err || c->errlen == 0)
         return;
-    if (where && config_setting_source_file(where))
-        file = config_setting_source_file(where);
-    if (where && config_setting_source_line(where) > 0)
-        n = snprintf(c->err, c->errlen, "%s:%u: ", file, (unsigned)config_setting_source_line(where));
+    if (line > 0)
+        n = snprintf(c->err, c->errlen, "%s:%u: ", file, line);
     else
         n = snprintf(c->err, c->errlen, "%s: ", file);
     if (n < 0 || (size_t)n >= c->errlen)
         return;
     vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+}
+
+/* At a setting, or "FILE: text" without one to point at. Every setting is
+ * from the one file: @include is refused. */
+static void profile_vmsg(const struct profile_ctx *c, const config_setting_t *where, const char *fmt, va_list ap)
+{
+    profile_vformat(c, c->name, where ? config_setting_source_line(where) : 0, fmt, ap);
 }
 
 static void profile_msg(const struct profile_ctx *c, const config_setting_t *where, const char *fmt, ...)
@@ -78,6 +84,16 @@ static void profile_msg(const struct profile_ctx *c, const config_setting_t *whe
 
     va_start(ap, fmt);
     profile_vmsg(c, where, fmt, ap);
+    va_end(ap);
+}
+
+/* At a line of the raw text, before libconfig has seen it. */
+static void profile_line_msg(const struct profile_ctx *c, unsigned line, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    profile_vformat(c, c->name, line, fmt, ap);
     va_end(ap);
 }
 
@@ -150,66 +166,6 @@ static const char *profile_check_name(const char *in, char out[PROFILE_NAME_LEN]
     return NULL;
 }
 
-/* libconfig 1.5 silently wraps integers that do not fit in 32 bits
- * ("trial_s = 4294967311" reads as 15). Re-read the number from the source
- * line and refuse a mismatch, so a wrapped value can never pass as valid.
- * Every "key =" on the line is tried (the key may also appear inside a
- * string). Returns 0 when one matches or nothing can be found (value on
- * another line, @include'd file), -1 when all found numbers differ. */
-static int profile_int_wrapped(const struct profile_ctx *c, const config_setting_t *s, long long value)
-{
-    const char *p = c->text, *eol, *key = config_setting_name(s);
-    unsigned line = config_setting_source_line(s), l;
-    int mismatch = 0;
-    size_t klen;
-
-    if (!p || !key || config_setting_source_file(s) || line == 0)
-        return 0;
-    for (l = 1; l < line; l++) {
-        p = strchr(p, '\n');
-        if (!p)
-            return 0;
-        p++;
-    }
-    eol = strchr(p, '\n');
-    if (!eol)
-        eol = p + strlen(p);
-    klen = strlen(key);
-    for (; p + klen <= eol; p++) {
-        const char *q = p + klen;
-        long long v;
-        char *end;
-        int neg = 0, base = 10;
-
-        if (strncmp(p, key, klen) != 0)
-            continue;
-        if (p > c->text && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
-                            (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9')))
-            continue;
-        while (q < eol && (*q == ' ' || *q == '\t'))
-            q++;
-        if (q >= eol || (*q != '=' && *q != ':'))
-            continue;
-        q++;
-        while (q < eol && (*q == ' ' || *q == '\t'))
-            q++;
-        if (q < eol && (*q == '-' || *q == '+')) {
-            neg = *q == '-';
-            q++;
-        }
-        if (q + 1 < eol && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
-            base = 16;
-        if (q >= eol || *q < '0' || *q > '9')
-            continue;
-        errno = 0;
-        v = strtoll(q, &end, base);
-        if (errno != ERANGE && (neg ? -v : v) == value)
-            return 0;
-        mismatch = 1;
-    }
-    return mismatch ? -1 : 0;
-}
-
 /* A text setting: a string without control characters (texts travel in a
  * line protocol to clients) that fits its field. */
 static int profile_get_text(const struct profile_ctx *c, const char *label, const config_setting_t *s,
@@ -254,11 +210,8 @@ static int profile_get_int(const struct profile_ctx *c, const char *label, const
                     profile_type_name(type));
         return -EINVAL;
     }
+    /* Exact: profile_scan() let no literal through that libconfig would wrap. */
     *out = type == CONFIG_TYPE_INT ? config_setting_get_int(s) : config_setting_get_int64(s);
-    if (profile_int_wrapped(c, s, *out) != 0) {
-        profile_msg(c, s, "%s: %s is too large a number", label, config_setting_name(s));
-        return -EINVAL;
-    }
     return 0;
 }
 
@@ -591,10 +544,196 @@ static int profile_from_config(const struct profile_ctx *c, const config_t *cfg,
     return 0;
 }
 
+/*
+ * libconfig 1.5 wraps integers modulo 2^32 ("max_level = 4294967299" reads
+ * as 3), wherever the number is written: on the key's line or the next, with
+ * a comment beside it, or in an @include'd file. What it parsed can no longer
+ * tell, so the raw text is scanned first, token by token with libconfig's own
+ * rules (strings, the three kinds of comment, names, and the longest-match
+ * number forms of its scanner), and any integer literal beyond 32 bits is
+ * refused. Every literal libconfig then sees is exact, and the limits of each
+ * key apply to what was written. @include is refused here as well: the
+ * included file would escape this scan, and libconfig opens it with a
+ * blocking fopen() (a FIFO would stop the event loop).
+ */
+#define PROFILE_INT_MAX 2147483647LL
+
+static int profile_is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+static int profile_is_xdigit(char ch)
+{
+    return profile_is_digit(ch) || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
+static int profile_is_alpha(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/* libconfig's names: [A-Za-z*][-A-Za-z0-9_*]* (digits inside are no number). */
+static int profile_is_name_char(char ch)
+{
+    return profile_is_alpha(ch) || profile_is_digit(ch) || ch == '-' || ch == '_' || ch == '*';
+}
+
+static size_t profile_span(const char *s, int (*is)(char))
+{
+    size_t n = 0;
+
+    while (s[n] && is(s[n]))
+        n++;
+    return n;
+}
+
+/* [eE][-+]?[0-9]+ */
+static size_t profile_exponent_len(const char *s)
+{
+    size_t k, d;
+
+    if (*s != 'e' && *s != 'E')
+        return 0;
+    k = (s[1] == '-' || s[1] == '+') ? 2 : 1;
+    d = profile_span(s + k, profile_is_digit);
+    return d ? k + d : 0;
+}
+
+/* L or LL after an integer makes it 64-bit. */
+static size_t profile_suffix_len(const char *s)
+{
+    return s[0] == 'L' ? 1 + (s[1] == 'L') : 0;
+}
+
+/* The length of the number token libconfig takes at s (flex: the longest of
+ * integer, integer64, hex, hex64 and float), or 0. *digits and *base say
+ * where the integer's digits are; *digits is NULL for a float. */
+static size_t profile_number_len(const char *s, const char **digits, int *base)
+{
+    size_t sign = (s[0] == '-' || s[0] == '+'), d, len, best = 0;
+
+    *digits = NULL;
+    d = profile_span(s + sign, profile_is_digit);
+    if (d) {                                            /* [-+]?[0-9]+(L(L)?)? */
+        best = sign + d + profile_suffix_len(s + sign + d);
+        *digits = s;
+        *base = 10;
+    }
+    if (!sign && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) { /* 0[Xx][0-9A-Fa-f]+(L(L)?)? */
+        size_t h = profile_span(s + 2, profile_is_xdigit);
+
+        if (h && 2 + h + profile_suffix_len(s + 2 + h) > best) {
+            best = 2 + h + profile_suffix_len(s + 2 + h);
+            *digits = s + 2;
+            *base = 16;
+        }
+    }
+    len = sign + d;                                     /* [-+]?[0-9]*\.[0-9]*(exp)? | [-+]?[0-9]+exp */
+    if (s[len] == '.') {
+        len++;
+        len += profile_span(s + len, profile_is_digit);
+        len += profile_exponent_len(s + len);
+    } else {
+        len = d ? len + profile_exponent_len(s + len) : 0;
+    }
+    if (len > best && len > sign + d) {
+        best = len;
+        *digits = NULL;
+    }
+    return best;
+}
+
+/* Does the integer whose digits start at s stay within 32 bits? */
+static int profile_fits(const char *s, int base)
+{
+    long long v = 0;
+
+    for (; base == 16 ? profile_is_xdigit(*s) : profile_is_digit(*s); s++) {
+        int dv = profile_is_digit(*s) ? *s - '0' : (*s | 0x20) - 'a' + 10;
+
+        v = v * base + dv;
+        if (v > PROFILE_INT_MAX)
+            return 0;
+    }
+    return 1;
+}
+
+static int profile_scan(const struct profile_ctx *c, const char *text)
+{
+    const char *p = text, *key = NULL;
+    unsigned line = 1;
+    int keylen = 0;
+
+    while (*p) {
+        if (*p == '\n') {
+            line++;
+            p++;
+        } else if (*p == '"') {
+            /* A backslash takes the next byte with it: \" does not end the string. */
+            for (p++; *p && *p != '"'; p++) {
+                if (*p == '\\' && p[1])
+                    p++;
+                if (*p == '\n')
+                    line++;
+            }
+            if (*p)
+                p++;
+        } else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+            while (*p && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
+                if (*p == '\n')
+                    line++;
+            if (*p)
+                p += 2;
+        } else if (*p == '@') {
+            if (strncmp(p + 1, "include", 7) == 0) {
+                profile_line_msg(c, line, "@include is not supported: every area belongs in this one file");
+                return -EINVAL;
+            }
+            p++;
+        } else if (profile_is_alpha(*p) || *p == '*') {
+            const char *q = p + profile_span(p, profile_is_name_char), *r = q;
+
+            while (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n' || *r == '\f')
+                r++;
+            if (*r == '=' || *r == ':') {
+                key = p;
+                keylen = q - p > 40 ? 40 : (int)(q - p);
+            }
+            p = q;
+        } else if (profile_is_digit(*p) || *p == '.' ||
+                   ((*p == '-' || *p == '+') && (profile_is_digit(p[1]) || p[1] == '.'))) {
+            const char *digits;
+            int base = 10;
+            size_t len = profile_number_len(p, &digits, &base);
+
+            if (len == 0) {
+                p++;
+                continue;
+            }
+            if (digits && !profile_fits(digits + (base == 10 && (*digits == '-' || *digits == '+')), base)) {
+                int shown = len > 32 ? 32 : (int)len;
+
+                profile_line_msg(c, line, "%.*s%s%.*s%s is too large a number; no profile setting goes beyond "
+                                 "+/-2147483647", keylen, key ? key : "", key ? " = " : "", shown, p,
+                                 len > 32 ? "..." : "");
+                return -EINVAL;
+            }
+            p += len;
+        } else {
+            p++;
+        }
+    }
+    return 0;
+}
+
 /* *out is written only on success, so a failed reload keeps the old profile. */
 int profile_parse(const char *text, const char *name, struct profile *out, char *err, size_t errlen)
 {
-    struct profile_ctx c = { name ? name : "<string>", text, err, errlen };
+    struct profile_ctx c = { name ? name : "<string>", err, errlen };
     struct profile *tmp;
     config_t cfg;
     int rc;
@@ -605,6 +744,9 @@ int profile_parse(const char *text, const char *name, struct profile *out, char 
         profile_msg(&c, NULL, "no text to parse");
         return -EINVAL;
     }
+    rc = profile_scan(&c, text);
+    if (rc)
+        return rc;
     tmp = calloc(1, sizeof(*tmp));
     if (!tmp) {
         profile_msg(&c, NULL, "out of memory");
@@ -637,7 +779,7 @@ int profile_parse(const char *text, const char *name, struct profile *out, char 
  * blocking the event loop, and the size is bounded. */
 int profile_load(const char *path, struct profile *out, char *err, size_t errlen)
 {
-    struct profile_ctx c = { path ? path : "<null>", NULL, err, errlen };
+    struct profile_ctx c = { path ? path : "<null>", err, errlen };
     char *text;
     size_t len;
     int rc;

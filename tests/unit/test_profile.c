@@ -290,21 +290,109 @@ static void test_limit_force(void **state)
     assert_int_equal(prof.areas[0].force_max_dn, 1);
 }
 
+/* The error for a number that libconfig 1.5 would wrap modulo 2^32. */
+static void expect_too_large(const char *src, int line, const char *key_eq_value)
+{
+    char prefix[32], phrase[96];
+
+    snprintf(prefix, sizeof(prefix), "t.conf:%d: ", line);
+    snprintf(phrase, sizeof(phrase), "%s is too large a number", key_eq_value);
+    expect_error(src, prefix, phrase);
+}
+
 static void test_wrapped_integer(void **state)
 {
+    static const struct {
+        const char *key, *val;
+        int line;               /* where the number is */
+        const char *shown;
+    } cases[] = {
+        /* libconfig 1.5 reads each of these as a small number. */
+        { "trial_s", "4294967311", 11, "trial_s = 4294967311" },          /* 15 */
+        { "trial_s", "-4294967281", 11, "trial_s = -4294967281" },        /* 15 */
+        { "max_level", "0x100000003", 13, "max_level = 0x100000003" },    /* 3 */
+        { "max_level", "2147483648", 13, "max_level = 2147483648" },      /* INT_MIN */
+        { "max_level", "4294967299L", 13, "max_level = 4294967299L" },
+        { "max_level", "0x100000003L", 13, "max_level = 0x100000003L" },
+        /* The value on the next line: the old re-read of the key's line found nothing. */
+        { "max_level", "\n4294967299", 14, "max_level = 4294967299" },
+        { "max_level", "\n\n  4294967299", 15, "max_level = 4294967299" },
+        /* A comment on the same line repeating a small value fooled the re-read. */
+        { "cooldown_s", "4294967296 /* cooldown_s = 0 */", 16, "cooldown_s = 4294967296" },
+        { "cooldown_s", "/* cooldown_s = 0 */ 4294967296", 16, "cooldown_s = 4294967296" },
+        { "step_s", "99999999999999999999999999", 14, "step_s = 99999999999999999999999999" },
+        { "aliases", "[\"calf\", 4294967296]", 5, "aliases = 4294967296" },
+    };
+    size_t i;
+
     (void)state;
-    /* libconfig 1.5 reads this as 15; the profile must not. */
-    expect_key_error("trial_s", "4294967311", "trial_s is too large a number");
-    expect_key_error("trial_s", "-4294967281", "trial_s is too large a number");
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_too_large(build(cases[i].key, cases[i].val, NULL), cases[i].line, cases[i].shown);
+    /* Where a string ends, as libconfig sees it: \\ ends one, \" does not. */
+    expect_too_large("areas = ( { title = \"a\\\\\"; trial_s = 4294967311; } );\n", 1, "trial_s = 4294967311");
+    expect_too_large("areas = ( { title = \"a\\\nb\"; trial_s = 4294967311; } );\n", 2, "trial_s = 4294967311");
+    expect_too_large("areas = ( { title = \"a\"; // 1\n trial_s = 4294967311; } );\n", 2, "trial_s = 4294967311");
+    expect_too_large("areas = ( { title = \"a\"; /* 1 */ trial_s=+4294967311; } );\n", 1, "trial_s = +4294967311");
+    /* The issue's own line. */
+    expect_too_large("areas = ( { name = \"a\"; title = \"A\"; tool = \"T\"; action = \"A\"; gun = false;\n"
+                     "  cooldown_s = 4294967296; /* cooldown_s = 0 */\n} );\n", 2, "cooldown_s = 4294967296");
+    /* A very long number is shown cut. */
+    expect_error(build("step_s", "123456789012345678901234567890123456789012345678901234567890", NULL), "t.conf:14: ",
+                 "step_s = 12345678901234567890123456789012... is too large a number");
+    /* At the edge of 32 bits the value is exact, and the area's limit decides. */
+    expect_key_error("cooldown_s", "2147483647", "cooldown_s = 2147483647 is outside 0..86400");
+    expect_key_error("cooldown_s", "-2147483647", "cooldown_s = -2147483647 is outside 0..86400");
+    expect_key_error("cooldown_s", "0x7fffffff", "cooldown_s = 2147483647 is outside 0..86400");
     assert_int_equal(profile_parse(build("trial_s", "0xf", NULL), "t.conf", &prof, err, sizeof(err)), 0);
     assert_int_equal(prof.areas[0].trial_s, 15);
-    /* The key inside a string on the same line does not confuse the check. */
-    assert_int_equal(profile_parse("areas = ( { name = \"a\"; title = \"trial_s = 3\"; trial_s = 15; tool = \"T\";\n"
-                                   "  action = \"A\"; gun = true; start_level = 1; default_level = 1;\n"
-                                   "  max_level = 1; step_s = 5; session_s = 15; cooldown_s = 0; force_max_n = 1; } );\n",
+    assert_int_equal(profile_parse(build("cooldown_s", "86400L", NULL), "t.conf", &prof, err, sizeof(err)), 0);
+    assert_int_equal(prof.areas[0].cooldown_s, 86400);
+    /* Numbers in strings and comments, and floats, are not integers. */
+    assert_int_equal(profile_parse("areas = ( { name = \"a\"; title = \"trial_s = 3 or 4294967296\"; trial_s = 15;\n"
+                                   "  tool = \"T\\\" 4294967296\"; # 4294967296\n"
+                                   "  action = \"A\"; gun = true; start_level = 1; default_level = 1; // 4294967296\n"
+                                   "  /* 4294967296\n 4294967296 */ max_level = 1; step_s = 5; session_s = 15;\n"
+                                   "  cooldown_s = 0; force_max_n = 1; } );\n",
                                    "t.conf", &prof, err, sizeof(err)), 0);
     assert_int_equal(prof.areas[0].trial_s, 15);
     assert_int_equal(prof.areas[0].force_max_dn, 10);
+    assert_string_equal(prof.areas[0].tool, "T\" 4294967296");
+    expect_key_error("force_max_n", "4294967296.0", "force_max_n = 4.29497e+09 is outside 0.1..40.0 N");
+    expect_key_error("force_max_n", "1e10", "force_max_n = 1e+10 is outside 0.1..40.0 N");
+}
+
+/* An @include'd file escaped every check of the text; libconfig would also
+ * open it with a blocking fopen(), a FIFO included, the event loop stuck. */
+static void test_include_refused(void **state)
+{
+    char inc[64], top[64], src[256], want[96];
+    FILE *f;
+
+    (void)state;
+    expect_error("@include \"/etc/knotd/more.conf\"\n", "t.conf:1: ", "@include is not supported");
+    expect_error(build(NULL, NULL, "\n  @include \"x.conf\"\n"), "t.conf:25: ", "@include is not supported");
+    /* The issue's case: a wrapped number in the included file. */
+    snprintf(inc, sizeof(inc), "/tmp/knotd-inc-%ld.conf", (long)getpid());
+    snprintf(top, sizeof(top), "/tmp/knotd-top-%ld.conf", (long)getpid());
+    f = fopen(inc, "w");
+    assert_non_null(f);
+    fputs(build("trial_s", "4294967311", NULL), f);
+    fclose(f);
+    snprintf(src, sizeof(src), "# all areas live elsewhere\n  @include \"%s\"\n", inc);
+    f = fopen(top, "w");
+    assert_non_null(f);
+    fputs(src, f);
+    fclose(f);
+    assert_int_equal(profile_load(top, &prof, err, sizeof(err)), -EINVAL);
+    unlink(inc);
+    unlink(top);
+    snprintf(want, sizeof(want), "%s:2: @include is not supported", top);
+    if (strncmp(err, want, strlen(want)) != 0)
+        fail_msg("got \"%s\", want \"%s...\"", err, want);
+    /* In a string or a comment it is only text. */
+    assert_int_equal(profile_parse(build("title", "\"@include \\\"x\\\"\"", "\n# @include \"x\"\n"), "t.conf", &prof, err,
+                                   sizeof(err)), 0);
+    assert_string_equal(prof.areas[0].title, "@include \"x\"");
 }
 
 static void test_unknown_key(void **state)
@@ -534,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_limit_cooldown),
         cmocka_unit_test(test_limit_force),
         cmocka_unit_test(test_wrapped_integer),
+        cmocka_unit_test(test_include_refused),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_missing),
