@@ -794,8 +794,17 @@ int profile_load(const char *path, struct profile *out, char *err, size_t errlen
     if (rc < 0)
         return rc;
     if (strlen(text) != len) {
+        const char *nul = text + strlen(text), *bol = text;
+        unsigned line = 1;
+
+        for (const char *q = text; q < nul; q++) {
+            if (*q == '\n') {
+                line++;
+                bol = q + 1;
+            }
+        }
         rc = -EINVAL;
-        profile_msg(&c, NULL, "contains a NUL byte; not a text file");
+        profile_line_msg(&c, line, "contains a NUL byte (column %zu); not a text file", (size_t)(nul - bol) + 1);
     } else {
         rc = profile_parse(text, path, out, err, errlen);
     }

@@ -231,6 +231,25 @@ static void test_load_not_a_regular_file(void **state)
     assert_non_null(strstr(err, "/tmp: not a regular file (a directory)"));
 }
 
+/* libconfig would stop reading at a NUL: the rest of the file would be lost unseen. */
+static void test_load_nul_byte(void **state)
+{
+    static const char src[] = "areas = (\n  { name = \"a\";\n    title = \"A\0\"; } );\n";
+    char path[64], want[128];
+    FILE *f;
+
+    (void)state;
+    snprintf(path, sizeof(path), "/tmp/knotd-nul-%ld.conf", (long)getpid());
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(src, 1, sizeof(src) - 1, f), sizeof(src) - 1);
+    fclose(f);
+    assert_int_equal(profile_load(path, &prof, err, sizeof(err)), -EINVAL);
+    unlink(path);
+    snprintf(want, sizeof(want), "%s:3: contains a NUL byte (column 15); not a text file", path);
+    assert_string_equal(err, want);
+}
+
 static void test_limit_trial(void **state)
 {
     (void)state;
@@ -614,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_shipped),
         cmocka_unit_test(test_load_missing_file),
         cmocka_unit_test(test_load_not_a_regular_file),
+        cmocka_unit_test(test_load_nul_byte),
         cmocka_unit_test(test_limit_trial),
         cmocka_unit_test(test_limit_start_level),
         cmocka_unit_test(test_limit_levels),
