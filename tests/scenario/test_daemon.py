@@ -220,6 +220,20 @@ def test_sighup_with_broken_config_keeps_the_old_one(knotd, tmp_path):
     assert d.devices()[0]["session"]["phase"] == "trial", "a reload leaves the running session alone"
 
 
+def test_sighup_with_fifo_profiles_is_refused_without_blocking(knotd, tmp_path):
+    d = knotd()
+    d.wait_devices(1)
+    fifo = tmp_path / "profiles.fifo"
+    os.mkfifo(fifo)
+    write_conf(d.conf, d.sock, str(fifo), d.journal)
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: "reload rejected" in d.log(), 10, "reload to be rejected")
+    assert "%s: not a regular file (a FIFO)" % fifo in d.log()
+    # The event loop was never stuck in open(): requests are served, the old profiles stay.
+    assert d.req({"cmd": "start", "area": "calves"})["ok"]
+    d.trace.wait(r"^level 1 by=host")
+
+
 def test_lost_contact_stops_session_and_device_watchdog_stops_motor(knotd):
     d = knotd("--watchdog-ms", "250")
     d.wait_devices(1)
@@ -241,17 +255,117 @@ def test_transient_errors_do_not_end_the_session(knotd):
     assert d.trace.matching("by=watchdog") == []
 
 
-def test_check_config_names_file_and_line(tmp_path):
-    from knotd import KNOTD
+def check_config(conf, deadline=10):
+    """knotd --check-config on conf; a run past the deadline (a blocked open) fails the test."""
     import subprocess
+    from knotd import KNOTD
+    try:
+        return subprocess.run([KNOTD, "-c", str(conf), "--check-config"], capture_output=True, text=True,
+                              timeout=deadline)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("knotd --check-config -c %s still ran after %d s" % (conf, deadline))
+
+
+def test_check_config_names_file_and_line(tmp_path):
     conf = tmp_path / "bad.conf"
     conf.write_text("[daemon]\nsocket = /tmp/x.sock\n\n[usb]\nids = 1209:zzzz\n")
-    r = subprocess.run([KNOTD, "-c", str(conf), "--check-config"], capture_output=True, text=True)
+    r = check_config(conf)
     assert r.returncode == 1
     assert "bad.conf:5: ids: '1209:zzzz' is not VID:PID" in r.stderr
     conf.write_text("[daemon]\nprofiles = %s\n" % (tmp_path / "missing.conf"))
-    r = subprocess.run([KNOTD, "-c", str(conf), "--check-config"], capture_output=True, text=True)
+    r = check_config(conf)
     assert r.returncode == 1 and "missing.conf" in r.stderr
+
+
+def test_check_config_refuses_what_inih_would_misread(tmp_path):
+    import grp
+    from knotd import FAST_PROFILES
+    root = grp.getgrgid(0).gr_name          # whatever this host calls gid 0
+    nosuch = "nosuchgroup-q7v2x9wk-%d" % os.getpid()
+    head = "[daemon]\nprofiles = %s\nsocket_group = %s\n" % (FAST_PROFILES, root)
+    cases = [
+        # What inih's multi-line mode made part of the socket's path.
+        (head + "socket = /tmp/x.sock\n    socket_group = %s\n" % root, 5, "indented line"),
+        # inih read the tail of a long comment as a setting, and miscounted the lines after it.
+        (head + "# " + "x" * 250 + " profiles = /nonexistent/evil.conf\ncolour = blue\n", 5,
+         "unknown key 'colour' in [daemon]"),
+        (head + "socket_group = kn\0ot\n", 4, "contains a NUL byte (column 18)"),
+        (head + "journal = journal\n", 4, "journal 'journal' is a relative path; it must start with /"),
+        (head + "profiles = profiles.conf\n", 4, "profiles 'profiles.conf' is a relative path"),
+        (head + "socket_group = %s\n" % nosuch, 4, "socket_group '%s' is not a group on this system" % nosuch),
+        (head + "socket_group = %s ; the admins\n" % root, 4, "comment at the end of a line (column %d)"
+         % (len("socket_group = %s ;" % root))),
+    ]
+    conf = tmp_path / "bad.conf"
+    for text, line, what in cases:
+        conf.write_text(text)
+        r = check_config(conf)
+        assert r.returncode == 1, (text, r.stdout)
+        assert "bad.conf:%d: %s" % (line, what) in r.stderr, (text, r.stderr)
+        assert "evil" not in r.stderr and "evil" not in r.stdout
+    # The long comment alone is just a comment.
+    conf.write_text(head + "# " + "x" * 250 + " profiles = /nonexistent/evil.conf\n")
+    r = check_config(conf)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("%s: ok; %s: ok" % (conf, FAST_PROFILES)) and "evil" not in r.stderr
+
+
+def test_check_config_refuses_a_fifo_at_once(tmp_path):
+    from knotd import FAST_PROFILES
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    conf = tmp_path / "knotd.conf"
+    conf.write_text("[daemon]\nprofiles = %s\n" % fifo)
+    r = check_config(conf)
+    assert r.returncode == 1
+    assert "%s: not a regular file (a FIFO)" % fifo in r.stderr
+    # The settings file itself.
+    r = check_config(fifo)
+    assert r.returncode == 1
+    assert "%s: not a regular file (a FIFO)" % fifo in r.stderr
+    conf.write_text("[daemon]\nprofiles = %s\n" % tmp_path)
+    r = check_config(conf)
+    assert r.returncode == 1 and "%s: not a regular file (a directory)" % tmp_path in r.stderr
+    assert FAST_PROFILES  # the valid profiles exist; only the kind of file was wrong
+
+
+def test_check_config_without_settings_file_runs_on_defaults(tmp_path):
+    missing = tmp_path / "none" / "knotd.conf"
+    r = check_config(missing)
+    said = "%s: not found; running on the built-in defaults" % missing
+    assert r.stderr.count(said) == 1, r.stderr
+    assert r.stderr.count("not found") == 1, "said once, not twice"
+    # The defaults name /etc/knotd/profiles.conf, which this host may not have.
+    if r.returncode == 0:
+        assert r.stdout.startswith("built-in settings; /etc/knotd/profiles.conf: ok")
+    else:
+        assert "/etc/knotd/profiles.conf: " in r.stderr and str(missing) + ":" not in r.stderr.replace(said, "")
+
+
+def test_check_config_refuses_wrapped_numbers_in_profiles(tmp_path):
+    from knotd import FAST_PROFILES
+    fast = open(FAST_PROFILES).read()
+    prof = tmp_path / "p.conf"
+    conf = tmp_path / "knotd.conf"
+    conf.write_text("[daemon]\nprofiles = %s\n" % prof)
+    line = fast[:fast.index("max_level = 3;")].count("\n") + 1
+    cases = [
+        # libconfig 1.5 read each as 3, or as a cool-down of 0.
+        (fast.replace("max_level = 3;", "max_level =\n4294967299;", 1), line + 1, "max_level = 4294967299"),
+        (fast.replace("max_level = 3;", "max_level = 3; cooldown_s = 4294967296; /* cooldown_s = 0 */", 1),
+         line, "cooldown_s = 4294967296"),
+    ]
+    for text, where, what in cases:
+        prof.write_text(text)
+        r = check_config(conf)
+        assert r.returncode == 1
+        assert "%s:%d: %s is too large a number" % (prof, where, what) in r.stderr, r.stderr
+    inc = tmp_path / "inc.conf"
+    inc.write_text(fast.replace("max_level = 3;", "max_level = 4294967299;", 1))
+    prof.write_text('@include "%s"\n' % inc)
+    r = check_config(conf)
+    assert r.returncode == 1
+    assert "%s:1: @include is not supported" % prof in r.stderr
 
 
 def test_device_stopped_by_its_watchdog_is_never_driven_back_up(knotd):
