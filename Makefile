@@ -77,19 +77,20 @@ $(B)/knot-sim: $(SIM_OBJS)
 
 $(B)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(KNOT_CFLAGS) -Isim -Idaemon $(call pc_cflags,$(CMOCKA_PKGS) libconfig) $(CFLAGS) -c -o $@ $<
+	$(CC) $(KNOT_CFLAGS) -Isim -Idaemon $(call pc_cflags,$(CMOCKA_PKGS) libconfig json-c) $(CFLAGS) -c -o $@ $<
 
 # What each unit test links besides its own object.
 $(B)/tests/test_device: $(B)/sim/device.o
 $(B)/tests/test_profile: $(B)/daemon/profile.o $(B)/daemon/textfile.o
 $(B)/tests/test_session: $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o
 $(B)/tests/test_drive: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o
-$(B)/tests/test_loop: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/sim/device.o
+$(B)/tests/test_loop: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/sim/device.o
 $(B)/tests/test_config: $(B)/daemon/config.o $(B)/daemon/log.o $(B)/daemon/textfile.o
 $(B)/tests/test_notifymsg: $(B)/daemon/notifymsg.o
+$(B)/tests/test_journal: $(B)/daemon/journal.o $(B)/daemon/log.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o
 
 $(B)/tests/test_%: $(B)/tests/test_%.o
-	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig inih)
+	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig inih json-c)
 
 $(B)/tests/knot-usbtest.o: tests/knot-usbtest.c
 	@mkdir -p $(@D)

@@ -226,18 +226,16 @@ static const char *journal_str(json_object *o, const char *k)
                                                                                            : NULL;
 }
 
-/* One line: 1 a record (start or end), 0 not one. */
+/* One line (without its newline): 1 a record (start or end), 0 not one. */
 static int journal_parse(const char *buf, size_t len, json_object **out)
 {
     json_tokener *tok;
     json_object *o, *v;
 
-    while (len > 0 && buf[0] == '\0') {   /* a power cut can leave NULs before the next record */
-        buf++;
+    while (len > 0 && buf[len - 1] == '\r')
         len--;
-    }
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-        len--;
+    if (len == 0)
+        return 0;
     tok = json_tokener_new();
     o = json_tokener_parse_ex(tok, buf, (int)len);
     if (!o || json_tokener_get_parse_end(tok) != len || !json_object_is_type(o, json_type_object) ||
@@ -252,17 +250,129 @@ static int journal_parse(const char *buf, size_t len, json_object **out)
     return 1;
 }
 
+/* The replay's state: starts waiting for their end, and what was skipped. */
+struct journal_scan {
+    struct journal_open open_starts[64];
+    size_t n_open;
+    int records, lineno, skipped;
+    const char *name;
+    journal_fn fn;
+    void *ctx;
+};
+
+static void journal_skip(struct journal_scan *sc, const char *what)
+{
+    /* The first few by file:line; then only a count, so junk cannot flood the log. */
+    if (sc->skipped++ < 3)
+        log_warning("%s:%d: %s; skipped", sc->name, sc->lineno, what);
+}
+
+static void journal_take(struct journal_scan *sc, const char *line, size_t len)
+{
+    json_object *o;
+    const char *serial, *area, *record;
+    time_t until;
+    char key[80];
+    size_t i;
+
+    if (!journal_parse(line, len, &o)) {
+        journal_skip(sc, "not a session record");
+        return;
+    }
+    serial = journal_str(o, "device");
+    area = journal_str(o, "area");
+    record = journal_str(o, "record");
+    until = (time_t)json_object_get_int64(json_object_object_get(o, "cooldown_until"));
+    snprintf(key, sizeof(key), "%.38s\n%.38s", serial, area);
+    for (i = 0; i < sc->n_open && strcmp(sc->open_starts[i].key, key) != 0; i++)
+        ;
+    if (strcmp(record, "start") == 0) {
+        if (i == sc->n_open && sc->n_open < sizeof(sc->open_starts) / sizeof(sc->open_starts[0]))
+            sc->n_open++;
+        if (i < sc->n_open) {
+            snprintf(sc->open_starts[i].key, sizeof(sc->open_starts[i].key), "%s", key);
+            snprintf(sc->open_starts[i].serial, sizeof(sc->open_starts[i].serial), "%s", serial);
+            snprintf(sc->open_starts[i].area, sizeof(sc->open_starts[i].area), "%s", area);
+            sc->open_starts[i].until = until;
+        }
+    } else {
+        /* The session's own end replaces its start's full-length estimate. */
+        if (i < sc->n_open)
+            sc->open_starts[i] = sc->open_starts[--sc->n_open];
+        sc->fn(serial, area, until, sc->ctx);
+    }
+    sc->records++;
+    json_object_put(o);
+}
+
+int journal_replay_fd(int fd, const char *name, journal_fn fn, void *ctx)
+{
+    static struct journal_scan sc;   /* a few KiB: kept off the stack */
+    char chunk[65536], line[JOURNAL_LINE_MAX + 1];
+    size_t len = 0;
+    bool over = false;   /* inside a line longer than any record: skipping to its end */
+    ssize_t n;
+
+    memset(&sc, 0, sizeof(sc));
+    sc.name = name;
+    sc.fn = fn;
+    sc.ctx = ctx;
+    /* The whole file, in chunks, with one line's worth of memory: records are
+     * found whatever lies between them (junk of any length, NULs of a power
+     * cut), in time proportional to the file. */
+    while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            char ch = chunk[i];
+
+            if (ch == '\0') {
+                /* No record holds a NUL; a power cut leaves runs of them
+                 * after a torn record. They end what came before. */
+                if (len > 0 || over)
+                    journal_skip(&sc, "a record cut short by NUL bytes");
+                len = 0;
+                over = false;
+                continue;
+            }
+            if (ch != '\n') {
+                if (len < JOURNAL_LINE_MAX)
+                    line[len++] = ch;
+                else
+                    over = true;
+                continue;
+            }
+            sc.lineno++;
+            if (over)
+                journal_skip(&sc, "a line longer than any record");
+            else if (len > 0)
+                journal_take(&sc, line, len);
+            len = 0;
+            over = false;
+        }
+    }
+    if (len > 0 || over) {
+        /* A last line without its newline: a record torn by a crash or a full
+         * disk. Taken only if it is whole anyway. */
+        sc.lineno++;
+        if (over)
+            journal_skip(&sc, "a torn last line");
+        else
+            journal_take(&sc, line, len);
+    }
+    if (sc.skipped > 3)
+        log_warning("%s: %d lines in all were not session records; skipped", name, sc.skipped);
+    for (size_t i = 0; i < sc.n_open; i++)
+        fn(sc.open_starts[i].serial, sc.open_starts[i].area, sc.open_starts[i].until, ctx);
+    return sc.records;
+}
+
 int journal_replay(journal_fn fn, void *ctx, char *why, size_t whylen)
 {
-    struct journal_open open_starts[64];
-    size_t n_open = 0, cap = 0;
-    char *buf = NULL;
-    ssize_t len;
-    long size = 0;
-    int n = 0, lineno = 0;
-    bool tail;
-    FILE *f;
-    int fd;
+    int fd, n;
 
     if (!journal_path[0])
         return 0;
@@ -271,60 +381,9 @@ int journal_replay(journal_fn fn, void *ctx, char *why, size_t whylen)
         return 0;
     if (fd < 0)
         return fd;
-    f = fdopen(fd, "r");
-    if (!f) {
-        n = -errno;
+    n = journal_replay_fd(fd, journal_path, fn, ctx);
+    if (n < 0)
         snprintf(why, whylen, "cannot read journal %s: %s", journal_path, strerror(-n));
-        close(fd);
-        return n;
-    }
-    tail = fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > JOURNAL_REPLAY_BYTES;
-    if (tail) {
-        fseek(f, size - JOURNAL_REPLAY_BYTES, SEEK_SET);
-        (void)!getline(&buf, &cap, f); /* skip the partial first line */
-    } else {
-        rewind(f);
-    }
-    while ((len = getline(&buf, &cap, f)) >= 0) {
-        json_object *o;
-        const char *serial, *area, *record;
-        time_t until;
-        char key[80];
-        size_t i;
-
-        lineno++;
-        if (len > JOURNAL_LINE_MAX || !journal_parse(buf, (size_t)len, &o)) {
-            log_warning("%s:%d%s: not a session record; skipped", journal_path, lineno, tail ? " (of its tail)" : "");
-            continue;
-        }
-        serial = journal_str(o, "device");
-        area = journal_str(o, "area");
-        record = journal_str(o, "record");
-        until = (time_t)json_object_get_int64(json_object_object_get(o, "cooldown_until"));
-        snprintf(key, sizeof(key), "%.38s\n%.38s", serial, area);
-        for (i = 0; i < n_open && strcmp(open_starts[i].key, key) != 0; i++)
-            ;
-        if (strcmp(record, "start") == 0) {
-            if (i == n_open && n_open < sizeof(open_starts) / sizeof(open_starts[0]))
-                n_open++;
-            if (i < n_open) {
-                snprintf(open_starts[i].key, sizeof(open_starts[i].key), "%s", key);
-                snprintf(open_starts[i].serial, sizeof(open_starts[i].serial), "%s", serial);
-                snprintf(open_starts[i].area, sizeof(open_starts[i].area), "%s", area);
-                open_starts[i].until = until;
-            }
-        } else {
-            /* The session's own end replaces its start's full-length estimate. */
-            if (i < n_open)
-                open_starts[i] = open_starts[--n_open];
-            fn(serial, area, until, ctx);
-        }
-        n++;
-        json_object_put(o);
-    }
-    for (size_t i = 0; i < n_open; i++)
-        fn(open_starts[i].serial, open_starts[i].area, open_starts[i].until, ctx);
-    free(buf);
-    fclose(f);
+    close(fd);
     return n;
 }

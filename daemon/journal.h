@@ -9,8 +9,7 @@
 
 #include "session.h"
 
-#define JOURNAL_REPLAY_BYTES (256 * 1024)  /* the tail read back at start-up */
-#define JOURNAL_LINE_MAX 4096
+#define JOURNAL_LINE_MAX 4096              /* no record is longer; a longer line is not one */
 #define JOURNAL_WHY_MAX 384                /* a message naming the journal and what is wrong */
 
 /* The journal is a regular file and nothing else: a FIFO, a directory or a
@@ -36,11 +35,15 @@ void journal_ended(const char *serial, const struct session *s);
 
 /* Called with each (device, area) cool-down end (wall clock) found. */
 typedef void (*journal_fn)(const char *serial, const char *area, time_t cooldown_until, void *ctx);
-/* Reads back the newest records. A start with no later end for the same
- * device and area counts as a session that ran its full length. Returns the
- * number of records (0 when there is no journal yet), or a negative errno code
- * with why naming the journal and what is wrong (e.g. not a regular file);
- * a malformed line is skipped with a warning naming file:line. */
+/* Reads back every record of the journal. A start with no later end for the
+ * same device and area counts as a session that ran its full length. Returns
+ * the number of records (0 when there is no journal yet), or a negative errno
+ * code with why naming the journal and what is wrong (e.g. not a regular
+ * file). Anything that is not a record (junk of any length, NUL bytes, a torn
+ * last line) is skipped: the first three with a warning naming file:line,
+ * then a count. Memory is one line's worth, time is linear in the file. */
 int journal_replay(journal_fn fn, void *ctx, char *why, size_t whylen);
+/* The same from an open descriptor (read to its end); name is for messages. */
+int journal_replay_fd(int fd, const char *name, journal_fn fn, void *ctx);
 
 #endif

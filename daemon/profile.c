@@ -812,22 +812,27 @@ int profile_load(const char *path, struct profile *out, char *err, size_t errlen
     return rc;
 }
 
-const struct profile_area *profile_find(const struct profile *p, const char *name)
+bool profile_area_is(const struct profile_area *a, const char *name)
 {
     char want[PROFILE_NAME_LEN], k[PROFILE_NAME_LEN];
-    unsigned i, j;
 
-    if (!p || !name || profile_key_of(name, want) != 0 || want[0] == '\0')
+    if (!a || !name || profile_key_of(name, want) != 0 || want[0] == '\0')
+        return false;
+    if (profile_key_of(a->name, k) == 0 && strcmp(k, want) == 0)
+        return true;
+    for (unsigned j = 0; j < a->n_aliases && j < PROFILE_MAX_ALIASES; j++)
+        if (profile_key_of(a->aliases[j], k) == 0 && strcmp(k, want) == 0)
+            return true;
+    return false;
+}
+
+const struct profile_area *profile_find(const struct profile *p, const char *name)
+{
+    if (!p)
         return NULL;
-    for (i = 0; i < p->n && i < PROFILE_MAX_AREAS; i++) {
-        const struct profile_area *a = &p->areas[i];
-
-        if (profile_key_of(a->name, k) == 0 && strcmp(k, want) == 0)
-            return a;
-        for (j = 0; j < a->n_aliases && j < PROFILE_MAX_ALIASES; j++)
-            if (profile_key_of(a->aliases[j], k) == 0 && strcmp(k, want) == 0)
-                return a;
-    }
+    for (unsigned i = 0; i < p->n && i < PROFILE_MAX_AREAS; i++)
+        if (profile_area_is(&p->areas[i], name))
+            return &p->areas[i];
     return NULL;
 }
 

@@ -55,6 +55,8 @@ int profile_parse(const char *text, const char *name, struct profile *out, char 
 /* Case-insensitive; '-', '_' and ' ' are equivalent and may be omitted
  * ("Upper Back", "upper_back", "upperback"); aliases match too. */
 const struct profile_area *profile_find(const struct profile *p, const char *name);
+/* Whether name is a's name or one of its aliases, by profile_find's rules. */
+bool profile_area_is(const struct profile_area *a, const char *name);
 /* "calves, forearms, glutes, ..." (canonical names, file order) */
 void profile_names(const struct profile *p, char *buf, size_t len);
 

@@ -183,8 +183,10 @@ int session_start(struct session *s, struct session_dev *dev, const struct profi
         session_say(why, whylen, "the profile of %s breaks a hard limit; not starting", a->name);
         return -EINVAL;
     }
+    /* Rest follows the area whatever it is called now: a cool-down recorded
+     * under a name the profile keeps as an alias still holds. */
     for (i = 0; i < PROFILE_MAX_AREAS; i++) {
-        if (strcmp(dev->cooldown[i].area, a->name) == 0 && dev->cooldown[i].until_ms > now_ms) {
+        if (profile_area_is(a, dev->cooldown[i].area) && dev->cooldown[i].until_ms > now_ms) {
             session_say(why, whylen, "%s needs %u more s of rest (cool-down)", a->name,
                         session_secs(dev->cooldown[i].until_ms - now_ms));
             return -EAGAIN;

@@ -481,3 +481,48 @@ def test_killed_daemon_leaves_motor_off_and_area_resting(tmp_path):
     with restarted_on(tmp_path, d.journal) as d2:
         r = d2.req({"cmd": "start", "area": "calves"})
         assert r["code"] == "cooldown", "a crash must not reset the rest a muscle needs"
+
+
+def test_restart_finds_cooldowns_behind_any_junk(knotd, tmp_path):
+    """A 10 MB line of junk after the last record (a disk error, a stray write) hid every
+    cool-down when only the journal's tail was read."""
+    d = knotd()
+    d.wait_devices(1)
+    d.start_running("calves")
+    assert d.req({"cmd": "stop"})["ok"]
+    assert d.stop() == 0
+    with open(d.journal, "a") as f:
+        f.write("x" * (10 << 20) + "\n")
+        f.write("\0" * 5000)
+    with restarted_on(tmp_path, d.journal) as d2:
+        assert d2.req({"cmd": "start", "area": "calves"})["code"] == "cooldown"
+        assert "journal:3: a line longer than any record; skipped" in d2.log()
+
+
+def test_a_renamed_area_keeps_its_rest(knotd, tmp_path):
+    """Renaming an area (the old name kept as an alias) and reloading must not escape its
+    pending cool-down, neither on the running daemon nor after a restart."""
+    d = knotd()
+    d.wait_devices(1)
+    d.start_running("calves")
+    assert d.req({"cmd": "stop"})["ok"]
+    assert d.req({"cmd": "start", "area": "calves"})["code"] == "cooldown"
+    prof = tmp_path / "renamed.conf"
+    prof.write_text(open(os.path.join(os.path.dirname(__file__), "profiles-fast.conf")).read()
+                    .replace('name = "calves";\n        aliases = ["calf"];',
+                             'name = "lower-legs";\n        aliases = ["calf", "calves"];'))
+    write_conf(d.conf, d.sock, str(prof), d.journal)
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: "reloaded" in d.log(), 10, "the reload")
+    assert "lower-legs" in [a["name"] for a in d.req({"cmd": "areas"})["areas"]]
+    r = d.req({"cmd": "start", "area": "lower-legs"})
+    assert r["code"] == "cooldown", r
+    assert d.stop() == 0
+    second = tmp_path / "second"
+    second.mkdir()
+    d2 = Knotd(second, profiles=str(prof), journal=d.journal)
+    try:
+        d2.wait_devices(1)
+        assert d2.req({"cmd": "start", "area": "lower-legs"})["code"] == "cooldown"
+    finally:
+        assert d2.stop() == 0

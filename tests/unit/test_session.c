@@ -949,6 +949,27 @@ static void test_random(void **state)
     random_walk(*state, seed, RANDOM_SEQUENCES, true);
 }
 
+/* Rest follows the area whatever it is called now: renamed, with the old
+ * name kept as an alias (any spelling profile_find accepts), it still rests. */
+static void test_cooldown_follows_a_renamed_area(void **state)
+{
+    struct fix *f = *state;
+    struct profile_area a = calves(), renamed = calves(), other = calves();
+
+    assert_int_equal(start(f, &a, 8, 0), 0);
+    session_stop(&f->s, &f->dev, SESSION_END_STOPPED, f->now);
+    snprintf(renamed.name, sizeof(renamed.name), "lower-legs");
+    snprintf(renamed.aliases[0], sizeof(renamed.aliases[0]), "Calves");
+    renamed.n_aliases = 1;
+    f->now += S(60);
+    assert_int_equal(start(f, &renamed, 8, 0), -EAGAIN);
+    expect_why(f, "lower-legs needs");
+    /* an unrelated area does not */
+    snprintf(other.name, sizeof(other.name), "calves-left");
+    other.n_aliases = 0;
+    assert_int_equal(start(f, &other, 8, 0), 0);
+}
+
 /* A level the device never acknowledged (a transfer that failed or waits):
  * the session holds there however long, and never runs ahead of the motor. */
 static void test_no_raise_before_ack(void **state)
@@ -1051,6 +1072,7 @@ int main(void)
         T(test_names),
         T(test_step_counts_from_device_ack),
         T(test_no_raise_before_ack),
+        T(test_cooldown_follows_a_renamed_area),
         T(test_random_regressions),
         T(test_random),
     };

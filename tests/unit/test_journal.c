@@ -1,0 +1,166 @@
+/* test_journal.c - cmocka unit tests of the journal reader: records found whatever lies between them, in bounded memory. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "journal.h"
+
+struct seen {
+    char serial[8][40], area[8][40];
+    time_t until[8];
+    unsigned n;
+};
+
+static void collect(const char *serial, const char *area, time_t until, void *ctx)
+{
+    struct seen *s = ctx;
+
+    if (s->n < 8) {
+        snprintf(s->serial[s->n], sizeof(s->serial[0]), "%s", serial);
+        snprintf(s->area[s->n], sizeof(s->area[0]), "%s", area);
+        s->until[s->n] = until;
+    }
+    s->n++;
+}
+
+/* A memory file holding text, then junk bytes of junk_len (0 = none), then tail. */
+static int memfile(const char *text, size_t junk_len, char junk, const char *tail)
+{
+    int fd = memfd_create("journal", MFD_CLOEXEC);
+    char buf[4096];
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    memset(buf, junk, sizeof(buf));
+    for (size_t left = junk_len; left > 0;) {
+        size_t n = left < sizeof(buf) ? left : sizeof(buf);
+
+        assert_int_equal(write(fd, buf, n), (ssize_t)n);
+        left -= n;
+    }
+    assert_int_equal(write(fd, tail, strlen(tail)), (ssize_t)strlen(tail));
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
+}
+
+#define START(dev, area, until) \
+    "{\"record\":\"start\",\"time\":1,\"device\":\"" dev "\",\"area\":\"" area "\",\"cooldown_until\":" #until "}\n"
+#define END(dev, area, until) \
+    "{\"record\":\"end\",\"time\":2,\"device\":\"" dev "\",\"area\":\"" area "\",\"cooldown_until\":" #until "}\n"
+
+static void test_start_and_end(void **state)
+{
+    struct seen s = { 0 };
+    int fd = memfile(START("A", "calves", 900) END("A", "calves", 700) START("A", "quads", 800), 0, 0, "");
+
+    (void)state;
+    assert_int_equal(journal_replay_fd(fd, "j", collect, &s), 3);
+    close(fd);
+    assert_int_equal(s.n, 2);
+    /* the end replaces its start; the start without an end counts in full */
+    assert_string_equal(s.area[0], "calves");
+    assert_int_equal(s.until[0], 700);
+    assert_string_equal(s.area[1], "quads");
+    assert_int_equal(s.until[1], 800);
+}
+
+/* The bug: a 10 MB line of junk after the last record hid every cool-down
+ * (only the last 256 KiB were read). Now junk of any length is skipped. */
+static void test_ten_megabytes_of_junk(void **state)
+{
+    struct seen s = { 0 };
+    int fd = memfile(START("A", "calves", 900), 10u << 20, 'x', "\n" END("B", "neck", 5));
+
+    (void)state;
+    assert_int_equal(journal_replay_fd(fd, "j", collect, &s), 2);
+    close(fd);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.serial[0], "B");
+    assert_string_equal(s.serial[1], "A");
+    assert_int_equal(s.until[1], 900);
+}
+
+static void test_junk_between_records(void **state)
+{
+    struct seen s = { 0 };
+    int fd = memfile(START("A", "calves", 900)
+                     "not json\n"
+                     "{\"record\":\"start\"}\n"                      /* a record without its members */
+                     "{\"record\":\"end\",\"device\":\"A\",\"area\":\"calves\",\"cooldown_until\":\"soon\"}\n"
+                     "[1,2,3]\n"
+                     "\r\n"
+                     "\n", 100000, '\0', END("A", "calves", 600));   /* the NULs a power cut leaves */
+
+    (void)state;
+    assert_int_equal(journal_replay_fd(fd, "j", collect, &s), 2);
+    close(fd);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.until[0], 600);
+}
+
+static void test_torn_last_record(void **state)
+{
+    struct seen s = { 0 };
+    int fd = memfile(START("A", "calves", 900) "{\"record\":\"end\",\"device\":\"A\",\"ar", 0, 0, "");
+
+    (void)state;
+    assert_int_equal(journal_replay_fd(fd, "j", collect, &s), 1);
+    close(fd);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.until[0], 900);   /* the torn end is no end: the start's full cool-down holds */
+
+    /* a whole record that only lost its newline is still a record */
+    memset(&s, 0, sizeof(s));
+    fd = memfile(START("A", "calves", 900) "{\"record\":\"end\",\"time\":2,\"device\":\"A\",\"area\":\"calves\","
+                 "\"cooldown_until\":400}", 0, 0, "");
+    assert_int_equal(journal_replay_fd(fd, "j", collect, &s), 2);
+    close(fd);
+    assert_int_equal(s.until[0], 400);
+}
+
+static void test_crlf_and_longest_line(void **state)
+{
+    struct seen s = { 0 };
+    char line[JOURNAL_LINE_MAX + 64];
+    const char *head = "{\"record\":\"end\",\"time\":2,\"device\":\"A\",\"area\":\"calves\",\"cooldown_until\":300,\"x\":\"";
+    size_t n = strlen(head);
+    int fd;
+
+    (void)state;
+    /* a record exactly JOURNAL_LINE_MAX bytes long is read; one byte more is not a record */
+    memcpy(line, head, n);
+    memset(line + n, 'y', JOURNAL_LINE_MAX - n - 2);
+    memcpy(line + JOURNAL_LINE_MAX - 2, "\"}", 3);
+    assert_int_equal(strlen(line), JOURNAL_LINE_MAX);
+    fd = memfile("", 0, 0, line);
+    assert_int_equal(journal_replay_fd(fd, "j", collect, &s), 1);
+    close(fd);
+    memset(line + n, 'y', JOURNAL_LINE_MAX - n - 1);
+    memcpy(line + JOURNAL_LINE_MAX - 1, "\"}\n", 4);
+    fd = memfile("", 0, 0, line);
+    assert_int_equal(journal_replay_fd(fd, "j", collect, &s), 0);
+    close(fd);
+    fd = memfile("{\"record\":\"end\",\"time\":2,\"device\":\"A\",\"area\":\"q\",\"cooldown_until\":1}\r\n", 0, 0, "");
+    assert_int_equal(journal_replay_fd(fd, "j", collect, &s), 1);
+    close(fd);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_start_and_end),
+        cmocka_unit_test(test_ten_megabytes_of_junk),
+        cmocka_unit_test(test_junk_between_records),
+        cmocka_unit_test(test_torn_last_record),
+        cmocka_unit_test(test_crlf_and_longest_line),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
