@@ -37,13 +37,14 @@ enum profile_key {
     PROFILE_K_SESSION,
     PROFILE_K_COOLDOWN,
     PROFILE_K_FORCE,
+    PROFILE_K_DOSE,          /* optional: PROFILE_DOSE_DEFAULT_MIN when absent */
     PROFILE_K_COUNT
 };
 
 static const char *const profile_keys[PROFILE_K_COUNT] = {
     "name", "aliases", "title", "tool", "action", "aftercare", "gun",
     "start_level", "trial_s", "default_level", "max_level", "step_s",
-    "session_s", "cooldown_s", "force_max_n",
+    "session_s", "cooldown_s", "force_max_n", "dose_min",
 };
 
 static void profile_vmsg(const struct profile_ctx *c, const config_setting_t *where, const char *fmt, va_list ap)
@@ -352,7 +353,7 @@ static int profile_area_parse(const struct profile_ctx *c, const config_setting_
         if (k == PROFILE_K_COUNT) {
             profile_msg(c, s, "%s: unknown setting \"%s\" (a typo? an area knows name, aliases, title, tool, action, "
                         "aftercare, gun, start_level, trial_s, default_level, max_level, step_s, session_s, "
-                        "cooldown_s, force_max_n)", label, key ? key : "?");
+                        "cooldown_s, force_max_n, dose_min)", label, key ? key : "?");
             return -EINVAL;
         }
         set[k] = s;
@@ -445,7 +446,7 @@ static int profile_area_parse(const struct profile_ctx *c, const config_setting_
     /* The numbers are required with gun = true; with gun = false they are
      * optional but still checked, so flipping gun never unveils a bad one. */
     for (k = PROFILE_K_START; k < PROFILE_K_COUNT; k++) {
-        if (!set[k] && a->gun_allowed) {
+        if (!set[k] && a->gun_allowed && k != PROFILE_K_DOSE) {
             profile_msg(c, g, "%s: missing %s (required when gun = true)", label, profile_keys[k]);
             return -EINVAL;
         }
@@ -483,6 +484,10 @@ static int profile_area_parse(const struct profile_ctx *c, const config_setting_
                       "at most a day"))
         return -EINVAL;
     /* force_max_n was range-checked in newtons above. */
+    if (set[PROFILE_K_DOSE] &&
+        profile_range(c, label, set[PROFILE_K_DOSE], v[PROFILE_K_DOSE], PROFILE_DOSE_MIN_MIN, PROFILE_DOSE_MAX_MIN,
+                      "minutes a day on one area: consistency beats intensity"))
+        return -EINVAL;
 
     a->start_level = (unsigned)v[PROFILE_K_START];
     a->trial_s = (unsigned)v[PROFILE_K_TRIAL];
@@ -492,6 +497,7 @@ static int profile_area_parse(const struct profile_ctx *c, const config_setting_
     a->session_s = (unsigned)v[PROFILE_K_SESSION];
     a->cooldown_s = (unsigned)v[PROFILE_K_COOLDOWN];
     a->force_max_dn = (unsigned)v[PROFILE_K_FORCE];
+    a->dose_min = set[PROFILE_K_DOSE] ? (unsigned)v[PROFILE_K_DOSE] : PROFILE_DOSE_DEFAULT_MIN;
     return 0;
 }
 

@@ -20,6 +20,9 @@
 #define PROFILE_SESSION_MAX_S 300   /* no area is worked longer than 5 min at a time */
 #define PROFILE_COOLDOWN_MAX_S 86400
 #define PROFILE_FORCE_MAX_DN 400    /* 40 N: above that the device itself stalls */
+#define PROFILE_DOSE_MIN_MIN 1      /* dose_min: minutes of running a day on one area */
+#define PROFILE_DOSE_MAX_MIN 30
+#define PROFILE_DOSE_DEFAULT_MIN 10 /* conservative: two full sessions of most areas */
 
 struct profile_area {
     char name[PROFILE_NAME_LEN];                          /* canonical, lower case: "upper-back" */
@@ -38,6 +41,7 @@ struct profile_area {
     unsigned session_s;
     unsigned cooldown_s;
     unsigned force_max_dn;                                /* hold and warn above this force */
+    unsigned dose_min;                                    /* running minutes a day per person (rest.c) */
     unsigned line;                                        /* where the entry starts in its file */
 };
 

@@ -294,6 +294,19 @@ static void test_limit_cooldown(void **state)
     expect_key_error("cooldown_s", "-1", "cooldown_s = -1 is outside 0..86400");
 }
 
+static void test_limit_dose(void **state)
+{
+    (void)state;
+    expect_key_error("dose_min", "0", "dose_min = 0 is outside 1..30 (minutes a day on one area");
+    expect_key_error("dose_min", "31", "dose_min = 31 is outside 1..30");
+    expect_key_error("dose_min", "2.5", "dose_min must be an integer");
+    /* optional, with a conservative default */
+    assert_int_equal(profile_parse(build(NULL, NULL, NULL), "t.conf", &prof, err, sizeof(err)), 0);
+    assert_int_equal(prof.areas[0].dose_min, PROFILE_DOSE_DEFAULT_MIN);
+    assert_int_equal(profile_parse(build("dose_min", "20", NULL), "t.conf", &prof, err, sizeof(err)), 0);
+    assert_int_equal(prof.areas[0].dose_min, 20);
+}
+
 static void test_limit_force(void **state)
 {
     (void)state;
@@ -640,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_limit_step),
         cmocka_unit_test(test_limit_session),
         cmocka_unit_test(test_limit_cooldown),
+        cmocka_unit_test(test_limit_dose),
         cmocka_unit_test(test_limit_force),
         cmocka_unit_test(test_wrapped_integer),
         cmocka_unit_test(test_include_refused),

@@ -1,0 +1,135 @@
+/* rest.c - per person and area: rest in proportion to what the muscle got, and the day's dose (pure, time as an argument). */
+#include "rest.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void rest_init(struct rest_book *b)
+{
+    memset(b, 0, sizeof(*b));
+}
+
+/* The entry of uid whose area is a (its name or an alias: rest follows the
+ * area whatever it is called now); NULL if none. */
+static struct rest_entry *rest_find(const struct rest_book *b, uid_t uid, const struct profile_area *a)
+{
+    for (unsigned i = 0; i < b->n; i++)
+        if (b->e[i].uid == uid && profile_area_is(a, b->e[i].area))
+            return (struct rest_entry *)&b->e[i];
+    return NULL;
+}
+
+static struct rest_entry *rest_find_name(struct rest_book *b, uid_t uid, const char *area)
+{
+    for (unsigned i = 0; i < b->n; i++)
+        if (b->e[i].uid == uid && strcmp(b->e[i].area, area) == 0)
+            return &b->e[i];
+    return NULL;
+}
+
+/* A new entry; when the book is full, the one that matters least goes: an
+ * entry neither resting nor counting today's dose, else the soonest rest. */
+static struct rest_entry *rest_add(struct rest_book *b, uid_t uid, const char *area, uint64_t now_ms, int64_t day)
+{
+    struct rest_entry *e = NULL;
+
+    if (b->n < REST_MAX) {
+        e = &b->e[b->n++];
+    } else {
+        for (unsigned i = 0; i < b->n && !e; i++)
+            if (b->e[i].until_ms <= now_ms && b->e[i].day != day)
+                e = &b->e[i];
+        for (unsigned i = 0; i < b->n && !e; i++)
+            if (b->e[i].until_ms <= now_ms)
+                e = &b->e[i];
+        if (!e) {
+            e = &b->e[0];
+            for (unsigned i = 1; i < b->n; i++)
+                if (b->e[i].until_ms < e->until_ms)
+                    e = &b->e[i];
+        }
+    }
+    memset(e, 0, sizeof(*e));
+    e->uid = uid;
+    snprintf(e->area, sizeof(e->area), "%s", area);
+    e->day = day;
+    return e;
+}
+
+static uint64_t rest_dose_ms(const struct profile_area *a)
+{
+    return (uint64_t)(a->dose_min ? a->dose_min : PROFILE_DOSE_DEFAULT_MIN) * 60000u;
+}
+
+enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
+                             int64_t day, struct rest_state *out)
+{
+    uint64_t trial_ms = (uint64_t)a->trial_s * 1000u;
+
+    memset(out, 0, sizeof(*out));
+    out->dose_ms = rest_dose_ms(a);
+    /* Every entry of the area counts: one per name it was ever recorded under. */
+    for (unsigned i = 0; i < b->n; i++) {
+        const struct rest_entry *e = &b->e[i];
+
+        if (e->uid != uid || !profile_area_is(a, e->area))
+            continue;
+        if (e->until_ms > now_ms && e->until_ms - now_ms > out->rest_left_ms)
+            out->rest_left_ms = e->until_ms - now_ms;
+        if (e->day == day)
+            out->dose_used_ms += e->dose_ms;
+    }
+    if (out->rest_left_ms)
+        return REST_RESTING;
+    if (out->dose_used_ms + trial_ms > out->dose_ms)
+        return REST_DOSE;
+    out->allowed_ms = out->dose_ms - out->dose_used_ms;
+    return REST_OK;
+}
+
+uint64_t rest_owed_ms(const struct profile_area *a, uint64_t ran_ms)
+{
+    uint64_t trial_ms = (uint64_t)a->trial_s * 1000u, session_ms = (uint64_t)a->session_s * 1000u;
+    uint64_t cool_ms = (uint64_t)a->cooldown_s * 1000u;
+
+    if (ran_ms <= trial_ms)
+        return 0;   /* never past the first trial: repositioning costs nothing */
+    if (session_ms <= trial_ms || ran_ms >= session_ms)
+        return cool_ms;
+    /* 128-bit-free: cool_ms (< 2^27) times a span (< 2^19 ms) fits in 64 bits */
+    return cool_ms * (ran_ms - trial_ms) / (session_ms - trial_ms);
+}
+
+void rest_charge(struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t ran_ms, uint64_t now_ms,
+                 int64_t day)
+{
+    struct rest_entry *e = rest_find(b, uid, a);
+    uint64_t owed = rest_owed_ms(a, ran_ms);
+
+    if (!e)
+        e = rest_add(b, uid, a->name, now_ms, day);
+    if (e->day != day) {
+        e->day = day;
+        e->dose_ms = 0;
+    }
+    e->dose_ms += ran_ms;
+    if (owed && now_ms + owed > e->until_ms)
+        e->until_ms = now_ms + owed;
+}
+
+void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t until_ms, uint64_t ran_ms, int64_t day)
+{
+    struct rest_entry *e = rest_find_name(b, uid, area);
+
+    if (!e)
+        e = rest_add(b, uid, area, 0, day);
+    if (until_ms > e->until_ms)
+        e->until_ms = until_ms;
+    if (ran_ms) {
+        if (e->day != day) {
+            e->day = day;
+            e->dose_ms = 0;
+        }
+        e->dose_ms += ran_ms;
+    }
+}

@@ -1,0 +1,73 @@
+/* rest.h - what each person's muscles still need: rest after a session and the day's dose, per person and area (pure, time as an argument). */
+#ifndef KNOT_REST_H
+#define KNOT_REST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "profile.h"
+
+/*
+ * Rest belongs to the person's muscle, not to the massager: a book keyed by
+ * (uid, area), whichever massager ran the session. Two rules, both from the
+ * guide's "consistency beats intensity":
+ *
+ *   - after a session, the area rests in proportion to what it got: nothing
+ *     for a session that ended within its first trial (stopping to reposition
+ *     costs nothing), else cooldown_s x min(1, (ran - trial) / (session - trial)),
+ *     where ran is the time the motor ran; a full session owes the full
+ *     cool-down;
+ *   - each area has a daily dose (dose_min of its profile): the motor's
+ *     running time on it per person and local day. A start needs at least a
+ *     trial's worth of it left, and a session never runs past what is left.
+ *
+ * Times: cool-downs in the daemon's monotonic milliseconds; days as local day
+ * numbers (days since the epoch in local time), both passed in.
+ */
+
+#define REST_MAX 128                /* (person, area) entries kept; the oldest idle one makes room */
+
+struct rest_entry {
+    uid_t uid;
+    char area[PROFILE_NAME_LEN];    /* the area's name when the entry was made (aliases match later) */
+    uint64_t until_ms;              /* rest until (monotonic ms); 0 = none */
+    int64_t day;                    /* the local day dose_ms counts for */
+    uint64_t dose_ms;               /* the motor's running time on the area that day */
+};
+
+struct rest_book {
+    struct rest_entry e[REST_MAX];
+    unsigned n;
+};
+
+/* What a person's area may have now. */
+struct rest_state {
+    uint64_t rest_left_ms;          /* 0 = not resting */
+    uint64_t dose_used_ms, dose_ms; /* today's */
+    uint64_t allowed_ms;            /* the longest session that may start now: 0 = none */
+};
+
+enum rest_verdict {
+    REST_OK,                        /* may start; a session is capped at allowed_ms */
+    REST_RESTING,                   /* rest_left_ms more rest first */
+    REST_DOSE,                      /* today's dose is used up (less than a trial left) */
+};
+
+void rest_init(struct rest_book *b);
+/* Where uid's area a stands at now_ms, on local day `day`. */
+enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
+                             int64_t day, struct rest_state *out);
+/* The rest a session owes: ran_ms the motor ran in it, in the area a as it ran. */
+uint64_t rest_owed_ms(const struct profile_area *a, uint64_t ran_ms);
+/* A session of uid on a ended at now_ms on local day `day`, the motor having
+ * run ran_ms: its rest is charged (never shortening one already due) and its
+ * running time added to the day's dose. */
+void rest_charge(struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t ran_ms, uint64_t now_ms,
+                 int64_t day);
+/* Restored from the journal: rest until until_ms, and ran_ms on `day`
+ * (either may be 0). Names are matched later by aliases too. */
+void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t until_ms, uint64_t ran_ms, int64_t day);
+
+#endif

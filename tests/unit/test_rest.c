@@ -1,0 +1,204 @@
+/* test_rest.c - cmocka unit tests of rest per person and area: proportional rest, the daily dose, renamed areas. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rest.h"
+
+#define S(x) ((uint64_t)(x) * 1000u)
+#define MIN(x) ((uint64_t)(x) * 60000u)
+#define T0 S(5000)
+#define DAY 20000
+
+static struct profile_area calves(void)
+{
+    struct profile_area a;
+
+    memset(&a, 0, sizeof(a));
+    snprintf(a.name, sizeof(a.name), "calves");
+    snprintf(a.aliases[0], sizeof(a.aliases[0]), "calf");
+    a.n_aliases = 1;
+    a.gun_allowed = true;
+    a.start_level = 1;
+    a.trial_s = 15;
+    a.default_level = 2;
+    a.max_level = 3;
+    a.step_s = 10;
+    a.session_s = 120;
+    a.cooldown_s = 900;
+    a.force_max_dn = 250;
+    a.dose_min = 5;
+    return a;
+}
+
+static void test_fresh_area_may_start(void **state)
+{
+    struct rest_book b;
+    struct rest_state st;
+    struct profile_area a = calves();
+
+    (void)state;
+    rest_init(&b);
+    assert_int_equal(rest_check(&b, 1000, &a, T0, DAY, &st), REST_OK);
+    assert_int_equal(st.rest_left_ms, 0);
+    assert_int_equal(st.dose_used_ms, 0);
+    assert_int_equal(st.dose_ms, MIN(5));
+    assert_int_equal(st.allowed_ms, MIN(5));
+}
+
+/* Today any end charged the full cool-down: stopping after 3 s to reposition
+ * locked calves for 15 minutes. Rest is now in proportion to the time past the trial. */
+static void test_rest_is_proportional(void **state)
+{
+    struct profile_area a = calves();
+
+    (void)state;
+    assert_int_equal(rest_owed_ms(&a, S(3)), 0);               /* repositioning */
+    assert_int_equal(rest_owed_ms(&a, S(15)), 0);              /* the whole trial, no more */
+    assert_int_equal(rest_owed_ms(&a, S(15) + 1), 8);          /* 1 ms past: 900 s x 1/105000 */
+    assert_int_equal(rest_owed_ms(&a, S(67) + S(500) / 1000), S(900) * (S(52) + 500) / S(105));
+    assert_int_equal(rest_owed_ms(&a, S(120)), S(900));        /* a full session: the full cool-down */
+    assert_int_equal(rest_owed_ms(&a, S(500)), S(900));        /* never more */
+    a.cooldown_s = 0;
+    assert_int_equal(rest_owed_ms(&a, S(120)), 0);
+    /* a session that is nothing but its trial owes all of it once past it */
+    a = calves();
+    a.session_s = a.trial_s;
+    assert_int_equal(rest_owed_ms(&a, S(16)), S(900));
+}
+
+static void test_charge_and_rest(void **state)
+{
+    struct rest_book b;
+    struct rest_state st;
+    struct profile_area a = calves();
+
+    (void)state;
+    rest_init(&b);
+    rest_charge(&b, 1000, &a, S(3), T0, DAY);                 /* a short stop: may start again at once */
+    assert_int_equal(rest_check(&b, 1000, &a, T0, DAY, &st), REST_OK);
+    assert_int_equal(st.dose_used_ms, S(3));
+    rest_charge(&b, 1000, &a, S(120), T0 + S(10), DAY);       /* a full one */
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10), DAY, &st), REST_RESTING);
+    assert_int_equal(st.rest_left_ms, S(900));
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10) + S(899), DAY, &st), REST_RESTING);
+    assert_int_equal(st.rest_left_ms, S(1));
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10) + S(900), DAY, &st), REST_OK);
+    /* a shorter session later never shortens a rest already due */
+    rest_charge(&b, 1000, &a, S(120), T0 + S(2000), DAY);
+    rest_charge(&b, 1000, &a, S(20), T0 + S(2001), DAY);
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(2001), DAY, &st), REST_RESTING);
+    assert_int_equal(st.rest_left_ms, S(899));
+}
+
+/* Rest belongs to the person's muscle: another person's calves are free, the
+ * same person's are not, whichever massager ran the session (the book has no
+ * serial at all). */
+static void test_rest_is_per_person(void **state)
+{
+    struct rest_book b;
+    struct rest_state st;
+    struct profile_area a = calves();
+
+    (void)state;
+    rest_init(&b);
+    rest_charge(&b, 1000, &a, S(120), T0, DAY);
+    assert_int_equal(rest_check(&b, 1000, &a, T0, DAY, &st), REST_RESTING);
+    assert_int_equal(rest_check(&b, 1001, &a, T0, DAY, &st), REST_OK);
+    assert_int_equal(st.dose_used_ms, 0);
+}
+
+static void test_daily_dose(void **state)
+{
+    struct rest_book b;
+    struct rest_state st;
+    struct profile_area a = calves();
+
+    (void)state;
+    a.cooldown_s = 0;
+    rest_init(&b);
+    rest_charge(&b, 7, &a, S(120), T0, DAY);
+    rest_charge(&b, 7, &a, S(120), T0 + S(200), DAY);
+    assert_int_equal(rest_check(&b, 7, &a, T0 + S(400), DAY, &st), REST_OK);
+    assert_int_equal(st.dose_used_ms, S(240));
+    assert_int_equal(st.allowed_ms, S(60));                    /* the next session is capped at what is left */
+    rest_charge(&b, 7, &a, S(45), T0 + S(500), DAY);
+    assert_int_equal(rest_check(&b, 7, &a, T0 + S(600), DAY, &st), REST_OK);
+    assert_int_equal(st.allowed_ms, S(15));                    /* exactly a trial left: still a start */
+    rest_charge(&b, 7, &a, S(1), T0 + S(700), DAY);
+    /* 13 s left is less than the 15 s trial: done for today */
+    assert_int_equal(rest_check(&b, 7, &a, T0 + S(800), DAY, &st), REST_DOSE);
+    assert_int_equal(st.allowed_ms, 0);
+    /* a new day, a new dose */
+    assert_int_equal(rest_check(&b, 7, &a, T0 + S(900), DAY + 1, &st), REST_OK);
+    assert_int_equal(st.dose_used_ms, 0);
+    rest_charge(&b, 7, &a, S(30), T0 + S(1000), DAY + 1);
+    assert_int_equal(rest_check(&b, 7, &a, T0 + S(1000), DAY + 1, &st), REST_OK);
+    assert_int_equal(st.dose_used_ms, S(30));
+}
+
+static void test_renamed_area_keeps_rest_and_dose(void **state)
+{
+    struct rest_book b;
+    struct rest_state st;
+    struct profile_area a = calves(), renamed = calves();
+
+    (void)state;
+    rest_init(&b);
+    rest_charge(&b, 3, &a, S(120), T0, DAY);
+    snprintf(renamed.name, sizeof(renamed.name), "lower-legs");
+    snprintf(renamed.aliases[1], sizeof(renamed.aliases[1]), "calves");
+    renamed.n_aliases = 2;
+    assert_int_equal(rest_check(&b, 3, &renamed, T0, DAY, &st), REST_RESTING);
+    assert_int_equal(st.dose_used_ms, S(120));
+    /* charged under the new name, both entries count */
+    renamed.cooldown_s = 0;
+    rest_charge(&b, 3, &renamed, S(60), T0 + S(1000), DAY);
+    assert_int_equal(rest_check(&b, 3, &renamed, T0 + S(1000), DAY, &st), REST_OK);
+    assert_int_equal(st.dose_used_ms, S(180));
+}
+
+static void test_restore_and_a_full_book(void **state)
+{
+    static struct rest_book b;
+    struct rest_state st;
+    struct profile_area a = calves();
+    char name[PROFILE_NAME_LEN];
+
+    (void)state;
+    rest_init(&b);
+    rest_restore(&b, 9, "calf", T0 + S(100), S(30), DAY);
+    assert_int_equal(rest_check(&b, 9, &a, T0, DAY, &st), REST_RESTING);
+    assert_int_equal(st.rest_left_ms, S(100));
+    assert_int_equal(st.dose_used_ms, S(30));
+    /* a full book makes room with an entry that no longer matters, never a resting one */
+    for (unsigned i = 1; i < REST_MAX + 10; i++) {
+        struct profile_area o = calves();
+
+        snprintf(name, sizeof(name), "area%u", i);
+        snprintf(o.name, sizeof(o.name), "%s", name);
+        o.n_aliases = 0;
+        rest_charge(&b, 9, &o, S(3), T0, DAY - 1);
+    }
+    assert_int_equal(b.n, REST_MAX);
+    assert_int_equal(rest_check(&b, 9, &a, T0, DAY, &st), REST_RESTING);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fresh_area_may_start),
+        cmocka_unit_test(test_rest_is_proportional),
+        cmocka_unit_test(test_charge_and_rest),
+        cmocka_unit_test(test_rest_is_per_person),
+        cmocka_unit_test(test_daily_dose),
+        cmocka_unit_test(test_renamed_area_keeps_rest_and_dose),
+        cmocka_unit_test(test_restore_and_a_full_book),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
