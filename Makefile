@@ -83,8 +83,8 @@ $(B)/tests/%.o: tests/unit/%.c
 $(B)/tests/test_device: $(B)/sim/device.o
 $(B)/tests/test_profile: $(B)/daemon/profile.o $(B)/daemon/textfile.o
 $(B)/tests/test_session: $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o
-$(B)/tests/test_drive: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o
-$(B)/tests/test_loop: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/sim/device.o
+$(B)/tests/test_drive: $(B)/daemon/drive.o $(B)/daemon/advice.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o
+$(B)/tests/test_loop: $(B)/daemon/drive.o $(B)/daemon/advice.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/sim/device.o
 $(B)/tests/test_config: $(B)/daemon/config.o $(B)/daemon/log.o $(B)/daemon/textfile.o
 $(B)/tests/test_notifymsg: $(B)/daemon/notifymsg.o
 $(B)/tests/test_rest: $(B)/daemon/rest.o $(B)/daemon/profile.o $(B)/daemon/textfile.o

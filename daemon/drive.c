@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "advice.h"
+
 /* Attach steps, in order. */
 enum { DRIVE_A_INFO, DRIVE_A_WAIT, DRIVE_A_OFF, DRIVE_A_STATUS };
 
@@ -129,10 +131,11 @@ int drive_decode_status(const uint8_t *buf, size_t len, unsigned proto_minor, st
 void drive_cmd_setup(struct drive_cmd c, uint8_t setup[8])
 {
     unsigned len = c.op == DRIVE_OP_INFO ? KNOT_INFO_SIZE : c.op == DRIVE_OP_STATUS ? KNOT_STATUS_SIZE : 0;
+    bool out = c.op == DRIVE_OP_LEVEL || c.op == DRIVE_OP_CLEAR;
 
-    setup[0] = c.op == DRIVE_OP_LEVEL ? KNOT_RT_OUT : KNOT_RT_IN;
-    setup[1] = c.op == DRIVE_OP_LEVEL ? KNOT_REQ_SET_LEVEL : c.op == DRIVE_OP_INFO ? KNOT_REQ_GET_INFO
-                                                                                   : KNOT_REQ_GET_STATUS;
+    setup[0] = out ? KNOT_RT_OUT : KNOT_RT_IN;
+    setup[1] = c.op == DRIVE_OP_LEVEL ? KNOT_REQ_SET_LEVEL : c.op == DRIVE_OP_CLEAR ? KNOT_REQ_CLEAR_FAULT :
+               c.op == DRIVE_OP_INFO ? KNOT_REQ_GET_INFO : KNOT_REQ_GET_STATUS;
     setup[2] = (uint8_t)(c.op == DRIVE_OP_LEVEL ? c.level & 0xff : 0);
     setup[3] = (uint8_t)(c.op == DRIVE_OP_LEVEL ? c.level >> 8 : 0);
     setup[4] = KNOT_USB_INTERFACE;
@@ -270,6 +273,8 @@ struct drive_cmd drive_next(struct drive *d, uint64_t now_ms)
         return (struct drive_cmd){ DRIVE_OP_LEVEL, 0 };
     if (now_ms < d->retry_ms)
         return none;
+    if (d->clear_due && session_running(d->sess))
+        return (struct drive_cmd){ DRIVE_OP_CLEAR, 0 };
     if (want > 0 && have != (int)want) {
         if (!drive_fresh(d, now_ms))
             return status;
@@ -347,9 +352,12 @@ static unsigned drive_failed(struct drive *d, enum drive_result r, uint64_t now_
     d->retry_ms = now_ms + d->period_ms;   /* the next heartbeat retries, not this instant */
     if (d->cmd.op == DRIVE_OP_LEVEL)
         d->possible |= (uint16_t)(1u << d->cmd.level);   /* it may have taken effect, or not */
+    else if (d->cmd.op == DRIVE_OP_CLEAR)
+        ;   /* changes no level; clear_due stays, so it is tried again */
     else if (r == DRIVE_TIMEOUT || r == DRIVE_ERROR)
         d->unanswered++;
-    drive_say(d, "%s failed (%u in a row): %s", d->cmd.op == DRIVE_OP_LEVEL ? "set level" : "poll status", d->fails,
+    drive_say(d, "%s failed (%u in a row): %s", d->cmd.op == DRIVE_OP_LEVEL ? "set level" :
+              d->cmd.op == DRIVE_OP_CLEAR ? "clear fault" : "poll status", d->fails,
               r == DRIVE_TIMEOUT ? "timed out" : r == DRIVE_STALL ? "stalled" : "transfer error");
     notes |= DRIVE_N_WARN;
     if (d->fails >= DRIVE_MAX_FAILS && session_running(d->sess)) {
@@ -393,6 +401,28 @@ static const char *drive_stop_name(unsigned last_stop)
 static bool drive_explained(const struct drive *d, unsigned level)
 {
     return level <= KNOT_MAX_LEVELS && (d->possible & (1u << level));
+}
+
+/* The first look of a new session decides it: no fault, it goes ahead; a
+ * fault whose cause is gone is cleared first (once); else it ends at once,
+ * as a fault that never ran, with what to do. */
+static unsigned drive_begin_look(struct drive *d, const struct drive_status *st, uint64_t now_ms)
+{
+    struct advice_readings r = { st->faults, st->temp_dc, st->battery, st->force_dn };
+
+    if (!st->faults) {
+        d->begin_pending = false;
+        return DRIVE_N_BEGUN;
+    }
+    if (!d->clear_tried && advice_clearable(&r)) {
+        d->clear_due = true;
+        return 0;
+    }
+    advice_fault(&r, d->remedy, sizeof(d->remedy));
+    d->begin_pending = false;
+    drive_stop(d, SESSION_END_FAULT, now_ms);
+    drive_say(d, "start refused: fault 0x%x latched: %s", st->faults, d->remedy);
+    return DRIVE_N_BEGUN | DRIVE_N_WARN;
 }
 
 static unsigned drive_observe(struct drive *d, const struct drive_status *st, uint64_t now_ms)
@@ -446,9 +476,11 @@ static unsigned drive_observe(struct drive *d, const struct drive_status *st, ui
             notes |= DRIVE_N_WARN;
         }
     }
+    if (d->begin_pending && session_running(d->sess))
+        notes |= drive_begin_look(d, st, now_ms);
     if (session_running(d->sess)) {
         in.force_dn = (uint16_t)st->force_dn;
-        in.faults = (uint16_t)st->faults;
+        in.faults = d->clear_due ? 0 : (uint16_t)st->faults;   /* being cleared: not the session's end yet */
         session_tick(d->sess, d->rest, &in, now_ms);
         if (!session_running(d->sess) && st->faults) {
             drive_say(d, "device fault 0x%x; motor off", st->faults);
@@ -498,6 +530,14 @@ unsigned drive_done(struct drive *d, enum drive_result r, const uint8_t *data, s
         return drive_attach_done(d, r, data, len, now_ms);
     if (d->cmd.op == DRIVE_OP_LEVEL)
         return drive_level_done(d, r, now_ms);
+    if (d->cmd.op == DRIVE_OP_CLEAR && (r == DRIVE_OK || r == DRIVE_STALL)) {
+        /* Cleared, or some cause remains: either way the next look tells. */
+        d->clear_due = false;
+        d->clear_tried = true;
+        d->st_valid = false;
+        d->fails = 0;
+        return 0;
+    }
     if (r != DRIVE_OK)
         return drive_failed(d, r, now_ms);
     if (drive_decode_status(data, len, d->info.proto_minor, &st) < 0) {
@@ -540,6 +580,10 @@ void drive_begin(struct drive *d, uint64_t now_ms)
     /* Every session begins with a look: while idle nothing is polled, and a
      * fault may have latched since the last status, however recent. */
     d->st_valid = false;
+    d->begin_pending = true;
+    d->clear_due = false;
+    d->clear_tried = false;
+    d->remedy[0] = '\0';
     d->ran = false;
     d->fails = 0;
     d->lean_level = 0;

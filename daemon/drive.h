@@ -60,7 +60,7 @@ int drive_decode_info(const uint8_t *buf, size_t len, struct drive_info *out, ch
 /* 0, or -1 when buf is shorter than a status block of that protocol minor. */
 int drive_decode_status(const uint8_t *buf, size_t len, unsigned proto_minor, struct drive_status *out);
 
-enum drive_op { DRIVE_OP_NONE, DRIVE_OP_INFO, DRIVE_OP_STATUS, DRIVE_OP_LEVEL };
+enum drive_op { DRIVE_OP_NONE, DRIVE_OP_INFO, DRIVE_OP_STATUS, DRIVE_OP_LEVEL, DRIVE_OP_CLEAR };
 
 struct drive_cmd {
     enum drive_op op;
@@ -92,6 +92,7 @@ enum {
     DRIVE_N_STATUS = 1 << 3,     /* a new observation */
     DRIVE_N_LEVEL = 1 << 4,      /* the device acknowledged a new level */
     DRIVE_N_WARN = 1 << 5,       /* d->why holds a warning for the log */
+    DRIVE_N_BEGUN = 1 << 6,      /* a start is decided: the session runs, or it ended at once (fault; d->remedy says what to do) */
 };
 
 struct drive {
@@ -112,6 +113,9 @@ struct drive {
     unsigned unanswered;            /* status requests whose outcome is unknown since st (1.0 seq check) */
     bool refused;                   /* a SET_LEVEL above 0 stalled: the next status says why */
     bool off_first;                 /* a session began while the motor was not known to be off */
+    bool begin_pending;             /* a session began: its first look decides it */
+    bool clear_due, clear_tried;    /* a latched fault whose cause is gone: CLEAR_FAULT before level 1 */
+    char remedy[256];               /* a start refused for a fault: what to do */
     bool ran;                       /* the device ran a level above 0 in the current session */
 
     /* the request in flight */
@@ -155,7 +159,10 @@ uint64_t drive_wake_ms(const struct drive *d, uint64_t now_ms);
 /* A session was just started on d's session (session_start() returned 0):
  * its trial and steps are raised to the device's floors if those are longer,
  * it begins from off (a motor not known to be off is stopped first), and with
- * a look at the device before level 1. */
+ * a look at the device before level 1. A latched fault whose cause the
+ * readings show gone (advice_clearable) is cleared with CLEAR_FAULT first;
+ * one that is not ends the session at once (fault, never ran) with
+ * d->remedy. Either way DRIVE_N_BEGUN reports the decision. */
 void drive_begin(struct drive *d, uint64_t now_ms);
 /* End the session now (a client's stop, unplug, shutdown): the next request is off. */
 void drive_end(struct drive *d, enum session_end why, uint64_t now_ms);

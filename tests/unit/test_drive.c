@@ -776,6 +776,68 @@ static void test_holding_a_rise_keeps_the_heartbeat(void **state)
     }
 }
 
+/* ---- a start after a fault (issue 10: a fault must not leave the massager unusable) ---- */
+
+static void test_start_clears_a_fault_whose_cause_is_gone(void **state)
+{
+    struct fix *f = *state;
+    struct dev hot_before = { .faults = KNOT_FAULT_STALL, .force_dn = 40, .last_stop = KNOT_STOP_FAULT };
+
+    attach(f, 1, 250);
+    start_raw(f, 0);
+    expect_cmd(f, DRIVE_OP_STATUS, 0);
+    answer_status(f, &hot_before);                /* a stall, the head now freed (4 N) */
+    assert_true(session_running(&f->s));          /* not ended: being cleared */
+    expect_cmd(f, DRIVE_OP_CLEAR, 0);
+    assert_int_equal(answer(f, DRIVE_OK), 0);
+    expect_cmd(f, DRIVE_OP_STATUS, 0);
+    assert_true(answer_status(f, &(struct dev){ 0 }) & DRIVE_N_BEGUN);
+    expect_cmd(f, DRIVE_OP_LEVEL, 1);
+    answer(f, DRIVE_OK);
+    assert_true(session_running(&f->s));
+}
+
+static void test_start_refused_with_the_remedy(void **state)
+{
+    struct fix *f = *state;
+    struct dev hot = { .faults = KNOT_FAULT_OVERTEMP, .last_stop = KNOT_STOP_FAULT };
+    uint8_t b[KNOT_STATUS_SIZE];
+    size_t n;
+    unsigned notes;
+
+    attach(f, 1, 250);
+    start_raw(f, 0);
+    expect_cmd(f, DRIVE_OP_STATUS, 0);
+    n = status_block(f, b, &hot);
+    put16(b + 8, 512);                             /* 51.2 C: above 45 C */
+    advance(f, 1);
+    notes = drive_done(&f->d, DRIVE_OK, b, n, f->now);
+    assert_true(notes & DRIVE_N_BEGUN);
+    assert_false(session_running(&f->s));
+    assert_int_equal(f->s.end, SESSION_END_FAULT);
+    assert_non_null(strstr(f->d.remedy, "too hot (51.2 C): let it cool below 45 C"));
+    expect_cmd(f, DRIVE_OP_NONE, 0);               /* never a level above 0, never a clear */
+}
+
+static void test_a_clear_the_device_refuses_ends_the_start(void **state)
+{
+    struct fix *f = *state;
+    struct dev stalled = { .faults = KNOT_FAULT_STALL, .last_stop = KNOT_STOP_FAULT };
+
+    attach(f, 1, 250);
+    start_raw(f, 0);
+    expect_cmd(f, DRIVE_OP_STATUS, 0);
+    answer_status(f, &stalled);                   /* the readings say free ... */
+    expect_cmd(f, DRIVE_OP_CLEAR, 0);
+    answer(f, DRIVE_STALL);                       /* ... the device knows better */
+    expect_cmd(f, DRIVE_OP_STATUS, 0);
+    assert_true(answer_status(f, &stalled) & DRIVE_N_BEGUN);
+    assert_false(session_running(&f->s));         /* tried once, never a loop of clears */
+    assert_int_equal(f->s.end, SESSION_END_FAULT);
+    assert_non_null(strstr(f->d.remedy, "blocked"));
+    expect_cmd(f, DRIVE_OP_NONE, 0);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -800,6 +862,9 @@ int main(void)
         T(test_stop_is_not_held_back_by_a_failure),
         T(test_late_level_counts_from_the_answer),
         T(test_holding_a_rise_keeps_the_heartbeat),
+        T(test_start_clears_a_fault_whose_cause_is_gone),
+        T(test_start_refused_with_the_remedy),
+        T(test_a_clear_the_device_refuses_ends_the_start),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -281,6 +281,12 @@ static void loop_trace(void *ctx, const struct kdev_note *n)
         w->fault_at = t;
         break;
     case KDEV_EV_REFUSED:
+        if (n->request_type == KNOT_RT_OUT && n->request == KNOT_REQ_CLEAR_FAULT) {
+            /* the readings said the cause was gone; one the host cannot see (a
+             * forced stall) remains: a refused clear changes nothing */
+            loop_note(w, "device: refused clear (%s)", kdev_why_name(n->why));
+            break;
+        }
         if (n->request_type != KNOT_RT_OUT || n->request != KNOT_REQ_SET_LEVEL) {
             loop_fail(w, "the device refused a request 0x%02x/0x%02x the host sent (%s)", n->request_type,
                       n->request, kdev_why_name(n->why));
@@ -433,7 +439,8 @@ static void loop_send(struct world *w, struct drive_cmd c)
     w->answer_at = UINT64_MAX;
     w->timeout_at = w->now + DRIVE_TIMEOUT_MS;
     if (c.op != DRIVE_OP_STATUS)   /* the heartbeat's polls would crowd the log */
-        loop_note(w, "host: send %s %u", c.op == DRIVE_OP_LEVEL ? "level" : "info", c.level);
+        loop_note(w, "host: send %s %u", c.op == DRIVE_OP_LEVEL ? "level" : c.op == DRIVE_OP_CLEAR ? "clear" : "info",
+                  c.level);
 
     if (!w->plugged) {
         w->result = DRIVE_ERROR;
