@@ -93,6 +93,9 @@ static int session_area_sane(const struct profile_area *a)
 /* Count the running time since the last accounting toward the ceiling. */
 static void session_account(struct session *s, struct session_dev *dev, uint64_t t)
 {
+    /* What the muscle got: rest and the daily dose are charged on it (rest.c). */
+    if (t > s->last_tick_ms && s->level > 0)
+        s->ran_ms += t - s->last_tick_ms;
     if (dev) {
         if (t > s->last_tick_ms)
             dev->run_ms += t - s->last_tick_ms;

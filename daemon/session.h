@@ -60,6 +60,7 @@ struct session {
     unsigned level;           /* what the motor must be commanded now */
     unsigned applied;         /* the level the device last acknowledged in this session (0: none yet) */
     unsigned ouches;
+    uint64_t ran_ms;          /* the motor's running time in this session (level above 0 commanded) */
     uint64_t start_ms, phase_ms, step_ms, end_ms, last_tick_ms;
     uint64_t force_over_ms;   /* since when force is above the limit, 0 = not */
     bool force_warning;       /* holding because of too much force */

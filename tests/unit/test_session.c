@@ -335,6 +335,23 @@ static void test_ouch_target_lower_than_level(void **state)
     assert_int_equal(f->s.target, 2);
 }
 
+static void test_ran_ms_counts_the_running_time(void **state)
+{
+    struct fix *f = *state;
+    struct profile_area a = calves();
+
+    assert_int_equal(start(f, &a, 8, 0), 0);
+    tick_at(f, S(10), 0, 0);
+    assert_int_equal(f->s.ran_ms, S(10));
+    tick_at(f, S(40), 0, 0);
+    assert_int_equal(f->s.ran_ms, S(40));
+    session_stop(&f->s, &f->dev, SESSION_END_STOPPED, T0 + S(41));
+    assert_int_equal(f->s.ran_ms, S(41));
+    /* ended: nothing more counts */
+    tick_at(f, S(100), 0, 0);
+    assert_int_equal(f->s.ran_ms, S(41));
+}
+
 static void test_stop_and_cooldown(void **state)
 {
     struct fix *f = *state;
@@ -1054,6 +1071,7 @@ int main(void)
         T(test_ouch),
         T(test_ouch_target_lower_than_level),
         T(test_stop_and_cooldown),
+        T(test_ran_ms_counts_the_running_time),
         T(test_not_running),
         T(test_done),
         T(test_fault),
