@@ -18,6 +18,7 @@
 #include "knot/control.h"
 #include "knotd.h"
 #include "log.h"
+#include "request.h"
 
 #define CTL_CLOSE_TIMEOUT_S 5   /* a closing peer that will not read its last reply */
 #define CTL_RESERVED 8           /* slots only root and the group may take: stop always gets through */
@@ -125,25 +126,16 @@ static bool ctl_alive(const struct ctl_client *c)
 
 static void ctl_handle_line(struct ctl_client *c, const char *line, size_t len)
 {
-    json_tokener *tok = json_tokener_new();
-    json_object *req;
-
-    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-        len--;
-    req = json_tokener_parse_ex(tok, line, (int)len);
+    char why[REQUEST_WHY_MAX];
+    json_object *req = request_parse(line, len, why, sizeof(why));
     json_object *reply;
     bool subscribe = false;
 
-    /* A whole line must be exactly one JSON value. */
-    if (!req || json_tokener_get_error(tok) != json_tokener_success ||
-        json_tokener_get_parse_end(tok) != len) {
-        reply = commands_error(KNOT_E_BAD_REQUEST, "request is not a JSON object on one line");
-    } else {
+    if (!req)
+        reply = commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+    else
         reply = commands_handle(&c->peer, req, &subscribe);
-    }
-    json_tokener_free(tok);
-    if (req)
-        json_object_put(req);
+    json_object_put(req);
     /* The request's own events (a start, a stop) may have dropped this very
      * client for not reading: then there is nobody to reply to. */
     if (ctl_alive(c) && ctl_send(c, reply) && subscribe)
