@@ -1,25 +1,414 @@
-/* request.c - control requests as pure logic (no I/O): the one-line JSON parser, typed members, client text quoted safely. */
+/* request.c - control requests as pure logic (no I/O): the strict one-line JSON parser, typed members, client text quoted safely. */
 #include "request.h"
 
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "knot/control.h"
+
+/* json-c's own default depth: both parsers refuse the same nesting. */
+#define REQUEST_DEPTH 32
+
+/*
+ * json-c 0.16 in strict mode (JSON_TOKENER_STRICT) refuses trailing commas,
+ * single quotes, comments, unquoted names, bad escapes, leading zeros, hex,
+ * "True", text after the value. It still takes NaN, Infinity and -Infinity,
+ * "1.", a value that is not an object, raw control characters in strings,
+ * duplicate names (the last one wins), "\u0000" (and cuts names there),
+ * integers beyond 64 bits (clamped), unpaired surrogate escapes (made
+ * U+FFFD) and, even with JSON_TOKENER_VALIDATE_UTF8, overlong and surrogate
+ * UTF-8. So the line is first walked here, byte by byte, against RFC 8259
+ * and knotd's own rules; json-c then builds the object from a line both
+ * agree on.
+ */
+struct request_scan {
+    const unsigned char *s;
+    size_t len, pos;
+    unsigned depth;
+    char *why;
+    size_t whylen;
+};
+
+static bool request_fail(struct request_scan *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool request_fail(struct request_scan *sc, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (sc->why && sc->whylen) {
+        va_start(ap, fmt);
+        vsnprintf(sc->why, sc->whylen, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+/* Columns count bytes from 1, like the config files' messages. */
+static size_t request_col(const struct request_scan *sc)
+{
+    return sc->pos + 1;
+}
+
+/* A byte as a message shows it: 'x' when printable ASCII, else its value. */
+static const char *request_byte_name(unsigned char c, char *buf, size_t len)
+{
+    if (c > 0x20 && c < 0x7f)
+        snprintf(buf, len, "'%c'", c);
+    else if (c == ' ')
+        snprintf(buf, len, "a space");
+    else
+        snprintf(buf, len, "byte 0x%02x", c);
+    return buf;
+}
+
+static bool request_is_digit(const struct request_scan *sc)
+{
+    return sc->pos < sc->len && sc->s[sc->pos] >= '0' && sc->s[sc->pos] <= '9';
+}
+
+static bool request_at(const struct request_scan *sc, const char *word)
+{
+    size_t n = strlen(word);
+
+    return sc->len - sc->pos >= n && memcmp(sc->s + sc->pos, word, n) == 0;
+}
+
+static void request_ws(struct request_scan *sc)
+{
+    while (sc->pos < sc->len && (sc->s[sc->pos] == ' ' || sc->s[sc->pos] == '\t' || sc->s[sc->pos] == '\r' ||
+                                 sc->s[sc->pos] == '\n'))
+        sc->pos++;
+}
+
+/* Something other than what JSON allows here: name the usual suspects. */
+static bool request_unexpected(struct request_scan *sc, const char *expected)
+{
+    char b[16];
+
+    if (sc->pos >= sc->len)
+        return request_fail(sc, "not strict JSON: the line ends inside the object (column %zu: %s expected)",
+                            request_col(sc), expected);
+    if (request_at(sc, "#") || request_at(sc, "//") || request_at(sc, "/*"))
+        return request_fail(sc, "not strict JSON: a comment at column %zu (JSON has no comments)", request_col(sc));
+    if (request_at(sc, "'"))
+        return request_fail(sc, "not strict JSON: single quotes at column %zu (JSON strings take double quotes)",
+                            request_col(sc));
+    if (request_at(sc, "NaN") || request_at(sc, "Infinity") || request_at(sc, "-Infinity"))
+        return request_fail(sc, "not strict JSON: %s at column %zu (JSON numbers have no NaN or Infinity)",
+                            request_at(sc, "NaN") ? "NaN" : "Infinity", request_col(sc));
+    return request_fail(sc, "not strict JSON: unexpected %s at column %zu (%s expected)",
+                        request_byte_name(sc->s[sc->pos], b, sizeof(b)), request_col(sc), expected);
+}
+
+static bool request_value(struct request_scan *sc);
+
+static bool request_hex4(struct request_scan *sc, unsigned *out)
+{
+    unsigned v = 0;
+
+    if (sc->len - sc->pos < 4)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        unsigned char c = sc->s[sc->pos + (size_t)i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return false;
+    }
+    sc->pos += 4;
+    *out = v;
+    return true;
+}
+
+static bool request_unterminated(struct request_scan *sc, size_t start)
+{
+    return request_fail(sc, "not strict JSON: the line ends inside the string that starts at column %zu", start + 1);
+}
+
+/* One escape, from its backslash, in the string that starts at start. */
+static bool request_escape(struct request_scan *sc, size_t start)
+{
+    char b[16];
+    unsigned cp;
+
+    sc->pos++;
+    if (sc->pos >= sc->len)
+        return request_unterminated(sc, start);
+    switch (sc->s[sc->pos]) {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+        sc->pos++;
+        return true;
+    case 'u':
+        sc->pos++;
+        if (!request_hex4(sc, &cp))
+            return request_fail(sc, "not strict JSON: \\u needs four hex digits (column %zu)", request_col(sc));
+        (void)cp;
+        return true;
+    default:
+        return request_fail(sc, "not strict JSON: invalid escape '\\' then %s at column %zu",
+                            request_byte_name(sc->s[sc->pos], b, sizeof(b)), request_col(sc));
+    }
+}
+
+/* A string, from its opening quote. */
+static bool request_string_token(struct request_scan *sc)
+{
+    size_t start = sc->pos++;
+
+    for (;;) {
+        unsigned char c;
+
+        if (sc->pos >= sc->len)
+            return request_unterminated(sc, start);
+        c = sc->s[sc->pos];
+        if (c == '"') {
+            sc->pos++;
+            return true;
+        }
+        if (c < 0x20)
+            return request_fail(sc, "not strict JSON: control character 0x%02x in a string at column %zu "
+                                "(write it as \\u%04x)", c, request_col(sc), c);
+        if (c == '\\') {
+            if (!request_escape(sc, start))
+                return false;
+            continue;
+        }
+        sc->pos++;
+    }
+}
+
+static bool request_number(struct request_scan *sc)
+{
+    if (sc->s[sc->pos] == '-') {
+        if (request_at(sc, "-Infinity"))
+            return request_unexpected(sc, "a value");
+        sc->pos++;
+        if (!request_is_digit(sc))
+            return request_fail(sc, "not strict JSON: a digit expected after '-' at column %zu", request_col(sc));
+    }
+    if (sc->s[sc->pos] == '0') {
+        sc->pos++;
+        if (request_is_digit(sc))
+            return request_fail(sc, "not strict JSON: a leading zero in a number at column %zu", request_col(sc) - 1);
+    } else {
+        while (request_is_digit(sc))
+            sc->pos++;
+    }
+    if (sc->pos < sc->len && sc->s[sc->pos] == '.') {
+        sc->pos++;
+        if (!request_is_digit(sc))
+            return request_fail(sc, "not strict JSON: a digit expected after '.' at column %zu", request_col(sc));
+        while (request_is_digit(sc))
+            sc->pos++;
+    }
+    if (sc->pos < sc->len && (sc->s[sc->pos] == 'e' || sc->s[sc->pos] == 'E')) {
+        sc->pos++;
+        if (sc->pos < sc->len && (sc->s[sc->pos] == '+' || sc->s[sc->pos] == '-'))
+            sc->pos++;
+        if (!request_is_digit(sc))
+            return request_fail(sc, "not strict JSON: a digit expected in the exponent at column %zu",
+                                request_col(sc));
+        while (request_is_digit(sc))
+            sc->pos++;
+    }
+    return true;
+}
+
+static bool request_literal(struct request_scan *sc, const char *word)
+{
+    if (!request_at(sc, word))
+        return request_unexpected(sc, "a value");
+    sc->pos += strlen(word);
+    return true;
+}
+
+static bool request_nest(struct request_scan *sc)
+{
+    if (++sc->depth > REQUEST_DEPTH)
+        return request_fail(sc, "nested deeper than %d levels (column %zu)", REQUEST_DEPTH, request_col(sc));
+    sc->pos++;
+    request_ws(sc);
+    return true;
+}
+
+static bool request_object(struct request_scan *sc)
+{
+    size_t comma = 0;
+
+    if (!request_nest(sc))
+        return false;
+    if (sc->pos < sc->len && sc->s[sc->pos] == '}') {
+        sc->pos++;
+        sc->depth--;
+        return true;
+    }
+    for (;;) {
+        request_ws(sc);
+        if (sc->pos >= sc->len || sc->s[sc->pos] != '"') {
+            /* The first member was not missing (that is "{}"): a comma was there. */
+            if (sc->pos < sc->len && sc->s[sc->pos] == '}')
+                return request_fail(sc, "not strict JSON: a trailing comma at column %zu (before '}')", comma + 1);
+            return request_unexpected(sc, "a member name in double quotes");
+        }
+        if (!request_string_token(sc))
+            return false;
+        request_ws(sc);
+        if (sc->pos >= sc->len || sc->s[sc->pos] != ':')
+            return request_unexpected(sc, "':' after the member name");
+        sc->pos++;
+        if (!request_value(sc))
+            return false;
+        request_ws(sc);
+        if (sc->pos < sc->len && sc->s[sc->pos] == ',') {
+            comma = sc->pos++;
+            continue;
+        }
+        if (sc->pos < sc->len && sc->s[sc->pos] == '}') {
+            sc->pos++;
+            sc->depth--;
+            return true;
+        }
+        return request_unexpected(sc, "',' or '}'");
+    }
+}
+
+static bool request_array(struct request_scan *sc)
+{
+    size_t comma = 0;
+
+    if (!request_nest(sc))
+        return false;
+    if (sc->pos < sc->len && sc->s[sc->pos] == ']') {
+        sc->pos++;
+        sc->depth--;
+        return true;
+    }
+    for (;;) {
+        request_ws(sc);
+        if (comma && sc->pos < sc->len && sc->s[sc->pos] == ']')
+            return request_fail(sc, "not strict JSON: a trailing comma at column %zu (before ']')", comma + 1);
+        if (!request_value(sc))
+            return false;
+        request_ws(sc);
+        if (sc->pos < sc->len && sc->s[sc->pos] == ',') {
+            comma = sc->pos++;
+            continue;
+        }
+        if (sc->pos < sc->len && sc->s[sc->pos] == ']') {
+            sc->pos++;
+            sc->depth--;
+            return true;
+        }
+        return request_unexpected(sc, "',' or ']'");
+    }
+}
+
+static bool request_value(struct request_scan *sc)
+{
+    request_ws(sc);
+    if (sc->pos >= sc->len)
+        return request_unexpected(sc, "a value");
+    switch (sc->s[sc->pos]) {
+    case '{':
+        return request_object(sc);
+    case '[':
+        return request_array(sc);
+    case '"':
+        return request_string_token(sc);
+    case 't':
+        return request_literal(sc, "true");
+    case 'f':
+        return request_literal(sc, "false");
+    case 'n':
+        return request_literal(sc, "null");
+    case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
+        return request_number(sc);
+    default:
+        return request_unexpected(sc, "a value");
+    }
+}
+
+/* What a top-level value that is not an object is, for the message. */
+static const char *request_kind(unsigned char first)
+{
+    switch (first) {
+    case '[':
+        return "an array";
+    case '"':
+        return "a string";
+    case 't': case 'f':
+        return "a boolean";
+    case 'n':
+        return "null";
+    default:
+        return "a number";
+    }
+}
 
 json_object *request_parse(const char *line, size_t len, char *why, size_t whylen)
 {
-    json_tokener *tok = json_tokener_new();
+    struct request_scan sc = { (const unsigned char *)line, len, 0, 0, why, whylen };
+    json_tokener *tok;
     json_object *req;
+    unsigned char first;
+    size_t end;
 
-    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-        len--;
+    if (why && whylen)
+        why[0] = '\0';
+    if (!line) {
+        request_fail(&sc, "no request");
+        return NULL;
+    }
+    /* ctl.c never passes more; a fuzzer may. json-c takes an int length. */
+    if (len > KNOT_CONTROL_LINE_MAX) {
+        request_fail(&sc, "request longer than %d bytes", KNOT_CONTROL_LINE_MAX);
+        return NULL;
+    }
+    request_ws(&sc);
+    if (sc.pos == len) {
+        request_fail(&sc, "empty request (one JSON object per line)");
+        return NULL;
+    }
+    first = sc.s[sc.pos];
+    if (!request_value(&sc))
+        return NULL;
+    request_ws(&sc);
+    if (sc.pos < len) {
+        if (request_at(&sc, "#") || request_at(&sc, "//") || request_at(&sc, "/*"))
+            request_unexpected(&sc, "the end of the line");
+        else
+            request_fail(&sc, "not strict JSON: text after the object at column %zu", request_col(&sc));
+        return NULL;
+    }
+    if (first != '{') {
+        request_fail(&sc, "a request is a JSON object, not %s", request_kind(first));
+        return NULL;
+    }
+
+    tok = json_tokener_new_ex(REQUEST_DEPTH);
+    if (!tok) {
+        request_fail(&sc, "out of memory");
+        return NULL;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     req = json_tokener_parse_ex(tok, line, (int)len);
-    /* A whole line must be exactly one JSON value. */
-    if (!req || json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != len) {
+    end = json_tokener_get_parse_end(tok);
+    if (!req || json_tokener_get_error(tok) != json_tokener_success || end != len ||
+        !json_object_is_type(req, json_type_object)) {
+        /* The walk above took it: a disagreement between the two parsers. */
+        request_fail(&sc, "json-c refused the request: %s (column %zu)",
+                     json_tokener_error_desc(json_tokener_get_error(tok)), end + 1);
         json_object_put(req);
         req = NULL;
-        snprintf(why, whylen, "request is not a JSON object on one line");
-    } else if (!json_object_is_type(req, json_type_object)) {
-        json_object_put(req);
-        req = NULL;
-        snprintf(why, whylen, "request must be a JSON object");
     }
     json_tokener_free(tok);
     return req;

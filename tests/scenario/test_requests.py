@@ -1,0 +1,132 @@
+"""test_requests.py - raw request bytes through knotd's real socket: strict JSON in, valid UTF-8 strict JSON out."""
+import json
+import math
+import re
+
+from knotsim import wait_for
+
+# Every request here is one line, sent as these exact bytes; each gets
+# bad-request, and the message says what was wrong (a word or two of it).
+GRAMMAR = [
+    # json-c's strict mode catches these
+    (b'{"cmd":"version",}', "trailing comma"),
+    (b'{"cmd":"version","id":[1,2,]}', "trailing comma"),
+    (b"{'cmd':'version'}", "single quotes"),
+    (b'{"cmd":\'version\'}', "single quotes"),
+    (b'{"cmd":"version"/* c */}', "comment"),
+    (b'{"cmd":"version"}// c', "comment"),
+    (b'{"cmd":"version"}# c', "comment"),
+    (b'{"cmd":"version","id":01}', "leading zero"),
+    (b'{"cmd":"version","id":.5}', "unexpected '.'"),
+    (b'{"cmd":"version","id":0x10}', "unexpected 'x'"),
+    (b'{"cmd":"version","id":True}', "unexpected 'T'"),
+    (b'{cmd:"version"}', "member name"),
+    (b'{"cmd":"vers\\x69on"}', "invalid escape"),
+    (b'{"cmd":"version"} {"cmd":"stop"}', "text after the object"),
+    (b'\xef\xbb\xbf{"cmd":"version"}', "byte 0xef"),
+    (b'{"cmd":"version"', "line ends inside"),
+    (b'{"cmd":"version","id":' + b"[" * 40 + b"]" * 40 + b"}", "nested deeper than 32"),
+    (b"", "empty request"),
+    (bytes(b for b in range(256) if b != 10), "unexpected byte 0x00"),
+    # json-c's strict mode lets these through
+    (b'{"cmd":"version","id":NaN}', "NaN"),
+    (b'{"cmd":"version","id":Infinity}', "Infinity"),
+    (b'{"cmd":"version","id":-Infinity}', "Infinity"),
+    (b'{"cmd":"version","id":1.}', "digit expected after '.'"),
+    (b'[{"cmd":"version"}]', "not an array"),
+    (b'"version"', "not a string"),
+    (b"5", "not a number"),
+    (b"null", "not null"),
+    (b'{"cmd":"ver\tsion"}', "control character 0x09"),
+    (b'{"cmd":"version","id":"a\x01b"}', "control character 0x01"),
+]
+BAD = GRAMMAR
+
+def strict(line):
+    """One reply or event line as strict JSON: UTF-8, an object, no NaN, no duplicate member, no lone surrogate."""
+    assert line.endswith(b"\n"), "not a whole line: %r" % line
+    text = line[:-1].decode("utf-8")  # strict: invalid UTF-8 raises
+
+    def pairs(kv):
+        keys = [k for k, _ in kv]
+        assert len(keys) == len(set(keys)), "duplicate member in %r" % text
+        return dict(kv)
+
+    def no_constant(name):
+        raise AssertionError("%s in %r" % (name, text))
+
+    def finite(s):
+        v = float(s)
+        assert math.isfinite(v), "%s in %r" % (s, text)
+        return v
+
+    obj = json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant, parse_float=finite)
+    assert isinstance(obj, dict), text
+
+    def walk(v):
+        if isinstance(v, str):
+            v.encode("utf-8")  # a lone surrogate escape raises
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                walk(k)
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+    walk(obj)
+    return obj
+
+
+def exchange(sock, raw_lines):
+    """Send the raw lines on one connection; one strict reply per line (events skipped)."""
+    sock.sendall(b"".join(r + b"\n" for r in raw_lines))
+    f = sock.makefile("rb")
+    replies = []
+    while len(replies) < len(raw_lines):
+        line = f.readline()
+        assert line, "knotd closed the connection after %d replies" % len(replies)
+        o = strict(line)
+        if "event" not in o:
+            replies.append(o)
+    return replies
+
+
+def test_bad_requests_get_bad_request_and_the_connection_stays_usable(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    s = d.connect()
+    replies = exchange(s, [raw for raw, _ in BAD] + [b'{"cmd":"version","id":"after"}'])
+    for (raw, what), r in zip(BAD, replies):
+        assert r["ok"] is False and r["code"] == "bad-request", (raw, r)
+        assert what in r["message"], (raw, what, r["message"])
+        assert "id" not in r, (raw, r)
+    assert replies[-1] == {"ok": True, "version": "0.1.0", "protocol": 1, "id": "after"}
+    s.close()
+    # Not one of them reached the motor (one asked for calves, hid a NUL, then neck).
+    assert d.trace.levels() == []
+    assert d.devices()[0]["session"] is None
+
+
+def test_strict_json_is_accepted_and_ids_come_back_as_sent(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    s = d.connect()
+    good = [
+        (b' \t{ "cmd" : "version" , "id" : 1 }\r\t ', 1),
+        (b'{"cmd":"version","id":{"a":[1,-2.5e-3,"x",true,false,null,{}],"b":[]}}',
+         {"a": [1, -2.5e-3, "x", True, False, None, {}], "b": []}),
+        (b'{"cmd":"version","id":"caf\\u00e9 \\ud83d\\ude00 \xe2\x82\xac \\n \\"q\\" \\\\ \\/"}',
+         "caf\u00e9 \U0001F600 \u20ac \n \"q\" \\ /"),
+        (b'{"cmd":"version","id":-9223372036854775808}', -9223372036854775808),
+        (b'{"cmd":"version","id":9223372036854775807}', 9223372036854775807),
+        (b'{"cmd":"version","id":1e308}', 1e308),
+        (b'{"cmd":"version","id":null}', None),
+        (b'{"cmd":"version","id":"a\\u0001b"}', "a\u0001b"),
+        (b'{"cmd":"version","future":null,"also":{"x":[1,{"x":2}]},"id":2}', 2),
+        (b'{"cmd":"v\\u0065rsion","id":3}', 3),
+    ]
+    replies = exchange(s, [raw for raw, _ in good])
+    for (raw, want), r in zip(good, replies):
+        assert r.get("ok") is True and r["version"] == "0.1.0", (raw, r)
+        assert r["id"] == want, (raw, r)
+    s.close()
