@@ -80,6 +80,15 @@ static void test_refuses(const struct test_bad *bad, size_t n)
             fail_msg("#%zu %.*s: reason \"%s\" does not say \"%s\"", i, (int)bad[i].in.len, bad[i].in.s, why,
                      bad[i].why);
         test_why_ok(why);
+        /* However small the buffer, the reason is cut at a character and fits. */
+        for (size_t len = 1; len < 48; len += 5) {
+            char small[48];
+            memset(small, 'Z', sizeof(small));
+            assert_null(request_parse(bad[i].in.s, bad[i].in.len, small, len));
+            assert_true(strlen(small) < len && test_utf8_ok(small));
+            assert_int_equal(small[len], 'Z');
+        }
+        assert_null(request_parse(bad[i].in.s, bad[i].in.len, NULL, 0));
         test_bad_inputs++;
     }
 }
@@ -230,12 +239,150 @@ static void test_refuses_what_json_c_strict_lets_through(void **state)
     test_refuses(bad, TEST_N(bad));
 }
 
+static const char *test_quote(const char *s, size_t len, size_t max_chars)
+{
+    static char buf[REQUEST_QUOTE_MAX];
+
+    request_quote(buf, sizeof(buf), s, len, max_chars);
+    assert_true(test_utf8_ok(buf));
+    return buf;
+}
+#define Q(lit, max) test_quote((lit), sizeof(lit) - 1, (max))
+
+/* Client text in a message: whole characters, visible escapes, never raw bytes. */
+static void test_quote_client_text(void **state)
+{
+    char want[256];
+    (void)state;
+    assert_string_equal(Q("calves", 40), "calves");
+    assert_string_equal(Q("", 40), "");
+    assert_string_equal(Q("calves", 6), "calves");
+    assert_string_equal(Q("calves", 5), "calve...");
+    assert_string_equal(Q("calves", 0), "...");
+    /* Cut at characters, not bytes: 'a' then 2-, 3- and 4-byte characters. */
+    strcpy(want, "a");
+    for (int i = 0; i < 39; i++)
+        strcat(want, "\xc3\xa4");
+    strcat(want, "...");
+    assert_string_equal(Q("a\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4"
+                          "\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4"
+                          "\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4"
+                          "\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4", 40), want);
+    assert_string_equal(Q("\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", 2), "\xe2\x82\xac\xe2\x82\xac...");
+    assert_string_equal(Q("S\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 2), "S\xf0\x9f\x98\x80...");
+    assert_string_equal(Q("caf\xc3\xa9 \xf4\x8f\xbf\xbf", 40), "caf\xc3\xa9 \xf4\x8f\xbf\xbf");
+    /* Bytes that are not UTF-8 show as \xNN, each one character. */
+    assert_string_equal(Q("a\xff" "b", 40), "a\\xffb");
+    assert_string_equal(Q("calves\xc3", 40), "calves\\xc3");
+    assert_string_equal(Q("\xc3(", 40), "\\xc3(");
+    assert_string_equal(Q("\xc0\xaf", 40), "\\xc0\\xaf");
+    assert_string_equal(Q("\xe0\x80\xaf", 40), "\\xe0\\x80\\xaf");
+    assert_string_equal(Q("\xed\xa0\x80", 40), "\\xed\\xa0\\x80");
+    assert_string_equal(Q("\xf4\x90\x80\x80", 40), "\\xf4\\x90\\x80\\x80");
+    assert_string_equal(Q("\xf8\x88\x80\x80\x80", 2), "\\xf8\\x88...");
+    assert_string_equal(Q("\x80\xbf", 40), "\\x80\\xbf");
+    assert_string_equal(Q("\xe2\x82", 40), "\\xe2\\x82");
+    /* Control characters show escaped; a backslash is doubled, so no escape can be faked. */
+    assert_string_equal(Q("a\nb\tc\x1b[2J", 40), "a\\x0ab\\x09c\\x1b[2J");
+    assert_string_equal(Q("a\0b", 40), "a\\x00b");
+    assert_string_equal(Q("\x7f", 40), "\\x7f");
+    assert_string_equal(Q("\xc2\x85\xc2\x9f\xc2\xa0", 40), "\\u0085\\u009f\xc2\xa0");
+    assert_string_equal(Q("back\\slash \\xff", 40), "back\\\\slash \\\\xff");
+    assert_string_equal(Q("\xff\xff\xff", 2), "\\xff\\xff...");
+    request_quote(want, sizeof(want), NULL, 5, 40);
+    assert_string_equal(want, "");
+}
+
+/* Whatever the buffer, the quote fits, ends in a whole character and is valid UTF-8. */
+static void test_quote_small_buffers(void **state)
+{
+    static const struct test_line texts[] = {
+        L("a\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4"), L("\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"),
+        L("\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"), L("\xff\xfe\xfd\xfc\xfb"), L("\x01\x02\xc2\x85\\\\"),
+        L("plain ascii text"),
+    };
+    char buf[64];
+    (void)state;
+    for (size_t t = 0; t < TEST_N(texts); t++) {
+        for (size_t len = 1; len <= sizeof(buf); len++) {
+            memset(buf, 'Z', sizeof(buf));
+            request_quote(buf, len, texts[t].s, texts[t].len, 40);
+            assert_true(strlen(buf) < len);
+            assert_true(test_utf8_ok(buf));
+            for (size_t i = len; i < sizeof(buf); i++)
+                assert_int_equal(buf[i], 'Z');
+        }
+    }
+    /* A zero-length buffer is not written at all. */
+    buf[0] = 'Z';
+    request_quote(buf, 0, "x", 1, 40);
+    assert_int_equal(buf[0], 'Z');
+}
+
+static const char *test_scrub(const char *s)
+{
+    static char buf[64];
+
+    snprintf(buf, sizeof(buf), "%s", s);
+    request_utf8_scrub(buf);
+    assert_true(test_utf8_ok(buf));
+    return buf;
+}
+
+/* A message cut by a bounded print loses the cut character; a stray byte becomes '?'. */
+static void test_utf8_scrub(void **state)
+{
+    char buf[8];
+    const char *euro = "\xe2\x82\xac";
+    (void)state;
+    assert_string_equal(test_scrub("calves"), "calves");
+    assert_string_equal(test_scrub("caf\xc3\xa9 \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xf0\x9f\x98\x80");
+    assert_string_equal(test_scrub("ab\xc3"), "ab");
+    assert_string_equal(test_scrub("ab\xe2\x82"), "ab");
+    assert_string_equal(test_scrub("ab\xf0\x9f\x98"), "ab");
+    assert_string_equal(test_scrub("a\xff" "b"), "a?b");
+    assert_string_equal(test_scrub("a\xc3x"), "a?x");
+    assert_string_equal(test_scrub("\xed\xa0\x80"), "???");
+    assert_string_equal(test_scrub("\xc0\xaf."), "??" ".");
+    assert_string_equal(test_scrub("x\xe0\x80"), "x??");
+    assert_string_equal(test_scrub("x\xf4\x90"), "x??");
+    /* What snprintf leaves of "aaaaa" and a 3-byte character in 8 bytes. */
+    memcpy(buf, "aaaaa", 5);
+    memcpy(buf + 5, euro, 2);
+    buf[7] = '\0';
+    request_utf8_scrub(buf);
+    assert_string_equal(buf, "aaaaa");
+}
+
+static void test_utf8_valid(void **state)
+{
+    static const struct test_line good[] = {
+        L(""), L("ascii"), L("\xc2\x80"), L("\xdf\xbf"), L("\xe0\xa0\x80"), L("\xed\x9f\xbf"), L("\xee\x80\x80"),
+        L("\xef\xbf\xbf"), L("\xf0\x90\x80\x80"), L("\xf4\x8f\xbf\xbf"), L("a\0b"),
+    };
+    static const struct test_line bad[] = {
+        L("\x80"), L("\xbf"), L("\xc0\x80"), L("\xc1\xbf"), L("\xc2"), L("\xc2\x7f"), L("\xc2\xc0"), L("\xe0\x9f\xbf"),
+        L("\xe0\xa0"), L("\xed\xa0\x80"), L("\xed\xbf\xbf"), L("\xf0\x8f\xbf\xbf"), L("\xf4\x90\x80\x80"),
+        L("\xf5\x80\x80\x80"), L("\xf8\x88\x80\x80\x80"), L("\xfe"), L("\xff"), L("ok\xf0\x9f\x98"),
+    };
+    (void)state;
+    for (size_t i = 0; i < TEST_N(good); i++)
+        assert_true(request_utf8_valid(good[i].s, good[i].len));
+    for (size_t i = 0; i < TEST_N(bad); i++)
+        if (request_utf8_valid(bad[i].s, bad[i].len))
+            fail_msg("#%zu taken as UTF-8", i);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepts_strict_json),
         cmocka_unit_test(test_refuses_what_json_c_strict_refuses),
         cmocka_unit_test(test_refuses_what_json_c_strict_lets_through),
+        cmocka_unit_test(test_quote_client_text),
+        cmocka_unit_test(test_quote_small_buffers),
+        cmocka_unit_test(test_utf8_scrub),
+        cmocka_unit_test(test_utf8_valid),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
