@@ -25,12 +25,23 @@
  * and knotd's own rules; json-c then builds the object from a line both
  * agree on.
  */
+struct request_name {
+    uint16_t off, len;      /* in names[] */
+};
+
 struct request_scan {
     const unsigned char *s;
     size_t len, pos;
     unsigned depth;
     char *why;
     size_t whylen;
+    /* The member names of the objects open now, decoded, to find one that
+     * comes twice. A decoded name is never longer than its text, and every
+     * member takes at least 4 bytes ("":0), so a line's worth is enough. */
+    char names[KNOT_CONTROL_LINE_MAX];
+    size_t names_used;
+    struct request_name name[KNOT_CONTROL_LINE_MAX / 4 + 1];
+    size_t n_names;
 };
 
 static bool request_fail(struct request_scan *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -131,38 +142,85 @@ static bool request_hex4(struct request_scan *sc, unsigned *out)
     return true;
 }
 
+/* A decoded byte of a member name; *name says whether this string is one. */
+static void request_emit(struct request_scan *sc, bool name, const void *bytes, size_t n)
+{
+    if (name && sc->names_used + n <= sizeof(sc->names)) {
+        memcpy(sc->names + sc->names_used, bytes, n);
+        sc->names_used += n;
+    }
+}
+
+static void request_emit_cp(struct request_scan *sc, bool name, uint32_t cp)
+{
+    unsigned char u[4];
+    size_t n;
+
+    if (cp < 0x80) {
+        u[0] = (unsigned char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (unsigned char)(0xc0 | cp >> 6);
+        u[1] = (unsigned char)(0x80 | (cp & 0x3f));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (unsigned char)(0xe0 | cp >> 12);
+        u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+        u[2] = (unsigned char)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        u[0] = (unsigned char)(0xf0 | cp >> 18);
+        u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+        u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+        u[3] = (unsigned char)(0x80 | (cp & 0x3f));
+        n = 4;
+    }
+    request_emit(sc, name, u, n);
+}
+
 static bool request_unterminated(struct request_scan *sc, size_t start)
 {
     return request_fail(sc, "not strict JSON: the line ends inside the string that starts at column %zu", start + 1);
 }
 
 /* One escape, from its backslash, in the string that starts at start. */
-static bool request_escape(struct request_scan *sc, size_t start)
+static bool request_escape(struct request_scan *sc, size_t start, bool name)
 {
+    static const char plain[] = "\"\\/bfnrt", meant[] = "\"\\/\b\f\n\r\t";
+    const char *e;
     char b[16];
-    unsigned cp;
+    unsigned cp, lo;
 
     sc->pos++;
     if (sc->pos >= sc->len)
         return request_unterminated(sc, start);
-    switch (sc->s[sc->pos]) {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+    if (sc->s[sc->pos] != 'u') {
+        e = sc->s[sc->pos] ? strchr(plain, sc->s[sc->pos]) : NULL;
+        if (!e)
+            return request_fail(sc, "not strict JSON: invalid escape '\\' then %s at column %zu",
+                                request_byte_name(sc->s[sc->pos], b, sizeof(b)), request_col(sc));
+        request_emit(sc, name, &meant[e - plain], 1);
         sc->pos++;
         return true;
-    case 'u':
-        sc->pos++;
-        if (!request_hex4(sc, &cp))
-            return request_fail(sc, "not strict JSON: \\u needs four hex digits (column %zu)", request_col(sc));
-        (void)cp;
-        return true;
-    default:
-        return request_fail(sc, "not strict JSON: invalid escape '\\' then %s at column %zu",
-                            request_byte_name(sc->s[sc->pos], b, sizeof(b)), request_col(sc));
     }
+    sc->pos++;
+    if (!request_hex4(sc, &cp))
+        return request_fail(sc, "not strict JSON: \\u needs four hex digits (column %zu)", request_col(sc));
+    /* A high surrogate and a low one escape one character past U+FFFF. */
+    if (cp >= 0xd800 && cp <= 0xdbff && request_at(sc, "\\u")) {
+        size_t at = sc->pos;
+        sc->pos += 2;
+        if (request_hex4(sc, &lo) && lo >= 0xdc00 && lo <= 0xdfff)
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        else
+            sc->pos = at;
+    }
+    request_emit_cp(sc, name, cp);
+    return true;
 }
 
-/* A string, from its opening quote. */
-static bool request_string_token(struct request_scan *sc)
+/* A string, from its opening quote; a member name is decoded into names[]. */
+static bool request_string_token(struct request_scan *sc, bool name)
 {
     size_t start = sc->pos++;
 
@@ -180,12 +238,32 @@ static bool request_string_token(struct request_scan *sc)
             return request_fail(sc, "not strict JSON: control character 0x%02x in a string at column %zu "
                                 "(write it as \\u%04x)", c, request_col(sc), c);
         if (c == '\\') {
-            if (!request_escape(sc, start))
+            if (!request_escape(sc, start, name))
                 return false;
             continue;
         }
+        request_emit(sc, name, &c, 1);
         sc->pos++;
     }
+}
+
+/* The member name just decoded (from off) against the others of its object (from first). */
+static bool request_name_once(struct request_scan *sc, size_t first, size_t off, size_t col)
+{
+    size_t len = sc->names_used - off;
+    char q[REQUEST_QUOTE_MAX];
+
+    for (size_t i = first; i < sc->n_names; i++) {
+        if (sc->name[i].len == len && memcmp(sc->names + sc->name[i].off, sc->names + off, len) == 0)
+            return request_fail(sc, "duplicate member '%s' at column %zu (each name once)",
+                                request_quote(q, sizeof(q), sc->names + off, len, REQUEST_QUOTE_CHARS), col);
+    }
+    if (sc->n_names >= sizeof(sc->name) / sizeof(sc->name[0]))
+        return request_fail(sc, "too many members (column %zu)", col);
+    sc->name[sc->n_names].off = (uint16_t)off;
+    sc->name[sc->n_names].len = (uint16_t)len;
+    sc->n_names++;
+    return true;
 }
 
 static bool request_number(struct request_scan *sc)
@@ -242,17 +320,25 @@ static bool request_nest(struct request_scan *sc)
     return true;
 }
 
+/* The object's names are forgotten when it closes: the same name may come
+ * again in a sibling object. */
+static bool request_close(struct request_scan *sc, size_t first, size_t names_used)
+{
+    sc->pos++;
+    sc->depth--;
+    sc->n_names = first;
+    sc->names_used = names_used;
+    return true;
+}
+
 static bool request_object(struct request_scan *sc)
 {
-    size_t comma = 0;
+    size_t comma = 0, first = sc->n_names, names_used = sc->names_used;
 
     if (!request_nest(sc))
         return false;
-    if (sc->pos < sc->len && sc->s[sc->pos] == '}') {
-        sc->pos++;
-        sc->depth--;
-        return true;
-    }
+    if (sc->pos < sc->len && sc->s[sc->pos] == '}')
+        return request_close(sc, first, names_used);
     for (;;) {
         request_ws(sc);
         if (sc->pos >= sc->len || sc->s[sc->pos] != '"') {
@@ -261,7 +347,8 @@ static bool request_object(struct request_scan *sc)
                 return request_fail(sc, "not strict JSON: a trailing comma at column %zu (before '}')", comma + 1);
             return request_unexpected(sc, "a member name in double quotes");
         }
-        if (!request_string_token(sc))
+        size_t col = request_col(sc), off = sc->names_used;
+        if (!request_string_token(sc, true) || !request_name_once(sc, first, off, col))
             return false;
         request_ws(sc);
         if (sc->pos >= sc->len || sc->s[sc->pos] != ':')
@@ -274,11 +361,8 @@ static bool request_object(struct request_scan *sc)
             comma = sc->pos++;
             continue;
         }
-        if (sc->pos < sc->len && sc->s[sc->pos] == '}') {
-            sc->pos++;
-            sc->depth--;
-            return true;
-        }
+        if (sc->pos < sc->len && sc->s[sc->pos] == '}')
+            return request_close(sc, first, names_used);
         return request_unexpected(sc, "',' or '}'");
     }
 }
@@ -325,7 +409,7 @@ static bool request_value(struct request_scan *sc)
     case '[':
         return request_array(sc);
     case '"':
-        return request_string_token(sc);
+        return request_string_token(sc, false);
     case 't':
         return request_literal(sc, "true");
     case 'f':
@@ -485,62 +569,79 @@ const char *request_quote(char *buf, size_t buflen, const char *s, size_t len, s
     return buf;
 }
 
+/* The whole line, walked: one strict JSON object and nothing else. */
+static bool request_walk(struct request_scan *sc)
+{
+    unsigned char first;
+
+    request_ws(sc);
+    if (sc->pos == sc->len)
+        return request_fail(sc, "empty request (one JSON object per line)");
+    first = sc->s[sc->pos];
+    if (!request_value(sc))
+        return false;
+    request_ws(sc);
+    if (sc->pos < sc->len) {
+        if (request_at(sc, "#") || request_at(sc, "//") || request_at(sc, "/*"))
+            return request_unexpected(sc, "the end of the line");
+        return request_fail(sc, "not strict JSON: text after the object at column %zu", request_col(sc));
+    }
+    if (first != '{')
+        return request_fail(sc, "a request is a JSON object, not %s", request_kind(first));
+    return true;
+}
+
 json_object *request_parse(const char *line, size_t len, char *why, size_t whylen)
 {
-    struct request_scan sc = { (const unsigned char *)line, len, 0, 0, why, whylen };
+    struct request_scan *sc;
     json_tokener *tok;
-    json_object *req;
-    unsigned char first;
+    json_object *req = NULL;
     size_t end;
+    bool ok;
 
     if (why && whylen)
         why[0] = '\0';
-    if (!line) {
-        request_fail(&sc, "no request");
+    if (!line || len > KNOT_CONTROL_LINE_MAX) {
+        /* ctl.c never passes more; a fuzzer may. json-c takes an int length. */
+        if (why && whylen)
+            snprintf(why, whylen, line ? "request longer than %d bytes" : "no request (%d bytes at most)",
+                     KNOT_CONTROL_LINE_MAX);
         return NULL;
     }
-    /* ctl.c never passes more; a fuzzer may. json-c takes an int length. */
-    if (len > KNOT_CONTROL_LINE_MAX) {
-        request_fail(&sc, "request longer than %d bytes", KNOT_CONTROL_LINE_MAX);
+    sc = malloc(sizeof(*sc));
+    if (!sc) {
+        if (why && whylen)
+            snprintf(why, whylen, "out of memory");
         return NULL;
     }
-    request_ws(&sc);
-    if (sc.pos == len) {
-        request_fail(&sc, "empty request (one JSON object per line)");
-        return NULL;
+    sc->s = (const unsigned char *)line;
+    sc->len = len;
+    sc->pos = 0;
+    sc->depth = 0;
+    sc->why = why;
+    sc->whylen = whylen;
+    sc->names_used = 0;
+    sc->n_names = 0;
+    ok = request_walk(sc);
+    if (ok) {
+        tok = json_tokener_new_ex(REQUEST_DEPTH);
+        if (!tok) {
+            request_fail(sc, "out of memory");
+        } else {
+            json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+            req = json_tokener_parse_ex(tok, line, (int)len);
+            end = json_tokener_get_parse_end(tok);
+            if (!req || json_tokener_get_error(tok) != json_tokener_success || end != len ||
+                !json_object_is_type(req, json_type_object)) {
+                /* The walk took it: the two parsers disagree. Refused all the same. */
+                request_fail(sc, "json-c refused the request: %s (column %zu)",
+                             json_tokener_error_desc(json_tokener_get_error(tok)), end + 1);
+                json_object_put(req);
+                req = NULL;
+            }
+            json_tokener_free(tok);
+        }
     }
-    first = sc.s[sc.pos];
-    if (!request_value(&sc))
-        return NULL;
-    request_ws(&sc);
-    if (sc.pos < len) {
-        if (request_at(&sc, "#") || request_at(&sc, "//") || request_at(&sc, "/*"))
-            request_unexpected(&sc, "the end of the line");
-        else
-            request_fail(&sc, "not strict JSON: text after the object at column %zu", request_col(&sc));
-        return NULL;
-    }
-    if (first != '{') {
-        request_fail(&sc, "a request is a JSON object, not %s", request_kind(first));
-        return NULL;
-    }
-
-    tok = json_tokener_new_ex(REQUEST_DEPTH);
-    if (!tok) {
-        request_fail(&sc, "out of memory");
-        return NULL;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    req = json_tokener_parse_ex(tok, line, (int)len);
-    end = json_tokener_get_parse_end(tok);
-    if (!req || json_tokener_get_error(tok) != json_tokener_success || end != len ||
-        !json_object_is_type(req, json_type_object)) {
-        /* The walk above took it: a disagreement between the two parsers. */
-        request_fail(&sc, "json-c refused the request: %s (column %zu)",
-                     json_tokener_error_desc(json_tokener_get_error(tok)), end + 1);
-        json_object_put(req);
-        req = NULL;
-    }
-    json_tokener_free(tok);
+    free(sc);
     return req;
 }

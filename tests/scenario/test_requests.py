@@ -40,7 +40,13 @@ GRAMMAR = [
     (b'{"cmd":"ver\tsion"}', "control character 0x09"),
     (b'{"cmd":"version","id":"a\x01b"}', "control character 0x01"),
 ]
-BAD = GRAMMAR
+# json-c keeps the last of two members with one name; knotd refuses the line.
+DUPLICATES = [
+    (b'{"cmd":"status","cmd":"version"}', "duplicate member 'cmd'"),
+    (b'{"cmd":"status","c\\u006dd":"version"}', "duplicate member 'cmd'"),
+    (b'{"cmd":"start","area":"calves","area":"neck"}', "duplicate member 'area'"),
+]
+BAD = GRAMMAR + DUPLICATES
 
 def strict(line):
     """One reply or event line as strict JSON: UTF-8, an object, no NaN, no duplicate member, no lone surrogate."""

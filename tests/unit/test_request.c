@@ -1,6 +1,7 @@
 /* test_request.c - control request lines as pure logic: what the strict parser takes, and what it refuses and why. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,7 +9,9 @@
 
 #include <cmocka.h>
 
+#include "knot/control.h"
 #include "request.h"
+
 
 #define TEST_N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -239,6 +242,72 @@ static void test_refuses_what_json_c_strict_lets_through(void **state)
     test_refuses(bad, TEST_N(bad));
 }
 
+/* json-c keeps the last of two members with one name; knotd refuses the request. */
+static void test_refuses_duplicate_members(void **state)
+{
+    static const struct test_bad bad[] = {
+        { L("{\"cmd\":\"status\",\"cmd\":\"version\"}"), "duplicate member 'cmd' at column 17" },
+        { L("{\"cmd\":\"version\",\"cmd\":\"version\"}"), "duplicate member 'cmd'" },
+        { L("{\"cmd\":\"status\",\"c\\u006dd\":\"version\"}"), "duplicate member 'cmd'" },
+        { L("{\"cmd\":\"status\",\"\\u0063\\u006D\\u0064\":\"version\"}"), "duplicate member 'cmd'" },
+        { L("{\"a\":1,\"b\":2,\"a\":3}"), "duplicate member 'a' at column 14" },
+        { L("{\"id\":{\"x\":1,\"x\":2},\"cmd\":\"version\"}"), "duplicate member 'x' at column 14" },
+        { L("{\"id\":[{\"x\":1},{\"x\":1,\"x\":2}]}"), "duplicate member 'x'" },
+        { L("{\"id\":{\"a\":{\"b\":1}},\"id\":2}"), "duplicate member 'id'" },
+        { L("{\"\":1,\"\":2}"), "duplicate member ''" },
+        { L("{\"\\u00e9\":1,\"\xc3\xa9\":2}"), "duplicate member '\xc3\xa9'" },
+        { L("{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}"), "duplicate member '\xf0\x9f\x98\x80'" },
+        { L("{\"a\\/b\":1,\"a/b\":2}"), "duplicate member 'a/b'" },
+        { L("{\"\\u0001\":1,\"\\u0001\":2}"), "duplicate member '\\x01'" },
+        { L("{\"a\\\\b\":1,\"a\\\\b\":2}"), "duplicate member 'a\\\\b'" },
+        { L("{\"a\\nb\":1,\"a\\u000ab\":2}"), "duplicate member 'a\\x0ab'" },
+        { L("{\"level\":1,\"area\":\"calves\",\"cmd\":\"start\",\"level\":3}"), "duplicate member 'level'" },
+        { L("{\"0123456789012345678901234567890123456789ABCDEF\":1,"
+            "\"0123456789012345678901234567890123456789ABCDEF\":2}"),
+          "duplicate member '0123456789012345678901234567890123456789...'" },
+    };
+    (void)state;
+    test_refuses(bad, TEST_N(bad));
+}
+
+/* A line of members "0", "1", ... "N" (hex) as long as a line may be, the
+ * last one named "0" again when dup is set. */
+static size_t test_members_line(char *line, bool dup, size_t *members)
+{
+    size_t n = 0;
+
+    *members = 0;
+    n += (size_t)sprintf(line + n, "{");
+    while (n < KNOT_CONTROL_LINE_MAX - 16)
+        n += (size_t)sprintf(line + n, "%s\"%zx\":0", *members ? "," : "", *members), (*members)++;
+    if (dup)
+        n += (size_t)sprintf(line + n, ",\"0\":1");
+    n += (size_t)sprintf(line + n, "}");
+    return n;
+}
+
+/* As many members as a line can hold: all different, taken; one name twice, refused. */
+static void test_many_members(void **state)
+{
+    static char line[KNOT_CONTROL_LINE_MAX + 1];
+    char why[REQUEST_WHY_MAX];
+    json_object *o;
+    size_t members, n = test_members_line(line, false, &members);
+    (void)state;
+    o = request_parse(line, n, why, sizeof(why));
+    if (!o)
+        fail_msg("refused %zu members: %s", members, why);
+    assert_int_equal(json_object_object_length(o), members);
+    json_object_put(o);
+    n = test_members_line(line, true, &members);
+    assert_true(n <= KNOT_CONTROL_LINE_MAX);
+    o = request_parse(line, n, why, sizeof(why));
+    if (o)
+        fail_msg("took a line with member \"0\" twice");
+    assert_non_null(strstr(why, "duplicate member '0'"));
+    test_bad_inputs++;
+}
+
 static const char *test_quote(const char *s, size_t len, size_t max_chars)
 {
     static char buf[REQUEST_QUOTE_MAX];
@@ -379,6 +448,8 @@ int main(void)
         cmocka_unit_test(test_accepts_strict_json),
         cmocka_unit_test(test_refuses_what_json_c_strict_refuses),
         cmocka_unit_test(test_refuses_what_json_c_strict_lets_through),
+        cmocka_unit_test(test_refuses_duplicate_members),
+        cmocka_unit_test(test_many_members),
         cmocka_unit_test(test_quote_client_text),
         cmocka_unit_test(test_quote_small_buffers),
         cmocka_unit_test(test_utf8_scrub),
