@@ -190,6 +190,7 @@ static bool request_escape(struct request_scan *sc, size_t start, bool name)
     const char *e;
     char b[16];
     unsigned cp, lo;
+    size_t col = request_col(sc);
 
     sc->pos++;
     if (sc->pos >= sc->len)
@@ -206,6 +207,10 @@ static bool request_escape(struct request_scan *sc, size_t start, bool name)
     sc->pos++;
     if (!request_hex4(sc, &cp))
         return request_fail(sc, "not strict JSON: \\u needs four hex digits (column %zu)", request_col(sc));
+    /* knotd's strings are C strings: a NUL would cut a name short (json-c
+     * cuts member names there itself), so no string may hold one. */
+    if (cp == 0)
+        return request_fail(sc, "a string holds U+0000 (\\u0000) at column %zu: knotd takes no NUL characters", col);
     /* A high surrogate and a low one escape one character past U+FFFF. */
     if (cp >= 0xd800 && cp <= 0xdbff && request_at(sc, "\\u")) {
         size_t at = sc->pos;

@@ -46,7 +46,13 @@ DUPLICATES = [
     (b'{"cmd":"status","c\\u006dd":"version"}', "duplicate member 'cmd'"),
     (b'{"cmd":"start","area":"calves","area":"neck"}', "duplicate member 'area'"),
 ]
-BAD = GRAMMAR + DUPLICATES
+# "\u0000": json-c cut member names there, and knotd read values up to it.
+NULS = [
+    (b'{"cmd":"version\\u0000junk"}', "U+0000"),
+    (b'{"cmd\\u0000x":"version"}', "U+0000"),
+    (b'{"cmd":"start","area":"calves\\u0000neck"}', "U+0000"),
+]
+BAD = GRAMMAR + DUPLICATES + NULS
 
 def strict(line):
     """One reply or event line as strict JSON: UTF-8, an object, no NaN, no duplicate member, no lone surrogate."""

@@ -270,6 +270,25 @@ static void test_refuses_duplicate_members(void **state)
     test_refuses(bad, TEST_N(bad));
 }
 
+/* "\u0000" is JSON, but knotd's names are C strings: json-c would cut a
+ * member name there, and a value is cut by whoever reads it as one. */
+static void test_refuses_nul_characters(void **state)
+{
+    static const struct test_bad bad[] = {
+        { L("{\"cmd\":\"version\\u0000junk\"}"), "U+0000 (\\u0000) at column 16" },
+        { L("{\"cmd\\u0000x\":\"version\"}"), "U+0000 (\\u0000) at column 6" },
+        { L("{\"cmd\":\"start\",\"area\":\"calves\\u0000neck\"}"), "U+0000" },
+        { L("{\"cmd\":\"version\",\"id\":\"\\u0000\"}"), "U+0000" },
+        { L("{\"cmd\":\"version\",\"id\":[\"a\\u0000\"]}"), "U+0000" },
+        { L("{\"cmd\":\"version\",\"\\u0000\":1}"), "U+0000" },
+        { L("{\"cmd\":\"stop\",\"device\":\"KNOTSIM1\\u0000\"}"), "U+0000" },
+        { L("{\"cmd\":\"version\",\"id\":\"\\\\u0000 is text\"}\0"), "text after the object" },
+        { L("{\"cmd\":\"ver\0sion\"}"), "control character 0x00" },
+    };
+    (void)state;
+    test_refuses(bad, TEST_N(bad));
+}
+
 /* A line of members "0", "1", ... "N" (hex) as long as a line may be, the
  * last one named "0" again when dup is set. */
 static size_t test_members_line(char *line, bool dup, size_t *members)
@@ -450,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_refuses_what_json_c_strict_lets_through),
         cmocka_unit_test(test_refuses_duplicate_members),
         cmocka_unit_test(test_many_members),
+        cmocka_unit_test(test_refuses_nul_characters),
         cmocka_unit_test(test_quote_client_text),
         cmocka_unit_test(test_quote_small_buffers),
         cmocka_unit_test(test_utf8_scrub),
