@@ -1,6 +1,7 @@
 /* request.c - control requests as pure logic (no I/O): the strict one-line JSON parser, typed members, client text quoted safely. */
 #include "request.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,6 +43,7 @@ struct request_scan {
     size_t names_used;
     struct request_name name[KNOT_CONTROL_LINE_MAX / 4 + 1];
     size_t n_names;
+    char num[KNOT_CONTROL_LINE_MAX + 1];    /* a number's text, for strtod */
 };
 
 static bool request_fail(struct request_scan *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -271,15 +273,30 @@ static bool request_name_once(struct request_scan *sc, size_t first, size_t off,
     return true;
 }
 
+/* An integer's digits (no sign, no leading zero) against the magnitude of
+ * INT64_MAX or, negative, of INT64_MIN: compared as text, so any length works. */
+static bool request_int64_fits(const unsigned char *digits, size_t n, bool negative)
+{
+    const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
+
+    return n < 19 || (n == 19 && memcmp(digits, limit, 19) <= 0);
+}
+
 static bool request_number(struct request_scan *sc)
 {
+    size_t start = sc->pos, digits;
+    bool negative = false, integer = true;
+    double d;
+
     if (sc->s[sc->pos] == '-') {
         if (request_at(sc, "-Infinity"))
             return request_unexpected(sc, "a value");
+        negative = true;
         sc->pos++;
         if (!request_is_digit(sc))
             return request_fail(sc, "not strict JSON: a digit expected after '-' at column %zu", request_col(sc));
     }
+    digits = sc->pos;
     if (sc->s[sc->pos] == '0') {
         sc->pos++;
         if (request_is_digit(sc))
@@ -289,6 +306,7 @@ static bool request_number(struct request_scan *sc)
             sc->pos++;
     }
     if (sc->pos < sc->len && sc->s[sc->pos] == '.') {
+        integer = false;
         sc->pos++;
         if (!request_is_digit(sc))
             return request_fail(sc, "not strict JSON: a digit expected after '.' at column %zu", request_col(sc));
@@ -296,6 +314,7 @@ static bool request_number(struct request_scan *sc)
             sc->pos++;
     }
     if (sc->pos < sc->len && (sc->s[sc->pos] == 'e' || sc->s[sc->pos] == 'E')) {
+        integer = false;
         sc->pos++;
         if (sc->pos < sc->len && (sc->s[sc->pos] == '+' || sc->s[sc->pos] == '-'))
             sc->pos++;
@@ -305,6 +324,22 @@ static bool request_number(struct request_scan *sc)
         while (request_is_digit(sc))
             sc->pos++;
     }
+    /* json-c clamps an integer beyond 64 bits (or keeps it unsigned, which
+     * no reader here expects), so an id would not come back as sent and a
+     * level would be some other number. */
+    if (integer) {
+        if (!request_int64_fits(sc->s + digits, sc->pos - digits, negative))
+            return request_fail(sc, "the integer at column %zu is beyond 64 bits "
+                                "(-9223372036854775808 to 9223372036854775807)", start + 1);
+        return true;
+    }
+    /* A double out of range would be infinite: JSON has no Infinity. A
+     * number too small for a double is 0, as JSON readers take it. */
+    memcpy(sc->num, sc->s + start, sc->pos - start);
+    sc->num[sc->pos - start] = '\0';
+    d = strtod(sc->num, NULL);
+    if (isinf(d))
+        return request_fail(sc, "the number at column %zu is too large (beyond a double's range)", start + 1);
     return true;
 }
 

@@ -52,7 +52,15 @@ NULS = [
     (b'{"cmd\\u0000x":"version"}', "U+0000"),
     (b'{"cmd":"start","area":"calves\\u0000neck"}', "U+0000"),
 ]
-BAD = GRAMMAR + DUPLICATES + NULS
+# json-c clamped these: a level of 99999999999999999999 was refused as
+# level 9223372036854775807, an id came back as another number.
+NUMBERS = [
+    (b'{"cmd":"start","area":"calves","level":99999999999999999999}', "beyond 64 bits"),
+    (b'{"cmd":"start","area":"calves","level":-9223372036854775809}', "beyond 64 bits"),
+    (b'{"cmd":"version","id":18446744073709551615}', "beyond 64 bits"),
+    (b'{"cmd":"version","id":1e400}', "too large"),
+]
+BAD = GRAMMAR + DUPLICATES + NULS + NUMBERS
 
 def strict(line):
     """One reply or event line as strict JSON: UTF-8, an object, no NaN, no duplicate member, no lone surrogate."""

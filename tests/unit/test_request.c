@@ -289,6 +289,61 @@ static void test_refuses_nul_characters(void **state)
     test_refuses(bad, TEST_N(bad));
 }
 
+/* json-c clamps integers beyond 64 bits (or keeps them as unsigned, which
+ * knotd does not read) and makes a double out of range infinite: refused. */
+static void test_refuses_numbers_out_of_range(void **state)
+{
+    static char zeros[2][600];
+    struct test_bad bad[] = {
+        { L("{\"cmd\":\"start\",\"area\":\"calves\",\"level\":9223372036854775808}"), "integer at column 40 is beyond 64 bits" },
+        { L("{\"cmd\":\"start\",\"area\":\"calves\",\"level\":-9223372036854775809}"), "beyond 64 bits" },
+        { L("{\"cmd\":\"start\",\"area\":\"calves\",\"level\":99999999999999999999}"), "beyond 64 bits" },
+        { L("{\"id\":18446744073709551615}"), "beyond 64 bits" },
+        { L("{\"id\":18446744073709551616}"), "beyond 64 bits" },
+        { L("{\"id\":-18446744073709551616}"), "beyond 64 bits" },
+        { L("{\"id\":10000000000000000000}"), "beyond 64 bits" },
+        { L("{\"id\":[1,2,9300000000000000000]}"), "integer at column 12 is beyond 64 bits" },
+        { L("{\"id\":1e309}"), "number at column 7 is too large" },
+        { L("{\"id\":-1e309}"), "too large" },
+        { L("{\"id\":1e400}"), "too large" },
+        { L("{\"id\":123456789e301}"), "too large" },
+        { L("{\"id\":1.7976931348623159e308}"), "too large" },
+        { L("{\"id\":1E99999999999999999999}"), "too large" },
+        { { zeros[0], 0 }, "beyond 64 bits" },
+        { { zeros[1], 0 }, "too large" },
+    };
+    size_t n;
+    (void)state;
+    n = (size_t)sprintf(zeros[0], "{\"id\":1");
+    memset(zeros[0] + n, '0', 400);
+    bad[14].in.len = n + 400 + (size_t)sprintf(zeros[0] + n + 400, "}");
+    n = (size_t)sprintf(zeros[1], "{\"id\":1");
+    memset(zeros[1] + n, '0', 400);
+    bad[15].in.len = n + 400 + (size_t)sprintf(zeros[1] + n + 400, ".5}");
+    test_refuses(bad, TEST_N(bad));
+}
+
+/* The edges that are in range are taken, and json-c holds them exactly. */
+static void test_numbers_in_range(void **state)
+{
+    char why[REQUEST_WHY_MAX];
+    json_object *o, *v;
+    static const char line[] = "{\"a\":9223372036854775807,\"b\":-9223372036854775808,\"c\":-0,"
+                               "\"d\":1.7976931348623157e308,\"e\":4.9e-324,\"f\":1e-400,"
+                               "\"g\":0.000000000000000000000000000001}";
+    (void)state;
+    o = request_parse(line, sizeof(line) - 1, why, sizeof(why));
+    if (!o)
+        fail_msg("refused: %s", why);
+    assert_true(json_object_object_get_ex(o, "a", &v) && json_object_is_type(v, json_type_int));
+    assert_true(json_object_get_int64(v) == INT64_MAX);
+    assert_true(json_object_object_get_ex(o, "b", &v) && json_object_get_int64(v) == INT64_MIN);
+    assert_true(json_object_object_get_ex(o, "c", &v) && json_object_get_int64(v) == 0);
+    assert_true(json_object_object_get_ex(o, "d", &v) && json_object_get_double(v) == 1.7976931348623157e308);
+    assert_true(json_object_object_get_ex(o, "f", &v) && json_object_get_double(v) == 0.0);
+    json_object_put(o);
+}
+
 /* A line of members "0", "1", ... "N" (hex) as long as a line may be, the
  * last one named "0" again when dup is set. */
 static size_t test_members_line(char *line, bool dup, size_t *members)
@@ -470,6 +525,8 @@ int main(void)
         cmocka_unit_test(test_refuses_duplicate_members),
         cmocka_unit_test(test_many_members),
         cmocka_unit_test(test_refuses_nul_characters),
+        cmocka_unit_test(test_refuses_numbers_out_of_range),
+        cmocka_unit_test(test_numbers_in_range),
         cmocka_unit_test(test_quote_client_text),
         cmocka_unit_test(test_quote_small_buffers),
         cmocka_unit_test(test_utf8_scrub),
