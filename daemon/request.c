@@ -14,6 +14,135 @@
 /* json-c's own default depth: both parsers refuse the same nesting. */
 #define REQUEST_DEPTH 32
 
+/* The UTF-8 character at p (n > 0 bytes left): its length and code point,
+ * or 0 when the bytes are not one; *partial then tells whether they are
+ * the start of one that the end of the text cut. */
+static size_t request_utf8_char(const unsigned char *p, size_t n, uint32_t *cp, bool *partial)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+    size_t need, i;
+    uint32_t v;
+
+    *partial = false;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    /* Table 3-7 of the Unicode standard: the second byte's range is what
+     * rules out overlong forms, surrogates and code points past U+10FFFF. */
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 1;
+        v = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 2;
+        v = c & 0x0fu;
+        lo = c == 0xe0 ? 0xa0 : 0x80;
+        hi = c == 0xed ? 0x9f : 0xbf;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 3;
+        v = c & 0x07u;
+        lo = c == 0xf0 ? 0x90 : 0x80;
+        hi = c == 0xf4 ? 0x8f : 0xbf;
+    } else {
+        return 0;
+    }
+    for (i = 1; i <= need; i++) {
+        if (i >= n) {
+            *partial = true;
+            return 0;
+        }
+        if (p[i] < lo || p[i] > hi)
+            return 0;
+        v = v << 6 | (p[i] & 0x3fu);
+        lo = 0x80;
+        hi = 0xbf;
+    }
+    *cp = v;
+    return need + 1;
+}
+
+bool request_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, k;
+    uint32_t cp;
+    bool partial;
+
+    while (i < len) {
+        k = request_utf8_char(p + i, len - i, &cp, &partial);
+        if (!k)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+void request_utf8_scrub(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    size_t n = strlen(s), i = 0, k;
+    uint32_t cp;
+    bool partial;
+
+    while (i < n) {
+        k = request_utf8_char(p + i, n - i, &cp, &partial);
+        if (k) {
+            i += k;
+        } else if (partial) {
+            p[i] = '\0';
+            return;
+        } else {
+            p[i++] = '?';
+        }
+    }
+}
+
+const char *request_quote(char *buf, size_t buflen, const char *s, size_t len, size_t max_chars)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t used = 0, i = 0, shown = 0;
+
+    if (!buf || buflen == 0)
+        return buf;
+    buf[0] = '\0';
+    if (!s)
+        return buf;
+    while (i < len) {
+        char one[8];
+        uint32_t cp;
+        bool partial;
+        size_t k = request_utf8_char(p + i, len - i, &cp, &partial), olen;
+
+        if (k == 0) {
+            k = 1;
+            snprintf(one, sizeof(one), "\\x%02x", p[i]);
+        } else if (cp < 0x20 || cp == 0x7f) {
+            snprintf(one, sizeof(one), "\\x%02x", (unsigned)cp);
+        } else if (cp >= 0x80 && cp < 0xa0) {
+            snprintf(one, sizeof(one), "\\u%04x", (unsigned)cp);
+        } else if (cp == '\\') {
+            snprintf(one, sizeof(one), "\\\\");
+        } else {
+            memcpy(one, p + i, k);
+            one[k] = '\0';
+        }
+        olen = strlen(one);
+        /* Room for this one, and for "..." unless it is the last. */
+        if (shown == max_chars || used + olen + (i + k < len ? 3 : 0) + 1 > buflen)
+            break;
+        memcpy(buf + used, one, olen);
+        used += olen;
+        i += k;
+        shown++;
+    }
+    if (i < len && used + 4 <= buflen) {
+        memcpy(buf + used, "...", 3);
+        used += 3;
+    }
+    buf[used] = '\0';
+    return buf;
+}
+
 /*
  * json-c 0.16 in strict mode (JSON_TOKENER_STRICT) refuses trailing commas,
  * single quotes, comments, unquoted names, bad escapes, leading zeros, hex,
@@ -213,7 +342,8 @@ static bool request_escape(struct request_scan *sc, size_t start, bool name)
      * cuts member names there itself), so no string may hold one. */
     if (cp == 0)
         return request_fail(sc, "a string holds U+0000 (\\u0000) at column %zu: knotd takes no NUL characters", col);
-    /* A high surrogate and a low one escape one character past U+FFFF. */
+    /* A high surrogate and a low one escape one character past U+FFFF;
+     * either one alone is no character (json-c would make it U+FFFD). */
     if (cp >= 0xd800 && cp <= 0xdbff && request_at(sc, "\\u")) {
         size_t at = sc->pos;
         sc->pos += 2;
@@ -222,6 +352,8 @@ static bool request_escape(struct request_scan *sc, size_t start, bool name)
         else
             sc->pos = at;
     }
+    if (cp >= 0xd800 && cp <= 0xdfff)
+        return request_fail(sc, "not strict JSON: unpaired surrogate \\u%04x at column %zu", cp, col);
     request_emit_cp(sc, name, cp);
     return true;
 }
@@ -247,6 +379,17 @@ static bool request_string_token(struct request_scan *sc, bool name)
         if (c == '\\') {
             if (!request_escape(sc, start, name))
                 return false;
+            continue;
+        }
+        if (c >= 0x80) {
+            uint32_t cp;
+            bool partial;
+            size_t k = request_utf8_char(sc->s + sc->pos, sc->len - sc->pos, &cp, &partial);
+            if (!k)
+                return request_fail(sc, "not UTF-8: byte 0x%02x at column %zu (requests are UTF-8)", c,
+                                    request_col(sc));
+            request_emit(sc, name, sc->s + sc->pos, k);
+            sc->pos += k;
             continue;
         }
         request_emit(sc, name, &c, 1);
@@ -480,135 +623,6 @@ static const char *request_kind(unsigned char first)
     }
 }
 
-/* The UTF-8 character at p (n > 0 bytes left): its length and code point,
- * or 0 when the bytes are not one; *partial then tells whether they are
- * the start of one that the end of the text cut. */
-static size_t request_utf8_char(const unsigned char *p, size_t n, uint32_t *cp, bool *partial)
-{
-    unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-    size_t need, i;
-    uint32_t v;
-
-    *partial = false;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    /* Table 3-7 of the Unicode standard: the second byte's range is what
-     * rules out overlong forms, surrogates and code points past U+10FFFF. */
-    if (c >= 0xc2 && c <= 0xdf) {
-        need = 1;
-        v = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        need = 2;
-        v = c & 0x0fu;
-        lo = c == 0xe0 ? 0xa0 : 0x80;
-        hi = c == 0xed ? 0x9f : 0xbf;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        need = 3;
-        v = c & 0x07u;
-        lo = c == 0xf0 ? 0x90 : 0x80;
-        hi = c == 0xf4 ? 0x8f : 0xbf;
-    } else {
-        return 0;
-    }
-    for (i = 1; i <= need; i++) {
-        if (i >= n) {
-            *partial = true;
-            return 0;
-        }
-        if (p[i] < lo || p[i] > hi)
-            return 0;
-        v = v << 6 | (p[i] & 0x3fu);
-        lo = 0x80;
-        hi = 0xbf;
-    }
-    *cp = v;
-    return need + 1;
-}
-
-bool request_utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, k;
-    uint32_t cp;
-    bool partial;
-
-    while (i < len) {
-        k = request_utf8_char(p + i, len - i, &cp, &partial);
-        if (!k)
-            return false;
-        i += k;
-    }
-    return true;
-}
-
-void request_utf8_scrub(char *s)
-{
-    unsigned char *p = (unsigned char *)s;
-    size_t n = strlen(s), i = 0, k;
-    uint32_t cp;
-    bool partial;
-
-    while (i < n) {
-        k = request_utf8_char(p + i, n - i, &cp, &partial);
-        if (k) {
-            i += k;
-        } else if (partial) {
-            p[i] = '\0';
-            return;
-        } else {
-            p[i++] = '?';
-        }
-    }
-}
-
-const char *request_quote(char *buf, size_t buflen, const char *s, size_t len, size_t max_chars)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t used = 0, i = 0, shown = 0;
-
-    if (!buf || buflen == 0)
-        return buf;
-    buf[0] = '\0';
-    if (!s)
-        return buf;
-    while (i < len) {
-        char one[8];
-        uint32_t cp;
-        bool partial;
-        size_t k = request_utf8_char(p + i, len - i, &cp, &partial), olen;
-
-        if (k == 0) {
-            k = 1;
-            snprintf(one, sizeof(one), "\\x%02x", p[i]);
-        } else if (cp < 0x20 || cp == 0x7f) {
-            snprintf(one, sizeof(one), "\\x%02x", (unsigned)cp);
-        } else if (cp >= 0x80 && cp < 0xa0) {
-            snprintf(one, sizeof(one), "\\u%04x", (unsigned)cp);
-        } else if (cp == '\\') {
-            snprintf(one, sizeof(one), "\\\\");
-        } else {
-            memcpy(one, p + i, k);
-            one[k] = '\0';
-        }
-        olen = strlen(one);
-        /* Room for this one, and for "..." unless it is the last. */
-        if (shown == max_chars || used + olen + (i + k < len ? 3 : 0) + 1 > buflen)
-            break;
-        memcpy(buf + used, one, olen);
-        used += olen;
-        i += k;
-        shown++;
-    }
-    if (i < len && used + 4 <= buflen) {
-        memcpy(buf + used, "...", 3);
-        used += 3;
-    }
-    buf[used] = '\0';
-    return buf;
-}
-
 /* The whole line, walked: one strict JSON object and nothing else. */
 static bool request_walk(struct request_scan *sc)
 {
@@ -668,7 +682,7 @@ json_object *request_parse(const char *line, size_t len, char *why, size_t whyle
         if (!tok) {
             request_fail(sc, "out of memory");
         } else {
-            json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+            json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
             req = json_tokener_parse_ex(tok, line, (int)len);
             end = json_tokener_get_parse_end(tok);
             if (!req || json_tokener_get_error(tok) != json_tokener_success || end != len ||

@@ -60,7 +60,18 @@ NUMBERS = [
     (b'{"cmd":"version","id":18446744073709551615}', "beyond 64 bits"),
     (b'{"cmd":"version","id":1e400}', "too large"),
 ]
-BAD = GRAMMAR + DUPLICATES + NULS + NUMBERS
+# Not UTF-8: knotd quoted these raw bytes back in unknown-command and
+# unknown-area messages, making its own reply invalid UTF-8.
+UTF8 = [
+    (b'{"cmd":"\xff"}', "UTF-8"),
+    (b'{"cmd":"start","area":"calves\xc3"}', "UTF-8"),
+    (b'{"cmd":"start","area":"\xc0\xaf"}', "UTF-8"),
+    (b'{"cmd":"start","area":"\xed\xa0\x80"}', "UTF-8"),
+    (b'{"cmd":"start","area":"\xf4\x90\x80\x80"}', "UTF-8"),
+    (b'{"cmd":"start","area":"\\ud800"}', "surrogate"),
+    (b'{"cmd":"start","area":"\\udc00calves"}', "surrogate"),
+]
+BAD = GRAMMAR + DUPLICATES + NULS + NUMBERS + UTF8
 
 def strict(line):
     """One reply or event line as strict JSON: UTF-8, an object, no NaN, no duplicate member, no lone surrogate."""

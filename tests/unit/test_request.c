@@ -344,6 +344,48 @@ static void test_numbers_in_range(void **state)
     json_object_put(o);
 }
 
+/* RFC 8259 text is UTF-8. json-c, even with JSON_TOKENER_VALIDATE_UTF8,
+ * takes overlong forms and encoded surrogates, and makes an unpaired
+ * surrogate escape U+FFFD: knotd refuses them all, and names the byte. */
+static void test_refuses_what_is_not_utf8(void **state)
+{
+    static const struct test_bad bad[] = {
+        { L("{\"cmd\":\"\xff\"}"), "not UTF-8: byte 0xff at column 9" },
+        { L("{\"cmd\":\"\xfe\"}"), "byte 0xfe" },
+        { L("{\"cmd\":\"calves\xc3\"}"), "not UTF-8: byte 0xc3 at column 15" },
+        { L("{\"cmd\":\"\xc3(\"}"), "byte 0xc3" },
+        { L("{\"cmd\":\"\x80\"}"), "byte 0x80" },
+        { L("{\"cmd\":\"\xbf\xbf\"}"), "byte 0xbf" },
+        { L("{\"cmd\":\"\xc0\xaf\"}"), "byte 0xc0" },
+        { L("{\"cmd\":\"\xc1\xbf\"}"), "byte 0xc1" },
+        { L("{\"cmd\":\"\xe0\x80\xaf\"}"), "byte 0xe0" },
+        { L("{\"cmd\":\"\xe0\x9f\xbf\"}"), "byte 0xe0" },
+        { L("{\"cmd\":\"\xf0\x80\x80\xaf\"}"), "byte 0xf0" },
+        { L("{\"cmd\":\"\xf0\x8f\xbf\xbf\"}"), "byte 0xf0" },
+        { L("{\"cmd\":\"\xed\xa0\x80\"}"), "byte 0xed" },
+        { L("{\"cmd\":\"\xed\xbf\xbf\"}"), "byte 0xed" },
+        { L("{\"cmd\":\"\xf4\x90\x80\x80\"}"), "byte 0xf4" },
+        { L("{\"cmd\":\"\xf5\x80\x80\x80\"}"), "byte 0xf5" },
+        { L("{\"cmd\":\"\xf8\x88\x80\x80\x80\"}"), "byte 0xf8" },
+        { L("{\"cmd\":\"\xe2\x82\"}"), "byte 0xe2" },
+        { L("{\"cmd\":\"\xe2\x82"), "byte 0xe2" },
+        { L("{\"cmd\":\"ok\",\"\xe9t\xe9\":1}"), "not UTF-8: byte 0xe9 at column 14" },
+        { L("{\"cmd\":\"version\"}\xff"), "text after the object" },
+        { L("{\xff}"), "unexpected byte 0xff at column 2" },
+        { L("{\"cmd\":\"start\",\"area\":\"\\ud800\"}"), "unpaired surrogate \\ud800 at column 24" },
+        { L("{\"cmd\":\"start\",\"area\":\"\\uDBFF\"}"), "unpaired surrogate \\udbff" },
+        { L("{\"cmd\":\"start\",\"area\":\"\\udc00calves\"}"), "unpaired surrogate \\udc00" },
+        { L("{\"cmd\":\"start\",\"area\":\"\\ud800\\u0041\"}"), "unpaired surrogate \\ud800" },
+        { L("{\"cmd\":\"start\",\"area\":\"\\ud800x\"}"), "unpaired surrogate \\ud800" },
+        { L("{\"cmd\":\"start\",\"area\":\"\\ud800\\ud800\"}"), "unpaired surrogate \\ud800" },
+        { L("{\"cmd\":\"start\",\"area\":\"\\udc00\\ud800\"}"), "unpaired surrogate \\udc00" },
+        { L("{\"cmd\":\"start\",\"area\":\"\\ud83d\\ude00\\ude00\"}"), "unpaired surrogate \\ude00 at column 36" },
+        { L("{\"\\udfff\":1}"), "unpaired surrogate \\udfff" },
+    };
+    (void)state;
+    test_refuses(bad, TEST_N(bad));
+}
+
 /* A line of members "0", "1", ... "N" (hex) as long as a line may be, the
  * last one named "0" again when dup is set. */
 static size_t test_members_line(char *line, bool dup, size_t *members)
@@ -527,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_refuses_nul_characters),
         cmocka_unit_test(test_refuses_numbers_out_of_range),
         cmocka_unit_test(test_numbers_in_range),
+        cmocka_unit_test(test_refuses_what_is_not_utf8),
         cmocka_unit_test(test_quote_client_text),
         cmocka_unit_test(test_quote_small_buffers),
         cmocka_unit_test(test_utf8_scrub),
