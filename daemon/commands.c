@@ -12,6 +12,7 @@
 #include "knotd.h"
 #include "log.h"
 #include "massager.h"
+#include "request.h"
 #include "view.h"
 
 #ifndef KNOT_VERSION
@@ -40,29 +41,15 @@ static json_object *commands_ok(void)
     return o;
 }
 
-/* Optional string member: 0 absent, 1 present, -1 wrong type. */
-static int commands_str(json_object *req, const char *key, const char **out)
-{
-    json_object *v;
-
-    *out = NULL;
-    if (!json_object_object_get_ex(req, key, &v) || json_object_is_type(v, json_type_null))
-        return 0;
-    if (!json_object_is_type(v, json_type_string))
-        return -1;
-    *out = json_object_get_string(v);
-    return 1;
-}
-
 /* The massager a request is about; NULL with *err set when there is none or it is ambiguous. */
 static struct massager *commands_pick(json_object *req, json_object **err)
 {
     const char *serial;
-    int r = commands_str(req, KNOT_K_DEVICE, &serial);
+    char why[REQUEST_WHY_MAX];
     struct massager *m;
 
-    if (r < 0) {
-        *err = commands_error(KNOT_E_BAD_REQUEST, "'device' must be a string (a serial number)");
+    if (request_string(req, KNOT_K_DEVICE, &serial, why, sizeof(why)) == REQUEST_WRONG) {
+        *err = commands_error(KNOT_E_BAD_REQUEST, "%s", why);
         return NULL;
     }
     if (serial) {
@@ -94,22 +81,23 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
 {
     const char *area_name;
     const struct profile_area *a;
-    json_object *err = NULL, *lv, *o;
+    json_object *err = NULL, *o;
     struct massager_undo undo;
     struct massager *m;
     char why[512] = "";
     int64_t level = 0;
     int rc;
 
-    if (commands_str(req, KNOT_K_AREA, &area_name) != 1)
+    rc = request_string(req, KNOT_K_AREA, &area_name, why, sizeof(why));
+    if (rc == REQUEST_ABSENT)
         return commands_error(KNOT_E_BAD_REQUEST, "start needs 'area' (a string)");
-    if (json_object_object_get_ex(req, KNOT_K_LEVEL, &lv) && !json_object_is_type(lv, json_type_null)) {
-        if (!json_object_is_type(lv, json_type_int))
-            return commands_error(KNOT_E_BAD_REQUEST, "'level' must be an integer");
-        level = json_object_get_int64(lv);
-        if (level < 1 || level > KNOT_MAX_LEVELS)
-            return commands_error(KNOT_E_LIMIT, "level %lld does not exist (levels start at 1)", (long long)level);
-    }
+    if (rc == REQUEST_WRONG)
+        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+    rc = request_int(req, KNOT_K_LEVEL, &level, why, sizeof(why));
+    if (rc == REQUEST_WRONG)
+        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+    if (rc == REQUEST_PRESENT && (level < 1 || level > KNOT_MAX_LEVELS))
+        return commands_error(KNOT_E_LIMIT, "level %lld does not exist (levels start at 1)", (long long)level);
     a = profile_find(knotd.profiles, area_name);
     if (!a) {
         char names[512];
@@ -189,11 +177,12 @@ static json_object *commands_stop(const struct ctl_peer *peer, json_object *req)
 {
     json_object *err = NULL, *o, *list = json_object_new_array();
     const char *serial;
+    char why[REQUEST_WHY_MAX];
     struct massager *m;
 
-    if (commands_str(req, KNOT_K_DEVICE, &serial) < 0) {
+    if (request_string(req, KNOT_K_DEVICE, &serial, why, sizeof(why)) == REQUEST_WRONG) {
         json_object_put(list);
-        return commands_error(KNOT_E_BAD_REQUEST, "'device' must be a string (a serial number)");
+        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
     }
     if (serial) {
         m = commands_pick(req, &err);
@@ -234,11 +223,12 @@ static json_object *commands_list(bool status, json_object *req)
 {
     json_object *o, *arr = json_object_new_array();
     const char *serial = NULL;
+    char why[REQUEST_WHY_MAX];
     uint64_t now = clock_now_ms();
 
-    if (commands_str(req, KNOT_K_DEVICE, &serial) < 0) {
+    if (request_string(req, KNOT_K_DEVICE, &serial, why, sizeof(why)) == REQUEST_WRONG) {
         json_object_put(arr);
-        return commands_error(KNOT_E_BAD_REQUEST, "'device' must be a string (a serial number)");
+        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
     }
     if (serial && !massager_find(serial)) {
         json_object_put(arr);
@@ -306,11 +296,16 @@ json_object *commands_handle(const struct ctl_peer *peer, json_object *req, bool
 {
     json_object *reply, *id = NULL;
     const char *cmd;
+    char why[REQUEST_WHY_MAX];
+    int rc;
 
     if (!json_object_is_type(req, json_type_object))
         return commands_error(KNOT_E_BAD_REQUEST, "request must be a JSON object");
-    if (commands_str(req, KNOT_K_CMD, &cmd) != 1)
+    rc = request_string(req, KNOT_K_CMD, &cmd, why, sizeof(why));
+    if (rc == REQUEST_ABSENT)
         return commands_error(KNOT_E_BAD_REQUEST, "request needs 'cmd' (a string)");
+    if (rc == REQUEST_WRONG)
+        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
     reply = commands_dispatch(peer, req, cmd, subscribe);
     if (json_object_object_get_ex(req, KNOT_K_ID, &id))
         json_object_object_add(reply, KNOT_K_ID, json_object_get(id));

@@ -699,3 +699,96 @@ json_object *request_parse(const char *line, size_t len, char *why, size_t whyle
     free(sc);
     return req;
 }
+
+static const char *request_type_name(json_object *v)
+{
+    switch (json_object_get_type(v)) {
+    case json_type_null:
+        return "null";
+    case json_type_boolean:
+        return "a boolean";
+    case json_type_double:
+        return "a number with a fraction or an exponent";
+    case json_type_int:
+        return "an integer";
+    case json_type_object:
+        return "an object";
+    case json_type_array:
+        return "an array";
+    case json_type_string:
+        return "a string";
+    }
+    return "of no JSON type";
+}
+
+static void request_why(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void request_why(char *why, size_t whylen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!why || !whylen)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why, whylen, fmt, ap);
+    va_end(ap);
+    request_utf8_scrub(why);
+}
+
+enum request_member request_string(json_object *req, const char *key, const char **out, char *why, size_t whylen)
+{
+    json_object *v;
+    const unsigned char *p;
+    size_t len, i, k;
+    uint32_t cp;
+    bool partial;
+
+    *out = NULL;
+    if (!json_object_object_get_ex(req, key, &v))
+        return REQUEST_ABSENT;
+    /* json-c gives a member set to null as v == NULL, of type null. */
+    if (!json_object_is_type(v, json_type_string)) {
+        request_why(why, whylen, "'%s' must be a string, not %s", key, request_type_name(v));
+        return REQUEST_WRONG;
+    }
+    p = (const unsigned char *)json_object_get_string(v);
+    len = (size_t)json_object_get_string_len(v);
+    if (strlen((const char *)p) != len) {
+        request_why(why, whylen, "'%s' holds a NUL character (U+0000) after %zu bytes", key,
+                    strlen((const char *)p));
+        return REQUEST_WRONG;
+    }
+    for (i = 0; i < len; i += k) {
+        k = request_utf8_char(p + i, len - i, &cp, &partial);
+        if (!k) {
+            request_why(why, whylen, "'%s' is not UTF-8 (byte 0x%02x after %zu bytes)", key, p[i], i);
+            return REQUEST_WRONG;
+        }
+        if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+            request_why(why, whylen, "'%s' holds the control character U+%04X", key, (unsigned)cp);
+            return REQUEST_WRONG;
+        }
+    }
+    *out = (const char *)p;
+    return REQUEST_PRESENT;
+}
+
+enum request_member request_int(json_object *req, const char *key, int64_t *out, char *why, size_t whylen)
+{
+    json_object *v;
+
+    *out = 0;
+    if (!json_object_object_get_ex(req, key, &v))
+        return REQUEST_ABSENT;
+    if (!json_object_is_type(v, json_type_int)) {
+        request_why(why, whylen, "'%s' must be an integer, not %s", key, request_type_name(v));
+        return REQUEST_WRONG;
+    }
+    /* Past INT64_MAX json-c keeps an unsigned value and get_int64 clamps it. */
+    if (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX) {
+        request_why(why, whylen, "'%s' is beyond 64 bits (-9223372036854775808 to 9223372036854775807)", key);
+        return REQUEST_WRONG;
+    }
+    *out = json_object_get_int64(v);
+    return REQUEST_PRESENT;
+}

@@ -71,7 +71,25 @@ UTF8 = [
     (b'{"cmd":"start","area":"\\ud800"}', "surrogate"),
     (b'{"cmd":"start","area":"\\udc00calves"}', "surrogate"),
 ]
-BAD = GRAMMAR + DUPLICATES + NULS + NUMBERS + UTF8
+# Members knotd reads: null is a wrong type, never "absent" (a null device
+# made stop stop every massager); names hold no control character.
+MEMBERS = [
+    (b'{"cmd":null}', "'cmd' must be a string, not null"),
+    (b'{"cmd":5}', "'cmd' must be a string, not an integer"),
+    (b'{"cmd":"status","device":null}', "'device' must be a string, not null"),
+    (b'{"cmd":"stop","device":null}', "'device' must be a string, not null"),
+    (b'{"cmd":"up","device":null}', "'device' must be a string, not null"),
+    (b'{"cmd":"start","area":null}', "'area' must be a string, not null"),
+    (b'{"cmd":"start","area":"calves","level":null}', "'level' must be an integer, not null"),
+    (b'{"cmd":"start","area":"calves","device":null}', "'device' must be a string, not null"),
+    (b'{"cmd":"start","area":"calves","level":2.0}', "'level' must be an integer"),
+    (b'{"cmd":"start","area":"calves","level":"2"}', "'level' must be an integer"),
+    (b'{"cmd":"start","area":"cal\\u0001ves"}', "control character U+0001"),
+    (b'{"cmd":"start","area":"calves\\u0085"}', "control character U+0085"),
+    (b'{"cmd":"versio\\u007f"}', "control character U+007F"),
+    (b'{"cmd":"status","device":"KNOTSIM1\\n"}', "control character U+000A"),
+]
+BAD = GRAMMAR + DUPLICATES + NULS + NUMBERS + UTF8 + MEMBERS
 
 def strict(line):
     """One reply or event line as strict JSON: UTF-8, an object, no NaN, no duplicate member, no lone surrogate."""

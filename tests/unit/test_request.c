@@ -424,6 +424,122 @@ static void test_many_members(void **state)
     test_bad_inputs++;
 }
 
+/* A request with one member key of value v (taken), for the member readers. */
+static json_object *test_with(const char *key, json_object *v)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, key, v);
+    return o;
+}
+
+static void test_string_wrong(json_object *req, const char *key, const char *want)
+{
+    char why[REQUEST_WHY_MAX] = "";
+    const char *out = "untouched";
+
+    assert_int_equal(request_string(req, key, &out, why, sizeof(why)), REQUEST_WRONG);
+    assert_null(out);
+    if (!strstr(why, want))
+        fail_msg("reason \"%s\" does not say \"%s\"", why, want);
+    test_why_ok(why);
+    json_object_put(req);
+    test_bad_inputs++;
+}
+
+/* A string member is absent, present, or wrong: null is a value, not an absence. */
+static void test_string_members(void **state)
+{
+    char why[REQUEST_WHY_MAX];
+    const char *out;
+    json_object *req;
+    (void)state;
+    req = test_with("area", json_object_new_string("calves"));
+    assert_int_equal(request_string(req, "device", &out, why, sizeof(why)), REQUEST_ABSENT);
+    assert_null(out);
+    assert_int_equal(request_string(req, "area", &out, why, sizeof(why)), REQUEST_PRESENT);
+    assert_string_equal(out, "calves");
+    json_object_put(req);
+    req = test_with("area", json_object_new_string("caf\xc3\xa9 \xf0\x9f\x98\x80 \xc2\xa0"));
+    assert_int_equal(request_string(req, "area", &out, why, sizeof(why)), REQUEST_PRESENT);
+    json_object_put(req);
+    req = test_with("area", json_object_new_string(""));
+    assert_int_equal(request_string(req, "area", &out, why, sizeof(why)), REQUEST_PRESENT);
+    assert_string_equal(out, "");
+    json_object_put(req);
+
+    test_string_wrong(test_with("device", NULL), "device", "'device' must be a string, not null");
+    test_string_wrong(test_with("device", json_object_new_int(5)), "device", "'device' must be a string, not an integer");
+    test_string_wrong(test_with("device", json_object_new_double(1.5)), "device", "not a number with a fraction");
+    test_string_wrong(test_with("device", json_object_new_boolean(1)), "device", "not a boolean");
+    test_string_wrong(test_with("device", json_object_new_object()), "device", "not an object");
+    test_string_wrong(test_with("device", json_object_new_array()), "device", "not an array");
+    /* What json_object_get_string would cut short: refused, never truncated. */
+    test_string_wrong(test_with("area", json_object_new_string_len("calves\0neck", 11)), "area",
+                      "'area' holds a NUL character (U+0000) after 6 bytes");
+    test_string_wrong(test_with("area", json_object_new_string_len("\0", 1)), "area", "NUL character");
+    test_string_wrong(test_with("area", json_object_new_string("calves\xff")), "area", "'area' is not UTF-8 (byte 0xff");
+    test_string_wrong(test_with("area", json_object_new_string("\xed\xa0\x80")), "area", "not UTF-8");
+    /* Names never hold a control character; a message would have to show it. */
+    test_string_wrong(test_with("area", json_object_new_string("cal\x01ves")), "area",
+                      "'area' holds the control character U+0001");
+    test_string_wrong(test_with("cmd", json_object_new_string("stop\n")), "cmd", "control character U+000A");
+    test_string_wrong(test_with("cmd", json_object_new_string("versio\x7f")), "cmd", "control character U+007F");
+    test_string_wrong(test_with("cmd", json_object_new_string("\xc2\x85")), "cmd", "control character U+0085");
+    test_string_wrong(test_with("cmd", json_object_new_string("\xc2\x9f")), "cmd", "control character U+009F");
+    /* Through the parser, as a client sends them. */
+    req = test_parse((struct test_line)L("{\"cmd\":\"start\",\"area\":null}"), why, sizeof(why));
+    assert_non_null(req);
+    test_string_wrong(req, "area", "'area' must be a string, not null");
+    req = test_parse((struct test_line)L("{\"cmd\":\"start\",\"area\":\"a\\u0001\"}"), why, sizeof(why));
+    assert_non_null(req);
+    test_string_wrong(req, "area", "control character U+0001");
+}
+
+static void test_int_wrong(json_object *req, const char *key, const char *want)
+{
+    char why[REQUEST_WHY_MAX] = "";
+    int64_t out = 7;
+
+    assert_int_equal(request_int(req, key, &out, why, sizeof(why)), REQUEST_WRONG);
+    assert_true(out == 0);
+    if (!strstr(why, want))
+        fail_msg("reason \"%s\" does not say \"%s\"", why, want);
+    test_why_ok(why);
+    json_object_put(req);
+    test_bad_inputs++;
+}
+
+static void test_int_members(void **state)
+{
+    char why[REQUEST_WHY_MAX];
+    int64_t out;
+    json_object *req;
+    (void)state;
+    req = test_with("level", json_object_new_int(2));
+    assert_int_equal(request_int(req, "id", &out, why, sizeof(why)), REQUEST_ABSENT);
+    assert_true(out == 0);
+    assert_int_equal(request_int(req, "level", &out, why, sizeof(why)), REQUEST_PRESENT);
+    assert_true(out == 2);
+    json_object_put(req);
+    req = test_with("level", json_object_new_int64(INT64_MIN));
+    assert_int_equal(request_int(req, "level", &out, why, sizeof(why)), REQUEST_PRESENT);
+    assert_true(out == INT64_MIN);
+    json_object_put(req);
+    req = test_with("level", json_object_new_int64(INT64_MAX));
+    assert_int_equal(request_int(req, "level", &out, why, sizeof(why)), REQUEST_PRESENT);
+    assert_true(out == INT64_MAX);
+    json_object_put(req);
+    test_int_wrong(test_with("level", NULL), "level", "'level' must be an integer, not null");
+    test_int_wrong(test_with("level", json_object_new_double(2.0)), "level", "not a number with a fraction");
+    test_int_wrong(test_with("level", json_object_new_string("2")), "level", "not a string");
+    test_int_wrong(test_with("level", json_object_new_boolean(0)), "level", "not a boolean");
+    /* json-c holds integers up to 2^64 - 1 as unsigned; json_object_get_int64 would say INT64_MAX. */
+    test_int_wrong(test_with("level", json_object_new_uint64((uint64_t)INT64_MAX + 1)), "level",
+                   "'level' is beyond 64 bits");
+    test_int_wrong(test_with("level", json_object_new_uint64(UINT64_MAX)), "level", "beyond 64 bits");
+}
+
 static const char *test_quote(const char *s, size_t len, size_t max_chars)
 {
     static char buf[REQUEST_QUOTE_MAX];
@@ -570,6 +686,8 @@ int main(void)
         cmocka_unit_test(test_refuses_numbers_out_of_range),
         cmocka_unit_test(test_numbers_in_range),
         cmocka_unit_test(test_refuses_what_is_not_utf8),
+        cmocka_unit_test(test_string_members),
+        cmocka_unit_test(test_int_members),
         cmocka_unit_test(test_quote_client_text),
         cmocka_unit_test(test_quote_small_buffers),
         cmocka_unit_test(test_utf8_scrub),
