@@ -28,6 +28,8 @@ json_object *commands_error(const char *code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* A long message is cut at a byte: never inside a character. */
+    request_utf8_scrub(msg);
     json_object_object_add(o, KNOT_K_OK, json_object_new_boolean(0));
     json_object_object_add(o, KNOT_K_CODE, json_object_new_string(code));
     json_object_object_add(o, KNOT_K_MESSAGE, json_object_new_string(msg));
@@ -54,8 +56,11 @@ static struct massager *commands_pick(json_object *req, json_object **err)
     }
     if (serial) {
         m = massager_find(serial);
-        if (!m)
-            *err = commands_error(KNOT_E_NO_DEVICE, "no massager with serial '%.32s' is connected", serial);
+        if (!m) {
+            char q[REQUEST_QUOTE_MAX];
+            *err = commands_error(KNOT_E_NO_DEVICE, "no massager with serial '%s' is connected",
+                                  request_quote(q, sizeof(q), serial, strlen(serial), 32));
+        }
         return m;
     }
     if (massager_count() == 0) {
@@ -100,9 +105,10 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
         return commands_error(KNOT_E_LIMIT, "level %lld does not exist (levels start at 1)", (long long)level);
     a = profile_find(knotd.profiles, area_name);
     if (!a) {
-        char names[512];
+        char names[512], q[REQUEST_QUOTE_MAX];
         profile_names(knotd.profiles, names, sizeof(names));
-        return commands_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%.40s'; known areas: %s", area_name, names);
+        return commands_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%s'; known areas: %s",
+                              request_quote(q, sizeof(q), area_name, strlen(area_name), REQUEST_QUOTE_CHARS), names);
     }
     m = commands_pick(req, &err);
     if (!m)
@@ -231,8 +237,10 @@ static json_object *commands_list(bool status, json_object *req)
         return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
     }
     if (serial && !massager_find(serial)) {
+        char q[REQUEST_QUOTE_MAX];
         json_object_put(arr);
-        return commands_error(KNOT_E_NO_DEVICE, "no massager with serial '%.32s' is connected", serial);
+        return commands_error(KNOT_E_NO_DEVICE, "no massager with serial '%s' is connected",
+                              request_quote(q, sizeof(q), serial, strlen(serial), 32));
     }
     for (struct massager *m = massager_first(); m; m = m->next)
         if (!serial || strcmp(serial, m->serial) == 0)
@@ -275,10 +283,12 @@ static json_object *commands_dispatch(const struct ctl_peer *peer, json_object *
         return commands_ok();
     }
     if (strcmp(cmd, "start") && strcmp(cmd, "stop") && strcmp(cmd, "up") && strcmp(cmd, "down") &&
-        strcmp(cmd, "ouch"))
+        strcmp(cmd, "ouch")) {
+        char q[REQUEST_QUOTE_MAX];
         return commands_error(KNOT_E_UNKNOWN_COMMAND,
-                              "unknown command '%.32s' (version, devices, status, areas, start, stop, up, down, ouch, watch)",
-                              cmd);
+                              "unknown command '%s' (version, devices, status, areas, start, stop, up, down, ouch, watch)",
+                              request_quote(q, sizeof(q), cmd, strlen(cmd), 32));
+    }
     if (!peer->may_control) {
         log_warning("uid %u (pid %d) may not control the massager: refused '%s'", (unsigned)peer->uid,
                     (int)peer->pid, cmd);

@@ -179,3 +179,27 @@ def test_strict_json_is_accepted_and_ids_come_back_as_sent(knotd):
         assert r.get("ok") is True and r["version"] == "0.1.0", (raw, r)
         assert r["id"] == want, (raw, r)
     s.close()
+
+
+def test_client_text_in_messages_is_valid_utf8_and_cut_at_characters(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    s = d.connect()
+    area = "a" + "\u00e4" * 40          # 'a' then 2-byte characters: a byte cut splits one
+    cmd = "\u20ac" * 40                 # 3-byte characters
+    serial = "S" + "\U0001F600" * 40    # 4-byte characters
+    reqs = [json.dumps({"cmd": "start", "area": area}, ensure_ascii=False).encode(),
+            json.dumps({"cmd": cmd}, ensure_ascii=False).encode(),
+            json.dumps({"cmd": "status", "device": serial}, ensure_ascii=False).encode(),
+            json.dumps({"cmd": "start", "area": "back\\slash"}).encode()]
+    r = exchange(s, reqs)
+    assert [x["code"] for x in r] == ["unknown-area", "unknown-command", "no-device", "unknown-area"]
+    quoted = [re.search(r"'([^']*)'", x["message"]).group(1) for x in r]
+    # Whole characters only, then "..." where the name was cut.
+    assert quoted[0].endswith("...") and area.startswith(quoted[0][:-3]) and len(quoted[0]) > 20, quoted[0]
+    assert quoted[1].endswith("...") and cmd.startswith(quoted[1][:-3]) and len(quoted[1]) > 10, quoted[1]
+    assert quoted[2].endswith("...") and serial.startswith(quoted[2][:-3]) and len(quoted[2]) > 8, quoted[2]
+    assert quoted[3] == "back\\\\slash", "a backslash is shown escaped, so escapes cannot be faked"
+    assert "known areas: neck, calves, forearms" in r[0]["message"]
+    assert d.req({"cmd": "version"}, conn=s)["ok"]
+    s.close()
