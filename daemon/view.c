@@ -8,6 +8,17 @@ static void view_add(json_object *o, const char *k, json_object *v)
     json_object_object_add(o, k, v);
 }
 
+/* A measure in tenths, printed as people write it (25.9, -0.5, 20.0): json-c
+ * prints a double with 17 digits, 25.899999999999999. */
+static json_object *view_tenths(long tenths)
+{
+    unsigned long mag = tenths < 0 ? 0ul - (unsigned long)tenths : (unsigned long)tenths;
+    char buf[32];
+
+    snprintf(buf, sizeof(buf), "%s%lu.%lu", tenths < 0 ? "-" : "", mag / 10, mag % 10);
+    return json_object_new_double_s((double)tenths / 10.0, buf);
+}
+
 static json_object *view_version(unsigned major, unsigned minor)
 {
     char buf[16];
@@ -50,9 +61,9 @@ json_object *view_status(const struct massager *m, uint64_t now_ms)
     view_add(o, "level", json_object_new_int(drive_level(&m->drv) >= 0 ? drive_level(&m->drv) : (int)st->level));
     view_add(o, "ppm_now", json_object_new_int((int)st->ppm));
     view_add(o, "current_ma", json_object_new_int((int)st->current_ma));
-    view_add(o, "temp_c", json_object_new_double(st->temp_dc / 10.0));
+    view_add(o, "temp_c", view_tenths(st->temp_dc));
     view_add(o, "battery", json_object_new_int((int)st->battery));
-    view_add(o, "force_n", json_object_new_double(st->force_dn / 10.0));
+    view_add(o, "force_n", view_tenths((long)st->force_dn));
     view_add(o, "faults", faults);
     view_add(o, "session", view_session(&m->sess, now_ms));
     return o;
@@ -106,7 +117,7 @@ json_object *view_area(const struct profile_area *a)
         view_add(o, "step_s", json_object_new_int((int)a->step_s));
         view_add(o, "session_s", json_object_new_int((int)a->session_s));
         view_add(o, "cooldown_s", json_object_new_int((int)a->cooldown_s));
-        view_add(o, "force_max_n", json_object_new_double(a->force_max_dn / 10.0));
+        view_add(o, "force_max_n", view_tenths((long)a->force_max_dn));
     }
     view_add(o, "aftercare", json_object_new_string(a->aftercare));
     return o;

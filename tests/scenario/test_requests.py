@@ -203,3 +203,65 @@ def test_client_text_in_messages_is_valid_utf8_and_cut_at_characters(knotd):
     assert "known areas: neck, calves, forearms" in r[0]["message"]
     assert d.req({"cmd": "version"}, conn=s)["ok"]
     s.close()
+
+
+def test_every_reply_and_event_of_a_session_is_strict_json(knotd):
+    d = knotd("--devices", "2", "--serial", "GUN")
+    d.wait_devices(2)
+    w = d.connect()
+    w.sendall(b'{"cmd":"watch"}\n')
+    wf = w.makefile("rb")
+    assert strict(wf.readline()) == {"ok": True}
+    c = d.connect()
+    cf = c.makefile("rb")
+    raw = []
+
+    def ask(obj):
+        c.sendall((json.dumps(obj) + "\n").encode())
+        line = cf.readline()
+        raw.append(line)
+        return strict(line)
+
+    assert ask({"cmd": "version"})["ok"]
+    assert ask({"cmd": "devices"})["ok"]
+    assert ask({"cmd": "areas"})["ok"]
+    # A force with a tenth that no double holds exactly: 12.3 N.
+    assert d.sim.ctl("@GUN press 12.3") == "ok"
+    assert ask({"cmd": "start", "area": "calves", "device": "GUN"})["ok"]
+    d.trace.wait(r"^level 1 by=host dev=GUN$")
+    assert ask({"cmd": "up", "device": "GUN"})["code"] == "trial"
+    assert ask({"cmd": "ouch", "device": "GUN"})["ok"]
+    assert ask({"cmd": "start", "area": "neck", "device": "GUN-2"})["code"] == "not-allowed"
+    # Pressing harder than the area allows (20 N) for the grace period: a warning event.
+    assert d.sim.ctl("@GUN press 25.7") == "ok"
+    wait_for(lambda: ask({"cmd": "status", "device": "GUN"})["devices"][0]["session"]["force_warning"], 10,
+             "the force warning")
+    assert ask({"cmd": "status", "device": "GUN"})["devices"][0]["force_n"] == 25.7
+    assert ask({"cmd": "status"})["ok"]
+    assert ask({"cmd": "stop"})["ok"]
+    d.trace.wait(r"^level 0 by=host dev=GUN$")
+    assert d.sim.ctl("@GUN-2 unplug") == "ok"
+    d.wait_devices(1)
+    assert ask({"cmd": "stop", "device": "GUN-2"})["code"] == "no-device"
+    assert ask({"cmd": "start", "area": "calves"})["code"] == "cooldown"
+    assert ask({"cmd": "down"})["code"] == "not-running"
+    c.close()
+
+    events = []
+
+    def device_removed():
+        line = wf.readline()
+        assert line, "the watch connection closed"
+        raw.append(line)
+        events.append(strict(line))
+        return events[-1].get("event") == "device" and events[-1]["action"] == "removed"
+    wait_for(device_removed, 10, "the device removed event")
+    w.close()
+    kinds = {e["event"] for e in events}
+    assert {"status", "session", "device", "warning"} <= kinds, kinds
+    # Tenths print as people write them: 25.7, never 25.699999999999999.
+    numbers = [m for line in raw for m in re.findall(rb'"(?:temp_c|force_n|force_max_n)":(-?[0-9.eE+-]+)', line)]
+    assert numbers, "no temp_c, force_n or force_max_n seen"
+    for n in numbers:
+        assert re.fullmatch(rb"-?[0-9]+\.[0-9]", n), n
+    assert b'"force_n":12.3' in b"".join(raw) and b'"force_n":25.7' in b"".join(raw)
