@@ -58,31 +58,58 @@ static void ctl_free(struct ctl_client *c)
 }
 
 /* Queue one line (text, without its newline); a client that lets its output
- * pile up is dropped, never waited for. */
-static bool ctl_send_text(struct ctl_client *c, const char *text, size_t len)
+ * pile up is dropped, never waited for. Unless clean, each byte of text
+ * that is not UTF-8 goes out as '?' (same length: JSON stays JSON). */
+static bool ctl_send_text(struct ctl_client *c, const char *text, size_t len, bool clean)
 {
     struct evbuffer *out = bufferevent_get_output(c->bev);
+    size_t i = 0, n;
 
     if (evbuffer_get_length(out) + len + 1 > CTL_OUT_MAX) {
         log_warning("dropping client uid %u: it does not read its output", (unsigned)c->peer.uid);
         ctl_free(c);
         return false;
     }
-    evbuffer_add(out, text, len);
+    if (clean)
+        evbuffer_add(out, text, len);
+    while (!clean && i < len) {
+        n = request_utf8_span(text + i, len - i);
+        evbuffer_add(out, text + i, n);
+        i += n;
+        if (i < len) {
+            evbuffer_add(out, "?", 1);
+            i++;
+        }
+    }
     evbuffer_add(out, "\n", 1);
     return true;
 }
 
-static const char *ctl_text(json_object *o)
+/* A line for clients; *clean says whether it is valid UTF-8. Replies are
+ * built so, but a text knotd takes as it is (profiles.conf is not checked
+ * for UTF-8) must not reach a client raw. */
+static const char *ctl_text(json_object *o, size_t *len, bool *clean)
 {
-    return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    static bool said;
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+    *len = strlen(text);
+    *clean = request_utf8_valid(text, *len);
+    if (!*clean && !said) {
+        said = true;
+        log_error("a line for clients is not valid UTF-8 (a profile text?): each stray byte is sent as '?' "
+                  "(said once)");
+    }
+    return text;
 }
 
 static bool ctl_send(struct ctl_client *c, json_object *o)
 {
-    const char *text = ctl_text(o);
+    size_t len;
+    bool clean;
+    const char *text = ctl_text(o, &len, &clean);
 
-    return ctl_send_text(c, text, strlen(text));
+    return ctl_send_text(c, text, len, clean);
 }
 
 void ctl_broadcast(json_object *ev)
@@ -90,17 +117,17 @@ void ctl_broadcast(json_object *ev)
     struct ctl_client *c, *next;
     const char *text;
     size_t len;
+    bool clean;
 
     if (!ev)
         return;
     /* Serialized once, copied to each subscriber: a thousand subscribers cost
      * a thousand copies, not a thousand serializations. */
-    text = ctl_text(ev);
-    len = strlen(text);
+    text = ctl_text(ev, &len, &clean);
     for (c = ctl_clients; c; c = next) {
         next = c->next;
         if (c->subscribed && !c->closing)
-            ctl_send_text(c, text, len);
+            ctl_send_text(c, text, len, clean);
     }
     json_object_put(ev);
 }

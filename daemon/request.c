@@ -61,7 +61,7 @@ static size_t request_utf8_char(const unsigned char *p, size_t n, uint32_t *cp, 
     return need + 1;
 }
 
-bool request_utf8_valid(const char *s, size_t len)
+size_t request_utf8_span(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, k;
@@ -71,10 +71,15 @@ bool request_utf8_valid(const char *s, size_t len)
     while (i < len) {
         k = request_utf8_char(p + i, len - i, &cp, &partial);
         if (!k)
-            return false;
+            break;
         i += k;
     }
-    return true;
+    return i;
+}
+
+bool request_utf8_valid(const char *s, size_t len)
+{
+    return request_utf8_span(s, len) == len;
 }
 
 void request_utf8_scrub(char *s)

@@ -672,6 +672,11 @@ static void test_utf8_valid(void **state)
     for (size_t i = 0; i < TEST_N(bad); i++)
         if (request_utf8_valid(bad[i].s, bad[i].len))
             fail_msg("#%zu taken as UTF-8", i);
+    assert_int_equal(request_utf8_span("abc", 3), 3);
+    assert_int_equal(request_utf8_span("ab\xff" "c", 4), 2);
+    assert_int_equal(request_utf8_span("\xc3\xa9\xc3", 3), 2);
+    assert_int_equal(request_utf8_span("\xed\xa0\x80", 3), 0);
+    assert_int_equal(request_utf8_span("", 0), 0);
 }
 
 int main(void)
