@@ -679,6 +679,85 @@ static void test_utf8_valid(void **state)
     assert_int_equal(request_utf8_span("", 0), 0);
 }
 
+static uint64_t test_rng = 0x9e3779b97f4a7c15u;
+
+static unsigned test_rand(unsigned n)
+{
+    /* xorshift64: the same sequence on every run, so a failure replays. */
+    test_rng ^= test_rng << 13;
+    test_rng ^= test_rng >> 7;
+    test_rng ^= test_rng << 17;
+    return (unsigned)(test_rng % n);
+}
+
+/* Random edits of good and bad lines: whatever comes, a reason fit for a
+ * reply, or an object whose serialization (what knotd echoes as an id) is
+ * itself taken, unchanged; and json-c never refuses what the walk took. */
+static void test_random_lines(void **state)
+{
+    static const char *seeds[] = {
+        "{\"cmd\":\"start\",\"area\":\"calves\",\"level\":2,\"device\":\"KNOTSIM1\",\"id\":[1,-2.5e3,\"x\",null]}",
+        "{\"cmd\":\"version\",\"id\":{\"a\":\"caf\\u00e9 \\ud83d\\ude00\",\"b\":[true,false,{}],\"\xc3\xa9\":0}}",
+        "{\"id\":9223372036854775807,\"x\":-0.0,\"y\":1e308,\"z\":\"\\\\\\\"\\/\\b\\f\\n\\r\\t\\u001f\"}",
+    };
+    static const char bytes[] = "{}[]\",:\\ 0123456789eE.-+tfnulx'/#*\x7f\x80\xbf\xc3\xa9\xed\xa0\xf0\x9f\xf4\x90\xff\t\r\n";
+    char line[512], why[REQUEST_WHY_MAX], why2[REQUEST_WHY_MAX];
+    unsigned taken = 0, refused = 0;
+    (void)state;
+    for (unsigned iter = 0; iter < 20000; iter++) {
+        const char *seed = seeds[test_rand(TEST_N(seeds))];
+        size_t len = strlen(seed), edits = 1 + test_rand(4);
+        json_object *o, *again;
+
+        memcpy(line, seed, len);
+        for (size_t e = 0; e < edits && len > 0; e++) {
+            size_t at = test_rand((unsigned)len);
+            char b = bytes[test_rand(sizeof(bytes) - 1)];
+            switch (test_rand(4)) {
+            case 0:
+                line[at] = b;
+                break;
+            case 1:
+                if (len + 1 < sizeof(line)) {
+                    memmove(line + at + 1, line + at, len - at);
+                    line[at] = b;
+                    len++;
+                }
+                break;
+            case 2:
+                memmove(line + at, line + at + 1, len - at - 1);
+                len--;
+                break;
+            default:
+                line[at] = (char)test_rand(256);
+                break;
+            }
+        }
+        o = request_parse(line, len, why, sizeof(why));
+        if (!o) {
+            test_why_ok(why);
+            if (strstr(why, "json-c refused"))
+                fail_msg("the two parsers disagree on %.*s: %s", (int)len, line, why);
+            refused++;
+            continue;
+        }
+        taken++;
+        {
+            const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+            again = request_parse(text, strlen(text), why2, sizeof(why2));
+            if (!again)
+                fail_msg("took %.*s but not its own serialization %s: %s", (int)len, line, text, why2);
+            assert_string_equal(json_object_to_json_string_ext(again, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+                                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+            json_object_put(again);
+        }
+        json_object_put(o);
+    }
+    /* Both sides were reached: the edits are neither all fatal nor all harmless. */
+    assert_true(taken > 1000 && refused > 1000);
+    printf("# random edits: %u taken, %u refused\n", taken, refused);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -697,10 +776,11 @@ int main(void)
         cmocka_unit_test(test_quote_small_buffers),
         cmocka_unit_test(test_utf8_scrub),
         cmocka_unit_test(test_utf8_valid),
+        cmocka_unit_test(test_random_lines),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
     /* A comment line TAP ignores: the count of bad inputs tried, for the record. */
-    printf("# %u bad inputs tried\n", test_bad_inputs);
+    printf("# %u bad inputs tried by hand (random edits apart)\n", test_bad_inputs);
     return failed;
 }
