@@ -180,19 +180,34 @@ struct request_scan {
     char num[KNOT_CONTROL_LINE_MAX + 1];    /* a number's text, for strtod */
 };
 
+static void request_why(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static bool request_fail(struct request_scan *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void request_vwhy(char *why, size_t whylen, const char *fmt, va_list ap)
+{
+    if (!why || !whylen)
+        return;
+    vsnprintf(why, whylen, fmt, ap);
+    /* A small buffer may cut a quoted name inside a character. */
+    request_utf8_scrub(why);
+}
+
+static void request_why(char *why, size_t whylen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    request_vwhy(why, whylen, fmt, ap);
+    va_end(ap);
+}
 
 static bool request_fail(struct request_scan *sc, const char *fmt, ...)
 {
     va_list ap;
 
-    if (sc->why && sc->whylen) {
-        va_start(ap, fmt);
-        vsnprintf(sc->why, sc->whylen, fmt, ap);
-        va_end(ap);
-        /* A small buffer may cut a quoted name inside a character. */
-        request_utf8_scrub(sc->why);
-    }
+    va_start(ap, fmt);
+    request_vwhy(sc->why, sc->whylen, fmt, ap);
+    va_end(ap);
     return false;
 }
 
@@ -660,17 +675,18 @@ json_object *request_parse(const char *line, size_t len, char *why, size_t whyle
 
     if (why && whylen)
         why[0] = '\0';
-    if (!line || len > KNOT_CONTROL_LINE_MAX) {
-        /* ctl.c never passes more; a fuzzer may. json-c takes an int length. */
-        if (why && whylen)
-            snprintf(why, whylen, line ? "request longer than %d bytes" : "no request (%d bytes at most)",
-                     KNOT_CONTROL_LINE_MAX);
+    if (!line) {
+        request_why(why, whylen, "no request");
+        return NULL;
+    }
+    /* ctl.c never passes more; a fuzzer may. json-c takes an int length. */
+    if (len > KNOT_CONTROL_LINE_MAX) {
+        request_why(why, whylen, "request longer than %d bytes", KNOT_CONTROL_LINE_MAX);
         return NULL;
     }
     sc = malloc(sizeof(*sc));
     if (!sc) {
-        if (why && whylen)
-            snprintf(why, whylen, "out of memory");
+        request_why(why, whylen, "out of memory");
         return NULL;
     }
     sc->s = (const unsigned char *)line;
@@ -724,20 +740,6 @@ static const char *request_type_name(json_object *v)
         return "a string";
     }
     return "of no JSON type";
-}
-
-static void request_why(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void request_why(char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!why || !whylen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    request_utf8_scrub(why);
 }
 
 enum request_member request_string(json_object *req, const char *key, const char **out, char *why, size_t whylen)

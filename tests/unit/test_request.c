@@ -123,6 +123,9 @@ static void test_accepts_strict_json(void **state)
           "{\"\":1,\"a\":1,\"A\":1,\"a \":1,\"\xc3\xa9\":1,\"e\xcc\x81\":1}" },
         { L("{\"a\":{\"b\":1},\"b\":{\"a\":1}}"), "{\"a\":{\"b\":1},\"b\":{\"a\":1}}" },
         { L("{\"a\":[{\"b\":1},{\"b\":2}]}"), "{\"a\":[{\"b\":1},{\"b\":2}]}" },
+        /* 32 levels: the most both parsers take */
+        { L("{\"id\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"),
+          "{\"id\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}" },
     };
     char why[REQUEST_WHY_MAX];
     (void)state;
@@ -384,6 +387,27 @@ static void test_refuses_what_is_not_utf8(void **state)
     };
     (void)state;
     test_refuses(bad, TEST_N(bad));
+}
+
+/* A line of up to KNOT_CONTROL_LINE_MAX bytes is read; a longer one (ctl.c
+ * closes the connection before, a fuzzer may not) is refused, as is none. */
+static void test_line_length(void **state)
+{
+    static char line[KNOT_CONTROL_LINE_MAX + 2];
+    char why[REQUEST_WHY_MAX];
+    json_object *o;
+    (void)state;
+    memset(line, ' ', sizeof(line));
+    memcpy(line, "{\"cmd\":\"version\"}", 17);
+    o = request_parse(line, KNOT_CONTROL_LINE_MAX, why, sizeof(why));
+    if (!o)
+        fail_msg("refused %d bytes: %s", KNOT_CONTROL_LINE_MAX, why);
+    json_object_put(o);
+    assert_null(request_parse(line, KNOT_CONTROL_LINE_MAX + 1, why, sizeof(why)));
+    assert_string_equal(why, "request longer than 4096 bytes");
+    assert_null(request_parse(NULL, 0, why, sizeof(why)));
+    assert_string_equal(why, "no request");
+    test_bad_inputs += 2;
 }
 
 /* A line of members "0", "1", ... "N" (hex) as long as a line may be, the
@@ -764,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_accepts_strict_json),
         cmocka_unit_test(test_refuses_what_json_c_strict_refuses),
         cmocka_unit_test(test_refuses_what_json_c_strict_lets_through),
+        cmocka_unit_test(test_line_length),
         cmocka_unit_test(test_refuses_duplicate_members),
         cmocka_unit_test(test_many_members),
         cmocka_unit_test(test_refuses_nul_characters),
