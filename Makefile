@@ -81,15 +81,15 @@ $(B)/tests/%.o: tests/unit/%.c
 
 # What each unit test links besides its own object.
 $(B)/tests/test_device: $(B)/sim/device.o
-$(B)/tests/test_profile: $(B)/daemon/profile.o $(B)/daemon/textfile.o
-$(B)/tests/test_session: $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o
-$(B)/tests/test_drive: $(B)/daemon/drive.o $(B)/daemon/advice.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o
-$(B)/tests/test_loop: $(B)/daemon/drive.o $(B)/daemon/advice.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/sim/device.o
+$(B)/tests/test_profile: $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
+$(B)/tests/test_session: $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
+$(B)/tests/test_drive: $(B)/daemon/drive.o $(B)/daemon/advice.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
+$(B)/tests/test_loop: $(B)/daemon/drive.o $(B)/daemon/advice.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o $(B)/sim/device.o
 $(B)/tests/test_config: $(B)/daemon/config.o $(B)/daemon/log.o $(B)/daemon/textfile.o
 $(B)/tests/test_notifymsg: $(B)/daemon/notifymsg.o
-$(B)/tests/test_rest: $(B)/daemon/rest.o $(B)/daemon/profile.o $(B)/daemon/textfile.o
-$(B)/tests/test_journal: $(B)/daemon/journal.o $(B)/daemon/log.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o
-$(B)/tests/test_request: $(B)/daemon/request.o
+$(B)/tests/test_rest: $(B)/daemon/rest.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
+$(B)/tests/test_journal: $(B)/daemon/journal.o $(B)/daemon/log.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
+$(B)/tests/test_request: $(B)/daemon/request.o $(B)/daemon/utf8.o
 
 $(B)/tests/test_%: $(B)/tests/test_%.o
 	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig inih json-c)

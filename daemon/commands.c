@@ -13,6 +13,7 @@
 #include "log.h"
 #include "massager.h"
 #include "request.h"
+#include "utf8.h"
 #include "view.h"
 
 #ifndef KNOT_VERSION
@@ -29,7 +30,7 @@ json_object *commands_error(const char *code, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     /* A long message is cut at a byte: never inside a character. */
-    request_utf8_scrub(msg);
+    utf8_scrub(msg);
     json_object_object_add(o, KNOT_K_OK, json_object_new_boolean(0));
     json_object_object_add(o, KNOT_K_CODE, json_object_new_string(code));
     json_object_object_add(o, KNOT_K_MESSAGE, json_object_new_string(msg));

@@ -19,6 +19,7 @@
 #include "knotd.h"
 #include "log.h"
 #include "request.h"
+#include "utf8.h"
 
 #define CTL_CLOSE_TIMEOUT_S 5   /* a closing peer that will not read its last reply */
 #define CTL_RESERVED 8           /* slots only root and the group may take: stop always gets through */
@@ -73,7 +74,7 @@ static bool ctl_send_text(struct ctl_client *c, const char *text, size_t len, bo
     if (clean)
         evbuffer_add(out, text, len);
     while (!clean && i < len) {
-        n = request_utf8_span(text + i, len - i);
+        n = utf8_span(text + i, len - i);
         evbuffer_add(out, text + i, n);
         i += n;
         if (i < len) {
@@ -94,7 +95,7 @@ static const char *ctl_text(json_object *o, size_t *len, bool *clean)
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
     *len = strlen(text);
-    *clean = request_utf8_valid(text, *len);
+    *clean = utf8_valid(text, *len);
     if (!*clean && !said) {
         said = true;
         log_error("a line for clients is not valid UTF-8 (a profile text?): each stray byte is sent as '?' "

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "profile.h"
+#include "utf8.h"
 #include "textfile.h"
 
 /* A profile is a few kilobytes; anything much larger is not a profile. */
@@ -197,6 +198,13 @@ static int profile_get_text(const struct profile_ctx *c, const char *label, cons
             profile_msg(c, s, "%s: %s contains a control character (offset %zu)", label, key, i);
             return -EINVAL;
         }
+    }
+    /* Texts travel to clients as JSON: a file saved as Latin-1 is refused
+     * here, with where, rather than shown with '?' for every accent. */
+    if (!utf8_valid(v, len)) {
+        profile_msg(c, s, "%s: %s is not UTF-8 (byte 0x%02x at offset %zu; save the file as UTF-8)", label, key,
+                    (unsigned char)v[utf8_span(v, len)], utf8_span(v, len));
+        return -EINVAL;
     }
     memcpy(dst, v, len + 1);
     return 0;

@@ -10,97 +10,10 @@
 #include <string.h>
 
 #include "knot/control.h"
+#include "utf8.h"
 
 /* json-c's own default depth: both parsers refuse the same nesting. */
 #define REQUEST_DEPTH 32
-
-/* The UTF-8 character at p (n > 0 bytes left): its length and code point,
- * or 0 when the bytes are not one; *partial then tells whether they are
- * the start of one that the end of the text cut. */
-static size_t request_utf8_char(const unsigned char *p, size_t n, uint32_t *cp, bool *partial)
-{
-    unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-    size_t need, i;
-    uint32_t v;
-
-    *partial = false;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    /* Table 3-7 of the Unicode standard: the second byte's range is what
-     * rules out overlong forms, surrogates and code points past U+10FFFF. */
-    if (c >= 0xc2 && c <= 0xdf) {
-        need = 1;
-        v = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        need = 2;
-        v = c & 0x0fu;
-        lo = c == 0xe0 ? 0xa0 : 0x80;
-        hi = c == 0xed ? 0x9f : 0xbf;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        need = 3;
-        v = c & 0x07u;
-        lo = c == 0xf0 ? 0x90 : 0x80;
-        hi = c == 0xf4 ? 0x8f : 0xbf;
-    } else {
-        return 0;
-    }
-    for (i = 1; i <= need; i++) {
-        if (i >= n) {
-            *partial = true;
-            return 0;
-        }
-        if (p[i] < lo || p[i] > hi)
-            return 0;
-        v = v << 6 | (p[i] & 0x3fu);
-        lo = 0x80;
-        hi = 0xbf;
-    }
-    *cp = v;
-    return need + 1;
-}
-
-size_t request_utf8_span(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, k;
-    uint32_t cp;
-    bool partial;
-
-    while (i < len) {
-        k = request_utf8_char(p + i, len - i, &cp, &partial);
-        if (!k)
-            break;
-        i += k;
-    }
-    return i;
-}
-
-bool request_utf8_valid(const char *s, size_t len)
-{
-    return request_utf8_span(s, len) == len;
-}
-
-void request_utf8_scrub(char *s)
-{
-    unsigned char *p = (unsigned char *)s;
-    size_t n = strlen(s), i = 0, k;
-    uint32_t cp;
-    bool partial;
-
-    while (i < n) {
-        k = request_utf8_char(p + i, n - i, &cp, &partial);
-        if (k) {
-            i += k;
-        } else if (partial) {
-            p[i] = '\0';
-            return;
-        } else {
-            p[i++] = '?';
-        }
-    }
-}
 
 const char *request_quote(char *buf, size_t buflen, const char *s, size_t len, size_t max_chars)
 {
@@ -116,7 +29,7 @@ const char *request_quote(char *buf, size_t buflen, const char *s, size_t len, s
         char one[8];
         uint32_t cp;
         bool partial;
-        size_t k = request_utf8_char(p + i, len - i, &cp, &partial), olen;
+        size_t k = utf8_char(p + i, len - i, &cp, &partial), olen;
 
         if (k == 0) {
             k = 1;
@@ -189,7 +102,7 @@ static void request_vwhy(char *why, size_t whylen, const char *fmt, va_list ap)
         return;
     vsnprintf(why, whylen, fmt, ap);
     /* A small buffer may cut a quoted name inside a character. */
-    request_utf8_scrub(why);
+    utf8_scrub(why);
 }
 
 static void request_why(char *why, size_t whylen, const char *fmt, ...)
@@ -404,7 +317,7 @@ static bool request_string_token(struct request_scan *sc, bool name)
         if (c >= 0x80) {
             uint32_t cp;
             bool partial;
-            size_t k = request_utf8_char(sc->s + sc->pos, sc->len - sc->pos, &cp, &partial);
+            size_t k = utf8_char(sc->s + sc->pos, sc->len - sc->pos, &cp, &partial);
             if (!k)
                 return request_fail(sc, "not UTF-8: byte 0x%02x at column %zu (requests are UTF-8)", c,
                                     request_col(sc));
@@ -766,7 +679,7 @@ enum request_member request_string(json_object *req, const char *key, const char
         return REQUEST_WRONG;
     }
     for (i = 0; i < len; i += k) {
-        k = request_utf8_char(p + i, len - i, &cp, &partial);
+        k = utf8_char(p + i, len - i, &cp, &partial);
         if (!k) {
             request_why(why, whylen, "'%s' is not UTF-8 (byte 0x%02x after %zu bytes)", key, p[i], i);
             return REQUEST_WRONG;

@@ -35,13 +35,5 @@ const char *request_quote(char *buf, size_t buflen, const char *s, size_t len, s
 #define REQUEST_QUOTE_CHARS 40                            /* what a message shows of a name */
 #define REQUEST_QUOTE_MAX (REQUEST_QUOTE_CHARS * 6 + 4)   /* "\u0085" per character, "...", NUL */
 
-/* Whether s holds only UTF-8 as RFC 3629 has it (no overlong form, no
- * surrogate, nothing past U+10FFFF); a NUL byte is U+0000. */
-bool request_utf8_valid(const char *s, size_t len);
-/* How many bytes at the start of s (len bytes) are valid UTF-8. */
-size_t request_utf8_span(const char *s, size_t len);
-/* Make a NUL-terminated text valid UTF-8 in place: a character cut at the
- * end (by a bounded print) is dropped, any other stray byte becomes '?'. */
-void request_utf8_scrub(char *s);
 
 #endif

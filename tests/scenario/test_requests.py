@@ -267,24 +267,20 @@ def test_every_reply_and_event_of_a_session_is_strict_json(knotd):
     assert b'"force_n":12.3' in b"".join(raw) and b'"force_n":25.7' in b"".join(raw)
 
 
-def test_a_profile_text_that_is_not_utf8_never_reaches_a_client_raw(knotd, tmp_path):
-    from knotd import FAST_PROFILES
+def test_a_profile_text_that_is_not_utf8_is_refused_with_where(tmp_path):
+    """A profiles file saved as Latin-1 is refused at load, naming the line, rather than
+    shown to clients with '?' in place of every accent (ctl.c still scrubs any stray
+    byte from what goes out, as a second line of defence)."""
+    import subprocess
+    from knotd import FAST_PROFILES, KNOTD, write_conf
     prof = tmp_path / "latin1.conf"
     text = open(FAST_PROFILES, "rb").read()
     assert b'title = "Calves";' in text
-    # A profiles file saved as Latin-1: "\xe9" alone is not UTF-8.
+    # "\xe9" alone is not UTF-8.
     prof.write_bytes(text.replace(b'title = "Calves";', b'title = "Calves \xe9t\xe9";'))
-    d = knotd(profiles=str(prof))
-    d.wait_devices(1)
-    w = d.connect()
-    w.sendall(b'{"cmd":"watch"}\n{"cmd":"areas"}\n{"cmd":"start","area":"calves"}\n')
-    f = w.makefile("rb")
-    lines = [f.readline() for _ in range(3)]
-    replies = [strict(line) for line in lines]
-    calves = next(a for a in replies[1]["areas"] if a["name"] == "calves")
-    assert calves["title"] == "Calves ?t?"
-    started = next(strict(line) for line in iter(f.readline, b"")
-                   if b'"event":"session"' in line)
-    assert started["session"]["title"] == "Calves ?t?"
-    assert d.log().count("not valid UTF-8") == 1, "said once, not on every line"
-    w.close()
+    line = text[:text.index(b'title = "Calves";')].count(b"\n") + 1
+    conf = tmp_path / "knotd.conf"
+    write_conf(str(conf), str(tmp_path / "s.sock"), str(prof), str(tmp_path / "journal"))
+    r = subprocess.run([KNOTD, "-c", str(conf), "--check-config"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1
+    assert "latin1.conf:%d: calves: title is not UTF-8 (byte 0xe9 at offset 7" % line in r.stderr, r.stderr

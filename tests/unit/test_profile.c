@@ -294,6 +294,17 @@ static void test_limit_cooldown(void **state)
     expect_key_error("cooldown_s", "-1", "cooldown_s = -1 is outside 0..86400");
 }
 
+static void test_text_not_utf8(void **state)
+{
+    (void)state;
+    expect_key_error("title", "\"Calves \xe9t\xe9\"", "title is not UTF-8 (byte 0xe9 at offset 7; save the file");
+    expect_key_error("action", "\"Roll \xc3(\"", "action is not UTF-8 (byte 0xc3 at offset 5");
+    expect_key_error("aftercare", "\"\xed\xa0\x80\"", "aftercare is not UTF-8 (byte 0xed at offset 0");
+    /* UTF-8 is fine */
+    assert_int_equal(profile_parse(build("title", "\"Calves \xc3\xa9t\xc3\xa9\"", NULL), "t.conf", &prof, err,
+                                   sizeof(err)), 0);
+}
+
 static void test_limit_dose(void **state)
 {
     (void)state;
@@ -654,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_limit_session),
         cmocka_unit_test(test_limit_cooldown),
         cmocka_unit_test(test_limit_dose),
+        cmocka_unit_test(test_text_not_utf8),
         cmocka_unit_test(test_limit_force),
         cmocka_unit_test(test_wrapped_integer),
         cmocka_unit_test(test_include_refused),

@@ -11,6 +11,7 @@
 
 #include "knot/control.h"
 #include "request.h"
+#include "utf8.h"
 
 
 #define TEST_N(a) (sizeof(a) / sizeof((a)[0]))
@@ -649,7 +650,7 @@ static const char *test_scrub(const char *s)
     static char buf[64];
 
     snprintf(buf, sizeof(buf), "%s", s);
-    request_utf8_scrub(buf);
+    utf8_scrub(buf);
     assert_true(test_utf8_ok(buf));
     return buf;
 }
@@ -675,7 +676,7 @@ static void test_utf8_scrub(void **state)
     memcpy(buf, "aaaaa", 5);
     memcpy(buf + 5, euro, 2);
     buf[7] = '\0';
-    request_utf8_scrub(buf);
+    utf8_scrub(buf);
     assert_string_equal(buf, "aaaaa");
 }
 
@@ -692,15 +693,15 @@ static void test_utf8_valid(void **state)
     };
     (void)state;
     for (size_t i = 0; i < TEST_N(good); i++)
-        assert_true(request_utf8_valid(good[i].s, good[i].len));
+        assert_true(utf8_valid(good[i].s, good[i].len));
     for (size_t i = 0; i < TEST_N(bad); i++)
-        if (request_utf8_valid(bad[i].s, bad[i].len))
+        if (utf8_valid(bad[i].s, bad[i].len))
             fail_msg("#%zu taken as UTF-8", i);
-    assert_int_equal(request_utf8_span("abc", 3), 3);
-    assert_int_equal(request_utf8_span("ab\xff" "c", 4), 2);
-    assert_int_equal(request_utf8_span("\xc3\xa9\xc3", 3), 2);
-    assert_int_equal(request_utf8_span("\xed\xa0\x80", 3), 0);
-    assert_int_equal(request_utf8_span("", 0), 0);
+    assert_int_equal(utf8_span("abc", 3), 3);
+    assert_int_equal(utf8_span("ab\xff" "c", 4), 2);
+    assert_int_equal(utf8_span("\xc3\xa9\xc3", 3), 2);
+    assert_int_equal(utf8_span("\xed\xa0\x80", 3), 0);
+    assert_int_equal(utf8_span("", 0), 0);
 }
 
 static uint64_t test_rng = 0x9e3779b97f4a7c15u;
