@@ -144,7 +144,8 @@ void session_init(struct session *s)
 
 bool session_running(const struct session *s)
 {
-    return s && (s->phase == SESSION_TRIAL || s->phase == SESSION_RAMP || s->phase == SESSION_HOLD);
+    return s && (s->phase == SESSION_TRIAL || s->phase == SESSION_WAIT || s->phase == SESSION_RAMP ||
+                 s->phase == SESSION_HOLD);
 }
 
 unsigned session_level(const struct session *s)
@@ -272,7 +273,9 @@ int session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen)
     s->target++;
     if (s->phase == SESSION_HOLD && s->level < s->target)
         s->phase = SESSION_RAMP;
-    if (s->force_warning)
+    if (s->phase == SESSION_WAIT)
+        session_say(why, whylen, "target level %u; staying at level 1 until the go-ahead", s->target);
+    else if (s->force_warning)
         session_say(why, whylen, "target level %u; holding at level %u while pressing too hard", s->target,
                     s->level);
     else
@@ -325,6 +328,43 @@ int session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen)
     s->step_ms = t;
     s->ouches++;
     session_say(why, whylen, "backing off to level 1; trial restarts (%u s)", s->area.trial_s);
+    return 0;
+}
+
+int session_ask(struct session *s)
+{
+    if (!session_running(s))
+        return -ENOENT;
+    s->ask = true;
+    return 0;
+}
+
+int session_go(struct session *s, uint64_t now_ms, char *why, size_t whylen)
+{
+    uint64_t t;
+
+    if (!session_expect_running(s, why, whylen))
+        return -ENOENT;
+    /* The guide: see how the muscle responds first; a go-ahead before that
+     * is not one. */
+    if (s->phase == SESSION_TRIAL) {
+        session_say(why, whylen, "trial: staying at level 1 for %u more s", session_trial_left_s(s, now_ms));
+        return -EAGAIN;
+    }
+    if (s->phase != SESSION_WAIT) {
+        session_say(why, whylen, "%s",
+                    s->ask ? "the ramp has begun already" : "this session does not wait for a go-ahead");
+        return -EALREADY;
+    }
+    t = session_now(s, now_ms);
+    /* step_ms stays the last change of level: the first raise comes one
+     * step_s after it (at once, after a wait that long). */
+    s->phase = s->target > s->level ? SESSION_RAMP : SESSION_HOLD;
+    s->phase_ms = t;
+    if (s->phase == SESSION_RAMP)
+        session_say(why, whylen, "going on: up to level %u, at most one level per %u s", s->target, s->area.step_s);
+    else
+        session_say(why, whylen, "going on at level %u", s->level);
     return 0;
 }
 
@@ -399,7 +439,10 @@ void session_tick(struct session *s, struct session_dev *dev, const struct sessi
     if (s->phase == SESSION_TRIAL && s->applied == s->level &&
         t >= s->phase_ms + (uint64_t)s->area.trial_s * 1000u) {
         s->phase_ms += (uint64_t)s->area.trial_s * 1000u;
-        s->phase = s->target > s->level ? SESSION_RAMP : SESSION_HOLD;
+        if (s->ask)
+            s->phase = SESSION_WAIT;   /* level 1 until the person says go, or the session's end */
+        else
+            s->phase = s->target > s->level ? SESSION_RAMP : SESSION_HOLD;
     }
     /* The trial counts as the first step, so with step_s <= trial_s the
      * first raise comes at its end; later ones at most one per step_s. */
@@ -481,6 +524,7 @@ const char *session_phase_name(enum session_phase p)
     case SESSION_RAMP: return "ramp";
     case SESSION_HOLD: return "hold";
     case SESSION_ENDED: return "ended";
+    case SESSION_WAIT: return "wait";
     }
     return "?";
 }

@@ -21,6 +21,7 @@ enum session_phase {
     SESSION_RAMP,       /* one level per step_s toward the target */
     SESSION_HOLD,       /* at the target */
     SESSION_ENDED,      /* motor off; see session.end */
+    SESSION_WAIT,       /* after a trial, with ask: level 1 until session_go() or the session's end */
 };
 
 enum session_end {
@@ -64,6 +65,7 @@ struct session {
     uint64_t start_ms, phase_ms, step_ms, end_ms, last_tick_ms;
     uint64_t force_over_ms;   /* since when force is above the limit, 0 = not */
     bool force_warning;       /* holding because of too much force */
+    bool ask;                 /* every trial ends in SESSION_WAIT: no ramp without the person's go-ahead */
 };
 
 /* Record that area may not run again on this device before until_ms
@@ -86,12 +88,22 @@ int session_start(struct session *s, struct session_dev *dev, const struct profi
  * trial_ms and gap_ms (rounded up to whole seconds). 0 = no floor. */
 void session_floors(struct session *s, unsigned trial_ms, unsigned gap_ms);
 /* Move the target. up during the trial: -EAGAIN, why = seconds of trial left.
- * Above max: -ERANGE. Not running: -ENOENT. */
+ * Above max: -ERANGE. Not running: -ENOENT. While waiting (SESSION_WAIT) only
+ * the target moves: the level stays 1 until session_go(). */
 int session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen);
 int session_down(struct session *s, uint64_t now_ms, char *why, size_t whylen);
 /* Back off: level 1 at once, trial restarts, target one below the lower of
  * level and target (at least 1). */
 int session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen);
+/* The person will be asked after each trial: from then on every trial ends
+ * in SESSION_WAIT at level 1, and the ramp begins only at session_go(). 0;
+ * -ENOENT not running. */
+int session_ask(struct session *s);
+/* The person's go-ahead after a trial: from SESSION_WAIT to the ramp (or to
+ * hold when the target is level 1). 0; -ENOENT not running; -EAGAIN in the
+ * trial (why = seconds of trial left); -EALREADY past the wait already (ramp
+ * or hold, or a session that never asks). */
+int session_go(struct session *s, uint64_t now_ms, char *why, size_t whylen);
 /* Motor off at once; records the cool-down. No-op if not running. */
 void session_stop(struct session *s, struct session_dev *dev, enum session_end why, uint64_t now_ms);
 /* Advance: trial end, ramp steps, session end, ceiling, faults, force.
@@ -116,7 +128,7 @@ unsigned session_level(const struct session *s);
 uint64_t session_next_ms(const struct session *s);
 unsigned session_left_s(const struct session *s, uint64_t now_ms);        /* of the whole session */
 unsigned session_trial_left_s(const struct session *s, uint64_t now_ms);  /* 0 outside the trial */
-const char *session_phase_name(enum session_phase p);   /* "idle","trial","ramp","hold","ended" */
+const char *session_phase_name(enum session_phase p);   /* "idle","trial","ramp","hold","ended","wait" */
 const char *session_end_name(enum session_end e);       /* "","done","stopped","fault","unplugged","lost-contact","ceiling","shutdown","refused" */
 
 #endif

@@ -743,6 +743,7 @@ static void test_names(void **state)
     assert_string_equal(session_phase_name(SESSION_RAMP), "ramp");
     assert_string_equal(session_phase_name(SESSION_HOLD), "hold");
     assert_string_equal(session_phase_name(SESSION_ENDED), "ended");
+    assert_string_equal(session_phase_name(SESSION_WAIT), "wait");
     assert_string_equal(session_end_name(SESSION_END_NONE), "");
     assert_string_equal(session_end_name(SESSION_END_DONE), "done");
     assert_string_equal(session_end_name(SESSION_END_STOPPED), "stopped");
@@ -752,6 +753,93 @@ static void test_names(void **state)
     assert_string_equal(session_end_name(SESSION_END_CEILING), "ceiling");
     assert_string_equal(session_end_name(SESSION_END_SHUTDOWN), "shutdown");
     assert_string_equal(session_end_name(SESSION_END_REFUSED), "refused");
+}
+
+/* With ask, the trial ends in the wait phase: level 1 until the person's
+ * go-ahead, however long, and up only moves the target. */
+static void test_ask_waits_at_level_1_until_go(void **state)
+{
+    struct fix *f = *state;
+    struct profile_area a = calves();
+
+    assert_int_equal(session_ask(&f->s), -ENOENT);
+    assert_int_equal(start(f, &a, 8, 0), 0);
+    assert_int_equal(session_ask(&f->s), 0);
+    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), -EAGAIN);
+    assert_string_equal(f->why, "trial: staying at level 1 for 15 more s");
+    tick_at(f, S(15), 0, 0);
+    assert_int_equal(f->s.phase, SESSION_WAIT);
+    assert_string_equal(session_phase_name(f->s.phase), "wait");
+    assert_true(session_running(&f->s));
+    assert_int_equal(session_level(&f->s), 1);
+    assert_int_equal(session_trial_left_s(&f->s, f->now), 0);
+    /* Nothing to do but the session's end: no wake-ups while waiting. */
+    assert_int_equal(session_next_ms(&f->s), T0 + S(120));
+    tick_at(f, S(60), 0, 0);
+    assert_int_equal(f->s.phase, SESSION_WAIT);
+    assert_int_equal(session_level(&f->s), 1);
+    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    assert_string_equal(f->why, "target level 3; staying at level 1 until the go-ahead");
+    assert_int_equal(f->s.target, 3);
+    tick_at(f, S(61), 0, 0);
+    assert_int_equal(f->s.phase, SESSION_WAIT);
+    assert_int_equal(session_level(&f->s), 1);
+    assert_int_equal(session_down(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    assert_int_equal(session_level(&f->s), 1);
+    assert_int_equal(f->s.phase, SESSION_WAIT);
+
+    /* The go-ahead: the first raise is due at once (level 1 ran far longer than a step). */
+    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    assert_string_equal(f->why, "going on: up to level 2, at most one level per 10 s");
+    assert_int_equal(f->s.phase, SESSION_RAMP);
+    assert_true(session_next_ms(&f->s) <= f->now);
+    tick_at(f, S(61), 0, 0);
+    assert_int_equal(session_level(&f->s), 2);
+    assert_int_equal(f->s.phase, SESSION_HOLD);
+    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), -EALREADY);
+    assert_string_equal(f->why, "the ramp has begun already");
+
+    /* ask holds for the session: the trial after an ouch ends in a wait too. */
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    tick_at(f, S(76), 0, 0);
+    assert_int_equal(f->s.phase, SESSION_WAIT);
+    assert_int_equal(session_level(&f->s), 1);
+    /* Without a go-ahead it stays at level 1 until the session's time is up. */
+    tick_at(f, S(120) - 1, 0, 0);
+    assert_int_equal(f->s.phase, SESSION_WAIT);
+    assert_int_equal(session_level(&f->s), 1);
+    tick_at(f, S(120), 0, 0);
+    assert_int_equal(f->s.phase, SESSION_ENDED);
+    assert_int_equal(f->s.end, SESSION_END_DONE);
+    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), -ENOENT);
+}
+
+/* A go-ahead with the target at level 1 holds there; a session that was
+ * never asked refuses go. */
+static void test_go_to_hold_and_without_ask(void **state)
+{
+    struct fix *f = *state;
+    struct profile_area a = calves();
+
+    assert_int_equal(start(f, &a, 8, 1), 0);
+    assert_int_equal(session_ask(&f->s), 0);
+    tick_at(f, S(15), 0, 0);
+    assert_int_equal(f->s.phase, SESSION_WAIT);
+    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    assert_string_equal(f->why, "going on at level 1");
+    assert_int_equal(f->s.phase, SESSION_HOLD);
+    assert_int_equal(session_level(&f->s), 1);
+    session_stop(&f->s, &f->dev, SESSION_END_STOPPED, f->now);
+
+    f->now = T0 + S(2000);
+    assert_int_equal(start(f, &a, 8, 0), 0);
+    assert_false(f->s.ask);   /* a new session does not inherit it */
+    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), -EAGAIN);
+    tick_at(f, S(2015), 0, 0);
+    assert_int_equal(f->s.phase, SESSION_HOLD);
+    assert_int_equal(session_level(&f->s), 2);
+    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), -EALREADY);
+    assert_string_equal(f->why, "this session does not wait for a go-ahead");
 }
 
 /* ---- randomized invariants ---------------------------------------------- */
@@ -784,6 +872,8 @@ struct watch {
     unsigned levels;        /* device levels of this sequence */
     int was_running;
     unsigned cur;           /* index of the running area */
+    bool asked;             /* the session was asked to wait after its trials */
+    bool went;              /* a go-ahead came since the last trial */
 };
 
 #define RCHECK(cond, ...)                                                          \
@@ -802,6 +892,7 @@ static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool r
 {
     struct profile_area areas[8];
     unsigned seq, step, raises = 0, ends[SESSION_END_SHUTDOWN + 1] = { 0 }, starts = 0, top = 0;
+    unsigned waits = 0, goes = 0;
 
     areas[0] = calves();
     areas[1] = neck();
@@ -827,6 +918,7 @@ static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool r
         for (step = 0; step < RANDOM_STEPS; step++) {
             unsigned r, lvl, dev_max, ai = 0;
             int rc = 0, fault = 0, ticked = 0, running;
+            enum session_phase before = f->s.phase;
 
             /* The fake device acknowledges the current level most of the
              * time, sometimes late (up to 2 s after the change, never later
@@ -853,10 +945,21 @@ static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool r
                     w.seff = f->now;
                     w.last_change = f->now;
                     w.cur = ai;
+                    w.asked = rnd(2) == 0;
+                    w.went = false;
+                    if (w.asked)
+                        RCHECK(session_ask(&f->s) == 0, "ask refused");
                     starts++;
                 }
-            } else if (r < 45) {
+            } else if (r < 41) {
                 rc = session_up(&f->s, f->now, f->why, sizeof(f->why));
+            } else if (r < 45) {
+                rc = session_go(&f->s, f->now, f->why, sizeof(f->why));
+                RCHECK((rc == 0) == (before == SESSION_WAIT), "go -> %d in phase %s", rc, session_phase_name(before));
+                if (rc == 0) {
+                    w.went = true;
+                    goes++;
+                }
             } else if (r < 58) {
                 rc = session_down(&f->s, f->now, f->why, sizeof(f->why));
             } else if (r < 63) {
@@ -897,6 +1000,13 @@ static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool r
             RCHECK(!running || lvl <= f->s.area.max_level, "level %u above area max", lvl);
             RCHECK(!running || lvl >= 1, "running at level 0");
             RCHECK(f->s.phase != SESSION_TRIAL || lvl <= 1, "level %u in the trial", lvl);
+            RCHECK(f->s.phase != SESSION_WAIT || lvl == 1, "level %u while waiting", lvl);
+            RCHECK(f->s.phase != SESSION_WAIT || (f->s.ask && w.asked), "waiting unasked");
+            if (f->s.phase == SESSION_TRIAL)
+                w.went = false;
+            RCHECK(!running || !w.asked || lvl <= 1 || w.went, "level %u after a trial without a go-ahead", lvl);
+            if (f->s.phase == SESSION_WAIT && before != SESSION_WAIT)
+                waits++;
             RCHECK(running || lvl == 0, "level %u while not running", lvl);
             RCHECK(!running || f->s.area.gun_allowed, "a gun=false area runs");
             RCHECK(!running || w.seff < f->s.start_ms + S(f->s.area.session_s), "running past session_s (%" PRIu64
@@ -929,13 +1039,14 @@ static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool r
     if (!report)
         return;
     print_message("random: %u sequences x %u steps, %u starts, %u raises, top level %u, ends done %u "
-                  "stopped %u fault %u ceiling %u\n", sequences, RANDOM_STEPS, starts, raises, top,
-                  ends[SESSION_END_DONE], ends[SESSION_END_STOPPED], ends[SESSION_END_FAULT],
-                  ends[SESSION_END_CEILING]);
+                  "stopped %u fault %u ceiling %u; %u waits, %u go-aheads\n", sequences, RANDOM_STEPS, starts,
+                  raises, top, ends[SESSION_END_DONE], ends[SESSION_END_STOPPED], ends[SESSION_END_FAULT],
+                  ends[SESSION_END_CEILING], waits, goes);
     /* The walk must actually reach the interesting places. */
     assert_true(raises > 1000);
     assert_true(top == KNOT_MAX_LEVELS);
     assert_true(ends[SESSION_END_DONE] > 0 && ends[SESSION_END_FAULT] > 0 && ends[SESSION_END_CEILING] > 0);
+    assert_true(waits > 1000 && goes > 100);
 }
 
 /* Seeds that once failed (a bug, or a mutation of tests/mutations that a
@@ -1088,6 +1199,8 @@ int main(void)
         T(test_cooldown_table_full),
         T(test_invalid_area),
         T(test_names),
+        T(test_ask_waits_at_level_1_until_go),
+        T(test_go_to_hold_and_without_ask),
         T(test_step_counts_from_device_ack),
         T(test_no_raise_before_ack),
         T(test_cooldown_follows_a_renamed_area),
