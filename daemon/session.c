@@ -317,6 +317,12 @@ int session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen)
 
     if (!session_expect_running(s, why, whylen))
         return -ENOENT;
+    /* Backing off to level 1 did not help: the pain is worsening, and there
+     * is nothing gentler left. The guide: stop. */
+    if (s->level <= 1 && s->backed_off) {
+        session_say(why, whylen, "%s", session_end_advice(SESSION_END_PAIN));
+        return 1;
+    }
     t = session_now(s, now_ms);
     /* The guide: sharp or worsening pain, back off immediately. Come back
      * later below where it hurt (or below the target, if that is lower). */
@@ -327,6 +333,7 @@ int session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen)
     s->phase_ms = t;
     s->step_ms = t;
     s->ouches++;
+    s->backed_off = true;
     session_say(why, whylen, "backing off to level 1; trial restarts (%u s)", s->area.trial_s);
     return 0;
 }
@@ -451,6 +458,7 @@ void session_tick(struct session *s, struct session_dev *dev, const struct sessi
             t >= s->step_ms + (uint64_t)s->area.step_s * 1000u) {
             s->level++;
             s->step_ms = t;
+            s->backed_off = false;
         }
         if (s->level >= s->target) {
             s->phase = SESSION_HOLD;
@@ -541,6 +549,17 @@ const char *session_end_name(enum session_end e)
     case SESSION_END_CEILING: return "ceiling";
     case SESSION_END_SHUTDOWN: return "shutdown";
     case SESSION_END_REFUSED: return "refused";
+    case SESSION_END_PAIN: return "pain";
     }
     return "?";
+}
+
+const char *session_end_advice(enum session_end e)
+{
+    /* The guide: a tear or strain comes with sudden, sharp pain, swelling,
+     * bruising or weakness; then stop and see a doctor. */
+    if (e == SESSION_END_PAIN)
+        return "Stop for today. If the pain was sharp or sudden, or there is swelling, bruising or weakness, "
+               "see a doctor.";
+    return "";
 }

@@ -34,6 +34,7 @@ enum session_end {
     SESSION_END_CEILING,   /* device-wide running ceiling reached */
     SESSION_END_SHUTDOWN,  /* the daemon is stopping */
     SESSION_END_REFUSED,   /* the device refused a level knotd asked for (a knotd bug) */
+    SESSION_END_PAIN,      /* ouch again at level 1: nothing gentler is left (session_ouch returned 1) */
 };
 
 /* What outlives one session on one device: cool-downs and the running ceiling. */
@@ -66,6 +67,7 @@ struct session {
     uint64_t force_over_ms;   /* since when force is above the limit, 0 = not */
     bool force_warning;       /* holding because of too much force */
     bool ask;                 /* every trial ends in SESSION_WAIT: no ramp without the person's go-ahead */
+    bool backed_off;          /* an ouch left it at level 1 and it has not risen since */
 };
 
 /* Record that area may not run again on this device before until_ms
@@ -93,7 +95,9 @@ void session_floors(struct session *s, unsigned trial_ms, unsigned gap_ms);
 int session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen);
 int session_down(struct session *s, uint64_t now_ms, char *why, size_t whylen);
 /* Back off: level 1 at once, trial restarts, target one below the lower of
- * level and target (at least 1). */
+ * level and target (at least 1): 0. An ouch at level 1 after an ouch that
+ * left it there (no rise since): 1, nothing changed, why = the advice; the
+ * caller ends the session with SESSION_END_PAIN. Not running: -ENOENT. */
 int session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen);
 /* The person will be asked after each trial: from then on every trial ends
  * in SESSION_WAIT at level 1, and the ramp begins only at session_go(). 0;
@@ -129,6 +133,8 @@ uint64_t session_next_ms(const struct session *s);
 unsigned session_left_s(const struct session *s, uint64_t now_ms);        /* of the whole session */
 unsigned session_trial_left_s(const struct session *s, uint64_t now_ms);  /* 0 outside the trial */
 const char *session_phase_name(enum session_phase p);   /* "idle","trial","ramp","hold","ended","wait" */
-const char *session_end_name(enum session_end e);       /* "","done","stopped","fault","unplugged","lost-contact","ceiling","shutdown","refused" */
+const char *session_end_name(enum session_end e);       /* "","done","stopped","fault","unplugged","lost-contact","ceiling","shutdown","refused","pain" */
+/* What the person should do after a session that ended so: "" for most ends. */
+const char *session_end_advice(enum session_end e);
 
 #endif

@@ -310,10 +310,11 @@ static void test_ouch(void **state)
     assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 0);
     assert_int_equal(f->s.target, 1);
     tick_at(f, S(50), 0, 0);
-    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    /* Again at level 1, where the last ouch left it: the end is asked for, nothing changes here. */
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 1);
     assert_int_equal(f->s.target, 1);
-    assert_int_equal(f->s.ouches, 3);
-    assert_int_equal(session_trial_left_s(&f->s, f->now), 15);
+    assert_int_equal(f->s.ouches, 2);
+    assert_int_equal(session_trial_left_s(&f->s, f->now), 10);
     tick_at(f, S(65), 0, 0);
     assert_int_equal(f->s.phase, SESSION_HOLD);
     assert_int_equal(session_level(&f->s), 1);
@@ -753,6 +754,7 @@ static void test_names(void **state)
     assert_string_equal(session_end_name(SESSION_END_CEILING), "ceiling");
     assert_string_equal(session_end_name(SESSION_END_SHUTDOWN), "shutdown");
     assert_string_equal(session_end_name(SESSION_END_REFUSED), "refused");
+    assert_string_equal(session_end_name(SESSION_END_PAIN), "pain");
 }
 
 /* With ask, the trial ends in the wait phase: level 1 until the person's
@@ -842,6 +844,66 @@ static void test_go_to_hold_and_without_ask(void **state)
     assert_string_equal(f->why, "this session does not wait for a go-ahead");
 }
 
+#define PAIN_ADVICE \
+    "Stop for today. If the pain was sharp or sudden, or there is swelling, bruising or weakness, see a doctor."
+
+/* A second ouch at level 1 (the trial, the wait) asks for the end; a rise
+ * in between makes the next ouch a first one again. */
+static void test_second_ouch_at_level_1(void **state)
+{
+    struct fix *f = *state;
+    struct profile_area a = calves();
+
+    assert_int_equal(start(f, &a, 8, 3), 0);
+    tick_at(f, S(5), 0, 0);
+    /* Pain in the first trial: back off, which at level 1 means the trial again. */
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    assert_int_equal(f->s.target, 1);
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 1);
+    assert_string_equal(f->why, PAIN_ADVICE);
+    assert_int_equal(f->s.phase, SESSION_TRIAL);
+    assert_int_equal(session_level(&f->s), 1);
+    assert_int_equal(f->s.target, 1);
+    assert_int_equal(f->s.ouches, 1);
+    session_stop(&f->s, &f->dev, SESSION_END_PAIN, f->now);
+    assert_int_equal(f->s.end, SESSION_END_PAIN);
+    assert_string_equal(session_end_name(f->s.end), "pain");
+    assert_string_equal(session_end_advice(f->s.end), PAIN_ADVICE);
+    assert_string_equal(session_end_advice(SESSION_END_DONE), "");
+    assert_int_equal(session_level(&f->s), 0);
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), -ENOENT);
+
+    /* Level 2, ouch back to 1; trial, hold at 1, up, a rise to 2, down to 1:
+     * the rise made the next ouch at level 1 a first one again. */
+    f->now = T0 + S(1000);
+    assert_int_equal(start(f, &a, 8, 3), 0);
+    tick_at(f, S(1015), 0, 0);
+    assert_int_equal(session_level(&f->s), 2);
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    assert_int_equal(f->s.target, 1);
+    tick_at(f, S(1030), 0, 0);
+    assert_int_equal(f->s.phase, SESSION_HOLD);
+    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    tick_at(f, S(1030), 0, 0);
+    assert_int_equal(session_level(&f->s), 2);
+    assert_int_equal(session_down(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    assert_int_equal(session_level(&f->s), 1);
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    assert_int_equal(f->s.phase, SESSION_TRIAL);
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 1);
+    session_stop(&f->s, &f->dev, SESSION_END_PAIN, f->now);
+
+    /* Waiting after the trial counts as level 1 too. */
+    f->now = T0 + S(2000);
+    assert_int_equal(start(f, &a, 8, 3), 0);
+    assert_int_equal(session_ask(&f->s), 0);
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    tick_at(f, S(2015), 0, 0);
+    assert_int_equal(f->s.phase, SESSION_WAIT);
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 1);
+    assert_int_equal(f->s.phase, SESSION_WAIT);
+}
+
 /* ---- randomized invariants ---------------------------------------------- */
 
 #define RANDOM_SEQUENCES 2500
@@ -891,7 +953,7 @@ struct watch {
 static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool report)
 {
     struct profile_area areas[8];
-    unsigned seq, step, raises = 0, ends[SESSION_END_SHUTDOWN + 1] = { 0 }, starts = 0, top = 0;
+    unsigned seq, step, raises = 0, ends[SESSION_END_PAIN + 1] = { 0 }, starts = 0, top = 0;
     unsigned waits = 0, goes = 0;
 
     areas[0] = calves();
@@ -964,6 +1026,11 @@ static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool r
                 rc = session_down(&f->s, f->now, f->why, sizeof(f->why));
             } else if (r < 63) {
                 rc = session_ouch(&f->s, f->now, f->why, sizeof(f->why));
+                RCHECK(rc != 1 || (session_level(&f->s) == 1 && f->s.ouches > 0 && f->s.backed_off),
+                       "ouch asked for the end at level %u", session_level(&f->s));
+                RCHECK(rc != 0 || session_level(&f->s) == 1, "ouch left level %u", session_level(&f->s));
+                if (rc == 1)   /* what commands.c does */
+                    session_stop(&f->s, &f->dev, SESSION_END_PAIN, f->now);
             } else if (r < 66) {
                 session_stop(&f->s, &f->dev, (enum session_end)(1 + rnd(SESSION_END_SHUTDOWN)), f->now);
             } else {
@@ -1039,14 +1106,14 @@ static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool r
     if (!report)
         return;
     print_message("random: %u sequences x %u steps, %u starts, %u raises, top level %u, ends done %u "
-                  "stopped %u fault %u ceiling %u; %u waits, %u go-aheads\n", sequences, RANDOM_STEPS, starts,
-                  raises, top, ends[SESSION_END_DONE], ends[SESSION_END_STOPPED], ends[SESSION_END_FAULT],
-                  ends[SESSION_END_CEILING], waits, goes);
+                  "stopped %u fault %u ceiling %u pain %u; %u waits, %u go-aheads\n", sequences, RANDOM_STEPS,
+                  starts, raises, top, ends[SESSION_END_DONE], ends[SESSION_END_STOPPED], ends[SESSION_END_FAULT],
+                  ends[SESSION_END_CEILING], ends[SESSION_END_PAIN], waits, goes);
     /* The walk must actually reach the interesting places. */
     assert_true(raises > 1000);
     assert_true(top == KNOT_MAX_LEVELS);
     assert_true(ends[SESSION_END_DONE] > 0 && ends[SESSION_END_FAULT] > 0 && ends[SESSION_END_CEILING] > 0);
-    assert_true(waits > 1000 && goes > 100);
+    assert_true(waits > 1000 && goes > 100 && ends[SESSION_END_PAIN] > 100);
 }
 
 /* Seeds that once failed (a bug, or a mutation of tests/mutations that a
@@ -1201,6 +1268,7 @@ int main(void)
         T(test_names),
         T(test_ask_waits_at_level_1_until_go),
         T(test_go_to_hold_and_without_ask),
+        T(test_second_ouch_at_level_1),
         T(test_step_counts_from_device_ack),
         T(test_no_raise_before_ack),
         T(test_cooldown_follows_a_renamed_area),
