@@ -550,6 +550,7 @@ const char *session_end_name(enum session_end e)
     case SESSION_END_SHUTDOWN: return "shutdown";
     case SESSION_END_REFUSED: return "refused";
     case SESSION_END_PAIN: return "pain";
+    case SESSION_END_DISCONNECTED: return "disconnected";
     }
     return "?";
 }

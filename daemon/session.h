@@ -35,6 +35,7 @@ enum session_end {
     SESSION_END_SHUTDOWN,  /* the daemon is stopping */
     SESSION_END_REFUSED,   /* the device refused a level knotd asked for (a knotd bug) */
     SESSION_END_PAIN,      /* ouch again at level 1: nothing gentler is left (session_ouch returned 1) */
+    SESSION_END_DISCONNECTED, /* the control connection that followed the session closed */
 };
 
 /* What outlives one session on one device: cool-downs and the running ceiling. */
@@ -133,7 +134,8 @@ uint64_t session_next_ms(const struct session *s);
 unsigned session_left_s(const struct session *s, uint64_t now_ms);        /* of the whole session */
 unsigned session_trial_left_s(const struct session *s, uint64_t now_ms);  /* 0 outside the trial */
 const char *session_phase_name(enum session_phase p);   /* "idle","trial","ramp","hold","ended","wait" */
-const char *session_end_name(enum session_end e);       /* "","done","stopped","fault","unplugged","lost-contact","ceiling","shutdown","refused","pain" */
+/* "","done","stopped","fault","unplugged","lost-contact","ceiling","shutdown","refused","pain","disconnected" */
+const char *session_end_name(enum session_end e);
 /* What the person should do after a session that ended so: "" for most ends. */
 const char *session_end_advice(enum session_end e);
 
