@@ -83,6 +83,18 @@ static json_object *commands_session_reply(const struct massager *m)
     return o;
 }
 
+/* start's optional flag `key` (a JSON boolean, absent = false): 0, or -1 with *err set. */
+static int commands_start_flag(json_object *req, const char *key, bool *on, json_object **err)
+{
+    char why[REQUEST_WHY_MAX];
+
+    if (request_bool(req, key, on, why, sizeof(why)) == REQUEST_WRONG) {
+        *err = commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return -1;
+    }
+    return 0;
+}
+
 static json_object *commands_start(const struct ctl_peer *peer, json_object *req)
 {
     const char *area_name;
@@ -92,6 +104,7 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     struct massager *m;
     char why[512] = "";
     int64_t level = 0;
+    bool ask;
     int rc;
 
     rc = request_string(req, KNOT_K_AREA, &area_name, why, sizeof(why));
@@ -99,6 +112,8 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
         return commands_error(KNOT_E_BAD_REQUEST, "start needs 'area' (a string)");
     if (rc == REQUEST_WRONG)
         return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+    if (commands_start_flag(req, KNOT_K_ASK, &ask, &err) < 0)
+        return err;
     rc = request_int(req, KNOT_K_LEVEL, &level, why, sizeof(why));
     if (rc == REQUEST_WRONG)
         return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
@@ -118,6 +133,9 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     rc = massager_start(m, a, (unsigned)level, why, sizeof(why), &undo);
     switch (rc) {
     case 0:
+        /* The person is asked after the trial: no ramp without their go-ahead. */
+        if (ask)
+            session_ask(&m->sess);
         /* The start is on record before the motor is asked to move; a start
          * that cannot be recorded does not happen (fail closed). */
         if (journal_started(m->serial, &m->sess, why, sizeof(why)) < 0) {
@@ -164,6 +182,8 @@ static json_object *commands_move(const struct ctl_peer *peer, json_object *req,
         rc = session_up(&m->sess, clock_now_ms(), why, sizeof(why));
     else if (strcmp(cmd, "down") == 0)
         rc = session_down(&m->sess, clock_now_ms(), why, sizeof(why));
+    else if (strcmp(cmd, KNOT_CMD_GO) == 0)
+        rc = session_go(&m->sess, clock_now_ms(), why, sizeof(why));
     else
         rc = session_ouch(&m->sess, clock_now_ms(), why, sizeof(why));
     if (rc == -ENOENT)
@@ -172,6 +192,8 @@ static json_object *commands_move(const struct ctl_peer *peer, json_object *req,
         return commands_error(KNOT_E_TRIAL, "%s", why);
     if (rc == -ERANGE)
         return commands_error(KNOT_E_LIMIT, "%s", why);
+    if (rc == -EALREADY)
+        return commands_error(KNOT_E_NOT_WAITING, "%s", why);
     if (rc < 0)
         return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
     log_info("uid %u: %s on %s: target %u, level %u", (unsigned)peer->uid, cmd, m->serial, m->sess.target,
@@ -284,11 +306,11 @@ static json_object *commands_dispatch(const struct ctl_peer *peer, json_object *
         return commands_ok();
     }
     if (strcmp(cmd, "start") && strcmp(cmd, "stop") && strcmp(cmd, "up") && strcmp(cmd, "down") &&
-        strcmp(cmd, "ouch")) {
+        strcmp(cmd, "ouch") && strcmp(cmd, KNOT_CMD_GO)) {
         char q[REQUEST_QUOTE_MAX];
         return commands_error(KNOT_E_UNKNOWN_COMMAND,
-                              "unknown command '%s' (version, devices, status, areas, start, stop, up, down, ouch, watch)",
-                              request_quote(q, sizeof(q), cmd, strlen(cmd), 32));
+                              "unknown command '%s' (version, devices, status, areas, start, stop, up, down, ouch, go, "
+                              "watch)", request_quote(q, sizeof(q), cmd, strlen(cmd), 32));
     }
     if (!peer->may_control) {
         log_warning("uid %u (pid %d) may not control the massager: refused '%s'", (unsigned)peer->uid,

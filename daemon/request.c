@@ -693,6 +693,21 @@ enum request_member request_string(json_object *req, const char *key, const char
     return REQUEST_PRESENT;
 }
 
+enum request_member request_bool(json_object *req, const char *key, bool *out, char *why, size_t whylen)
+{
+    json_object *v;
+
+    *out = false;
+    if (!json_object_object_get_ex(req, key, &v))
+        return REQUEST_ABSENT;
+    if (!json_object_is_type(v, json_type_boolean)) {
+        request_why(why, whylen, "'%s' must be true or false, not %s", key, request_type_name(v));
+        return REQUEST_WRONG;
+    }
+    *out = json_object_get_boolean(v);
+    return REQUEST_PRESENT;
+}
+
 enum request_member request_int(json_object *req, const char *key, int64_t *out, char *why, size_t whylen)
 {
     json_object *v;

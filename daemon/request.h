@@ -21,6 +21,8 @@ enum request_member { REQUEST_WRONG = -1, REQUEST_ABSENT = 0, REQUEST_PRESENT = 
  * is a value, not an absence), a NUL inside (json_object_get_string would
  * cut it there), not UTF-8, or a control character (no name holds one). */
 enum request_member request_string(json_object *req, const char *key, const char **out, char *why, size_t whylen);
+/* A boolean member: absent; present (*out); or wrong: not true or false (null too). */
+enum request_member request_bool(json_object *req, const char *key, bool *out, char *why, size_t whylen);
 /* An integer member: absent; present (*out); or wrong: not an integer
  * (null, a fraction, a string...), or beyond 64 bits (json-c's unsigned). */
 enum request_member request_int(json_object *req, const char *key, int64_t *out, char *why, size_t whylen);

@@ -13,6 +13,7 @@
 #define KNOT_K_DEVICE "device"
 #define KNOT_K_AREA "area"
 #define KNOT_K_LEVEL "level"
+#define KNOT_K_ASK "ask"                /* start: wait at level 1 after each trial for "go" */
 
 /* Reply members */
 #define KNOT_K_OK "ok"
@@ -37,6 +38,11 @@
 #define KNOT_E_NOT_RUNNING "not-running"
 #define KNOT_E_DEVICE "device-error"           /* the massager did not answer */
 #define KNOT_E_JOURNAL "journal"               /* the journal cannot record a new session: none starts */
+#define KNOT_E_NOT_WAITING "not-waiting"       /* go, but the session is not waiting for it */
+
+/* Commands, phases and end reasons clients act on by name (the others are in docs/CONTROL.md) */
+#define KNOT_CMD_GO "go"                       /* the person's go-ahead: the ramp may begin */
+#define KNOT_PHASE_WAIT "wait"                 /* after a trial, at level 1, until "go" (start with "ask") */
 
 /* knotctl exit codes */
 #define KNOTCTL_EXIT_OK 0

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "knot/control.h"
 #include "session.h"
 
 #define T0 1000u                /* fake clock origin: not 0, so absolute/relative mix-ups show */
@@ -744,7 +745,7 @@ static void test_names(void **state)
     assert_string_equal(session_phase_name(SESSION_RAMP), "ramp");
     assert_string_equal(session_phase_name(SESSION_HOLD), "hold");
     assert_string_equal(session_phase_name(SESSION_ENDED), "ended");
-    assert_string_equal(session_phase_name(SESSION_WAIT), "wait");
+    assert_string_equal(session_phase_name(SESSION_WAIT), KNOT_PHASE_WAIT);
     assert_string_equal(session_end_name(SESSION_END_NONE), "");
     assert_string_equal(session_end_name(SESSION_END_DONE), "done");
     assert_string_equal(session_end_name(SESSION_END_STOPPED), "stopped");
