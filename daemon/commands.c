@@ -186,6 +186,12 @@ static json_object *commands_move(const struct ctl_peer *peer, json_object *req,
         rc = session_go(&m->sess, clock_now_ms(), why, sizeof(why));
     else
         rc = session_ouch(&m->sess, clock_now_ms(), why, sizeof(why));
+    if (rc == 1) {
+        /* ouch again at level 1: nothing gentler is left, so the session ends (session_ouch). */
+        log_info("uid %u: ouch again at level 1 on %s: stopping", (unsigned)peer->uid, m->serial);
+        massager_stop(m, SESSION_END_PAIN);
+        return commands_session_reply(m);
+    }
     if (rc == -ENOENT)
         return commands_error(KNOT_E_NOT_RUNNING, "no session runs on %s", m->serial);
     if (rc == -EAGAIN)

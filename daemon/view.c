@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "knot/control.h"
+
 static void view_add(json_object *o, const char *k, json_object *v)
 {
     json_object_object_add(o, k, v);
@@ -93,6 +95,7 @@ json_object *view_session(const struct session *s, uint64_t now_ms)
     view_add(o, "force_warning", json_object_new_boolean(s->force_warning));
     view_add(o, "end", json_object_new_string(session_end_name(s->end)));
     view_add(o, "aftercare", json_object_new_string(s->area.aftercare));
+    view_add(o, KNOT_K_ADVICE, json_object_new_string(session_end_advice(s->end)));
     return o;
 }
 

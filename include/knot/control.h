@@ -20,6 +20,7 @@
 #define KNOT_K_CODE "code"
 #define KNOT_K_MESSAGE "message"
 #define KNOT_K_EVENT "event"
+#define KNOT_K_ADVICE "advice"          /* session object: what to do after its end ("" for most) */
 
 /* Error codes ("code" of a reply with "ok": false) */
 #define KNOT_E_BAD_REQUEST "bad-request"       /* not JSON, missing or mistyped member */
@@ -43,6 +44,7 @@
 /* Commands, phases and end reasons clients act on by name (the others are in docs/CONTROL.md) */
 #define KNOT_CMD_GO "go"                       /* the person's go-ahead: the ramp may begin */
 #define KNOT_PHASE_WAIT "wait"                 /* after a trial, at level 1, until "go" (start with "ask") */
+#define KNOT_END_PAIN "pain"                   /* a second ouch at level 1: stop for today (see "advice") */
 
 /* knotctl exit codes */
 #define KNOTCTL_EXIT_OK 0

@@ -755,7 +755,7 @@ static void test_names(void **state)
     assert_string_equal(session_end_name(SESSION_END_CEILING), "ceiling");
     assert_string_equal(session_end_name(SESSION_END_SHUTDOWN), "shutdown");
     assert_string_equal(session_end_name(SESSION_END_REFUSED), "refused");
-    assert_string_equal(session_end_name(SESSION_END_PAIN), "pain");
+    assert_string_equal(session_end_name(SESSION_END_PAIN), KNOT_END_PAIN);
     assert_string_equal(session_end_name(SESSION_END_DISCONNECTED), "disconnected");
 }
 
