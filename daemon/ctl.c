@@ -39,6 +39,14 @@ static gid_t ctl_gid = (gid_t)-1;
 static char ctl_path[108];
 static bool ctl_draining;
 static bool ctl_owns_path;
+static bool ctl_stopping;        /* draining or exiting: nothing is accepted or reported any more */
+static uint64_t ctl_last_id;
+static void (*ctl_closed_fn)(uint64_t client);
+/* Closed clients whose close is still to be reported: what the owner does
+ * about it (a motor stopped, events sent) must not run inside a broadcast
+ * that is walking the list, so it runs from the loop (ctl_gone_cb). */
+static struct ctl_client *ctl_gone;
+static struct event *ctl_gone_ev;
 
 void ctl_set_max_clients(unsigned n)
 {
@@ -54,8 +62,36 @@ static void ctl_free(struct ctl_client *c)
         }
     }
     bufferevent_free(c->bev);
+    c->bev = NULL;
     ctl_n_clients--;
+    if (ctl_closed_fn && ctl_gone_ev && !ctl_stopping) {
+        c->next = ctl_gone;
+        ctl_gone = c;
+        event_active(ctl_gone_ev, EV_TIMEOUT, 0);
+        return;
+    }
     free(c);
+}
+
+void ctl_on_close(void (*fn)(uint64_t client))
+{
+    ctl_closed_fn = fn;
+}
+
+static void ctl_gone_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct ctl_client *c;
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    /* What the owner does may close more clients: they join the list and are taken here too. */
+    while ((c = ctl_gone)) {
+        ctl_gone = c->next;
+        if (ctl_closed_fn && !ctl_stopping)
+            ctl_closed_fn(c->peer.id);
+        free(c);
+    }
 }
 
 /* Queue one line (text, without its newline); a client that lets its output
@@ -281,7 +317,6 @@ static bool ctl_may_control(int fd)
 
 /* accept() failing (EMFILE) would leave the connection pending and the loop
  * spinning: pause accepting for a second instead. */
-static bool ctl_stopping;
 
 static void ctl_resume_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -331,6 +366,7 @@ static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
     c->peer.gid = cred.gid;
     c->peer.pid = cred.pid;
     c->peer.may_control = cred.uid == 0 || cred.uid == geteuid() || ctl_peer_in_group(fd, &c->peer);
+    c->peer.id = ++ctl_last_id;
     c->bev = bufferevent_socket_new(knotd.base, fd, BEV_OPT_CLOSE_ON_FREE);
     if (!c->bev) {
         free(c);
@@ -342,8 +378,8 @@ static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
     c->next = ctl_clients;
     ctl_clients = c;
     ctl_n_clients++;
-    log_debug("client connected: uid %u pid %d%s", (unsigned)cred.uid, (int)cred.pid,
-              c->peer.may_control ? "" : " (read-only)");
+    log_debug("client %llu connected: uid %u pid %d%s", (unsigned long long)c->peer.id, (unsigned)cred.uid,
+              (int)cred.pid, c->peer.may_control ? "" : " (read-only)");
 }
 
 static int ctl_bind(const struct config *cfg)
@@ -411,6 +447,16 @@ int ctl_init(const struct config *cfg)
         return -EIO;
     }
     evconnlistener_set_error_cb(ctl_listener, ctl_error_cb);
+    /* Without it a followed session would outlive its client: refuse to run. */
+    ctl_gone_ev = event_new(knotd.base, -1, 0, ctl_gone_cb, NULL);
+    if (!ctl_gone_ev) {
+        log_error("cannot create the event for closed clients");
+        evconnlistener_free(ctl_listener);
+        ctl_listener = NULL;
+        if (ctl_owns_path)
+            unlink(ctl_path);
+        return -ENOMEM;
+    }
     return 0;
 }
 
@@ -433,8 +479,18 @@ void ctl_drain(unsigned timeout_ms)
 
 void ctl_exit(void)
 {
+    struct ctl_client *c;
+
+    ctl_stopping = true;
     while (ctl_clients)
         ctl_free(ctl_clients);
+    while ((c = ctl_gone)) {
+        ctl_gone = c->next;
+        free(c);
+    }
+    if (ctl_gone_ev)
+        event_free(ctl_gone_ev);
+    ctl_gone_ev = NULL;
     if (ctl_listener)
         evconnlistener_free(ctl_listener);
     ctl_listener = NULL;

@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -15,6 +16,7 @@ struct ctl_peer {
     gid_t gid;
     pid_t pid;
     bool may_control;   /* root or a member of the socket group */
+    uint64_t id;        /* the connection: never 0, never reused while knotd runs */
 };
 
 int ctl_init(const struct config *cfg);
@@ -23,6 +25,10 @@ int ctl_init(const struct config *cfg);
 void ctl_drain(unsigned timeout_ms);
 void ctl_exit(void);
 void ctl_set_max_clients(unsigned n);
+/* fn hears of every connection that closed (EOF, an error, or dropped by
+ * knotd), by its peer id, from the event loop once the close is done: never
+ * from inside a broadcast or a request. Not while draining or exiting. */
+void ctl_on_close(void (*fn)(uint64_t client));
 /* Send an event line to every subscriber; takes ownership of ev (NULL is ignored). */
 void ctl_broadcast(json_object *ev);
 
