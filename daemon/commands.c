@@ -104,7 +104,7 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     struct massager *m;
     char why[512] = "";
     int64_t level = 0;
-    bool ask;
+    bool ask, follow;
     int rc;
 
     rc = request_string(req, KNOT_K_AREA, &area_name, why, sizeof(why));
@@ -112,7 +112,8 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
         return commands_error(KNOT_E_BAD_REQUEST, "start needs 'area' (a string)");
     if (rc == REQUEST_WRONG)
         return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
-    if (commands_start_flag(req, KNOT_K_ASK, &ask, &err) < 0)
+    if (commands_start_flag(req, KNOT_K_ASK, &ask, &err) < 0 ||
+        commands_start_flag(req, KNOT_K_FOLLOW, &follow, &err) < 0)
         return err;
     rc = request_int(req, KNOT_K_LEVEL, &level, why, sizeof(why));
     if (rc == REQUEST_WRONG)
@@ -145,6 +146,11 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
         }
         log_info("uid %u: start %s on %s (target level %u of max %u)", (unsigned)peer->uid, a->name, m->serial,
                  m->sess.target, m->sess.max_level);
+        /* A followed session belongs to this connection: it ends when the connection does. */
+        m->owner = follow ? peer->id : 0;
+        if (follow)
+            log_info("%s: the session is client %llu's: it stops when that connection closes", m->serial,
+                     (unsigned long long)peer->id);
         massager_run(m);
         ctl_broadcast(view_session_event("started", m, clock_now_ms()));
         break;
@@ -329,6 +335,21 @@ static json_object *commands_dispatch(const struct ctl_peer *peer, json_object *
     if (!strcmp(cmd, "stop"))
         return commands_stop(peer, req);
     return commands_move(peer, req, cmd);
+}
+
+void commands_client_closed(uint64_t client)
+{
+    for (struct massager *m = massager_first(); m; m = m->next) {
+        if (m->owner != client)
+            continue;
+        m->owner = 0;
+        massager_catch_up(m);   /* a session whose time is up ends as done, not as disconnected */
+        if (!session_running(&m->sess))
+            continue;
+        log_info("%s: client %llu that followed the %s session went away: stopping", m->serial,
+                 (unsigned long long)client, m->sess.area.name);
+        massager_stop(m, SESSION_END_DISCONNECTED);
+    }
 }
 
 json_object *commands_handle(const struct ctl_peer *peer, json_object *req, bool *subscribe)

@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "ctl.h"
 
@@ -11,5 +12,7 @@
  * set when the connection should receive events from now on. */
 json_object *commands_handle(const struct ctl_peer *peer, json_object *req, bool *subscribe);
 json_object *commands_error(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Connection `client` closed (ctl_on_close): the sessions it followed stop, end "disconnected". */
+void commands_client_closed(uint64_t client);
 
 #endif

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "commands.h"
 #include "config.h"
 #include "ctl.h"
 #include "journal.h"
@@ -244,6 +245,7 @@ int main(int argc, char **argv)
     }
     if (ctl_init(&knotd.cfg) < 0)
         goto out_sigs;
+    ctl_on_close(commands_client_closed);
     massager_init(knotd.base, &mops);
     if (usb_init(knotd.base, &knotd.cfg, &ops) < 0)
         goto out_ctl;

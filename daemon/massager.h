@@ -47,6 +47,7 @@ struct massager {
     unsigned last_bcast_level, last_bcast_faults;
     int last_bcast_phase;
     bool last_force_warning;
+    uint64_t owner;                    /* the control connection (ctl_peer.id) that follows the session; 0: none */
 };
 
 void massager_init(struct event_base *base, const struct massager_ops *ops);

@@ -14,6 +14,7 @@
 #define KNOT_K_AREA "area"
 #define KNOT_K_LEVEL "level"
 #define KNOT_K_ASK "ask"                /* start: wait at level 1 after each trial for "go" */
+#define KNOT_K_FOLLOW "follow"          /* start: the session belongs to this connection, stops when it closes */
 
 /* Reply members */
 #define KNOT_K_OK "ok"
@@ -45,6 +46,7 @@
 #define KNOT_CMD_GO "go"                       /* the person's go-ahead: the ramp may begin */
 #define KNOT_PHASE_WAIT "wait"                 /* after a trial, at level 1, until "go" (start with "ask") */
 #define KNOT_END_PAIN "pain"                   /* a second ouch at level 1: stop for today (see "advice") */
+#define KNOT_END_DISCONNECTED "disconnected"   /* the connection that followed the session closed */
 
 /* knotctl exit codes */
 #define KNOTCTL_EXIT_OK 0

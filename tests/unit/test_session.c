@@ -756,7 +756,7 @@ static void test_names(void **state)
     assert_string_equal(session_end_name(SESSION_END_SHUTDOWN), "shutdown");
     assert_string_equal(session_end_name(SESSION_END_REFUSED), "refused");
     assert_string_equal(session_end_name(SESSION_END_PAIN), KNOT_END_PAIN);
-    assert_string_equal(session_end_name(SESSION_END_DISCONNECTED), "disconnected");
+    assert_string_equal(session_end_name(SESSION_END_DISCONNECTED), KNOT_END_DISCONNECTED);
 }
 
 /* With ask, the trial ends in the wait phase: level 1 until the person's
