@@ -32,7 +32,7 @@ static void follow_aftercare(struct follow *f, json_object *session)
         printf("After-care: %s\n", care);
 }
 
-/* Ctrl-C: the user wants the motor off, so that is done before anything else.
+/* Ctrl-C, a kill or a hang-up: the motor goes off before anything else.
  * A fresh connection: the one that sent start was closed, and knotd might have
  * dropped an idle one anyway. */
 static int follow_stop(struct follow *f)
@@ -58,7 +58,7 @@ static int follow_stop(struct follow *f)
     }
     json_object_put(reply);
     free(raw);
-    return rc ? rc : KNOTCTL_EXIT_INTERRUPTED;
+    return rc ? rc : KNOTCTL_EXIT_SIGNAL(sig_caught() ? sig_caught() : SIGINT);
 }
 
 static int follow_end(struct follow *f, const char *end, json_object *session)
@@ -200,7 +200,7 @@ int follow_start(const struct knotctl_opts *o, const char *area, long long level
     json_object_put(reply);
     reply = NULL;
     if (rc == 0 && sig_interrupted())
-        rc = KNOTCTL_EXIT_INTERRUPTED;   /* nothing started yet: nothing to stop */
+        rc = KNOTCTL_EXIT_SIGNAL(sig_caught());   /* nothing started yet: nothing to stop */
     if (rc) {
         json_object_put(req);
         conn_close(&w);

@@ -12,5 +12,6 @@ struct knotctl_opts {
 };
 
 #define KNOTCTL_EXIT_INTERRUPTED 130   /* 128 + SIGINT, as a shell reports it */
+#define KNOTCTL_EXIT_SIGNAL(sig) (128 + (sig))   /* stopped because of signal sig (SIGTERM, SIGHUP) */
 
 #endif

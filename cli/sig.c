@@ -1,16 +1,21 @@
-/* sig.c - SIGINT as a flag: the handler only records it; the follow and watch loops act on it. */
+/* sig.c - SIGINT, SIGTERM and SIGHUP as a flag: the handler only records which came; the follow and watch loops act on it. */
 #include "sig.h"
 
 #include <string.h>
 
-static volatile sig_atomic_t sig_flag;
-static sigset_t sig_unblocked;   /* the mask in force before sig_install(), SIGINT removed */
+/* A closed terminal (SIGHUP) or a kill (SIGTERM) must end a followed session
+ * as surely as Ctrl-C does: the loop stops the motor, restores the terminal
+ * and exits, none of which a handler may do. */
+static const int sig_caught_here[] = { SIGINT, SIGTERM, SIGHUP };
+
+static volatile sig_atomic_t sig_flag;   /* the first signal that came, 0 = none */
+static sigset_t sig_unblocked;   /* the mask in force before sig_install(), those signals removed */
 static bool sig_installed;
 
 static void sig_handler(int signo)
 {
-    (void)signo;
-    sig_flag = 1;
+    if (!sig_flag)
+        sig_flag = signo;
 }
 
 void sig_install(void)
@@ -24,21 +29,29 @@ void sig_install(void)
     sa.sa_handler = sig_handler;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;   /* no SA_RESTART: a wait must come back with EINTR */
-    sigaction(SIGINT, &sa, NULL);
-
-    /* Blocked outside ppoll() so a Ctrl-C between checking the flag and
-     * starting to wait is not lost until the next line arrives (the race
-     * a plain poll() would have); ppoll() unblocks it atomically. */
     sigemptyset(&block);
-    sigaddset(&block, SIGINT);
+    for (size_t i = 0; i < sizeof(sig_caught_here) / sizeof(sig_caught_here[0]); i++) {
+        sigaction(sig_caught_here[i], &sa, NULL);
+        sigaddset(&block, sig_caught_here[i]);
+    }
+
+    /* Blocked outside ppoll() so a signal between checking the flag and
+     * starting to wait is not lost until the next line arrives (the race
+     * a plain poll() would have); ppoll() unblocks them atomically. */
     sigprocmask(SIG_BLOCK, &block, &sig_unblocked);
-    sigdelset(&sig_unblocked, SIGINT);
+    for (size_t i = 0; i < sizeof(sig_caught_here) / sizeof(sig_caught_here[0]); i++)
+        sigdelset(&sig_unblocked, sig_caught_here[i]);
     sig_installed = true;
 }
 
 bool sig_interrupted(void)
 {
     return sig_flag != 0;
+}
+
+int sig_caught(void)
+{
+    return sig_flag;
 }
 
 const sigset_t *sig_wait_mask(void)

@@ -195,8 +195,12 @@ int watch_run(const struct knotctl_opts *o)
         json_object *ev;
         int r = conn_read_line(&c, NULL, true, &line);
 
-        if (r == -EINTR)
-            break;   /* Ctrl-C is how a watch ends: exit 0 */
+        if (r == -EINTR) {
+            /* Ctrl-C is how a watch ends: exit 0; a kill or a hang-up is not */
+            if (sig_caught() != SIGINT)
+                rc = KNOTCTL_EXIT_SIGNAL(sig_caught());
+            break;
+        }
         if (r <= 0) {
             term_clear();
             rc = conn_read_fail(&c, r);
