@@ -4,7 +4,9 @@
 
 #include <stdbool.h>
 
-/* Decide once whether stdout is a terminal; line-buffer stdout for streams. */
+/* Decide once whether stdout is a terminal, and whether it may get escape
+ * codes (not with NO_COLOR set or TERM=dumb: \r and spaces redraw then);
+ * line-buffer stdout for streams. */
 void term_init(void);
 bool term_tty(void);
 /* TTY only: replace the status line (cut to the terminal width so \r can redraw it). */
