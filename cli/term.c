@@ -1,11 +1,14 @@
 /* term.c - the redrawn status line: \r plus ANSI erase-line on a TTY (no escape codes with NO_COLOR or TERM=dumb), nothing of the sort in pipes and logs. */
 #include "term.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define TERM_CLEAR "\r\033[K"
@@ -14,6 +17,8 @@ static bool term_is_tty;
 static bool term_plain;         /* NO_COLOR or TERM=dumb: not one escape code */
 static char term_shown[512];   /* what the status line shows now; "" = nothing */
 static unsigned term_drawn;     /* columns it took when drawn: a plain redraw blanks them */
+static struct termios term_saved;   /* stdin's settings before term_keys_on() */
+static bool term_raw;           /* term_saved must be put back */
 
 void term_init(void)
 {
@@ -112,4 +117,63 @@ void term_clear(void)
     }
     term_shown[0] = '\0';
     term_drawn = 0;
+}
+
+void term_keys_off(void)
+{
+    sigset_t ttou, old;
+
+    if (!term_raw)
+        return;
+    term_raw = false;
+    /* Even from the background (a job control surprise) the settings go back:
+     * with SIGTTOU blocked tcsetattr() acts instead of stopping us. */
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    sigprocmask(SIG_BLOCK, &ttou, &old);
+    tcflush(STDIN_FILENO, TCIFLUSH);   /* keys typed for knotctl are not the shell's next command */
+    tcsetattr(STDIN_FILENO, TCSANOW, &term_saved);   /* NOW: a hung-up terminal must not make us wait */
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+bool term_keys_on(void)
+{
+    static bool registered;
+    struct termios t;
+
+    if (term_raw)
+        return true;
+    /* Only the foreground job may read the terminal (SIGTTIN otherwise). */
+    if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp() || tcgetattr(STDIN_FILENO, &term_saved) < 0)
+        return false;
+    t = term_saved;
+    /* One key at a time, not echoed; Ctrl-C, Ctrl-Z, Ctrl-\ and Ctrl-S are
+     * keys too: the loop decides what they mean, and a suspended knotctl
+     * would leave the motor running with nobody to stop it from the window. */
+    t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG | IEXTEN);
+    t.c_iflag &= ~(tcflag_t)(IXON | ICRNL | INLCR | IGNCR);
+    /* A read after poll() returns what is there; after a lone Esc the next
+     * read waits up to 0.1 s for the rest of an arrow key's sequence. */
+    t.c_cc[VMIN] = 0;
+    t.c_cc[VTIME] = 1;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &t) < 0)
+        return false;
+    term_raw = true;
+    /* Every return path restores it (signals come back as flags, see sig.c);
+     * this also covers an exit() from anywhere. */
+    if (!registered)
+        registered = atexit(term_keys_off) == 0;
+    return true;
+}
+
+ssize_t term_keys_read(unsigned char *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, buf, len);
+
+        if (n >= 0)
+            return n;
+        if (errno != EINTR && errno != EAGAIN)
+            return -errno;
+    }
 }

@@ -3,6 +3,7 @@
 #define KNOTCTL_TERM_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* Decide once whether stdout is a terminal, and whether it may get escape
  * codes (not with NO_COLOR set or TERM=dumb: \r and spaces redraw then);
@@ -15,5 +16,16 @@ void term_status(const char *text);
 void term_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Erase the status line and forget it (before an error, a result or exit). */
 void term_clear(void);
+
+/* Keys: stdin in raw mode (no echo, no line editing, no signals from keys).
+ * False when stdin is not a terminal or knotctl is not its foreground job.
+ * term_keys_off() puts the terminal back as it was; it may be called any
+ * number of times and also runs at exit. */
+bool term_keys_on(void);
+void term_keys_off(void);
+/* The keys typed: a count > 0; 0 when none came within 0.1 s, which after
+ * poll() said stdin is readable means the terminal is gone (hung up);
+ * -errno on an error. */
+ssize_t term_keys_read(unsigned char *buf, size_t len);
 
 #endif
