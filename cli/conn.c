@@ -135,7 +135,10 @@ static bool conn_left(const struct timespec *deadline, struct timespec *left)
     return left->tv_sec >= 0 && (left->tv_sec > 0 || left->tv_nsec > 0);
 }
 
-int conn_read_line(struct conn *c, const struct timespec *deadline, bool interruptible, char **line)
+/* conn_read_line(), and with also >= 0 CONN_ALSO as soon as that fd has
+ * something (*events says what) and no whole line is buffered. */
+static int conn_wait_line(struct conn *c, const struct timespec *deadline, bool interruptible, int also,
+                          short *events, char **line)
 {
     size_t scanned = 0;
 
@@ -146,7 +149,7 @@ int conn_read_line(struct conn *c, const struct timespec *deadline, bool interru
     }
     for (;;) {
         struct timespec left;
-        struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+        struct pollfd pfd[2] = { { .fd = c->fd, .events = POLLIN }, { .fd = also, .events = POLLIN } };
         char *nl = c->len > scanned ? memchr(c->buf + scanned, '\n', c->len - scanned) : NULL;
         ssize_t n;
         int r;
@@ -172,8 +175,8 @@ int conn_read_line(struct conn *c, const struct timespec *deadline, bool interru
             return -EINTR;
         if (deadline && !conn_left(deadline, &left))
             return -ETIMEDOUT;
-        /* SIGINT is blocked except inside an interruptible ppoll(). */
-        r = ppoll(&pfd, 1, deadline ? &left : NULL, interruptible ? sig_wait_mask() : NULL);
+        /* The signals sig.c catches are blocked except inside an interruptible ppoll(). */
+        r = ppoll(pfd, also >= 0 ? 2 : 1, deadline ? &left : NULL, interruptible ? sig_wait_mask() : NULL);
         if (r < 0) {
             if (errno == EINTR)
                 continue;   /* the flag is checked at the top */
@@ -181,6 +184,12 @@ int conn_read_line(struct conn *c, const struct timespec *deadline, bool interru
         }
         if (r == 0)
             return -ETIMEDOUT;
+        if (also >= 0 && pfd[1].revents) {
+            *events = pfd[1].revents;
+            return CONN_ALSO;
+        }
+        if (!pfd[0].revents)
+            continue;
         /* Read only what fits below CONN_LINE_MAX; the rest waits. */
         n = read(c->fd, c->buf + c->len, c->cap - c->len);
         if (n < 0) {
@@ -194,6 +203,16 @@ int conn_read_line(struct conn *c, const struct timespec *deadline, bool interru
             return 0;
         c->len += (size_t)n;
     }
+}
+
+int conn_read_line(struct conn *c, const struct timespec *deadline, bool interruptible, char **line)
+{
+    return conn_wait_line(c, deadline, interruptible, -1, NULL, line);
+}
+
+int conn_read_line_or(struct conn *c, int also, short *events, char **line)
+{
+    return conn_wait_line(c, NULL, true, also, events, line);
 }
 
 int conn_read_fail(struct conn *c, int rc)

@@ -32,8 +32,13 @@ int conn_send(struct conn *c, json_object *req);
 void conn_deadline(struct timespec *ts, int ms);
 /* Next line, without its newline, valid until the next call: 1; 0 when knotd
  * closed the connection; -ETIMEDOUT, -EMSGSIZE, -EINTR (only if interruptible
- * and SIGINT arrived) or another -errno. deadline NULL waits for ever. */
+ * and a signal sig.c catches arrived) or another -errno. deadline NULL waits for ever. */
 int conn_read_line(struct conn *c, const struct timespec *deadline, bool interruptible, char **line);
+/* conn_read_line() with no deadline, interruptible, that also watches the fd
+ * also: CONN_ALSO, with *events its poll() revents, when it has something
+ * before a whole line is there (the line is not lost: it comes next time). */
+#define CONN_ALSO 2
+int conn_read_line_or(struct conn *c, int also, short *events, char **line);
 /* The exit code and message for a conn_read_line() result <= 0. */
 int conn_read_fail(struct conn *c, int rc);
 
