@@ -1,4 +1,4 @@
-/* follow.c - `knotctl start`: subscribe first, then start, then show the session until it ends; Ctrl-C stops it. */
+/* follow.c - `knotctl start`: subscribe, then start on the same connection (the session is its), then show the session until it ends; Ctrl-C stops it. */
 #include "follow.h"
 
 #include <errno.h>
@@ -175,7 +175,7 @@ static int follow_detached(const struct knotctl_opts *o, json_object *req)
 int follow_start(const struct knotctl_opts *o, const char *area, long long level)
 {
     struct follow f;
-    struct conn w, c;
+    struct conn w;
     json_object *req = conn_request_new("start", o->device), *reply = NULL;
     char *raw = NULL;
     int rc;
@@ -185,13 +185,18 @@ int follow_start(const struct knotctl_opts *o, const char *area, long long level
         json_object_object_add(req, KNOT_K_LEVEL, json_object_new_int64(level));
     if (o->detach)
         return follow_detached(o, req);
+    /* The session is this connection's: however knotctl ends (killed, its
+     * terminal or ssh link gone), knotd stops the motor when it closes. */
+    json_object_object_add(req, KNOT_K_FOLLOW, json_object_new_boolean(1));
 
     memset(&f, 0, sizeof(f));
     f.o = o;
     f.level = f.target = -1;
     sig_install();
 
-    /* Subscribe before starting, so not one event of the session is missed. */
+    /* Subscribe before starting, so nothing after the start's reply is missed
+     * (what comes before it on this connection is the start's own news: the
+     * reply says the same). */
     rc = conn_open(&w, o->socket);
     if (rc == 0)
         rc = conn_request(&w, conn_request_new("watch", NULL), &reply, NULL);
@@ -207,12 +212,7 @@ int follow_start(const struct knotctl_opts *o, const char *area, long long level
         return rc;
     }
 
-    rc = conn_open(&c, o->socket);
-    if (rc == 0)
-        rc = conn_request(&c, req, &reply, &raw);
-    else
-        json_object_put(req);
-    conn_close(&c);
+    rc = conn_request(&w, req, &reply, &raw);
     if (rc == 0) {
         if (o->json)
             printf("%s\n", raw);
@@ -233,7 +233,9 @@ int follow_start(const struct knotctl_opts *o, const char *area, long long level
         else
             show_plan(f.area, jv_obj(reply, "session"));
     }
-    if (rc == 0)
+    if (rc == 0 && strcmp(jv_str(jv_obj(reply, "session"), "phase", ""), "ended") == 0)
+        rc = follow_end(&f, jv_str(jv_obj(reply, "session"), "end", ""), jv_obj(reply, "session"));
+    else if (rc == 0)
         rc = sig_interrupted() ? follow_stop(&f) : follow_loop(&f, &w);
     conn_close(&w);
     json_object_put(reply);   /* f.area points into it */
