@@ -85,6 +85,9 @@ static void follow_status(struct follow *f, json_object *st)
         return;
     if (term_tty()) {
         show_progress(line, sizeof(line), st, SHOW_BAR);
+        /* A narrow terminal cuts the line: the time left must not be what goes. */
+        if (!term_fits(line))
+            show_progress(line, sizeof(line), st, SHOW_NARROW);
         term_status(line);
         return;
     }
@@ -231,7 +234,7 @@ int follow_start(const struct knotctl_opts *o, const char *area, long long level
         if (jv_bool(reply, "already_running", false))
             printf("Already running on %s; following it.\n", f.serial);
         else
-            show_plan(f.area, jv_obj(reply, "session"));
+            show_plan(f.area, jv_obj(reply, "session"), false);
     }
     if (rc == 0 && strcmp(jv_str(jv_obj(reply, "session"), "phase", ""), "ended") == 0)
         rc = follow_end(&f, jv_str(jv_obj(reply, "session"), "end", ""), jv_obj(reply, "session"));

@@ -205,7 +205,7 @@ void show_advice(json_object *area)
     putchar('\n');
 }
 
-void show_plan(json_object *area, json_object *session)
+void show_plan(json_object *area, json_object *session, bool asked)
 {
     char total[SHOW_MMSS_LEN];
     long long trial = jv_int(session, "trial_s", jv_int(area, "trial_s", 0));
@@ -217,32 +217,48 @@ void show_plan(json_object *area, json_object *session)
     show_mmss(total, sizeof(total), jv_int(session, "session_s", jv_int(area, "session_s", 0)));
     printf("Trial at level %lld for %lld s", start, trial);
     if (target > start) {
-        printf(", then up to level %lld", target);
+        printf(", then%s up to level %lld", asked ? ", when you say so," : "", target);
         if (step > 0)
             printf(", one level every %lld s", step);
     }
-    printf(" (max %lld); %s in all. 'knotctl ouch' backs off.\n", jv_int(session, "max_level", 0), total);
+    printf(" (max %lld); %s in all.%s\n", jv_int(session, "max_level", 0), total,
+           asked ? "" : " 'knotctl ouch' backs off.");
+}
+
+void show_target_text(char *buf, size_t len, const char *cmd, json_object *session, long long step_s)
+{
+    long long level = jv_int(session, "level", 0), target = jv_int(session, "target", 0);
+    bool waiting = strcmp(jv_str(session, "phase", ""), "wait") == 0;
+
+    if (strcmp(cmd, "ouch") == 0) {
+        if (target > level)
+            snprintf(buf, len, "backing off to level %lld (trial restarts, then up to level %lld)", level, target);
+        else
+            snprintf(buf, len, "backing off to level %lld (trial restarts; another ouch at level 1 stops)", level);
+    } else if (strcmp(cmd, "go") == 0 && level >= target) {
+        snprintf(buf, len, "going on at level %lld", level);
+    } else if (waiting) {
+        snprintf(buf, len, "target level %lld (staying at level %lld until you say go)", target, level);
+    } else if (level < target) {
+        if (step_s > 0)
+            snprintf(buf, len, "%s level %lld (ramping one level every %lld s)",
+                     strcmp(cmd, "go") == 0 ? "going on: up to" : "target", target, step_s);
+        else
+            snprintf(buf, len, "%s level %lld (ramping one level at a time)",
+                     strcmp(cmd, "go") == 0 ? "going on: up to" : "target", target);
+    } else if (level > target) {
+        snprintf(buf, len, "target level %lld (coming down from level %lld)", target, level);
+    } else {
+        snprintf(buf, len, "target level %lld (running at it now)", target);
+    }
 }
 
 void show_target(const char *cmd, json_object *session, long long step_s)
 {
-    long long level = jv_int(session, "level", 0), target = jv_int(session, "target", 0);
+    char text[256];
 
-    if (strcmp(cmd, "ouch") == 0) {
-        if (target > level)
-            printf("backing off to level %lld (trial restarts, then up to level %lld)\n", level, target);
-        else
-            printf("backing off to level %lld (trial restarts)\n", level);
-    } else if (level < target) {
-        if (step_s > 0)
-            printf("target level %lld (ramping one level every %lld s)\n", target, step_s);
-        else
-            printf("target level %lld (ramping one level at a time)\n", target);
-    } else if (level > target) {
-        printf("target level %lld (coming down from level %lld)\n", target, level);
-    } else {
-        printf("target level %lld (running at it now)\n", target);
-    }
+    show_target_text(text, sizeof(text), cmd, session, step_s);
+    printf("%s\n", text);
 }
 
 void show_stopped(json_object *reply)
@@ -279,12 +295,15 @@ void show_progress(char *buf, size_t len, json_object *st, enum show_form form)
     }
     show_mmss(left, sizeof(left), jv_int(s, "left_s", 0));
     show_mmss(tleft, sizeof(tleft), jv_int(s, "trial_left_s", 0));
-    if (form == SHOW_SHORT) {
+    if (form == SHOW_SHORT || form == SHOW_NARROW) {
         if (target && target != level)
             snprintf(lv, sizeof(lv), "%lld->%lld", level, target);
         else
             snprintf(lv, sizeof(lv), "%lld", level);
-        snprintf(buf, len, "%s %s %lld ppm %s%s", phase, lv, ppm, trial ? tleft : left, ease ? " EASE OFF" : "");
+        if (form == SHOW_NARROW)   /* the time first: a cut to the width keeps it */
+            snprintf(buf, len, "%s %s %s%s", trial ? tleft : left, phase, lv, ease ? " EASE OFF" : "");
+        else
+            snprintf(buf, len, "%s %s %lld ppm %s%s", phase, lv, ppm, trial ? tleft : left, ease ? " EASE OFF" : "");
         return;
     }
     if (target && target != level)
@@ -336,6 +355,10 @@ const char *show_end(const char *end, const char *faults, char *buf, size_t len)
         snprintf(buf, len, "stopped: the massager has run as long as it may and needs a rest");
     else if (strcmp(end, "shutdown") == 0)
         snprintf(buf, len, "stopped: knotd is shutting down");
+    else if (strcmp(end, KNOT_END_PAIN) == 0)
+        snprintf(buf, len, "stopped: it still hurt at level 1, after backing off");
+    else if (strcmp(end, KNOT_END_DISCONNECTED) == 0)
+        snprintf(buf, len, "stopped: the knotctl that followed the session went away");
     else
         snprintf(buf, len, "session ended (%s)", end[0] ? end : "no reason given");
     return buf;

@@ -17,9 +17,11 @@ void show_status(json_object *reply);
 void show_areas(json_object *reply);
 /* "Calves — tool: Foam Roller. Quick action: ..." */
 void show_advice(json_object *area);
-/* What the session will do: trial, ramp, maximum, length. */
-void show_plan(json_object *area, json_object *session);
-/* One line for an up/down/ouch reply. */
+/* What the session will do: trial, ramp, maximum, length. asked: the ramp
+ * waits for the person's go-ahead (and keys, not knotctl ouch, back off). */
+void show_plan(json_object *area, json_object *session, bool asked);
+/* One line for an up/down/ouch/go reply, without its newline; show_target() prints it. */
+void show_target_text(char *buf, size_t len, const char *cmd, json_object *session, long long step_s);
 void show_target(const char *cmd, json_object *session, long long step_s);
 /* "stopped KNOTSIM1" for a stop reply. */
 void show_stopped(json_object *reply);
@@ -29,6 +31,7 @@ enum show_form {
     SHOW_BAR,     /* TTY, one massager: "ramp   level 2 -> 3  2500 ppm  [####----]  3:12 left" */
     SHOW_LOG,     /* a line in a log: "ramp: level 2 -> 3, 2500 ppm, 3:12 left" */
     SHOW_SHORT,   /* TTY, several massagers side by side: "ramp 2->3 2500 ppm 3:12" */
+    SHOW_NARROW,  /* TTY too narrow for the bar: the time left first, "3:12 ramp 2->3" */
 };
 void show_progress(char *buf, size_t len, json_object *status, enum show_form form);
 /* Why a session ended, from its "end": "session complete", "stopped: ...".

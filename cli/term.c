@@ -45,6 +45,22 @@ static unsigned term_width(void)
     return 80;
 }
 
+/* Display columns of text: UTF-8 characters, not bytes. */
+static unsigned term_cols_of(const char *text)
+{
+    unsigned n = 0;
+
+    for (size_t i = 0; text[i]; i++)
+        if (((unsigned char)text[i] & 0xc0) != 0x80)
+            n++;
+    return n;
+}
+
+bool term_fits(const char *text)
+{
+    return term_cols_of(text) < term_width();
+}
+
 /* Back to the start of the status line, with nothing left on it. */
 static void term_erase(void)
 {

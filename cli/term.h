@@ -16,6 +16,8 @@ void term_status(const char *text);
 void term_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Erase the status line and forget it (before an error, a result or exit). */
 void term_clear(void);
+/* Whether text fits on one row of the terminal, with the column \r needs. */
+bool term_fits(const char *text);
 
 /* Keys: stdin in raw mode (no echo, no line editing, no signals from keys).
  * False when stdin is not a terminal or knotctl is not its foreground job.
