@@ -1,10 +1,12 @@
-/* follow.c - `knotctl start`: subscribe, then start on the same connection (the session is its), then show the session until it ends; Ctrl-C stops it. */
+/* follow.c - `knotctl start`: subscribe, then start on the same connection (the session is its), then show the session until it ends; on a TTY, single keys steer it. */
 #include "follow.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "jv.h"
@@ -13,14 +15,41 @@
 #include "sig.h"
 #include "term.h"
 
+#define FOLLOW_ESC 0x1b
+#define FOLLOW_CTRL_C 0x03
+
 struct follow {
     const struct knotctl_opts *o;
+    struct conn *w;           /* the watch connection, which owns the session */
     char serial[64];
     json_object *area;        /* from the start reply */
     char faults[128];         /* from the last status event, for a "fault" end */
     char phase[16];           /* last phase, level and target printed (not a TTY) */
     long long level, target;
+    bool keys;                /* the person steers from this window: raw keys, the question after the trial */
+    char now[16];             /* the phase of the last status: what + and Enter mean now */
 };
+
+/* What a key asks for. */
+enum follow_act { FOLLOW_OUCH, FOLLOW_UP, FOLLOW_DOWN, FOLLOW_GO, FOLLOW_STOP, FOLLOW_INTERRUPT };
+
+static const struct {
+    unsigned char key;
+    enum follow_act act;
+} follow_keys[] = {
+    { 'o', FOLLOW_OUCH }, { 'O', FOLLOW_OUCH }, { ' ', FOLLOW_OUCH },
+    { '+', FOLLOW_UP }, { '-', FOLLOW_DOWN },
+    { '\r', FOLLOW_GO }, { '\n', FOLLOW_GO },
+    { 'q', FOLLOW_STOP }, { 'Q', FOLLOW_STOP }, { FOLLOW_ESC, FOLLOW_STOP },
+    { FOLLOW_CTRL_C, FOLLOW_INTERRUPT },   /* in raw mode Ctrl-C is a key, not SIGINT */
+};
+
+/* The request each steering act sends (stop has its own path). */
+static const char *const follow_cmds[] = {
+    [FOLLOW_OUCH] = "ouch", [FOLLOW_UP] = "up", [FOLLOW_DOWN] = "down", [FOLLOW_GO] = KNOT_CMD_GO,
+};
+
+#define FOLLOW_LEGEND "keys: o or space = ouch, + / - = up / down, q, Esc or Ctrl-C = stop"
 
 static void follow_aftercare(struct follow *f, json_object *session)
 {
@@ -32,10 +61,11 @@ static void follow_aftercare(struct follow *f, json_object *session)
         printf("After-care: %s\n", care);
 }
 
-/* Ctrl-C, a kill or a hang-up: the motor goes off before anything else.
- * A fresh connection: the one that sent start was closed, and knotd might have
- * dropped an idle one anyway. */
-static int follow_stop(struct follow *f)
+/* A key, Ctrl-C, a kill or a hang-up: the motor goes off before anything
+ * else. A fresh connection, with its own deadline for the reply: on the watch
+ * connection a reply comes among the events. done is the exit code when the
+ * stop worked. */
+static int follow_stop(struct follow *f, int done)
 {
     struct conn c;
     json_object *reply = NULL;
@@ -58,19 +88,36 @@ static int follow_stop(struct follow *f)
     }
     json_object_put(reply);
     free(raw);
-    return rc ? rc : KNOTCTL_EXIT_SIGNAL(sig_caught() ? sig_caught() : SIGINT);
+    return rc ? rc : done;
 }
 
 static int follow_end(struct follow *f, const char *end, json_object *session)
 {
+    const char *advice = jv_str(session, KNOT_K_ADVICE, "");
     char why[256];
 
     term_clear();
     if (!f->o->json) {
         printf("%s\n", show_end(end, f->faults, why, sizeof(why)));
-        follow_aftercare(f, session);
+        /* After pain the advice replaces the after-care: no stretching today. */
+        if (advice[0])
+            printf("%s\n", advice);
+        else
+            follow_aftercare(f, session);
     }
-    return strcmp(end, "done") == 0 || strcmp(end, "stopped") == 0 ? 0 : KNOTCTL_EXIT_REFUSED;
+    /* 0: it ran its course or the person ended it (a stop, a second ouch). */
+    return strcmp(end, "done") == 0 || strcmp(end, "stopped") == 0 || strcmp(end, KNOT_END_PAIN) == 0
+               ? 0 : KNOTCTL_EXIT_REFUSED;
+}
+
+/* After the trial: the guide's "see how the muscle responds", as a question. */
+static void follow_ask(long long target)
+{
+    if (target > 1)
+        term_line("How does it feel? Enter or + to go on up to level %lld, o if it hurts, q to stop. "
+                  "Until then it stays at level 1.", target);
+    else
+        term_line("How does it feel? Enter or + to go on at level 1, o if it hurts, q to stop.");
 }
 
 static void follow_status(struct follow *f, json_object *st)
@@ -81,6 +128,9 @@ static void follow_status(struct follow *f, json_object *st)
     char line[256];
 
     jv_join(jv_arr(st, "faults"), ", ", f->faults, sizeof(f->faults));
+    if (f->keys && strcmp(phase, KNOT_PHASE_WAIT) == 0 && strcmp(f->now, KNOT_PHASE_WAIT) != 0)
+        follow_ask(target);
+    snprintf(f->now, sizeof(f->now), "%s", phase);
     if (f->o->json)
         return;
     if (term_tty()) {
@@ -130,15 +180,113 @@ static int follow_event(struct follow *f, json_object *ev, const char *line)
     return -1;
 }
 
+/* The reply to a key's request (its id is the command): one line of news. */
+static void follow_reply(struct follow *f, json_object *r)
+{
+    json_object *s = jv_obj(r, "session");
+    char text[256];
+
+    if (!jv_bool(r, KNOT_K_OK, false)) {
+        term_line("%s", jv_str(r, KNOT_K_MESSAGE, "knotd refused"));
+        return;
+    }
+    if (strcmp(jv_str(s, "phase", ""), "ended") == 0)
+        return;   /* the session's ended event has said it (a second ouch) */
+    show_target_text(text, sizeof(text), jv_str(r, KNOT_K_ID, ""), s,
+                     jv_int(s, "step_s", jv_int(f->area, "step_s", 0)));
+    term_line("%s", text);
+}
+
+/* One steering act: -1 to go on, else the exit code. */
+static int follow_act(struct follow *f, enum follow_act act)
+{
+    bool waiting = strcmp(f->now, KNOT_PHASE_WAIT) == 0;
+    json_object *req;
+    int rc;
+
+    if (act == FOLLOW_INTERRUPT)
+        return follow_stop(f, KNOTCTL_EXIT_INTERRUPTED);
+    if (act == FOLLOW_STOP)
+        return follow_stop(f, 0);
+    /* After the trial + says go as Enter does; otherwise Enter means nothing. */
+    if (act == FOLLOW_UP && waiting)
+        act = FOLLOW_GO;
+    if (act == FOLLOW_GO && !waiting)
+        return -1;
+    /* On the session's own connection; the reply comes among the events. */
+    req = conn_request_new(follow_cmds[act], f->serial);
+    json_object_object_add(req, KNOT_K_ID, json_object_new_string(follow_cmds[act]));
+    rc = conn_send(f->w, req);
+    json_object_put(req);
+    return rc ? rc : -1;
+}
+
+/* Where an escape sequence that starts at buf[i] (ESC [ ... or ESC O x: an
+ * arrow or function key) ends; i itself for a lone Esc or Esc + a key, which
+ * is a stop: stopping by mistake is the harmless way to be wrong. */
+static size_t follow_sequence_end(const unsigned char *buf, size_t n, size_t i)
+{
+    size_t k = i + 2;
+
+    if (i + 1 >= n || (buf[i + 1] != '[' && buf[i + 1] != 'O'))
+        return i;
+    if (buf[i + 1] == 'O')
+        return k < n ? k : n - 1;
+    while (k < n && !(buf[k] >= 0x40 && buf[k] <= 0x7e))
+        k++;
+    return k < n ? k : n - 1;
+}
+
+/* The terminal has something: keys, or it hung up. -1 to go on, else the exit code. */
+static int follow_keys_in(struct follow *f, short events)
+{
+    unsigned char buf[64];
+    ssize_t n = (events & POLLIN) ? term_keys_read(buf, sizeof(buf) - 8) : 0;
+
+    /* Hung up (closed window, ssh gone) without a SIGHUP reaching us: as if it had. */
+    if (n <= 0)
+        return follow_stop(f, KNOTCTL_EXIT_SIGNAL(SIGHUP));
+    /* A lone Esc may be an arrow key's first byte: the rest comes within 0.1 s (VTIME). */
+    if (buf[n - 1] == FOLLOW_ESC) {
+        ssize_t more = term_keys_read(buf + n, sizeof(buf) - (size_t)n);
+        if (more > 0)
+            n += more;
+    }
+    for (size_t i = 0; i < (size_t)n; i++) {
+        size_t end = buf[i] == FOLLOW_ESC ? follow_sequence_end(buf, (size_t)n, i) : i;
+
+        if (end != i) {
+            i = end;   /* arrows and function keys mean nothing here */
+            continue;
+        }
+        for (size_t k = 0; k < sizeof(follow_keys) / sizeof(follow_keys[0]); k++) {
+            if (follow_keys[k].key == buf[i]) {
+                int rc = follow_act(f, follow_keys[k].act);
+                if (rc >= 0)
+                    return rc;
+                break;
+            }
+        }
+    }
+    return -1;
+}
+
 static int follow_loop(struct follow *f, struct conn *w)
 {
     for (;;) {
         json_object *ev;
         char *line;
-        int rc = conn_read_line(w, NULL, true, &line);
+        short events = 0;
+        int rc = conn_read_line_or(w, f->keys ? STDIN_FILENO : -1, &events, &line);
 
         if (rc == -EINTR)
-            return follow_stop(f);
+            return follow_stop(f, KNOTCTL_EXIT_SIGNAL(sig_caught()));
+        if (rc == CONN_ALSO) {
+            rc = follow_keys_in(f, events);
+            if (rc >= 0)
+                return rc;
+            continue;
+        }
         if (rc <= 0) {
             term_clear();
             return conn_read_fail(w, rc);
@@ -149,10 +297,11 @@ static int follow_loop(struct follow *f, struct conn *w)
             fprintf(stderr, "knotctl: knotd sent a line that is not a JSON object: %.80s\n", line);
             return KNOTCTL_EXIT_PROTOCOL;
         }
+        rc = -1;
         if (json_object_object_get_ex(ev, KNOT_K_EVENT, NULL))
             rc = follow_event(f, ev, line);
-        else
-            rc = -1;   /* no reply is expected on the watch connection */
+        else if (!f->o->json)
+            follow_reply(f, ev);   /* only keys send requests here, and not with --json */
         json_object_put(ev);
         if (rc >= 0)
             return rc;
@@ -175,12 +324,61 @@ static int follow_detached(const struct knotctl_opts *o, json_object *req)
     return rc;
 }
 
+/* Subscribe, start, say what runs; the session is then followed by follow_loop(). */
+static int follow_begin(struct follow *f, struct conn *w, json_object *req, json_object **reply)
+{
+    const struct knotctl_opts *o = f->o;
+    char *raw = NULL;
+    int rc;
+
+    /* Subscribe before starting, so nothing after the start's reply is missed
+     * (what comes before it on this connection is the start's own news: the
+     * reply says the same). */
+    rc = conn_open(w, o->socket);
+    if (rc == 0)
+        rc = conn_request(w, conn_request_new("watch", NULL), reply, NULL);
+    if (rc == 0)
+        rc = conn_check(*reply, false);
+    json_object_put(*reply);
+    *reply = NULL;
+    if (rc == 0 && sig_interrupted())
+        rc = KNOTCTL_EXIT_SIGNAL(sig_caught());   /* nothing started yet: nothing to stop */
+    if (rc) {
+        json_object_put(req);
+        return rc;
+    }
+    rc = conn_request(w, req, reply, &raw);
+    if (rc == 0) {
+        if (o->json)
+            printf("%s\n", raw);
+        rc = conn_check(*reply, o->json);
+    }
+    free(raw);
+    if (rc == 0) {
+        snprintf(f->serial, sizeof(f->serial), "%s", jv_str(*reply, KNOT_K_DEVICE, o->device ? o->device : ""));
+        f->area = jv_obj(*reply, KNOT_K_AREA);
+        if (!f->serial[0]) {
+            fprintf(stderr, "knotctl: knotd's start reply names no device\n");
+            rc = KNOTCTL_EXIT_PROTOCOL;
+        }
+    }
+    if (rc == 0 && !o->json) {
+        show_advice(f->area);
+        if (jv_bool(*reply, "already_running", false))
+            printf("Already running on %s; following it.\n", f->serial);
+        else
+            show_plan(f->area, jv_obj(*reply, "session"), f->keys);
+        if (f->keys)
+            printf("%s\n", FOLLOW_LEGEND);
+    }
+    return rc;
+}
+
 int follow_start(const struct knotctl_opts *o, const char *area, long long level)
 {
     struct follow f;
     struct conn w;
-    json_object *req = conn_request_new("start", o->device), *reply = NULL;
-    char *raw = NULL;
+    json_object *req = conn_request_new("start", o->device), *reply = NULL, *s;
     int rc;
 
     json_object_object_add(req, KNOT_K_AREA, json_object_new_string(area));
@@ -188,60 +386,30 @@ int follow_start(const struct knotctl_opts *o, const char *area, long long level
         json_object_object_add(req, KNOT_K_LEVEL, json_object_new_int64(level));
     if (o->detach)
         return follow_detached(o, req);
-    /* The session is this connection's: however knotctl ends (killed, its
-     * terminal or ssh link gone), knotd stops the motor when it closes. */
-    json_object_object_add(req, KNOT_K_FOLLOW, json_object_new_boolean(1));
 
     memset(&f, 0, sizeof(f));
     f.o = o;
+    f.w = &w;
     f.level = f.target = -1;
     sig_install();
+    /* Someone at this terminal can steer with keys and answer after the
+     * trial; a pipe, a log or --json cannot, and gets no question. */
+    f.keys = !o->json && term_tty() && term_keys_on();
+    /* The session is this connection's: however knotctl ends (killed, its
+     * terminal or ssh link gone), knotd stops the motor when it closes. */
+    json_object_object_add(req, KNOT_K_FOLLOW, json_object_new_boolean(1));
+    if (f.keys)
+        json_object_object_add(req, KNOT_K_ASK, json_object_new_boolean(1));
 
-    /* Subscribe before starting, so nothing after the start's reply is missed
-     * (what comes before it on this connection is the start's own news: the
-     * reply says the same). */
-    rc = conn_open(&w, o->socket);
-    if (rc == 0)
-        rc = conn_request(&w, conn_request_new("watch", NULL), &reply, NULL);
-    if (rc == 0)
-        rc = conn_check(reply, false);
-    json_object_put(reply);
-    reply = NULL;
-    if (rc == 0 && sig_interrupted())
-        rc = KNOTCTL_EXIT_SIGNAL(sig_caught());   /* nothing started yet: nothing to stop */
-    if (rc) {
-        json_object_put(req);
-        conn_close(&w);
-        return rc;
-    }
-
-    rc = conn_request(&w, req, &reply, &raw);
-    if (rc == 0) {
-        if (o->json)
-            printf("%s\n", raw);
-        rc = conn_check(reply, o->json);
-    }
-    if (rc == 0) {
-        snprintf(f.serial, sizeof(f.serial), "%s", jv_str(reply, KNOT_K_DEVICE, o->device ? o->device : ""));
-        f.area = jv_obj(reply, KNOT_K_AREA);
-        if (!f.serial[0]) {
-            fprintf(stderr, "knotctl: knotd's start reply names no device\n");
-            rc = KNOTCTL_EXIT_PROTOCOL;
-        }
-    }
-    if (rc == 0 && !o->json) {
-        show_advice(f.area);
-        if (jv_bool(reply, "already_running", false))
-            printf("Already running on %s; following it.\n", f.serial);
-        else
-            show_plan(f.area, jv_obj(reply, "session"), false);
-    }
-    if (rc == 0 && strcmp(jv_str(jv_obj(reply, "session"), "phase", ""), "ended") == 0)
-        rc = follow_end(&f, jv_str(jv_obj(reply, "session"), "end", ""), jv_obj(reply, "session"));
+    rc = follow_begin(&f, &w, req, &reply);
+    s = jv_obj(reply, "session");
+    if (rc == 0 && strcmp(jv_str(s, "phase", ""), "ended") == 0)
+        rc = follow_end(&f, jv_str(s, "end", ""), s);
     else if (rc == 0)
-        rc = sig_interrupted() ? follow_stop(&f) : follow_loop(&f, &w);
+        rc = sig_interrupted() ? follow_stop(&f, KNOTCTL_EXIT_SIGNAL(sig_caught())) : follow_loop(&f, &w);
+    /* Every way out comes through here: the terminal is put back before knotctl exits. */
+    term_keys_off();
     conn_close(&w);
     json_object_put(reply);   /* f.area points into it */
-    free(raw);
     return rc;
 }
