@@ -40,22 +40,31 @@ static void knotctl_usage(FILE *out)
             "  areas               body areas, whether the massager belongs there, limits\n"
             "  start AREA [LEVEL]  start a session: level 1 for a short trial, then one\n"
             "                      level at a time up to LEVEL (default: the area's);\n"
-            "                      follows it until it ends, Ctrl-C stops the motor\n"
+            "                      follows it until it ends, Ctrl-C stops the motor.\n"
+            "                      On a terminal: keys o or space = ouch, + - = up, down,\n"
+            "                      q or Esc = stop; after the trial it asks how it feels\n"
+            "                      and goes on only on Enter or +. Closing the terminal\n"
+            "                      or killing knotctl stops the session too\n"
             "  stop                motor off (every massager unless -d names one)\n"
             "  up, down            raise or lower the target level by one\n"
-            "  ouch                back off to level 1 at once; the trial starts again\n"
+            "  ouch                back off to level 1 at once; the trial starts again;\n"
+            "                      a second ouch at level 1 stops the session\n"
+            "  go                  let the ramp begin after the trial (a session waiting\n"
+            "                      for the go-ahead)\n"
             "  watch               show knotd's events as they happen, until Ctrl-C\n"
             "\n"
             "Options:\n"
             "  -s, --socket PATH    control socket (default: $%s, else %s)\n"
             "  -d, --device SERIAL  the massager to use when several are connected\n"
             "      --json           print knotd's JSON lines instead of text\n"
-            "      --detach         start: return once the session runs, do not follow it\n"
+            "      --detach         start: return once the session runs, do not follow it;\n"
+            "                       the session then ends only by itself or on stop\n"
             "  -h, --help           this help\n"
             "  -V, --version        knotctl's version\n"
             "\n"
-            "Exit status: 0 ok, %d knotd refused, %d usage, %d knotd not reachable,\n"
-            "%d permission, %d unexpected reply, 130 stopped with Ctrl-C.\n",
+            "Exit status: 0 ok, %d knotd refused (or the session ended early), %d usage,\n"
+            "%d knotd not reachable, %d permission, %d unexpected reply, 130 stopped with\n"
+            "Ctrl-C, 129 stopped as the terminal closed (SIGHUP), 143 stopped by SIGTERM.\n",
             KNOT_SOCKET_ENV, KNOT_SOCKET_DEFAULT, KNOTCTL_EXIT_REFUSED, KNOTCTL_EXIT_USAGE,
             KNOTCTL_EXIT_NOT_CONNECTED, KNOTCTL_EXIT_PERMISSION, KNOTCTL_EXIT_PROTOCOL);
 }
@@ -145,6 +154,16 @@ static int knotctl_target(const struct knotctl_opts *o, const char *cmd)
         return rc;
     }
     s = jv_obj(reply, "session");
+    /* A second ouch at level 1 ended the session: say so, and what to do. */
+    if (strcmp(jv_str(s, "phase", ""), "ended") == 0) {
+        char why[256];
+
+        printf("%s\n", show_end(jv_str(s, "end", ""), NULL, why, sizeof(why)));
+        if (jv_str(s, KNOT_K_ADVICE, "")[0])
+            printf("%s\n", jv_str(s, KNOT_K_ADVICE, ""));
+        json_object_put(reply);
+        return 0;
+    }
     if (strcmp(cmd, "ouch") != 0 && jv_int(s, "level", 0) < jv_int(s, "target", 0))
         step = knotctl_step_s(o, jv_str(s, "area", ""));
     show_target(cmd, s, step);
@@ -171,6 +190,13 @@ static int knotctl_ouch(const struct knotctl_opts *o, char **argv, int argc)
     (void)argv;
     (void)argc;
     return knotctl_target(o, "ouch");
+}
+
+static int knotctl_go(const struct knotctl_opts *o, char **argv, int argc)
+{
+    (void)argv;
+    (void)argc;
+    return knotctl_target(o, KNOT_CMD_GO);
 }
 
 static int knotctl_start(const struct knotctl_opts *o, char **argv, int argc)
@@ -211,6 +237,7 @@ static const struct knotctl_cmd knotctl_cmds[] = {
     { "up", 0, 0, "", knotctl_up },
     { "down", 0, 0, "", knotctl_down },
     { "ouch", 0, 0, "", knotctl_ouch },
+    { "go", 0, 0, "", knotctl_go },
     { "watch", 0, 0, "", knotctl_watch },
 };
 
