@@ -52,6 +52,7 @@ static void knotctl_usage(FILE *out)
             "  go                  let the ramp begin after the trial (a session waiting\n"
             "                      for the go-ahead)\n"
             "  watch               show knotd's events as they happen, until Ctrl-C\n"
+            "  help                this help\n"
             "\n"
             "Options:\n"
             "  -s, --socket PATH    control socket (default: $%s, else %s)\n"
@@ -199,6 +200,15 @@ static int knotctl_go(const struct knotctl_opts *o, char **argv, int argc)
     return knotctl_target(o, KNOT_CMD_GO);
 }
 
+static int knotctl_help(const struct knotctl_opts *o, char **argv, int argc)
+{
+    (void)o;
+    (void)argv;
+    (void)argc;
+    knotctl_usage(stdout);
+    return KNOTCTL_EXIT_OK;
+}
+
 static int knotctl_start(const struct knotctl_opts *o, char **argv, int argc)
 {
     long long level = 0;
@@ -239,6 +249,7 @@ static const struct knotctl_cmd knotctl_cmds[] = {
     { "ouch", 0, 0, "", knotctl_ouch },
     { "go", 0, 0, "", knotctl_go },
     { "watch", 0, 0, "", knotctl_watch },
+    { "help", 0, 0, "", knotctl_help },
 };
 
 int main(int argc, char **argv)
