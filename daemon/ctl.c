@@ -88,6 +88,7 @@ static void ctl_gone_cb(evutil_socket_t fd, short what, void *arg)
     /* What the owner does may close more clients: they join the list and are taken here too. */
     while ((c = ctl_gone)) {
         ctl_gone = c->next;
+        log_debug("client %llu closed", (unsigned long long)c->peer.id);
         if (ctl_closed_fn && !ctl_stopping)
             ctl_closed_fn(c->peer.id);
         free(c);
