@@ -134,10 +134,13 @@ static void watch_event(struct watch *w, json_object *ev, const char *line)
         if (strcmp(action, "started") == 0)
             term_line("%s %s: session started: %s, level %lld, target %lld (max %lld)", stamp, serial, title,
                       jv_int(s, "level", 0), jv_int(s, "target", 0), jv_int(s, "max_level", 0));
-        else if (strcmp(action, "ended") == 0)
+        else if (strcmp(action, "ended") == 0) {
             term_line("%s %s: session ended: %s, %s", stamp, serial, title,
                       show_end(jv_str(s, "end", ""), NULL, why, sizeof(why)));
-        else
+            /* After pain: what the person should do now. */
+            if (jv_str(s, KNOT_K_ADVICE, "")[0])
+                term_line("%s %s: %s", stamp, serial, jv_str(s, KNOT_K_ADVICE, ""));
+        } else
             return;
     } else if (strcmp(name, "warning") == 0) {
         term_line("%s %s: warning: %s", stamp, serial, jv_str(ev, KNOT_K_MESSAGE, ""));
