@@ -94,12 +94,14 @@ def tmux():
 
 def knotctl_line(*args):
     """A command line for the pane: knotctl, then its exit status and the terminal's modes."""
-    return "%s %s; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -E -x -e '-?(icanon|echo)' | tr '\\n' ' '; echo" \
+    return "%s %s; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -E -x -e '-?(icanon|echo)' | tr '\\n' ' '; echo; echo END" \
         % (KNOTCTL, " ".join(args))
 
 
 def assert_restored(t, screen):
     """The terminal is as it was: echo and line editing on, in the pane and as stty -F sees it."""
+    # The modes line follows EXIT=: wait for the END after it, never judge a half-drawn screen.
+    screen = t.wait(r"^EXIT=\d+\n.*\n^END$")
     m = re.search(r"EXIT=\d+\n(.*)$", screen, re.M)
     assert m and m.group(1).split() == ["icanon", "echo"], screen
     modes = t.modes()
