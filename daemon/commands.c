@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "knot/control.h"
@@ -12,6 +14,7 @@
 #include "knotd.h"
 #include "log.h"
 #include "massager.h"
+#include "rest.h"
 #include "request.h"
 #include "utf8.h"
 #include "view.h"
@@ -95,12 +98,66 @@ static int commands_start_flag(json_object *req, const char *key, bool *on, json
     return 0;
 }
 
+/* "in 14 min (at 10:42)": a wait said the way a person reads it. */
+static void commands_when(char *buf, size_t len, uint64_t left_ms)
+{
+    uint64_t left_s = (left_ms + 999u) / 1000u;
+    time_t at = time(NULL) + (time_t)left_s;
+    struct tm tm;
+    char clock[16] = "";
+
+    if (localtime_r(&at, &tm))
+        strftime(clock, sizeof(clock), "%H:%M", &tm);
+    if (left_s < 60)
+        snprintf(buf, len, "in %u s", (unsigned)left_s);
+    else
+        snprintf(buf, len, "in %u min (at %s)", (unsigned)((left_s + 59u) / 60u), clock);
+}
+
+/* "calves", "lower back": an area's title as it reads inside a sentence. */
+static void commands_lower_title(char *buf, size_t len, const struct profile_area *a)
+{
+    size_t i;
+
+    snprintf(buf, len, "%s", a->title);
+    for (i = 0; buf[i]; i++)
+        if (buf[i] >= 'A' && buf[i] <= 'Z')
+            buf[i] = (char)(buf[i] - 'A' + 'a');
+}
+
+/* Rest or the day's dose stands in the way: said like a person would, with
+ * what to do meanwhile (the area's stretch). */
+static json_object *commands_rest_refusal(const struct profile_area *a, enum rest_verdict v,
+                                          const struct rest_state *rs)
+{
+    char when[48], area[sizeof(a->title)];
+    const char *meanwhile = a->aftercare[0] ? a->aftercare : "stretch gently and drink some water.";
+    unsigned dose_min = (unsigned)(rs->dose_ms / 60000u);
+    json_object *o;
+
+    commands_lower_title(area, sizeof(area), a);
+    if (v == REST_RESTING) {
+        commands_when(when, sizeof(when), rs->rest_left_ms);
+        o = commands_error(KNOT_E_COOLDOWN, "Time to rest your %s \xe2\x80\x94 ready %s. Meanwhile: %s", area, when,
+                           meanwhile);
+        json_object_object_add(o, "rest_left_s", json_object_new_int64((int64_t)((rs->rest_left_ms + 999u) / 1000u)));
+        return o;
+    }
+    o = commands_error(KNOT_E_DOSE, "Today's %u minute%s for your %s %s used up \xe2\x80\x94 consistency beats "
+                       "intensity: more tomorrow. Meanwhile: %s", dose_min, dose_min == 1 ? "" : "s", area,
+                       dose_min == 1 ? "is" : "are", meanwhile);
+    json_object_object_add(o, "dose_used_s", json_object_new_int64((int64_t)(rs->dose_used_ms / 1000u)));
+    json_object_object_add(o, "dose_s", json_object_new_int64((int64_t)(rs->dose_ms / 1000u)));
+    return o;
+}
+
 static json_object *commands_start(const struct ctl_peer *peer, json_object *req)
 {
     const char *area_name;
     const struct profile_area *a;
     json_object *err = NULL, *o;
     struct massager_undo undo;
+    struct profile_area capped;
     struct massager *m;
     char why[512] = "";
     int64_t level = 0;
@@ -131,6 +188,20 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     if (!m)
         return err;
     massager_catch_up(m);
+    /* Rest and the day's dose belong to the person, whichever massager:
+     * checked first, and a session never runs past what is left today. */
+    if (a->gun_allowed && !(session_running(&m->sess) && profile_area_is(a, m->sess.area.name))) {
+        struct rest_state rs;
+        enum rest_verdict v = rest_check(&knotd.rest, peer->uid, a, clock_now_ms(), clock_local_day(time(NULL)), &rs);
+
+        if (v != REST_OK)
+            return commands_rest_refusal(a, v, &rs);
+        if (rs.allowed_ms < (uint64_t)a->session_s * 1000u) {
+            capped = *a;
+            capped.session_s = (unsigned)(rs.allowed_ms / 1000u);
+            a = &capped;
+        }
+    }
     rc = massager_start(m, a, (unsigned)level, why, sizeof(why), &undo);
     switch (rc) {
     case 0:
@@ -139,7 +210,8 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
             session_ask(&m->sess);
         /* The start is on record before the motor is asked to move; a start
          * that cannot be recorded does not happen (fail closed). */
-        if (journal_started(m->serial, &m->sess, why, sizeof(why)) < 0) {
+        m->uid = peer->uid;
+        if (journal_started(m->serial, m->uid, &m->sess, why, sizeof(why)) < 0) {
             massager_unstart(m, &undo);
             log_warning("uid %u: refused %s on %s: %s", (unsigned)peer->uid, a->name, m->serial, why);
             return commands_error(KNOT_E_JOURNAL, "%s; no new session starts until it can be written", why);
@@ -260,7 +332,49 @@ static json_object *commands_journal(void)
     return o;
 }
 
-static json_object *commands_list(bool status, json_object *req)
+/* Where one of uid's areas stands today: resting until when, the day's dose. */
+static json_object *commands_rest_of(uid_t uid, const struct profile_area *a, uint64_t now_ms, time_t wall)
+{
+    struct rest_state rs;
+    json_object *o = json_object_new_object();
+
+    rest_check(&knotd.rest, uid, a, now_ms, clock_local_day(wall), &rs);
+    json_object_object_add(o, "rest_left_s", json_object_new_int64((int64_t)((rs.rest_left_ms + 999u) / 1000u)));
+    json_object_object_add(o, "rest_until", rs.rest_left_ms ?
+                           json_object_new_int64((int64_t)wall + (int64_t)((rs.rest_left_ms + 999u) / 1000u)) :
+                           NULL);
+    json_object_object_add(o, "dose_used_s", json_object_new_int64((int64_t)(rs.dose_used_ms / 1000u)));
+    json_object_object_add(o, "dose_s", json_object_new_int64((int64_t)(rs.dose_ms / 1000u)));
+    return o;
+}
+
+/* The areas of uid that rest now or have had some of today's dose. */
+static json_object *commands_rest_list(uid_t uid)
+{
+    json_object *arr = json_object_new_array();
+    uint64_t now = clock_now_ms();
+    time_t wall = time(NULL);
+
+    for (unsigned i = 0; i < knotd.profiles->n; i++) {
+        const struct profile_area *a = &knotd.profiles->areas[i];
+        json_object *r;
+
+        if (!a->gun_allowed)
+            continue;
+        r = commands_rest_of(uid, a, now, wall);
+        if (json_object_get_int64(json_object_object_get(r, "rest_left_s")) == 0 &&
+            json_object_get_int64(json_object_object_get(r, "dose_used_s")) == 0) {
+            json_object_put(r);
+            continue;
+        }
+        json_object_object_add(r, "area", json_object_new_string(a->name));
+        json_object_object_add(r, "title", json_object_new_string(a->title));
+        json_object_array_add(arr, r);
+    }
+    return arr;
+}
+
+static json_object *commands_list(const struct ctl_peer *peer, bool status, json_object *req)
 {
     json_object *o, *arr = json_object_new_array();
     const char *serial = NULL;
@@ -282,17 +396,28 @@ static json_object *commands_list(bool status, json_object *req)
             json_object_array_add(arr, status ? view_status(m, now) : view_device(m));
     o = commands_ok();
     json_object_object_add(o, "devices", arr);
-    if (status)
+    if (status) {
         json_object_object_add(o, "journal", commands_journal());
+        json_object_object_add(o, "rest", commands_rest_list(peer->uid));
+    }
     return o;
 }
 
-static json_object *commands_areas(void)
+/* Every area, and for the asker where it stands today (rest, dose). */
+static json_object *commands_areas(const struct ctl_peer *peer)
 {
     json_object *o = commands_ok(), *arr = json_object_new_array();
+    uint64_t now = clock_now_ms();
+    time_t wall = time(NULL);
 
-    for (unsigned i = 0; i < knotd.profiles->n; i++)
-        json_object_array_add(arr, view_area(&knotd.profiles->areas[i]));
+    for (unsigned i = 0; i < knotd.profiles->n; i++) {
+        const struct profile_area *a = &knotd.profiles->areas[i];
+        json_object *v = view_area(a);
+
+        if (a->gun_allowed)
+            json_object_object_add(v, "today", commands_rest_of(peer->uid, a, now, wall));
+        json_object_array_add(arr, v);
+    }
     json_object_object_add(o, "areas", arr);
     return o;
 }
@@ -308,11 +433,11 @@ static json_object *commands_dispatch(const struct ctl_peer *peer, json_object *
         return o;
     }
     if (!strcmp(cmd, "devices"))
-        return commands_list(false, req);
+        return commands_list(peer, false, req);
     if (!strcmp(cmd, "status"))
-        return commands_list(true, req);
+        return commands_list(peer, true, req);
     if (!strcmp(cmd, "areas"))
-        return commands_areas();
+        return commands_areas(peer);
     if (!strcmp(cmd, "watch")) {
         *subscribe = true;
         return commands_ok();

@@ -170,39 +170,44 @@ static int journal_append(json_object *o, char *why, size_t len)
     return 0;
 }
 
-static json_object *journal_base(const char *record, const char *serial, const struct session *s, time_t now,
-                                 time_t cooldown_until)
+static json_object *journal_base(const char *record, const char *serial, uid_t uid, const struct session *s,
+                                 time_t now, time_t cooldown_until)
 {
     json_object *o = json_object_new_object();
 
     json_object_object_add(o, "record", json_object_new_string(record));
     json_object_object_add(o, "time", json_object_new_int64((int64_t)now));
     json_object_object_add(o, "device", json_object_new_string(serial));
+    json_object_object_add(o, "uid", json_object_new_int64((int64_t)uid));
     json_object_object_add(o, "area", json_object_new_string(s->area.name));
     json_object_object_add(o, "cooldown_until", json_object_new_int64((int64_t)cooldown_until));
     return o;
 }
 
-int journal_started(const char *serial, const struct session *s, char *why, size_t len)
+int journal_started(const char *serial, uid_t uid, const struct session *s, char *why, size_t len)
 {
     time_t now = time(NULL);
-    json_object *o = journal_base("start", serial, s, now,
+    /* If knotd dies now, the session counts as run in full: its whole length
+     * toward the day's dose, the full cool-down after it. */
+    json_object *o = journal_base("start", serial, uid, s, now,
                                   now + (time_t)s->area.session_s + (time_t)s->area.cooldown_s);
     int rc;
 
+    json_object_object_add(o, "session_s", json_object_new_int((int)s->area.session_s));
     json_object_object_add(o, "target", json_object_new_int((int)s->target));
     rc = journal_append(o, why, len);
     json_object_put(o);
     return rc;
 }
 
-void journal_ended(const char *serial, const struct session *s)
+void journal_ended(const char *serial, uid_t uid, const struct session *s, unsigned rest_s)
 {
     time_t now = time(NULL);
-    json_object *o = journal_base("end", serial, s, now, now + (time_t)s->area.cooldown_s);
+    json_object *o = journal_base("end", serial, uid, s, now, now + (time_t)rest_s);
     char why[JOURNAL_WHY_MAX];
 
     json_object_object_add(o, "duration_s", json_object_new_int((int)((s->end_ms - s->start_ms) / 1000)));
+    json_object_object_add(o, "ran_ms", json_object_new_int64((int64_t)s->ran_ms));
     json_object_object_add(o, "target", json_object_new_int((int)s->target));
     json_object_object_add(o, "ouches", json_object_new_int((int)s->ouches));
     json_object_object_add(o, "end", json_object_new_string(session_end_name(s->end)));
@@ -216,7 +221,7 @@ void journal_ended(const char *serial, const struct session *s)
 struct journal_open {
     char key[80];    /* "device\narea" */
     char serial[40], area[40];
-    time_t until;
+    struct journal_rec rec;
 };
 
 static const char *journal_str(json_object *o, const char *k)
@@ -224,6 +229,13 @@ static const char *journal_str(json_object *o, const char *k)
     json_object *v;
     return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
                                                                                            : NULL;
+}
+
+static int64_t journal_int(json_object *o, const char *k, int64_t dflt)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_int) ? json_object_get_int64(v)
+                                                                                        : dflt;
 }
 
 /* One line (without its newline): 1 a record (start or end), 0 not one. */
@@ -269,37 +281,48 @@ static void journal_skip(struct journal_scan *sc, const char *what)
 
 static void journal_take(struct journal_scan *sc, const char *line, size_t len)
 {
+    struct journal_rec rec;
     json_object *o;
-    const char *serial, *area, *record;
-    time_t until;
     char key[80];
     size_t i;
+    int64_t v;
 
     if (!journal_parse(line, len, &o)) {
         journal_skip(sc, "not a session record");
         return;
     }
-    serial = journal_str(o, "device");
-    area = journal_str(o, "area");
-    record = journal_str(o, "record");
-    until = (time_t)json_object_get_int64(json_object_object_get(o, "cooldown_until"));
-    snprintf(key, sizeof(key), "%.38s\n%.38s", serial, area);
+    memset(&rec, 0, sizeof(rec));
+    rec.serial = journal_str(o, "device");
+    rec.area = journal_str(o, "area");
+    rec.record = journal_str(o, "record");
+    rec.until = (time_t)journal_int(o, "cooldown_until", 0);
+    rec.time = (time_t)journal_int(o, "time", 0);
+    v = journal_int(o, "uid", -1);
+    rec.uid = v < 0 || v > (int64_t)UINT32_MAX - 1 ? JOURNAL_ANYONE : (uid_t)v;
+    v = strcmp(rec.record, "start") == 0 ? journal_int(o, "session_s", 0) * 1000 : journal_int(o, "ran_ms", 0);
+    rec.ran_ms = v < 0 ? 0 : (uint64_t)v;
+    snprintf(key, sizeof(key), "%.38s\n%.38s", rec.serial, rec.area);
     for (i = 0; i < sc->n_open && strcmp(sc->open_starts[i].key, key) != 0; i++)
         ;
-    if (strcmp(record, "start") == 0) {
+    if (strcmp(rec.record, "start") == 0) {
         if (i == sc->n_open && sc->n_open < sizeof(sc->open_starts) / sizeof(sc->open_starts[0]))
             sc->n_open++;
         if (i < sc->n_open) {
-            snprintf(sc->open_starts[i].key, sizeof(sc->open_starts[i].key), "%s", key);
-            snprintf(sc->open_starts[i].serial, sizeof(sc->open_starts[i].serial), "%s", serial);
-            snprintf(sc->open_starts[i].area, sizeof(sc->open_starts[i].area), "%s", area);
-            sc->open_starts[i].until = until;
+            struct journal_open *op = &sc->open_starts[i];
+
+            snprintf(op->key, sizeof(op->key), "%s", key);
+            snprintf(op->serial, sizeof(op->serial), "%s", rec.serial);
+            snprintf(op->area, sizeof(op->area), "%s", rec.area);
+            op->rec = rec;
+            op->rec.serial = op->serial;
+            op->rec.area = op->area;
+            op->rec.record = "start";
         }
     } else {
         /* The session's own end replaces its start's full-length estimate. */
         if (i < sc->n_open)
             sc->open_starts[i] = sc->open_starts[--sc->n_open];
-        sc->fn(serial, area, until, sc->ctx);
+        sc->fn(&rec, sc->ctx);
     }
     sc->records++;
     json_object_put(o);
@@ -366,7 +389,7 @@ int journal_replay_fd(int fd, const char *name, journal_fn fn, void *ctx)
     if (sc.skipped > 3)
         log_warning("%s: %d lines in all were not session records; skipped", name, sc.skipped);
     for (size_t i = 0; i < sc.n_open; i++)
-        fn(sc.open_starts[i].serial, sc.open_starts[i].area, sc.open_starts[i].until, ctx);
+        fn(&sc.open_starts[i].rec, ctx);
     return sc.records;
 }
 

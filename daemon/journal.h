@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "session.h"
@@ -28,15 +29,30 @@ bool journal_usable(char *why, size_t len);
  * length, so a crash in the middle still leaves the area resting. 0, or -1
  * with why naming the journal: the record is not written and the caller
  * must undo the start (fail closed). */
-int journal_started(const char *serial, const struct session *s, char *why, size_t len);
-/* A session ended: records why and the cool-down it actually owes (a failure
- * is logged; the start record already holds the longer cool-down). */
-void journal_ended(const char *serial, const struct session *s);
+int journal_started(const char *serial, uid_t uid, const struct session *s, char *why, size_t len);
+/* A session ended: records why, how long the motor ran and the rest it owes
+ * (rest_s from now; a failure is logged: the start record already holds the
+ * full cool-down). */
+void journal_ended(const char *serial, uid_t uid, const struct session *s, unsigned rest_s);
 
-/* Called with each (device, area) cool-down end (wall clock) found. */
-typedef void (*journal_fn)(const char *serial, const char *area, time_t cooldown_until, void *ctx);
+#define JOURNAL_ANYONE ((uid_t)-1)   /* a record without a uid (before knotd kept them) */
+
+/* One record, as replayed. An open start (no end followed) counts as run in
+ * full: ran_ms is its planned length and until its full cool-down. */
+struct journal_rec {
+    const char *record;   /* "start" or "end" */
+    const char *serial, *area;
+    uid_t uid;            /* who started it; JOURNAL_ANYONE if not recorded */
+    time_t time;          /* when the record was written (wall clock) */
+    time_t until;         /* rest until (wall clock) */
+    uint64_t ran_ms;      /* how long the motor ran */
+};
+
+/* Called with each ended session, then each open start. */
+typedef void (*journal_fn)(const struct journal_rec *rec, void *ctx);
 /* Reads back every record of the journal. A start with no later end for the
- * same device and area counts as a session that ran its full length. Returns
+ * same device and area counts as a session that ran its full length (fn gets
+ * it last, as a "start" record). Returns
  * the number of records (0 when there is no journal yet), or a negative errno
  * code with why naming the journal and what is wrong (e.g. not a regular
  * file). Anything that is not a record (junk of any length, NUL bytes, a torn

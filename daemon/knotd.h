@@ -6,12 +6,14 @@
 
 #include "config.h"
 #include "profile.h"
+#include "rest.h"
 
 struct knotd {
     struct event_base *base;
     struct config cfg;
     struct profile *profiles;   /* replaced whole on reload; sessions keep their own copy */
     const char *config_path;
+    struct rest_book rest;      /* every person's areas: rest and the day's dose */
 };
 
 extern struct knotd knotd;

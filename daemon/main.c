@@ -115,19 +115,25 @@ static struct event_base *main_event_base(void)
     return base;
 }
 
-/* A cool-down the journal remembers holds again, never longer than any area could owe. */
-static void main_restore_cb(const char *serial, const char *area, time_t until, void *ctx)
+/* What the journal remembers holds again: a rest still due (never longer than
+ * any area could owe), and today's running time toward each area's dose. */
+static void main_restore_cb(const struct journal_rec *r, void *ctx)
 {
     const time_t now = time(NULL);
     const time_t longest = (time_t)PROFILE_SESSION_MAX_S + (time_t)PROFILE_COOLDOWN_MAX_S;
+    time_t until = r->until;
+    uint64_t until_ms = 0, ran_ms = clock_local_day(r->time) == clock_local_day(now) ? r->ran_ms : 0;
     unsigned *restored = ctx;
 
-    if (until <= now)
-        return;
-    if (until - now > longest)
-        until = now + longest; /* a clock that ran backwards, or a forged line */
-    massager_restore_cooldown(serial, area, clock_now_ms() + (uint64_t)(until - now) * 1000u);
-    (*restored)++;
+    if (until > now) {
+        if (until - now > longest)
+            until = now + longest; /* a clock that ran backwards, or a forged line */
+        until_ms = clock_now_ms() + (uint64_t)(until - now) * 1000u;
+        (*restored)++;
+    }
+    if (until_ms || ran_ms)
+        rest_restore(&knotd.rest, r->uid == JOURNAL_ANYONE ? REST_ANYONE : r->uid, r->area, until_ms, ran_ms,
+                     clock_local_day(now));
 }
 
 /* What massager.c reports: journal and control socket, nothing else. */
@@ -141,10 +147,22 @@ static void main_removed(struct massager *m)
     ctl_broadcast(view_device_event("removed", m));
 }
 
+/* The area's own profile, as loaded now, sets its rest: the session's copy
+ * may be cut to the day's dose. */
+static const struct profile_area *main_area_of(const struct session *s)
+{
+    const struct profile_area *a = profile_find(knotd.profiles, s->area.name);
+
+    return a ? a : &s->area;
+}
+
 static void main_ended(struct massager *m)
 {
-    journal_ended(m->serial, &m->sess);
-    ctl_broadcast(view_session_event("ended", m, clock_now_ms()));
+    uint64_t owed = rest_owed_ms(main_area_of(&m->sess), m->sess.ran_ms), now = clock_now_ms();
+
+    rest_charge(&knotd.rest, m->uid, main_area_of(&m->sess), m->sess.ran_ms, now, clock_local_day(time(NULL)));
+    journal_ended(m->serial, m->uid, &m->sess, (unsigned)((owed + 999u) / 1000u));
+    ctl_broadcast(view_session_event("ended", m, now));
 }
 
 static void main_status(struct massager *m)
@@ -228,7 +246,7 @@ int main(int argc, char **argv)
         if (n < 0)
             log_error("%s; no cool-downs restored", why);
         else if (restored)
-            log_info("%u cool-down(s) still pending from the journal", restored);
+            log_info("%u rest(s) still pending from the journal", restored);
         journal_usable(why, sizeof(why));   /* logs it if new sessions are refused */
     }
     signal(SIGPIPE, SIG_IGN);

@@ -31,7 +31,7 @@ void massager_init(struct event_base *base, const struct massager_ops *ops)
 }
 
 /* A slot may be recycled only if nothing depends on it any more: no massager
- * uses it, no cool-down is pending and the rest rule is satisfied. */
+ * uses it and the device's rest after its running ceiling is over. */
 static bool massager_slot_free(unsigned i, uint64_t now)
 {
     const struct session_dev *d = &massager_memory[i].dev;
@@ -40,9 +40,6 @@ static bool massager_slot_free(unsigned i, uint64_t now)
         return true;
     for (struct massager *m = massager_list; m; m = m->next)
         if (m->sdev_p == d)
-            return false;
-    for (unsigned k = 0; k < PROFILE_MAX_AREAS; k++)
-        if (d->cooldown[k].area[0] && d->cooldown[k].until_ms > now)
             return false;
     return d->run_ms == 0 || now - d->last_run_ms >= SESSION_REST_MS;
 }
@@ -323,14 +320,6 @@ static void massager_timer_cb(evutil_socket_t fd, short what, void *arg)
     /* Time-driven steps (trial end, ramp, session end) happen here even if polls fail. */
     drive_tick(&m->drv, clock_now_ms());
     massager_after(m, 0);
-}
-
-void massager_restore_cooldown(const char *serial, const char *area, uint64_t until_ms)
-{
-    struct session_dev *d = massager_remember(serial);
-
-    if (d)
-        session_cooldown_extend(d, area, until_ms);
 }
 
 void massager_catch_up(struct massager *m)

@@ -11,7 +11,7 @@
 #include "profile.h"
 #include "session.h"
 
-#define MASSAGER_MEMORY 32         /* serials whose cool-downs and rest outlive an unplug */
+#define MASSAGER_MEMORY 32         /* serials whose running ceiling outlives an unplug */
 
 struct massager;
 
@@ -33,7 +33,8 @@ struct massager {
     char serial[KNOT_SERIAL_LEN + 1];
     struct drive drv;                  /* every decision about the device */
     struct session sess;
-    struct session_dev *sdev_p;        /* cool-downs and rest: per serial, outlives an unplug */
+    struct session_dev *sdev_p;        /* the device's running ceiling: per serial, outlives an unplug */
+    uid_t uid;                         /* who started the session (its rest is theirs) */
 
     struct libusb_transfer *xfer;
     uint8_t buf[LIBUSB_CONTROL_SETUP_SIZE + KNOT_INFO_SIZE];
@@ -84,8 +85,6 @@ void massager_stop(struct massager *m, enum session_end why);
 /* The same for every massager: all motors are commanded off before any end
  * is reported. Returns how many massagers there are. */
 unsigned massager_stop_all(enum session_end why);
-/* A cool-down read back from the journal: kept for the serial, as an unplug keeps it. */
-void massager_restore_cooldown(const char *serial, const char *area, uint64_t until_ms);
 /* Before exit: every motor off (synchronously, bounded), then every end reported, every device closed. */
 void massager_shutdown_all(void);
 

@@ -72,7 +72,7 @@ enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct 
     for (unsigned i = 0; i < b->n; i++) {
         const struct rest_entry *e = &b->e[i];
 
-        if (e->uid != uid || !profile_area_is(a, e->area))
+        if ((e->uid != uid && e->uid != REST_ANYONE) || !profile_area_is(a, e->area))
             continue;
         if (e->until_ms > now_ms && e->until_ms - now_ms > out->rest_left_ms)
             out->rest_left_ms = e->until_ms - now_ms;
@@ -132,4 +132,12 @@ void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t unt
         }
         e->dose_ms += ran_ms;
     }
+}
+
+bool rest_first_today(const struct rest_book *b, uid_t uid, int64_t day)
+{
+    for (unsigned i = 0; i < b->n; i++)
+        if ((b->e[i].uid == uid || b->e[i].uid == REST_ANYONE) && b->e[i].day == day && b->e[i].dose_ms > 0)
+            return false;
+    return true;
 }

@@ -28,6 +28,7 @@
  */
 
 #define REST_MAX 128                /* (person, area) entries kept; the oldest idle one makes room */
+#define REST_ANYONE ((uid_t)-1)     /* an entry of no known person counts for everyone (fail closed) */
 
 struct rest_entry {
     uid_t uid;
@@ -59,6 +60,9 @@ void rest_init(struct rest_book *b);
 /* Where uid's area a stands at now_ms, on local day `day`. */
 enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
                              int64_t day, struct rest_state *out);
+/* Whether uid has run no area yet on local day `day` (the day's first
+ * session: warm up first). */
+bool rest_first_today(const struct rest_book *b, uid_t uid, int64_t day);
 /* The rest a session owes: ran_ms the motor ran in it, in the area a as it ran. */
 uint64_t rest_owed_ms(const struct profile_area *a, uint64_t ran_ms);
 /* A session of uid on a ended at now_ms on local day `day`, the motor having

@@ -104,38 +104,6 @@ static void session_account(struct session *s, struct session_dev *dev, uint64_t
     s->last_tick_ms = session_max64(s->last_tick_ms, t);
 }
 
-/* Replace the area's entry, else take a free slot, else the entry that
- * expires first (an expired one, if any: it has the smallest until_ms). */
-void session_cooldown_set(struct session_dev *dev, const char *area, uint64_t until_ms)
-{
-    size_t i, pick = PROFILE_MAX_AREAS;
-
-    for (i = 0; i < PROFILE_MAX_AREAS; i++)
-        if (strcmp(dev->cooldown[i].area, area) == 0) {
-            pick = i;
-            break;
-        }
-    for (i = 0; pick == PROFILE_MAX_AREAS && i < PROFILE_MAX_AREAS; i++)
-        if (dev->cooldown[i].area[0] == '\0')
-            pick = i;
-    if (pick == PROFILE_MAX_AREAS) {
-        pick = 0;
-        for (i = 1; i < PROFILE_MAX_AREAS; i++)
-            if (dev->cooldown[i].until_ms < dev->cooldown[pick].until_ms)
-                pick = i;
-    }
-    snprintf(dev->cooldown[pick].area, sizeof(dev->cooldown[pick].area), "%s", area);
-    dev->cooldown[pick].until_ms = until_ms;
-}
-
-void session_cooldown_extend(struct session_dev *dev, const char *area, uint64_t until_ms)
-{
-    for (size_t i = 0; i < PROFILE_MAX_AREAS; i++)
-        if (strcmp(dev->cooldown[i].area, area) == 0 && dev->cooldown[i].until_ms >= until_ms)
-            return;
-    session_cooldown_set(dev, area, until_ms);
-}
-
 void session_init(struct session *s)
 {
     if (s)
@@ -158,7 +126,6 @@ int session_start(struct session *s, struct session_dev *dev, const struct profi
 {
     unsigned levels, max, target;
     uint64_t rest;
-    size_t i;
 
     session_say(why, whylen, "%s", "");
     if (!s || !dev || !a) {
@@ -186,15 +153,6 @@ int session_start(struct session *s, struct session_dev *dev, const struct profi
     if (!session_area_sane(a)) {
         session_say(why, whylen, "the profile of %s breaks a hard limit; not starting", a->name);
         return -EINVAL;
-    }
-    /* Rest follows the area whatever it is called now: a cool-down recorded
-     * under a name the profile keeps as an alias still holds. */
-    for (i = 0; i < PROFILE_MAX_AREAS; i++) {
-        if (profile_area_is(a, dev->cooldown[i].area) && dev->cooldown[i].until_ms > now_ms) {
-            session_say(why, whylen, "%s needs %u more s of rest (cool-down)", a->name,
-                        session_secs(dev->cooldown[i].until_ms - now_ms));
-            return -EAGAIN;
-        }
     }
     /* A full rest wipes the running account; without it the ceiling holds. */
     rest = now_ms > dev->last_run_ms ? now_ms - dev->last_run_ms : 0;
@@ -383,8 +341,6 @@ void session_stop(struct session *s, struct session_dev *dev, enum session_end w
         return;
     t = session_now(s, now_ms);
     session_account(s, dev, t);
-    if (dev)
-        session_cooldown_set(dev, s->area.name, t + (uint64_t)s->area.cooldown_s * 1000u);
     s->level = 0;
     s->phase = SESSION_ENDED;
     s->end = why == SESSION_END_NONE ? SESSION_END_STOPPED : why;

@@ -38,12 +38,9 @@ enum session_end {
     SESSION_END_DISCONNECTED, /* the control connection that followed the session closed */
 };
 
-/* What outlives one session on one device: cool-downs and the running ceiling. */
+/* What outlives one session on one device: the running ceiling. (An area's
+ * rest belongs to the person, not the massager: rest.c.) */
 struct session_dev {
-    struct {
-        char area[PROFILE_NAME_LEN];
-        uint64_t until_ms;
-    } cooldown[PROFILE_MAX_AREAS];
     uint64_t run_ms;          /* running time counted toward the ceiling */
     uint64_t last_run_ms;     /* when the motor last ran (for the rest rule) */
 };
@@ -71,18 +68,12 @@ struct session {
     bool backed_off;          /* an ouch left it at level 1 and it has not risen since */
 };
 
-/* Record that area may not run again on this device before until_ms
- * (replaces the area's entry; used by session_stop and to restore cool-downs
- * from the journal after a restart). */
-void session_cooldown_set(struct session_dev *dev, const char *area, uint64_t until_ms);
-/* Same, but never shortens a cool-down already recorded for the area. */
-void session_cooldown_extend(struct session_dev *dev, const char *area, uint64_t until_ms);
-
 /* Return codes (negative errno style) carry a human text in why. */
 void session_init(struct session *s);
 /* req_level 0 = the area's default_level. 0 on start, 1 when the same area
  * already runs (no-op); -EPERM gun not allowed here (why = the guide's advice),
- * -EAGAIN cool-down or device rest pending (why says how long), -EBUSY another
+ * -EAGAIN the massager needs rest after its running ceiling (why says how
+ * long; an area's own rest is rest.c's), -EBUSY another
  * area runs, -ERANGE req_level above the effective maximum. */
 int session_start(struct session *s, struct session_dev *dev, const struct profile_area *a,
                   unsigned device_levels, unsigned req_level, uint64_t now_ms, char *why, size_t whylen);
@@ -109,7 +100,7 @@ int session_ask(struct session *s);
  * trial (why = seconds of trial left); -EALREADY past the wait already (ramp
  * or hold, or a session that never asks). */
 int session_go(struct session *s, uint64_t now_ms, char *why, size_t whylen);
-/* Motor off at once; records the cool-down. No-op if not running. */
+/* Motor off at once (the area's rest is charged by the owner, rest.c). No-op if not running. */
 void session_stop(struct session *s, struct session_dev *dev, enum session_end why, uint64_t now_ms);
 /* Advance: trial end, ramp steps, session end, ceiling, faults, force.
  * in NULL = no new reading (force and faults as before). Call it before any

@@ -120,6 +120,7 @@ json_object *view_area(const struct profile_area *a)
         view_add(o, "step_s", json_object_new_int((int)a->step_s));
         view_add(o, "session_s", json_object_new_int((int)a->session_s));
         view_add(o, "cooldown_s", json_object_new_int((int)a->cooldown_s));
+        view_add(o, "dose_min", json_object_new_int((int)a->dose_min));
         view_add(o, "force_max_n", view_tenths((long)a->force_max_dn));
     }
     view_add(o, "aftercare", json_object_new_string(a->aftercare));

@@ -33,7 +33,8 @@
 #define KNOT_E_AMBIGUOUS "ambiguous-device"    /* several massagers: name one */
 #define KNOT_E_UNKNOWN_AREA "unknown-area"
 #define KNOT_E_NOT_ALLOWED "not-allowed"       /* the gun does not belong there (neck) */
-#define KNOT_E_COOLDOWN "cooldown"             /* area or massager needs rest */
+#define KNOT_E_COOLDOWN "cooldown"             /* the area (or the massager) needs rest: message says until when */
+#define KNOT_E_DOSE "dose"                     /* the area has had today's dose (profile dose_min) */
 #define KNOT_E_TRIAL "trial"                   /* no raising during the trial */
 #define KNOT_E_LIMIT "limit"                   /* above the area's or device's maximum */
 #define KNOT_E_BUSY "busy"                     /* another area's session runs */

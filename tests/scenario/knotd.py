@@ -21,6 +21,18 @@ def write_conf(path, sock, profiles, journal, extra=""):
                 "log_level = debug\n%s" % (sock, profiles, journal, extra))
 
 
+def journal_with_rest(path, area, rest_s, ran_s=0, uid=None, serial="ANOTHER-GUN", ago_s=60):
+    """Append to the journal at path the end of an `area` session that `uid` (default: us)
+    ran for ran_s seconds ago_s seconds ago on `serial`, owing rest_s more seconds of rest."""
+    now = int(time.time())
+    rec = {"record": "end", "time": now - ago_s, "device": serial,
+           "uid": os.getuid() if uid is None else uid, "area": area, "cooldown_until": now + rest_s,
+           "duration_s": ran_s, "ran_ms": ran_s * 1000, "target": 1, "ouches": 0, "end": "done"}
+    with open(path, "a") as f:
+        f.write(json.dumps(rec) + "\n")
+    return str(path)
+
+
 class Knotd:
     def __init__(self, tmp_path, sim_args=(), profiles=FAST_PROFILES, extra_conf="", sock_dir=None,
                  wrapper=(), knotd=KNOTD, ready_timeout=10.0, journal=None, env=None, log_path=None,

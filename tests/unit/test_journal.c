@@ -15,17 +15,21 @@
 struct seen {
     char serial[8][40], area[8][40];
     time_t until[8];
+    uid_t uid[8];
+    uint64_t ran_ms[8];
     unsigned n;
 };
 
-static void collect(const char *serial, const char *area, time_t until, void *ctx)
+static void collect(const struct journal_rec *r, void *ctx)
 {
     struct seen *s = ctx;
 
     if (s->n < 8) {
-        snprintf(s->serial[s->n], sizeof(s->serial[0]), "%s", serial);
-        snprintf(s->area[s->n], sizeof(s->area[0]), "%s", area);
-        s->until[s->n] = until;
+        snprintf(s->serial[s->n], sizeof(s->serial[0]), "%s", r->serial);
+        snprintf(s->area[s->n], sizeof(s->area[0]), "%s", r->area);
+        s->until[s->n] = r->until;
+        s->uid[s->n] = r->uid;
+        s->ran_ms[s->n] = r->ran_ms;
     }
     s->n++;
 }
@@ -125,6 +129,31 @@ static void test_torn_last_record(void **state)
     assert_int_equal(s.until[0], 400);
 }
 
+/* Who ran it and for how long: a start counts as its whole planned length
+ * until its end says otherwise; a record without a uid is anyone's. */
+static void test_uid_and_running_time(void **state)
+{
+    struct seen s = { 0 };
+    int fd = memfile("{\"record\":\"start\",\"time\":1,\"device\":\"A\",\"uid\":1000,\"area\":\"calves\","
+                     "\"cooldown_until\":900,\"session_s\":90}\n"
+                     "{\"record\":\"start\",\"time\":2,\"device\":\"A\",\"uid\":1000,\"area\":\"quads\","
+                     "\"cooldown_until\":800,\"session_s\":120}\n"
+                     "{\"record\":\"end\",\"time\":3,\"device\":\"A\",\"uid\":1000,\"area\":\"calves\","
+                     "\"cooldown_until\":300,\"ran_ms\":42000}\n"
+                     END("B", "neck", 5), 0, 0, "");
+
+    (void)state;
+    assert_int_equal(journal_replay_fd(fd, "j", collect, &s), 4);
+    close(fd);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.uid[0], 1000);
+    assert_int_equal(s.ran_ms[0], 42000);         /* the end */
+    assert_int_equal(s.uid[1], JOURNAL_ANYONE);   /* no uid recorded */
+    assert_string_equal(s.area[2], "quads");      /* the open start, last, in full */
+    assert_int_equal(s.ran_ms[2], 120000);
+    assert_int_equal(s.until[2], 800);
+}
+
 static void test_crlf_and_longest_line(void **state)
 {
     struct seen s = { 0 };
@@ -159,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_ten_megabytes_of_junk),
         cmocka_unit_test(test_junk_between_records),
         cmocka_unit_test(test_torn_last_record),
+        cmocka_unit_test(test_uid_and_running_time),
         cmocka_unit_test(test_crlf_and_longest_line),
     };
 

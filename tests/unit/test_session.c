@@ -354,7 +354,7 @@ static void test_ran_ms_counts_the_running_time(void **state)
     assert_int_equal(f->s.ran_ms, S(41));
 }
 
-static void test_stop_and_cooldown(void **state)
+static void test_stop(void **state)
 {
     struct fix *f = *state;
     struct profile_area a = calves();
@@ -373,19 +373,7 @@ static void test_stop_and_cooldown(void **state)
     session_stop(&f->s, &f->dev, SESSION_END_SHUTDOWN, f->now + 5);
     assert_int_equal(f->s.end, SESSION_END_STOPPED);
 
-    assert_int_equal(start(f, &a, 8, 0), -EAGAIN);
-    assert_string_equal(f->why, "calves needs 600 more s of rest (cool-down)");
-    f->now = T0 + S(30) + S(600) - 1;
-    assert_int_equal(start(f, &a, 8, 0), -EAGAIN);
-    assert_string_equal(f->why, "calves needs 1 more s of rest (cool-down)");
-    /* Other areas are not affected. */
-    {
-        struct profile_area b = mk("quads", "Quads", true, 15, 2, 3, 10, 120, 600, 300);
-
-        assert_int_equal(start(f, &b, 8, 0), 0);
-        session_stop(&f->s, &f->dev, SESSION_END_STOPPED, f->now);
-    }
-    f->now = T0 + S(630);
+    /* The area's rest is the owner's business now (rest.c): the engine starts it again. */
     assert_int_equal(start(f, &a, 8, 0), 0);
 }
 
@@ -425,8 +413,7 @@ static void test_done(void **state)
     assert_int_equal(f->s.end, SESSION_END_DONE);
     assert_int_equal(session_level(&f->s), 0);
     assert_int_equal(f->dev.run_ms, S(120));
-    assert_int_equal(start(f, &a, 8, 0), -EAGAIN);
-    expect_why(f, "600 more s");
+    assert_int_equal(f->s.ran_ms, S(120));
 }
 
 static void test_fault(void **state)
@@ -692,34 +679,6 @@ static void test_trial_elapsed_before_tick(void **state)
     assert_int_equal(f->s.phase, SESSION_RAMP);
 }
 
-static void test_cooldown_table_full(void **state)
-{
-    struct fix *f = *state;
-    char name[PROFILE_NAME_LEN];
-    unsigned i;
-
-    for (i = 0; i < PROFILE_MAX_AREAS + 1; i++) {
-        struct profile_area a;
-
-        snprintf(name, sizeof(name), "area%u", i);
-        a = mk(name, "Area", true, 10, 1, 1, 5, 10, 80000 + i, 300);
-        assert_int_equal(start(f, &a, 8, 0), 0);
-        f->now += S(1);
-        session_stop(&f->s, &f->dev, SESSION_END_STOPPED, f->now);
-        f->now += SESSION_REST_MS;
-    }
-    /* area0, the earliest, was overwritten by area32; the others still cool down. */
-    {
-        struct profile_area a0 = mk("area0", "Area", true, 10, 1, 1, 5, 10, 80000, 300);
-        struct profile_area a1 = mk("area1", "Area", true, 10, 1, 1, 5, 10, 80000, 300);
-        struct profile_area a32 = mk("area32", "Area", true, 10, 1, 1, 5, 10, 80000, 300);
-
-        assert_int_equal(start(f, &a1, 8, 0), -EAGAIN);
-        assert_int_equal(start(f, &a32, 8, 0), -EAGAIN);
-        assert_int_equal(start(f, &a0, 8, 0), 0);
-    }
-}
-
 static void test_invalid_area(void **state)
 {
     struct fix *f = *state;
@@ -932,7 +891,6 @@ struct watch {
     unsigned prev;          /* level at the previous observation */
     unsigned acked;         /* the level the fake device last acknowledged */
     uint64_t last_change;   /* effective time of the last level change */
-    uint64_t until[8];      /* cool-down per test area, as the test computes it */
     unsigned levels;        /* device levels of this sequence */
     int was_running;
     unsigned cur;           /* index of the running area */
@@ -1004,7 +962,6 @@ static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool r
                 if (rc == 0) {
                     w.acked = 0;
                     RCHECK(!w.was_running, "started over a running session");
-                    RCHECK(f->now >= w.until[ai], "%s started in its cool-down", areas[ai].name);
                     RCHECK(f->s.phase == SESSION_TRIAL && f->s.level == 1, "start state");
                     w.seff = f->now;
                     w.last_change = f->now;
@@ -1097,7 +1054,6 @@ static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool r
             if (lvl > top)
                 top = lvl;
             if (w.was_running && !running) {
-                w.until[w.cur] = w.seff + S(areas[w.cur].cooldown_s);
                 RCHECK(f->s.end != SESSION_END_NONE, "ended without a reason");
                 ends[f->s.end]++;
             }
@@ -1144,27 +1100,6 @@ static void test_random(void **state)
     print_message("random seed %" PRIu64 " (KNOT_SEED=%" PRIu64 " build/tests/test_session replays it)\n", seed,
                   seed);
     random_walk(*state, seed, RANDOM_SEQUENCES, true);
-}
-
-/* Rest follows the area whatever it is called now: renamed, with the old
- * name kept as an alias (any spelling profile_find accepts), it still rests. */
-static void test_cooldown_follows_a_renamed_area(void **state)
-{
-    struct fix *f = *state;
-    struct profile_area a = calves(), renamed = calves(), other = calves();
-
-    assert_int_equal(start(f, &a, 8, 0), 0);
-    session_stop(&f->s, &f->dev, SESSION_END_STOPPED, f->now);
-    snprintf(renamed.name, sizeof(renamed.name), "lower-legs");
-    snprintf(renamed.aliases[0], sizeof(renamed.aliases[0]), "Calves");
-    renamed.n_aliases = 1;
-    f->now += S(60);
-    assert_int_equal(start(f, &renamed, 8, 0), -EAGAIN);
-    expect_why(f, "lower-legs needs");
-    /* an unrelated area does not */
-    snprintf(other.name, sizeof(other.name), "calves-left");
-    other.n_aliases = 0;
-    assert_int_equal(start(f, &other, 8, 0), 0);
 }
 
 /* A level the device never acknowledged (a transfer that failed or waits):
@@ -1250,7 +1185,7 @@ int main(void)
         T(test_down_in_ramp),
         T(test_ouch),
         T(test_ouch_target_lower_than_level),
-        T(test_stop_and_cooldown),
+        T(test_stop),
         T(test_ran_ms_counts_the_running_time),
         T(test_not_running),
         T(test_done),
@@ -1265,7 +1200,6 @@ int main(void)
         T(test_ceiling_counts_stop_and_partial_rest),
         T(test_time_backward_and_jumps),
         T(test_trial_elapsed_before_tick),
-        T(test_cooldown_table_full),
         T(test_invalid_area),
         T(test_names),
         T(test_ask_waits_at_level_1_until_go),
@@ -1273,7 +1207,6 @@ int main(void)
         T(test_second_ouch_at_level_1),
         T(test_step_counts_from_device_ack),
         T(test_no_raise_before_ack),
-        T(test_cooldown_follows_a_renamed_area),
         T(test_random_regressions),
         T(test_random),
     };
