@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "advice.h"
 #include "clock.h"
 #include "knot/control.h"
 #include "journal.h"
@@ -151,6 +152,62 @@ static json_object *commands_rest_refusal(const struct profile_area *a, enum res
     return o;
 }
 
+/* Starts waiting for the device's first look: at most one per massager. */
+struct commands_waiter {
+    struct commands_waiter *next;
+    const struct massager *m;
+    uint64_t client;
+    json_object *id;        /* the request's "id", echoed in the reply */
+    bool first_today;       /* the person's first session today: warm up first */
+};
+static struct commands_waiter *commands_waiters;
+
+static int commands_wait(const struct massager *m, uint64_t client, json_object *req, bool first_today)
+{
+    struct commands_waiter *w = calloc(1, sizeof(*w));
+    json_object *id;
+
+    if (!w)
+        return -1;
+    w->m = m;
+    w->client = client;
+    w->first_today = first_today;
+    if (json_object_object_get_ex(req, KNOT_K_ID, &id))
+        w->id = json_object_get(id);
+    w->next = commands_waiters;
+    commands_waiters = w;
+    return 0;
+}
+
+void commands_begun(struct massager *m)
+{
+    struct commands_waiter **pp = &commands_waiters, *w;
+    json_object *o;
+
+    while (*pp && (*pp)->m != m)
+        pp = &(*pp)->next;
+    if (!(w = *pp))
+        return;
+    *pp = w->next;
+    if (session_running(&m->sess)) {
+        o = commands_session_reply(m);
+        json_object_object_add(o, "area", view_area(&m->sess.area));
+        json_object_object_add(o, "already_running", json_object_new_boolean(false));
+        if (w->first_today)
+            json_object_object_add(o, "before", json_object_new_string(advice_warm_up));
+    } else if (m->sess.end == SESSION_END_FAULT && m->drv.remedy[0]) {
+        o = commands_error(KNOT_E_FAULT, "%s", m->drv.remedy);
+        json_object_object_add(o, "faults", json_object_new_int((int)m->drv.st.faults));
+    } else {
+        o = commands_error(KNOT_E_ENDED, "the session ended before it began: %s", session_end_name(m->sess.end));
+        json_object_object_add(o, "end", json_object_new_string(session_end_name(m->sess.end)));
+    }
+    if (w->id)
+        json_object_object_add(o, KNOT_K_ID, w->id);
+    ctl_reply(w->client, o);
+    free(w);
+}
+
 static json_object *commands_start(const struct ctl_peer *peer, json_object *req)
 {
     const char *area_name;
@@ -223,9 +280,16 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
         if (follow)
             log_info("%s: the session is client %llu's: it stops when that connection closes", m->serial,
                      (unsigned long long)peer->id);
+        if (commands_wait(m, peer->id, req, rest_first_today(&knotd.rest, peer->uid,
+                                                             clock_local_day(time(NULL)))) < 0) {
+            massager_unstart(m, &undo);
+            return commands_error(KNOT_E_BAD_REQUEST, "out of memory");
+        }
         massager_run(m);
         ctl_broadcast(view_session_event("started", m, clock_now_ms()));
-        break;
+        /* Answered once the device was looked at (commands_begun): a latched
+         * fault is cleared first, or the start is refused with its remedy. */
+        return NULL;
     case 1:
         break; /* the same area already runs: nothing to do */
     case -EPERM:
@@ -242,7 +306,7 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     }
     o = commands_session_reply(m);
     json_object_object_add(o, "area", view_area(a));
-    json_object_object_add(o, "already_running", json_object_new_boolean(rc == 1));
+    json_object_object_add(o, "already_running", json_object_new_boolean(true));
     return o;
 }
 
@@ -492,6 +556,8 @@ json_object *commands_handle(const struct ctl_peer *peer, json_object *req, bool
     if (rc == REQUEST_WRONG)
         return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
     reply = commands_dispatch(peer, req, cmd, subscribe);
+    if (!reply)
+        return NULL;   /* answered later, with its id (commands_begun) */
     if (json_object_object_get_ex(req, KNOT_K_ID, &id))
         json_object_object_add(reply, KNOT_K_ID, json_object_get(id));
     return reply;

@@ -30,6 +30,9 @@ struct ctl_client {
     struct ctl_peer peer;
     bool subscribed;
     bool closing;       /* flush the last reply, then close */
+    bool waiting;       /* a reply comes later (ctl_reply): no further request is read meanwhile */
+    bool eof;           /* the peer closed its side while a reply was still to come */
+    bool resume;        /* its later reply went out: read what it sent meanwhile */
 };
 
 static struct evconnlistener *ctl_listener;
@@ -47,6 +50,9 @@ static void (*ctl_closed_fn)(uint64_t client);
  * that is walking the list, so it runs from the loop (ctl_gone_cb). */
 static struct ctl_client *ctl_gone;
 static struct event *ctl_gone_ev;
+/* Clients whose later reply has gone: the requests they sent meanwhile are
+ * read from the loop, never from inside the code that replied. */
+static struct event *ctl_resume_ev;
 
 void ctl_set_max_clients(unsigned n)
 {
@@ -196,13 +202,25 @@ static void ctl_handle_line(struct ctl_client *c, const char *line, size_t len)
     json_object *reply;
     bool subscribe = false;
 
+    /* A handler that returns no reply answers later (a start waits for the
+     * massager's first look) through ctl_reply(), maybe before it returns:
+     * meanwhile replies stay in request order, so nothing more is read. */
+    c->waiting = true;
     if (!req)
         reply = commands_error(KNOT_E_BAD_REQUEST, "%s", why);
     else
         reply = commands_handle(&c->peer, req, &subscribe);
     json_object_put(req);
+    if (!reply) {
+        /* Not read while waiting: a peer cannot pile up requests meanwhile. */
+        if (ctl_alive(c) && c->waiting)
+            bufferevent_disable(c->bev, EV_READ);
+        return;
+    }
     /* The request's own events (a start, a stop) may have dropped this very
      * client for not reading: then there is nobody to reply to. */
+    if (ctl_alive(c))
+        c->waiting = false;
     if (ctl_alive(c) && ctl_send(c, reply) && subscribe)
         c->subscribed = true;
     json_object_put(reply);
@@ -213,7 +231,7 @@ static void ctl_read_cb(struct bufferevent *bev, void *arg)
     struct ctl_client *c = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
 
-    while (!c->closing) {
+    while (!c->closing && !c->waiting) {
         size_t len;
         char *line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
         if (!line) {
@@ -263,28 +281,97 @@ static void ctl_write_cb(struct bufferevent *bev, void *arg)
         event_base_loopbreak(knotd.base);
 }
 
+/* The peer is done sending: its last request may lack a newline but is still
+ * carried out; then the replies go out and the connection closes. Returns
+ * false when nothing was left to carry out. */
+static bool ctl_at_eof(struct ctl_client *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    size_t left = evbuffer_get_length(in);
+    char *line;
+
+    if (c->closing || left == 0 || left > KNOT_CONTROL_LINE_MAX || !(line = malloc(left + 1)))
+        return false;
+    evbuffer_remove(in, line, left);
+    line[left] = '\0';
+    ctl_handle_line(c, line, left);
+    free(line);
+    if (!ctl_alive(c))
+        return true;
+    if (c->waiting)
+        c->eof = true;   /* closes once its reply went out (ctl_reply) */
+    else
+        ctl_close_after_flush(c);
+    return true;
+}
+
 static void ctl_event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct ctl_client *c = arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    size_t left = evbuffer_get_length(in);
 
-    /* `printf '{"cmd":"stop"}' | socat ...`: the last request has no newline
-     * but must still be carried out; then reply and close. */
-    if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !c->closing && left > 0 &&
-        left <= KNOT_CONTROL_LINE_MAX) {
-        char *line = malloc(left + 1);
-        if (line) {
-            evbuffer_remove(in, line, left);
-            line[left] = '\0';
-            ctl_handle_line(c, line, left);
-            free(line);
-            if (ctl_alive(c))
-                ctl_close_after_flush(c);
-            return;
+    (void)bev;
+    /* `echo '{"cmd":"start",...}' | socat ...`: the peer is done sending but
+     * still reads; a reply that is still to come is waited for, then close. */
+    if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && c->waiting) {
+        c->eof = true;
+        bufferevent_disable(c->bev, EV_READ);
+        return;
+    }
+    /* `printf '{"cmd":"stop"}' | socat ...` */
+    if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && ctl_at_eof(c))
+        return;
+    ctl_free(c);
+}
+
+static struct ctl_client *ctl_find_id(uint64_t id)
+{
+    for (struct ctl_client *c = ctl_clients; c; c = c->next)
+        if (c->peer.id == id)
+            return c;
+    return NULL;
+}
+
+void ctl_reply(uint64_t client, json_object *reply)
+{
+    struct ctl_client *c = ctl_find_id(client);
+
+    if (!reply)
+        return;
+    if (c && c->waiting) {
+        c->waiting = false;
+        if (ctl_send(c, reply) && ctl_resume_ev) {
+            c->resume = true;
+            event_active(ctl_resume_ev, EV_TIMEOUT, 0);
         }
     }
-    ctl_free(c);
+    json_object_put(reply);
+}
+
+/* What the clients that got their later reply sent meanwhile is read now. */
+static void ctl_resume_reading_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct ctl_client *c;
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    /* From the head each time: a request read here may drop other clients. */
+    for (;;) {
+        for (c = ctl_clients; c && !c->resume; c = c->next)
+            ;
+        if (!c)
+            return;
+        c->resume = false;
+        if (c->waiting || c->closing)
+            continue;
+        ctl_read_cb(c->bev, c);
+        if (!ctl_alive(c) || c->waiting || c->closing)
+            continue;
+        if (!c->eof)
+            bufferevent_enable(c->bev, EV_READ);
+        else if (!ctl_at_eof(c))
+            ctl_close_after_flush(c);
+    }
 }
 
 static bool ctl_peer_in_group(int fd, const struct ctl_peer *p)
@@ -450,6 +537,7 @@ int ctl_init(const struct config *cfg)
     evconnlistener_set_error_cb(ctl_listener, ctl_error_cb);
     /* Without it a followed session would outlive its client: refuse to run. */
     ctl_gone_ev = event_new(knotd.base, -1, 0, ctl_gone_cb, NULL);
+    ctl_resume_ev = event_new(knotd.base, -1, 0, ctl_resume_reading_cb, NULL);
     if (!ctl_gone_ev) {
         log_error("cannot create the event for closed clients");
         evconnlistener_free(ctl_listener);
@@ -491,6 +579,9 @@ void ctl_exit(void)
     }
     if (ctl_gone_ev)
         event_free(ctl_gone_ev);
+    if (ctl_resume_ev)
+        event_free(ctl_resume_ev);
+    ctl_resume_ev = NULL;
     ctl_gone_ev = NULL;
     if (ctl_listener)
         evconnlistener_free(ctl_listener);

@@ -29,6 +29,10 @@ void ctl_set_max_clients(unsigned n);
  * knotd), by its peer id, from the event loop once the close is done: never
  * from inside a broadcast or a request. Not while draining or exiting. */
 void ctl_on_close(void (*fn)(uint64_t client));
+/* The reply to a request whose handler returned none yet (a start waits for
+ * the massager's first look): sent to that client if it is still there, and
+ * then what it sent meanwhile is read. Takes ownership of reply. */
+void ctl_reply(uint64_t client, json_object *reply);
 /* Send an event line to every subscriber; takes ownership of ev (NULL is ignored). */
 void ctl_broadcast(json_object *ev);
 

@@ -198,7 +198,8 @@ int main(int argc, char **argv)
         { 0 },
     };
     static const struct usb_ops ops = { massager_arrived, massager_left };
-    static const struct massager_ops mops = { main_added, main_removed, main_ended, main_status, main_warning };
+    static const struct massager_ops mops = { main_added, main_removed, main_ended, main_status, main_warning,
+                                              commands_begun };
     struct event *sigs[3];
     const int signums[3] = { SIGTERM, SIGINT, SIGHUP };
     bool check = false, verbose = false;

@@ -202,6 +202,10 @@ static void massager_report(struct massager *m)
 
     if (!m->attached)
         return;
+    if (m->begin_pending && (!m->drv.begin_pending || m->sess.phase == SESSION_ENDED)) {
+        m->begin_pending = false;
+        massager_ops->begun(m);
+    }
     if (m->sess.phase == SESSION_ENDED && !m->end_reported) {
         m->end_reported = true;
         log_info("%s: %s session ended: %s", m->serial, m->sess.area.name, session_end_name(m->sess.end));
@@ -338,9 +342,11 @@ int massager_start(struct massager *m, const struct profile_area *a, unsigned le
     if (m->sdev_p)
         undo->dev = *m->sdev_p;
     undo->drv = m->drv;
+    undo->begin_pending = m->begin_pending;
     undo->end_reported = m->end_reported;
     rc = session_start(&m->sess, m->sdev_p, a, m->drv.info.levels, level, now, why, whylen);
     if (rc == 0) {
+        m->begin_pending = true;
         m->end_reported = false;
         drive_begin(&m->drv, now);
     }
@@ -355,6 +361,7 @@ void massager_unstart(struct massager *m, const struct massager_undo *undo)
     if (m->sdev_p)
         *m->sdev_p = undo->dev;
     m->drv = undo->drv;
+    m->begin_pending = undo->begin_pending;
     m->end_reported = undo->end_reported;
 }
 

@@ -24,6 +24,10 @@ struct massager_ops {
     void (*ended)(struct massager *m);      /* m->sess just ended: journal it, announce it (once per session) */
     void (*status)(struct massager *m);     /* readings worth announcing: a change, or a second passed while running */
     void (*warning)(struct massager *m, const char *message);   /* advice for the person, e.g. pressing too hard */
+    /* A start is decided by the device's first look: m->sess runs, or it has
+     * ended (d->remedy set when a fault refused it). Once per start, before
+     * its end is reported. */
+    void (*begun)(struct massager *m);
 };
 
 struct massager {
@@ -43,6 +47,7 @@ struct massager {
     bool attached;                     /* in the list: usable */
     struct event *timer;               /* one-shot, at drive_wake_ms() */
 
+    bool begin_pending;                /* started; ops->begun not called yet */
     bool end_reported;                 /* the session's end went to ops->ended */
     uint64_t last_bcast_ms;
     unsigned last_bcast_level, last_bcast_faults;
@@ -65,12 +70,14 @@ struct massager_undo {
     struct session sess;
     struct session_dev dev;
     struct drive drv;
+    bool begin_pending;
     bool end_reported;
 };
 
 /* session_start() on m's session with m's device; nothing is sent yet (the
  * caller journals the start first, then massager_run()). Returns what
- * session_start() returns; on 0, undo holds what massager_unstart() needs. */
+ * session_start() returns; on 0, undo holds what massager_unstart() needs,
+ * and ops->begun follows once the device was looked at. */
 int massager_start(struct massager *m, const struct profile_area *a, unsigned level, char *why, size_t whylen,
                    struct massager_undo *undo);
 /* A start that must not go ahead (its journal record failed): m is put back

@@ -41,6 +41,8 @@
 #define KNOT_E_NOT_RUNNING "not-running"
 #define KNOT_E_DEVICE "device-error"           /* the massager did not answer */
 #define KNOT_E_JOURNAL "journal"               /* the journal cannot record a new session: none starts */
+#define KNOT_E_FAULT "fault"                   /* a latched fault that cannot be cleared: message says what to do */
+#define KNOT_E_ENDED "ended"                   /* the session ended before it began (stopped, unplugged): "end" says how */
 #define KNOT_E_NOT_WAITING "not-waiting"       /* go, but the session is not waiting for it */
 
 /* Commands, phases and end reasons clients act on by name (the others are in docs/CONTROL.md) */
