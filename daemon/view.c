@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "advice.h"
 #include "knot/control.h"
 
 static void view_add(json_object *o, const char *k, json_object *v)
@@ -67,6 +68,17 @@ json_object *view_status(const struct massager *m, uint64_t now_ms)
     view_add(o, "battery", json_object_new_int((int)st->battery));
     view_add(o, "force_n", view_tenths((long)st->force_dn));
     view_add(o, "faults", faults);
+    if (st->faults) {
+        struct advice_readings r = { st->faults, st->temp_dc, st->battery, st->force_dn };
+        char remedy[256];
+
+        advice_fault(&r, remedy, sizeof(remedy));
+        view_add(o, "fault_advice", json_object_new_string(remedy));
+    }
+    /* Idle, knotd does not poll: the readings are as old as this says. */
+    view_add(o, "read_ago_s", json_object_new_int64(m->drv.st_valid && now_ms >= m->drv.st_done_ms
+                                                        ? (int64_t)((now_ms - m->drv.st_done_ms) / 1000u)
+                                                        : -1));
     view_add(o, "session", view_session(&m->sess, now_ms));
     return o;
 }
@@ -122,6 +134,7 @@ json_object *view_area(const struct profile_area *a)
         view_add(o, "cooldown_s", json_object_new_int((int)a->cooldown_s));
         view_add(o, "dose_min", json_object_new_int((int)a->dose_min));
         view_add(o, "force_max_n", view_tenths((long)a->force_max_dn));
+        view_add(o, "with_gun", json_object_new_string(advice_with_gun));
     }
     view_add(o, "aftercare", json_object_new_string(a->aftercare));
     return o;
