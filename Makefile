@@ -101,13 +101,56 @@ $(B)/tests/knot-usbtest.o: tests/knot-usbtest.c
 $(B)/tests/knot-usbtest: $(B)/tests/knot-usbtest.o
 	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(USB_PKGS))
 
+# ---- libFuzzer harnesses (tests/fuzz/): clang, in a tree of their own ----
+# The modules get coverage instrumentation and the sanitizers; libFuzzer's main
+# is linked into each harness only. FUZZ_SECONDS per harness for `make fuzz`.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_B := build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Idaemon -Isim -O1 -g -MMD -MP $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link
+FUZZ_PKGS := json-c inih libconfig
+# One harness per tests/fuzz/fuzz_*.c. The control request parser is written on
+# another branch: fuzz_request builds once daemon/request.c is here.
+FUZZ_REQUEST := $(if $(wildcard daemon/request.c),request)
+FUZZ_ALL := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_NAMES := $(filter-out $(if $(FUZZ_REQUEST),,request),$(FUZZ_ALL))
+FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz_%)
+
+$(FUZZ_B)/daemon/%.o: daemon/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call pc_cflags,$(FUZZ_PKGS)) -c -o $@ $<
+
+$(FUZZ_B)/sim/%.o: sim/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_B)/tests/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz $(call pc_cflags,$(FUZZ_PKGS)) -c -o $@ $<
+
+# What each harness links besides its own object and tests/fuzz/common.c.
+
+$(FUZZ_B)/fuzz_%: $(FUZZ_B)/tests/fuzz_%.o $(FUZZ_B)/tests/common.o
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(call pc_libs,$(FUZZ_PKGS))
+
+.PHONY: fuzz-build fuzz
+fuzz-build: $(FUZZ_BINS)
+
+# Each harness FUZZ_SECONDS, two at a time; found inputs go to build/fuzz/corpus/, crashes to build/fuzz/artifacts/.
+fuzz: deps
+	$(MAKE) fuzz-build
+	tests/fuzz/run --seconds $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
 deps:
 	@scripts/deps
 
-# Both trees: the plain one (also run under valgrind) and the sanitized one.
+# Both trees: the plain one (also run under valgrind) and the sanitized one; and the fuzz harnesses.
 check-build:
 	$(MAKE) all tests
 	$(MAKE) SANITIZE=1 all tests
+	$(MAKE) fuzz-build
 
 check: deps
 	$(MAKE) check-build
