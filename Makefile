@@ -131,6 +131,7 @@ $(FUZZ_B)/tests/%.o: tests/fuzz/%.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz $(call pc_cflags,$(FUZZ_PKGS)) -c -o $@ $<
 
 # What each harness links besides its own object and tests/fuzz/common.c.
+$(FUZZ_B)/fuzz_config: $(FUZZ_B)/daemon/config.o $(FUZZ_B)/daemon/log.o $(FUZZ_B)/daemon/textfile.o
 
 $(FUZZ_B)/fuzz_%: $(FUZZ_B)/tests/fuzz_%.o $(FUZZ_B)/tests/common.o
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(call pc_libs,$(FUZZ_PKGS))
