@@ -135,6 +135,8 @@ $(FUZZ_B)/fuzz_config: $(FUZZ_B)/daemon/config.o $(FUZZ_B)/daemon/log.o $(FUZZ_B
 $(FUZZ_B)/fuzz_profile: $(FUZZ_B)/daemon/profile.o $(FUZZ_B)/daemon/textfile.o
 $(FUZZ_B)/fuzz_journal: $(FUZZ_B)/daemon/journal.o $(FUZZ_B)/daemon/log.o $(FUZZ_B)/daemon/session.o \
 	$(FUZZ_B)/daemon/profile.o $(FUZZ_B)/daemon/textfile.o
+$(FUZZ_B)/fuzz_drive: $(FUZZ_B)/daemon/drive.o $(FUZZ_B)/daemon/session.o $(FUZZ_B)/daemon/profile.o \
+	$(FUZZ_B)/daemon/textfile.o
 
 $(FUZZ_B)/fuzz_%: $(FUZZ_B)/tests/fuzz_%.o $(FUZZ_B)/tests/common.o
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(call pc_libs,$(FUZZ_PKGS))
