@@ -331,7 +331,10 @@ static unsigned drive_attach_done(struct drive *d, enum drive_result r, const ui
         d->st_valid = true;
         d->st_ms = d->sent_ms;
         d->st_done_ms = now_ms;
-        drive_set_level(d, d->st.level);
+        if (d->st.level <= KNOT_MAX_LEVELS)
+            drive_set_level(d, d->st.level);
+        else
+            d->possible = 0xffff;   /* nonsense (1u << level would overflow): not known, so off goes out */
         d->phase = DRIVE_READY;
         if (d->info.proto_minor == 0) {
             drive_say(d, "protocol 1.0: the massager enforces no envelope of its own; only knotd's limits hold");
