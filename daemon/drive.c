@@ -467,7 +467,7 @@ static unsigned drive_observe(struct drive *d, const struct drive_status *st, ui
          * requests in order): the trial and the next step count from now. */
         drive_set_level(d, st->level);
         d->change_ms = now_ms;
-        if (st->level > 0 && st->level == session_level(d->sess))
+        if (st->level > 0 && st->level == session_level(d->sess) && !d->off_first)
             session_level_applied(d->sess, st->level, now_ms);
     }
     if (d->refused) {
@@ -516,7 +516,10 @@ static unsigned drive_level_done(struct drive *d, enum drive_result r, uint64_t 
         d->off_ms = now_ms;
     else if (session_running(d->sess))
         d->ran = true;
-    session_level_applied(d->sess, level, now_ms);
+    /* A level from before the session began is no part of it: the motor is
+     * about to go off (off_first), and its trial must not count from this. */
+    if (!d->off_first)
+        session_level_applied(d->sess, level, now_ms);
     return DRIVE_N_LEVEL;
 }
 

@@ -125,10 +125,56 @@ static void test_attach_status_beyond_the_levels(void **state)
     }
 }
 
+/* corpus/drive/regress-stale-ack-counts-trial: an ouch's SET_LEVEL 1 was in
+ * flight when the session was stopped and a new one started. Its late answer
+ * counted as the new session's level 1, so the trial ran while the motor
+ * went off first; after a stall as long as the trial the session was in its
+ * ramp, and knotd asked a motor it knew to be off for level 2. */
+static void test_stale_ack_starts_no_trial(void **state)
+{
+    struct host *h = *state;
+    char why[256];
+
+    attach_until_status(h);
+    status(h, 0);
+    assert_int_equal(session_start(&h->s, &h->rest, &h->area, 5, 0, h->now, why, sizeof(why)), 0);
+    drive_begin(&h->d, h->now);
+    expect(h, DRIVE_OP_STATUS, 0);
+    status(h, 0);
+    expect(h, DRIVE_OP_LEVEL, 1);
+    ok(h);
+    h->now += 10001;                    /* the trial, then the first step */
+    drive_tick(&h->d, h->now);
+    expect(h, DRIVE_OP_STATUS, 0);
+    status(h, 1);
+    expect(h, DRIVE_OP_LEVEL, 2);
+    ok(h);
+    assert_int_equal(session_ouch(&h->s, h->now, why, sizeof(why)), 0);
+    expect(h, DRIVE_OP_STATUS, 0);
+    status(h, 2);
+    expect(h, DRIVE_OP_LEVEL, 1);       /* in flight while the client stops and starts again */
+    drive_end(&h->d, SESSION_END_STOPPED, h->now);
+    assert_int_equal(session_start(&h->s, &h->rest, &h->area, 5, 0, h->now, why, sizeof(why)), 0);
+    drive_begin(&h->d, h->now);
+    h->now += 7;
+    ok(h);                              /* the old session's level 1 */
+    assert_int_equal(h->s.applied, 0);  /* not this session's level 1: its trial has not begun */
+    expect(h, DRIVE_OP_LEVEL, 0);       /* a session begins from off */
+    h->now += 14000;                    /* a stall longer than the trial */
+    ok(h);
+    drive_tick(&h->d, h->now);
+    expect(h, DRIVE_OP_STATUS, 0);
+    status(h, 0);
+    expect(h, DRIVE_OP_LEVEL, 1);       /* from off, level 1 and a whole trial */
+    ok(h);
+    assert_int_equal(session_trial_left_s(&h->s, h->now), 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_attach_status_beyond_the_levels, host_setup),
+        cmocka_unit_test_setup(test_stale_ack_starts_no_trial, host_setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
