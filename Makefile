@@ -137,6 +137,7 @@ $(FUZZ_B)/fuzz_journal: $(FUZZ_B)/daemon/journal.o $(FUZZ_B)/daemon/log.o $(FUZZ
 	$(FUZZ_B)/daemon/profile.o $(FUZZ_B)/daemon/textfile.o
 $(FUZZ_B)/fuzz_drive: $(FUZZ_B)/daemon/drive.o $(FUZZ_B)/daemon/session.o $(FUZZ_B)/daemon/profile.o \
 	$(FUZZ_B)/daemon/textfile.o
+$(FUZZ_B)/fuzz_device: $(FUZZ_B)/sim/device.o
 
 # What the fuzzers found, as a cmocka test of its own (tests/unit/test_fuzzed.c, an ordinary unit test).
 $(B)/tests/test_fuzzed: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o

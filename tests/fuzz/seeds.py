@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""seeds.py - writes the binary seed inputs of fuzz_drive (tests/fuzz/corpus/), scripts in the harness's op language."""
+"""seeds.py - writes the binary seed inputs of fuzz_drive and fuzz_device (tests/fuzz/corpus/), scripts in the harnesses' op language."""
 import os
 import struct
 import sys
@@ -92,8 +92,69 @@ def drive_seeds():
     yield "status-1.1", status + struct.pack("<IIHBBHH", 61000, 3000, 7000, 0, 0, 0, 0)
 
 
+# ---- fuzz_device: see the op table at the top of fuzz_device.c ----
+
+
+def v_config(proto_1_0=False, watchdog=0, levels=5, ceiling_s=None):
+    flags = (1 if proto_1_0 else 0) | (8 if ceiling_s is not None else 0)
+    out = bytes([flags, watchdog, levels])
+    if ceiling_s is not None:
+        out += struct.pack("<H", ceiling_s)
+    return out + struct.pack("<H", 0)   # the clock starts at 1000 ms
+
+
+def v_info():
+    return bytes([0, 0, 71])          # GET_INFO into 71 bytes
+
+
+def v_status():
+    return bytes([1, 1, 71])          # GET_STATUS
+
+
+def v_set(level):
+    return bytes([2, 2, level, 0])    # SET_LEVEL, no buffer
+
+
+def v_clear():
+    return bytes([3, 5, 0])
+
+
+def v_string(index):
+    return bytes([4, 7, index, 71])
+
+
+def v_wait(ms):
+    out = b""
+    while ms > 0:
+        n = min(ms, 65535)
+        out += bytes([9]) + struct.pack("<H", n)
+        ms -= n
+    return out
+
+
+def v_run(ms, every=50):
+    """The host's heartbeat for ms: a status poll every `every` ms."""
+    return (v_wait(every) + v_status()) * (ms // every)
+
+
+def device_seeds():
+    yield "attach", v_config() + v_info() + v_status() + v_set(0) + v_status() + v_string(0) + v_string(3)
+    # by the rules: 1, the trial, then one level per gap, then off
+    yield "session", (v_config() + v_info() + v_status() + v_set(1) + v_run(10050, 200) + v_set(2)
+                      + v_run(4050, 200) + v_set(3) + v_run(1000, 200) + v_set(0) + v_status())
+    # what the envelope refuses: from off to 2, a rise in the trial, two levels at once
+    yield "refusals", (v_config() + v_set(2) + v_set(1) + v_set(2) + v_run(10050, 200) + v_set(3) + v_set(9)
+                       + v_status())
+    yield "watchdog", v_config() + v_set(1) + v_wait(300) + bytes([10]) + v_status()
+    yield "faults", (v_config() + v_set(1) + v_status() + bytes([11]) + struct.pack("<H", 500) + v_status()
+                     + v_clear() + bytes([11, 0, 0]) + v_clear() + bytes([13, 2]) + v_clear() + bytes([12, 3])
+                     + v_set(1) + bytes([14]) + v_set(1) + bytes([15]) + v_status())
+    yield "ceiling", v_config(watchdog=225, ceiling_s=30) + v_set(1) + v_run(31000, 900) + v_set(1) + v_status()
+    yield "proto-1.0", v_config(proto_1_0=True) + v_info() + v_set(3) + v_set(5) + v_set(0) + v_status()
+
+
 def main():
-    for name, seeds in (("drive", drive_seeds()),):
+    for name, seeds in (("drive", drive_seeds()), ("device", device_seeds())):
         d = os.path.join(HERE, "corpus", name)
         os.makedirs(d, exist_ok=True)
         for seed, data in seeds:
