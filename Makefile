@@ -140,7 +140,8 @@ $(FUZZ_B)/fuzz_drive: $(FUZZ_B)/daemon/drive.o $(FUZZ_B)/daemon/session.o $(FUZZ
 $(FUZZ_B)/fuzz_device: $(FUZZ_B)/sim/device.o
 
 # What the fuzzers found, as a cmocka test of its own (tests/unit/test_fuzzed.c, an ordinary unit test).
-$(B)/tests/test_fuzzed: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o
+$(B)/tests/test_fuzzed: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o \
+	$(B)/sim/device.o
 
 $(FUZZ_B)/fuzz_%: $(FUZZ_B)/tests/fuzz_%.o $(FUZZ_B)/tests/common.o
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(call pc_libs,$(FUZZ_PKGS))

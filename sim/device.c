@@ -212,8 +212,9 @@ void kdev_tick(struct kdev *d, uint64_t now_ms)
         /* dead man: checked at every step boundary, steps end on the deadline */
         if (d->level > 0 && d->last_tick_ms >= deadline)
             kdev_set_level(d, 0, KDEV_BY_WATCHDOG);
-        /* the running ceiling: steps end on it too */
-        if (kdev_envelope(d) && d->level > 0 && d->run_acc_ms >= ceiling_ms) {
+        /* the running ceiling: steps end on it too. Reached as the watchdog
+         * fires or a fault latches, the motor is off already: the rest holds all the same. */
+        if (kdev_envelope(d) && !d->resting && d->run_acc_ms >= ceiling_ms) {
             d->resting = true;
             kdev_set_level(d, 0, KDEV_BY_CEILING);
         }

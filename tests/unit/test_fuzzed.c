@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "device.h"
 #include "drive.h"
 
 #define T0 1000000u
@@ -170,11 +171,46 @@ static void test_stale_ack_starts_no_trial(void **state)
     assert_int_equal(session_trial_left_s(&h->s, h->now), 10);
 }
 
+/* ---- the device core (tests/fuzz/fuzz_device.c) ---- */
+
+static int kdev_set(struct kdev *d, unsigned level, uint64_t now)
+{
+    const uint8_t setup[8] = { KNOT_RT_OUT, KNOT_REQ_SET_LEVEL, (uint8_t)level, 0, 0, 0, 0, 0 };
+
+    return kdev_control(d, setup, NULL, 0, now);
+}
+
+/* corpus/device/regress-ceiling-at-watchdog-stop: the running account
+ * reached the ceiling at the very millisecond the watchdog stopped the
+ * motor. The watchdog's stop came first, the ceiling looked only at a
+ * running motor, so no rest was forced: the next start was accepted. */
+static void test_ceiling_reached_as_the_watchdog_fires(void **state)
+{
+    struct kdev d;
+    struct knot_status st;
+    struct kdev_config cfg = { .levels = 5, .watchdog_ms = 1000, .ceiling_s = 1 };
+
+    (void)state;
+    memcpy(cfg.serial, "FUZZDEV1", 8);
+    kdev_init(&d, &cfg, NULL, NULL, T0);
+    assert_int_equal(kdev_set(&d, 1, T0), 0);
+    kdev_tick(&d, T0 + 1000);          /* a second of running: the ceiling, and the watchdog's deadline */
+    assert_int_equal(d.level, 0);
+    assert_int_equal(kdev_set(&d, 1, T0 + 9348), KDEV_STALL);
+    kdev_status(&d, &st);
+    assert_int_equal(st.refusal, KNOT_REFUSAL_RESTING);
+    assert_true(knot_le16(st.rest_left_s) > 0);
+    /* rest_s off clears it */
+    assert_int_equal(kdev_set(&d, 1, T0 + 1000 + KNOT_REST_S * 1000u), 0);
+    assert_int_equal(d.level, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_attach_status_beyond_the_levels, host_setup),
         cmocka_unit_test_setup(test_stale_ack_starts_no_trial, host_setup),
+        cmocka_unit_test(test_ceiling_reached_as_the_watchdog_fires),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
