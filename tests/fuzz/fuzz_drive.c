@@ -11,7 +11,9 @@
  * The input, after the decoders have had it whole as an info and a status
  * block, is a script: one op byte, then what that op reads.
  *
- *   op % 16   0..5 answer the request in flight (result, delay, data)
+ *   op % 16   0..5 answer the request in flight: result % 4 (OK, STALL,
+ *               TIMEOUT, ERROR), a delay of 0..255 ms, a byte below 0xc0
+ *               making it OK after all, then the data stage's recipe
  *             6 wait 0..255 ms   7 wait 0..25.5 s   8 wait until drive_wake_ms()
  *             9 drive_tick       10 start (level)   11 up   12 down   13 ouch
  *             14 stop            15 unplug and plug in again
