@@ -111,11 +111,8 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Idaemon -Isim -O1 -g -MMD -MP $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link
 FUZZ_PKGS := json-c inih libconfig
-# One harness per tests/fuzz/fuzz_*.c. The control request parser is written on
-# another branch: fuzz_request builds once daemon/request.c is here.
-FUZZ_REQUEST := $(if $(wildcard daemon/request.c),request)
-FUZZ_ALL := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
-FUZZ_NAMES := $(filter-out $(if $(FUZZ_REQUEST),,request),$(FUZZ_ALL))
+# One harness per tests/fuzz/fuzz_*.c.
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz_%)
 
 $(FUZZ_B)/daemon/%.o: daemon/%.c
@@ -132,28 +129,23 @@ $(FUZZ_B)/tests/%.o: tests/fuzz/%.c
 
 # What each harness links besides its own object and tests/fuzz/common.c.
 $(FUZZ_B)/fuzz_config: $(FUZZ_B)/daemon/config.o $(FUZZ_B)/daemon/log.o $(FUZZ_B)/daemon/textfile.o
-$(FUZZ_B)/fuzz_profile: $(FUZZ_B)/daemon/profile.o $(FUZZ_B)/daemon/textfile.o
+$(FUZZ_B)/fuzz_profile: $(FUZZ_B)/daemon/profile.o $(FUZZ_B)/daemon/textfile.o $(FUZZ_B)/daemon/utf8.o
 $(FUZZ_B)/fuzz_journal: $(FUZZ_B)/daemon/journal.o $(FUZZ_B)/daemon/log.o $(FUZZ_B)/daemon/session.o \
-	$(FUZZ_B)/daemon/profile.o $(FUZZ_B)/daemon/textfile.o
-$(FUZZ_B)/fuzz_drive: $(FUZZ_B)/daemon/drive.o $(FUZZ_B)/daemon/session.o $(FUZZ_B)/daemon/profile.o \
-	$(FUZZ_B)/daemon/textfile.o
+	$(FUZZ_B)/daemon/profile.o $(FUZZ_B)/daemon/textfile.o $(FUZZ_B)/daemon/utf8.o
+$(FUZZ_B)/fuzz_drive: $(FUZZ_B)/daemon/drive.o $(FUZZ_B)/daemon/advice.o $(FUZZ_B)/daemon/session.o \
+	$(FUZZ_B)/daemon/profile.o $(FUZZ_B)/daemon/textfile.o $(FUZZ_B)/daemon/utf8.o
 $(FUZZ_B)/fuzz_device: $(FUZZ_B)/sim/device.o
-ifeq ($(FUZZ_REQUEST),)
-$(FUZZ_B)/fuzz_request:
-	@echo "fuzz_request: skipped, daemon/request.c is not on this branch yet (tests/fuzz/fuzz_request.c waits for it)"
-else
-$(FUZZ_B)/fuzz_request: $(FUZZ_B)/daemon/request.o $(FUZZ_B)/daemon/log.o
-endif
+$(FUZZ_B)/fuzz_request: $(FUZZ_B)/daemon/request.o $(FUZZ_B)/daemon/utf8.o
 
 # What the fuzzers found, as a cmocka test of its own (tests/unit/test_fuzzed.c, an ordinary unit test).
-$(B)/tests/test_fuzzed: $(B)/daemon/drive.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o \
-	$(B)/sim/device.o
+$(B)/tests/test_fuzzed: $(B)/daemon/drive.o $(B)/daemon/advice.o $(B)/daemon/session.o $(B)/daemon/profile.o \
+	$(B)/daemon/textfile.o $(B)/daemon/utf8.o $(B)/sim/device.o
 
 $(FUZZ_B)/fuzz_%: $(FUZZ_B)/tests/fuzz_%.o $(FUZZ_B)/tests/common.o
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(call pc_libs,$(FUZZ_PKGS))
 
 .PHONY: fuzz-build fuzz
-fuzz-build: $(FUZZ_BINS) $(if $(FUZZ_REQUEST),,$(FUZZ_B)/fuzz_request)
+fuzz-build: $(FUZZ_BINS)
 
 # Each harness FUZZ_SECONDS, two at a time; found inputs go to build/fuzz/corpus/, crashes to build/fuzz/artifacts/.
 fuzz: deps

@@ -96,6 +96,8 @@ struct request_scan {
 static void request_why(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static bool request_fail(struct request_scan *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+static void request_vwhy(char *why, size_t whylen, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+
 static void request_vwhy(char *why, size_t whylen, const char *fmt, va_list ap)
 {
     if (!why || !whylen)

@@ -1,4 +1,4 @@
-/* fuzz_request.c - libFuzzer harness: one control line through request_parse() (daemon/request.h); built only once daemon/request.c exists. */
+/* fuzz_request.c - libFuzzer harness: one control line through request_parse() (daemon/request.h). */
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
