@@ -18,14 +18,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static void found(const char *serial, const char *area, time_t until, void *ctx)
+static void found(const struct journal_rec *r, void *ctx)
 {
     unsigned *calls = ctx;
 
-    (void)until;
     /* Read every byte: ASan tells whether they are strings. */
-    if (!serial || !area || strlen(serial) + strlen(area) > JOURNAL_LINE_MAX)
-        fuzz_fail("a cool-down without a device or area, or longer than a line");
+    if (!r->record || !r->serial || !r->area || strlen(r->serial) + strlen(r->area) > JOURNAL_LINE_MAX)
+        fuzz_fail("a record without its kind, device or area, or longer than a line");
+    if (strcmp(r->record, "start") && strcmp(r->record, "end"))
+        fuzz_fail("a record that is neither a start nor an end: '%s'", r->record);
     (*calls)++;
 }
 
