@@ -252,6 +252,8 @@ static int journal_parse(const char *buf, size_t len, json_object **out)
     o = json_tokener_parse_ex(tok, buf, (int)len);
     if (!o || json_tokener_get_parse_end(tok) != len || !json_object_is_type(o, json_type_object) ||
         !journal_str(o, "device") || !journal_str(o, "area") || !journal_str(o, "record") ||
+        /* Only a start or an end: another kind must not close a start's full-length estimate. */
+        (strcmp(journal_str(o, "record"), "start") && strcmp(journal_str(o, "record"), "end")) ||
         !json_object_object_get_ex(o, "cooldown_until", &v) || !json_object_is_type(v, json_type_int)) {
         json_tokener_free(tok);
         json_object_put(o);

@@ -75,6 +75,22 @@ static void test_start_and_end(void **state)
     assert_int_equal(s.until[1], 800);
 }
 
+/* Found by fuzz_journal: a record of another kind ("endtart") was taken for
+ * an end and closed its start's full-length estimate. It is skipped. */
+static void test_only_start_and_end_are_records(void **state)
+{
+    struct seen s = { 0 };
+    int fd = memfile(START("A", "calves", 900)
+                     "{\"record\":\"endtart\",\"time\":2,\"device\":\"A\",\"area\":\"calves\",\"cooldown_until\":1}\n",
+                     0, 0, "");
+
+    (void)state;
+    assert_int_equal(journal_replay_fd(fd, "j", collect, &s), 1);
+    close(fd);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.until[0], 900);   /* the start still counts in full */
+}
+
 /* The bug: a 10 MB line of junk after the last record hid every cool-down
  * (only the last 256 KiB were read). Now junk of any length is skipped. */
 static void test_ten_megabytes_of_junk(void **state)
@@ -185,6 +201,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_start_and_end),
+        cmocka_unit_test(test_only_start_and_end_are_records),
         cmocka_unit_test(test_ten_megabytes_of_junk),
         cmocka_unit_test(test_junk_between_records),
         cmocka_unit_test(test_torn_last_record),
