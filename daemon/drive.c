@@ -454,8 +454,9 @@ static unsigned drive_observe(struct drive *d, const struct drive_status *st, ui
             drive_say(d, "the massager shows level %u, which knotd did not command%s", st->level,
                       was_running ? "; ending the session" : "");
         notes |= DRIVE_N_WARN;
-        if (!st->faults)
-            drive_stop(d, SESSION_END_LOST, now_ms);   /* a fault ends it below, as a fault */
+        /* Here, not in session_tick below: a fault being cleared is hidden
+         * from the session there, and such a motor is never driven on. */
+        drive_stop(d, st->faults ? SESSION_END_FAULT : SESSION_END_LOST, now_ms);
         if (st->level <= KNOT_MAX_LEVELS)
             drive_set_level(d, st->level);
         else

@@ -838,6 +838,37 @@ static void test_a_clear_the_device_refuses_ends_the_start(void **state)
     expect_cmd(f, DRIVE_OP_NONE, 0);
 }
 
+/* Found by fuzz_drive: the first look shows a level knotd never commanded
+ * with a clearable fault. The fault used to be cleared and the session begun,
+ * sending SET_LEVEL 1 to a motor seen at level 6: such a motor is never
+ * driven on, fault or not. */
+static void test_an_unexplained_level_with_a_clearable_fault_ends_the_start(void **state)
+{
+    struct fix *f = *state;
+    struct dev odd = { .level = 6, .faults = KNOT_FAULT_STALL, .last_stop = KNOT_STOP_FAULT };
+
+    attach(f, 1, 250);
+    start_raw(f, 0);
+    expect_cmd(f, DRIVE_OP_STATUS, 0);
+    answer_status(f, &odd);
+    assert_false(session_running(&f->s));
+    assert_int_equal(f->s.end, SESSION_END_FAULT);
+    expect_cmd(f, DRIVE_OP_LEVEL, 0);             /* off, and no clear: nothing runs again */
+    answer(f, DRIVE_OK);
+    for (int i = 0; i < 20; i++) {
+        struct drive_cmd c = drive_next(&f->d, f->now);
+
+        assert_true(c.op != DRIVE_OP_CLEAR && !(c.op == DRIVE_OP_LEVEL && c.level > 0));
+        if (c.op == DRIVE_OP_NONE)
+            break;
+        drive_sent(&f->d, c, f->now);
+        if (c.op == DRIVE_OP_STATUS)
+            answer_status(f, &(struct dev){ 0 });
+        else
+            answer(f, DRIVE_OK);
+    }
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -865,6 +896,7 @@ int main(void)
         T(test_start_clears_a_fault_whose_cause_is_gone),
         T(test_start_refused_with_the_remedy),
         T(test_a_clear_the_device_refuses_ends_the_start),
+        T(test_an_unexplained_level_with_a_clearable_fault_ends_the_start),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
