@@ -673,17 +673,35 @@ static int profile_fits(const char *s, int base)
     return 1;
 }
 
+/* Whether a string may stand after the token prev ('s' a string, else the
+ * punctuation character; 0 at the start) in the innermost bracket `in` ('{'
+ * or 0 for a group, '(' a list, '[' an array). libconfig 1.5 leaks a string
+ * token that is itself the syntax error (where a setting name belongs), so
+ * such a file is refused here, before libconfig sees it. */
+static bool profile_string_fits(char prev, char in)
+{
+    return prev == '=' || prev == ':' || prev == 's' || prev == '(' || prev == '[' ||
+           (prev == ',' && (in == '(' || in == '['));
+}
+
 static int profile_scan(const struct profile_ctx *c, const char *text)
 {
     const char *p = text, *key = NULL;
     unsigned line = 1;
     int keylen = 0;
+    char prev = 0, nest[64];
+    size_t depth = 0;
 
     while (*p) {
         if (*p == '\n') {
             line++;
             p++;
         } else if (*p == '"') {
+            if (!profile_string_fits(prev, depth && depth <= sizeof(nest) ? nest[depth - 1] : 0)) {
+                profile_line_msg(c, line, "a string where a setting's name belongs (a name, then = and the value)");
+                return -EINVAL;
+            }
+            prev = 's';
             /* A backslash takes the next byte with it: \" does not end the string. */
             for (p++; *p && *p != '"'; p++) {
                 if (*p == '\\' && p[1])
@@ -717,6 +735,7 @@ static int profile_scan(const struct profile_ctx *c, const char *text)
                 key = p;
                 keylen = q - p > 40 ? 40 : (int)(q - p);
             }
+            prev = 'n';
             p = q;
         } else if (profile_is_digit(*p) || *p == '.' ||
                    ((*p == '-' || *p == '+') && (profile_is_digit(p[1]) || p[1] == '.'))) {
@@ -724,6 +743,7 @@ static int profile_scan(const struct profile_ctx *c, const char *text)
             int base = 10;
             size_t len = profile_number_len(p, &digits, &base);
 
+            prev = '1';
             if (len == 0) {
                 p++;
                 continue;
@@ -738,6 +758,15 @@ static int profile_scan(const struct profile_ctx *c, const char *text)
             }
             p += len;
         } else {
+            if (*p == '{' || *p == '(' || *p == '[') {
+                if (depth < sizeof(nest))
+                    nest[depth] = *p;
+                depth++;
+            } else if ((*p == '}' || *p == ')' || *p == ']') && depth > 0) {
+                depth--;
+            }
+            if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\f')
+                prev = *p;
             p++;
         }
     }

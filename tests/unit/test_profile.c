@@ -520,6 +520,30 @@ static void test_syntax_error(void **state)
     expect_error("areas = ( { name = \"a\"; name = \"b\"; } );\n", "t.conf:1: ", "duplicate setting name");
 }
 
+/* Found by fuzz_profile: libconfig 1.5 leaks a string token that is itself
+ * the syntax error. Such a file is refused before libconfig reads it (this
+ * test leaks under valgrind and ASan if it is not); strings where values go
+ * still parse. */
+static void test_a_string_where_a_name_belongs(void **state)
+{
+    static const char *const bad[] = {
+        "\"x\"",
+        "\"\"\x9c\xa2",
+        "areas = ( );\n\"y\"",
+        "a \"x\"",
+        "areas = ( { name = \"a\", \"b\" } );",
+        "areas = ( { t = [ \"a\" ]; } ) \"c\"",
+    };
+    static const char good[] = "x = [ \"a\", \"b\" ]; y = ( \"c\" \"d\", \"e\" ); z : \"f\";\n";
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        expect_error(bad[i], "t.conf:", "a string where a setting's name belongs");
+    expect_error("\n\n\"x\"", "t.conf:3: ", "a string where");
+    /* Past the scan: libconfig reads it (and finds no areas in it). */
+    expect_error(good, "t.conf:1: ", "unknown top-level setting \"x\"");
+}
+
 static void test_counts_and_lengths(void **state)
 {
     static char big[40000];
@@ -675,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_wrong_types),
         cmocka_unit_test(test_wrong_name_type),
         cmocka_unit_test(test_syntax_error),
+        cmocka_unit_test(test_a_string_where_a_name_belongs),
         cmocka_unit_test(test_counts_and_lengths),
         cmocka_unit_test(test_gun_false),
         cmocka_unit_test(test_error_buffer),
