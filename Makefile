@@ -205,3 +205,13 @@ clean:
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# knot-gadget: the same device core on a real USB stack (FunctionFS on a
+# configfs gadget), for a board with a USB device controller (docs/GADGET.md).
+GADGET_SRCS := sim/gadget.c sim/gadget_ctl.c sim/gadget_configfs.c sim/motor.c sim/motor_model.c sim/trace.c sim/device.c
+GADGET_OBJS := $(GADGET_SRCS:%.c=$(B)/%.o)
+all: $(B)/knot-gadget
+
+$(B)/knot-gadget: $(GADGET_OBJS)
+	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
+

@@ -1,0 +1,276 @@
+/* gadget_ctl.c - knot-gadget's control socket: scene commands and fault injection on the gadget, in knot-sim's words. */
+#include "gadget_ctl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "device.h"
+
+#define GCTL_LINE_MAX 512
+
+struct gctl_client {
+    int fd;
+    char buf[GCTL_LINE_MAX];
+    size_t len;
+    bool overflow;             /* discarding the rest of an over-long line */
+};
+
+static int gctl_fd = -1;
+static char gctl_path[108];
+static struct gctl_client gctl_clients[GCTL_MAX_CLIENTS];
+static size_t gctl_nclients;
+
+static bool gctl_uint(const char *s, unsigned max, unsigned *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (!s || !*s || *s == '-' || *s == '+')
+        return false;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || *end || v > max)
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+/* "12", "12.5": newtons to tenths of a newton. */
+static bool gctl_newtons(const char *s, unsigned *dn)
+{
+    char *end;
+    double v;
+
+    if (!s || !*s)
+        return false;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || *end || !(v >= 0.0) || v > 1000.0)
+        return false;
+    *dn = (unsigned)(v * 10.0 + 0.5);
+    return true;
+}
+
+static void gctl_reply_rc(int rc, const char *what, char *out, size_t outlen)
+{
+    if (rc == 0)
+        snprintf(out, outlen, "ok");
+    else if (rc == -EALREADY)
+        snprintf(out, outlen, "err already %s", what);
+    else if (rc == -ENODEV)
+        snprintf(out, outlen, "err device is unplugged");
+    else if (rc == -ENOTSUP)
+        snprintf(out, outlen, "err %s needs knot-gadget's own gadget (not --ffs)", what);
+    else
+        snprintf(out, outlen, "err %s failed: %s", what, strerror(-rc));
+}
+
+void gctl_execute(struct gadget *g, const char *line, char *out, size_t outlen)
+{
+    char copy[GCTL_LINE_MAX];
+    char *words[4] = { 0 };
+    char *save = NULL;
+    size_t n = 0;
+    unsigned v;
+
+    snprintf(copy, sizeof(copy), "%s", line);
+    for (char *w = strtok_r(copy, " \t\r", &save); w; w = strtok_r(NULL, " \t\r", &save)) {
+        if (n == sizeof(words) / sizeof(words[0])) {
+            snprintf(out, outlen, "err too many words");
+            return;
+        }
+        words[n++] = w;
+    }
+    /* One massager: knot-sim's @1 and @SERIAL both name it. */
+    if (n > 0 && words[0][0] == '@') {
+        if (strcmp(words[0] + 1, "1") != 0 && strcmp(words[0] + 1, g->cfg.serial) != 0) {
+            snprintf(out, outlen, "err no device '%.32s' (use @1 or %s)", words[0] + 1, g->cfg.serial);
+            return;
+        }
+        memmove(words, words + 1, sizeof(words) - sizeof(words[0]));
+        n--;
+    }
+    if (n == 0) {
+        snprintf(out, outlen, "err empty command");
+        return;
+    }
+#define GCTL_ARGS(k)                                                                                 \
+    if (n != (k) + 1) {                                                                              \
+        snprintf(out, outlen, "err '%s' takes %d argument(s)", words[0], (k));                       \
+        return;                                                                                      \
+    }
+    if (!strcmp(words[0], "plug")) {
+        GCTL_ARGS(0);
+        gctl_reply_rc(gadget_plug(g), "plugged", out, outlen);
+    } else if (!strcmp(words[0], "unplug")) {
+        GCTL_ARGS(0);
+        gctl_reply_rc(gadget_unplug(g), "unplugged", out, outlen);
+    } else if (!strcmp(words[0], "fault")) {
+        static const struct { const char *name; uint16_t bit; } faults[] = {
+            { "stall", KNOT_FAULT_STALL }, { "overheat", KNOT_FAULT_OVERTEMP },
+            { "low-battery", KNOT_FAULT_LOW_BATTERY },
+        };
+        uint16_t bit = 0;
+
+        if (n != 2 && !(n == 3 && !strcmp(words[2], "at-raise"))) {
+            snprintf(out, outlen, "err 'fault' takes a fault name and optionally 'at-raise'");
+            return;
+        }
+        for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+            if (!strcmp(words[1], faults[i].name))
+                bit = faults[i].bit;
+        if (!bit)
+            snprintf(out, outlen, "err unknown fault '%.32s' (stall, overheat, low-battery)", words[1]);
+        else
+            gctl_reply_rc(gadget_fault(g, bit, n == 3), "fault", out, outlen);
+    } else if (!strcmp(words[0], "clear")) {
+        GCTL_ARGS(0);
+        gctl_reply_rc(gadget_clear(g), "clear", out, outlen);
+    } else if (!strcmp(words[0], "press")) {
+        GCTL_ARGS(1);
+        if (!gctl_newtons(words[1], &v))
+            snprintf(out, outlen, "err press takes newtons 0..1000, not '%.32s'", words[1]);
+        else
+            gctl_reply_rc(gadget_press(g, v), "press", out, outlen);
+    } else if (!strcmp(words[0], "battery")) {
+        GCTL_ARGS(1);
+        if (!gctl_uint(words[1], 100, &v))
+            snprintf(out, outlen, "err battery takes a percentage 0..100, not '%.32s'", words[1]);
+        else
+            gctl_reply_rc(gadget_battery(g, v), "battery", out, outlen);
+    } else if (!strcmp(words[0], "hang") || !strcmp(words[0], "unhang")) {
+        GCTL_ARGS(0);
+        gctl_reply_rc(gadget_hang(g, words[0][0] == 'h'), words[0], out, outlen);
+    } else if (!strcmp(words[0], "error")) {
+        /* knot-sim fails a URB with EPROTO; a device controller has no such knob. */
+        snprintf(out, outlen, "err 'error' needs knot-sim: a real USB stack cannot fail a transfer on demand");
+    } else if (!strcmp(words[0], "status")) {
+        char state[320];
+        GCTL_ARGS(0);
+        gadget_describe(g, state, sizeof(state));
+        snprintf(out, outlen, "ok %s", state);
+    } else {
+        snprintf(out, outlen, "err unknown command '%.32s' (plug, unplug, fault, clear, press, battery, hang, "
+                 "unhang, status)", words[0]);
+    }
+#undef GCTL_ARGS
+}
+
+int gctl_listen(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd;
+
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return -ENAMETOOLONG;
+    strcpy(sa.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -errno;
+    unlink(path);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    gctl_fd = fd;
+    snprintf(gctl_path, sizeof(gctl_path), "%s", path);
+    return 0;
+}
+
+static void gctl_drop(size_t i)
+{
+    close(gctl_clients[i].fd);
+    gctl_clients[i] = gctl_clients[--gctl_nclients];
+}
+
+void gctl_close(void)
+{
+    while (gctl_nclients)
+        gctl_drop(0);
+    if (gctl_fd >= 0) {
+        close(gctl_fd);
+        unlink(gctl_path);
+    }
+    gctl_fd = -1;
+}
+
+size_t gctl_pollfds(struct pollfd *fds, size_t max)
+{
+    size_t n = 0;
+
+    if (gctl_fd < 0 || max == 0)
+        return 0;
+    fds[n++] = (struct pollfd){ .fd = gctl_fd, .events = POLLIN };
+    for (size_t i = 0; i < gctl_nclients && n < max; i++)
+        fds[n++] = (struct pollfd){ .fd = gctl_clients[i].fd, .events = POLLIN };
+    return n;
+}
+
+static void gctl_send(int fd, const char *reply)
+{
+    char line[GCTL_LINE_MAX + 2];
+    int n = snprintf(line, sizeof(line), "%s\n", reply);
+
+    /* Replies are short and the peer is a test script: one that cannot take a
+     * line is gone, and its next read fails and drops it. */
+    if (send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        return;
+}
+
+/* Read what client i sent; false when it is gone. */
+static bool gctl_read(struct gadget *g, struct gctl_client *c)
+{
+    char chunk[256];
+    ssize_t r = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+
+    if (r < 0 && (errno == EAGAIN || errno == EINTR))
+        return true;
+    if (r <= 0)
+        return false;
+    for (ssize_t i = 0; i < r; i++) {
+        char ch = chunk[i];
+        if (ch == '\n') {
+            char reply[GCTL_LINE_MAX];
+            if (c->overflow) {
+                snprintf(reply, sizeof(reply), "err line too long");
+            } else {
+                c->buf[c->len] = '\0';
+                if (memchr(c->buf, '\0', c->len))
+                    snprintf(reply, sizeof(reply), "err NUL byte in command");
+                else
+                    gctl_execute(g, c->buf, reply, sizeof(reply));
+            }
+            gctl_send(c->fd, reply);
+            c->len = 0;
+            c->overflow = false;
+        } else if (c->len + 1 >= sizeof(c->buf)) {
+            c->overflow = true;
+        } else if (!c->overflow) {
+            c->buf[c->len++] = ch;
+        }
+    }
+    return true;
+}
+
+void gctl_serve(struct gadget *g, const struct pollfd *fds, size_t n)
+{
+    /* fds[1..] follow gctl_clients in order; drop from the end so indexes hold. */
+    for (size_t k = n; k-- > 1;) {
+        size_t i = k - 1;
+        if (i < gctl_nclients && fds[k].revents && !gctl_read(g, &gctl_clients[i]))
+            gctl_drop(i);
+    }
+    if (n > 0 && (fds[0].revents & POLLIN)) {
+        int cfd = accept4(gctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (cfd >= 0 && gctl_nclients == GCTL_MAX_CLIENTS)
+            close(cfd);
+        else if (cfd >= 0)
+            gctl_clients[gctl_nclients++] = (struct gctl_client){ .fd = cfd };
+    }
+}
