@@ -215,3 +215,10 @@ all: $(B)/knot-gadget
 $(B)/knot-gadget: $(GADGET_OBJS)
 	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
 
+.PHONY: check-vm
+# A QEMU guest on Debian's kernel where knot-gadget enumerates on dummy_hcd and
+# real udev and systemd start knotd (tests/vm/run). KNOT_VM_ACCEL=kvm|tcg|auto.
+check-vm:
+	@scripts/deps vm
+	$(MAKE) all
+	tests/vm/run
