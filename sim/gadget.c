@@ -545,7 +545,7 @@ int main(int argc, char **argv)
     pthread_t ep0_thread;
     struct sigaction sa = { .sa_handler = gadget_wake };
     sigset_t set;
-    int rc, sigfd, status = 0;
+    int rc = 0, sigfd, status = 0;
 
     if (gadget_parse(argc, argv, &o) < 0)
         return 2;
