@@ -534,7 +534,16 @@ unsigned drive_done(struct drive *d, enum drive_result r, const uint8_t *data, s
     if (d->phase == DRIVE_DEAD)
         return 0;
     if (d->phase == DRIVE_ATTACH)
-        return drive_attach_done(d, r, data, len, now_ms);
+        return drive_attach_done(d, r == DRIVE_GONE ? DRIVE_ERROR : r, data, len, now_ms);
+    if (r == DRIVE_GONE) {
+        /* The kernel says it is gone: an unplug, whatever comes first of
+         * the removal event and more failures. Nothing more is sent. */
+        d->phase = DRIVE_DEAD;
+        drive_say(d, "the massager is gone (unplugged)%s",
+                  session_running(d->sess) ? "; ending the session" : "");
+        drive_stop(d, SESSION_END_UNPLUG, now_ms);
+        return DRIVE_N_WARN;
+    }
     if (d->cmd.op == DRIVE_OP_LEVEL)
         return drive_level_done(d, r, now_ms);
     if (d->cmd.op == DRIVE_OP_CLEAR && (r == DRIVE_OK || r == DRIVE_STALL)) {
@@ -582,7 +591,10 @@ uint64_t drive_wake_ms(const struct drive *d, uint64_t now_ms)
 
 void drive_begin(struct drive *d, uint64_t now_ms)
 {
-    (void)now_ms;
+    if (d->phase == DRIVE_DEAD) {
+        drive_stop(d, SESSION_END_UNPLUG, now_ms);   /* gone, its removal not yet heard: it never begins */
+        return;
+    }
     d->off_first = drive_level(d) != 0;
     /* Every session begins with a look: while idle nothing is polled, and a
      * fault may have latched since the last status, however recent. */

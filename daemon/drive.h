@@ -75,7 +75,8 @@ enum drive_result {
     DRIVE_OK,        /* answered; data holds the IN data stage */
     DRIVE_STALL,     /* the device refused it */
     DRIVE_TIMEOUT,   /* no answer within DRIVE_TIMEOUT_MS: it may still take effect */
-    DRIVE_ERROR,     /* any other failure (I/O error, cancelled, gone) */
+    DRIVE_ERROR,     /* any other failure (I/O error, cancelled) */
+    DRIVE_GONE,      /* the device is no longer there (unplugged; its removal event may come later) */
 };
 
 enum drive_phase {

@@ -185,7 +185,7 @@ static unsigned massager_drive(struct massager *m)
         drive_sent(&m->drv, c, now);
         if (rc == 0)
             break;
-        notes |= drive_done(&m->drv, DRIVE_ERROR, NULL, 0, now);
+        notes |= drive_done(&m->drv, rc == LIBUSB_ERROR_NO_DEVICE ? DRIVE_GONE : DRIVE_ERROR, NULL, 0, now);
         if (notes & DRIVE_N_WARN)
             log_warning("%s: %s (%s)", m->serial[0] ? m->serial : "massager", m->drv.why, libusb_error_name(rc));
         notes &= ~(unsigned)DRIVE_N_WARN;
@@ -291,6 +291,7 @@ static enum drive_result massager_result(enum libusb_transfer_status s)
     case LIBUSB_TRANSFER_COMPLETED: return DRIVE_OK;
     case LIBUSB_TRANSFER_STALL: return DRIVE_STALL;
     case LIBUSB_TRANSFER_TIMED_OUT: return DRIVE_TIMEOUT;
+    case LIBUSB_TRANSFER_NO_DEVICE: return DRIVE_GONE;
     default: return DRIVE_ERROR;
     }
 }
