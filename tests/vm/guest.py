@@ -321,13 +321,10 @@ def unplug():
     end = guest_wait(lambda: guest_journal_end("quads"), SERVICE_S, "the session's end in knotd's journal")
     guest_wait(lambda: not guest_sysfs_device(), TRACE_S, "the device gone from sysfs")
     guest_wait(lambda: guest_device() is None, SERVICE_S, "knotd to let the massager go")
-    # Known knotd bug: the transfers fail with LIBUSB_ERROR_NO_DEVICE before libusb's
-    # hotplug event, and three failures end the session as lost-contact first.
-    guest_known_bug("unplug-reason", end["end"] == "lost-contact",
-                    "an unplug mid-session ends it as %s, not unplugged: daemon/drive.c drive_failed() counts "
-                    "LIBUSB_ERROR_NO_DEVICE (daemon/massager.c massager_drive, massager_result) as a failed request "
-                    "and ends the session after three, before massager_left() can end it as unplugged" % end["end"])
-    assert end["end"] in ("unplugged", "lost-contact"), end
+    # The kernel fails transfers with "no device" before libusb's removal event: still an unplug.
+    assert end["end"] == "unplugged", "an unplug mid-session ended it as %s" % end["end"]
+    assert "lost contact" not in guest_sh("journalctl", "-b", "-u", "knotd.service", "-o", "cat").stdout, \
+        "knotd took the unplug for lost contact"
     # Replug with knotd stopped: udev and systemd start it again.
     guest_sh("systemctl", "stop", "knotd.service")
     t1 = time.monotonic()
@@ -420,15 +417,6 @@ def coldplug():
     assert 0 < gadget_up < udevd, "the gadget came up at %d us, udevd at %d us" % (gadget_up, udevd)
     guest_wait(guest_device, SERVICE_S, "knotd to attach the massager")
     assert guest_trace_after(0, r"^req info 0"), "the device never received knotd's GET_INFO"
-
-
-def guest_known_bug(name, shows, why):
-    """A bug this suite found that is not fixed yet: reported on its own line, not as a failure of the scenario.
-    It depends on a race (which of two kernel paths knotd hears first), so not showing once proves no fix."""
-    if shows:
-        results.append({"name": name, "ok": True, "known_bug": True, "why": why, "s": 0})
-    else:
-        print("knot-vm: %s: the known bug did not show this time" % name, flush=True)
 
 
 SCENARIO_NAMES = {"plug": "plug", "session": "session", "non_member": "non-member", "unplug": "unplug",
