@@ -204,7 +204,7 @@ clean:
 # Objects made by pattern rules are kept: they are not throw-away intermediates.
 .SECONDARY:
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -type f -name '*.d' 2>/dev/null)
 
 # knot-gadget: the same device core on a real USB stack (FunctionFS on a
 # configfs gadget), for a board with a USB device controller (docs/GADGET.md).
