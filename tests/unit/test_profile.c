@@ -147,7 +147,7 @@ static void test_base_is_valid(void **state)
 static void test_shipped(void **state)
 {
     static const char *const gun_areas[] = {
-        "shoulders", "upper-back", "lower-back", "glutes-hips", "calves", "quads", "hamstrings", "forearms",
+        "shoulders", "upper-back", "lower-back", "glutes-hips", "calves", "quads", "hamstrings",
     };
     const struct profile_area *a;
     size_t i;
@@ -165,6 +165,16 @@ static void test_shipped(void **state)
     assert_string_equal(a->action, "Use your opposite hand to apply gentle, sustained pressure for 30 seconds.");
     assert_non_null(strstr(a->aftercare, "Upper trapezius stretch"));
 
+    /* The guide: "like your neck or forearms, your own thumbs or knuckles". */
+    a = profile_find(&prof, "forearm");
+    assert_non_null(a);
+    assert_false(a->gun_allowed);
+    assert_string_equal(a->tool, "Your Thumbs or Knuckles");
+    assert_string_equal(a->action, "Press and hold, or use slow, deliberate strokes that move along the muscle's "
+                                   "grain. Always make sure the area you're working on is supported so the "
+                                   "surrounding muscles can stay relaxed.");
+    assert_non_null(strstr(a->aftercare, "Forearm stretch"));
+
     for (i = 0; i < sizeof(gun_areas) / sizeof(gun_areas[0]); i++) {
         a = profile_find(&prof, gun_areas[i]);
         assert_non_null(a);
@@ -177,14 +187,14 @@ static void test_shipped(void **state)
         assert_in_range(a->cooldown_s, 600, 1800);
         assert_in_range(a->force_max_dn, 200, 300);
         assert_true(a->aftercare[0] != '\0');
+        assert_in_range(a->dose_min, 5, 10);   /* conservative: at most the default */
     }
     assert_int_equal(profile_find(&prof, "lower-back")->max_level, 2);
-    assert_int_equal(profile_find(&prof, "forearms")->max_level, 2);
+    assert_int_equal(profile_find(&prof, "lower-back")->dose_min, 5);
     assert_int_equal(profile_find(&prof, "glutes")->max_level, 4);
     assert_int_equal(profile_find(&prof, "calves")->max_level, 3);
     assert_int_equal(profile_find(&prof, "glutes")->session_s, 120);
     assert_int_equal(profile_find(&prof, "quads")->session_s, 120);
-    assert_int_equal(profile_find(&prof, "forearms")->session_s, 60);
     assert_int_equal(profile_find(&prof, "lower-back")->session_s, 60);
 
     /* The guide's table, where it has the area. */
