@@ -310,6 +310,23 @@ int conn_request(struct conn *c, json_object *req, json_object **reply, char **r
     return conn_reply(c, reply, raw);
 }
 
+/* Refusals knotd words for the person (why not, until when, what to do
+ * meanwhile): they are the answer, not knotctl's error, and are printed as
+ * they are on stdout. */
+static const char *const conn_said_to_person[] = {
+    KNOT_E_NOT_ALLOWED, KNOT_E_COOLDOWN, KNOT_E_DOSE, KNOT_E_FAULT,
+};
+
+bool conn_for_person(json_object *reply)
+{
+    const char *code = jv_str(reply, KNOT_K_CODE, "");
+
+    for (size_t i = 0; i < sizeof(conn_said_to_person) / sizeof(conn_said_to_person[0]); i++)
+        if (strcmp(code, conn_said_to_person[i]) == 0)
+            return true;
+    return false;
+}
+
 int conn_check(json_object *reply, bool quiet)
 {
     const char *code;
@@ -317,8 +334,11 @@ int conn_check(json_object *reply, bool quiet)
     if (jv_bool(reply, KNOT_K_OK, false))
         return 0;
     code = jv_str(reply, KNOT_K_CODE, "");
-    if (!quiet)
-        fprintf(stderr, "knotctl: %s (%s)\n", jv_str(reply, KNOT_K_MESSAGE, "knotd refused"), code[0] ? code : "no code");
+    /* knotd's message says it all; its code is for programs (--json). */
+    if (!quiet && conn_for_person(reply))
+        printf("%s\n", jv_str(reply, KNOT_K_MESSAGE, "knotd refused"));
+    else if (!quiet)
+        fprintf(stderr, "knotctl: %s\n", jv_str(reply, KNOT_K_MESSAGE, "knotd refused"));
     return strcmp(code, KNOT_E_PERMISSION) == 0 ? KNOTCTL_EXIT_PERMISSION : KNOTCTL_EXIT_REFUSED;
 }
 

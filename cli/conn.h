@@ -49,8 +49,13 @@ json_object *conn_parse(const char *line);
 int conn_reply(struct conn *c, json_object **reply, char **raw);
 /* conn_send() then conn_reply(); req is consumed. */
 int conn_request(struct conn *c, json_object *req, json_object **reply, char **raw);
-/* 0 for {"ok":true}; otherwise knotd's message (unless quiet) and its exit code. */
+/* 0 for {"ok":true}; otherwise knotd's message (unless quiet) and its exit
+ * code. A refusal worded for the person (conn_for_person) goes to stdout as
+ * it is; any other to stderr after "knotctl: ". */
 int conn_check(json_object *reply, bool quiet);
+/* A refusal knotd words for the person: the massager does not belong there,
+ * rest, the day's dose, a fault and what to do about it. */
+bool conn_for_person(json_object *reply);
 /* One request on its own connection: connect, send (req is consumed), read
  * the reply, print it raw when json, check it. On 0, *reply holds it for the
  * caller to put; otherwise *reply is NULL. */
