@@ -315,6 +315,7 @@ static int follow_detached(const struct knotctl_opts *o, json_object *req)
     int rc = conn_call(o->socket, o->json, req, &reply);
 
     if (rc == 0 && !o->json) {
+        show_before(reply);
         show_advice(jv_obj(reply, "area"));
         /* knotd answers a start of the area that already runs with that session. */
         printf("%s on %s; follow with 'knotctl watch'\n",
@@ -363,6 +364,7 @@ static int follow_begin(struct follow *f, struct conn *w, json_object *req, json
         }
     }
     if (rc == 0 && !o->json) {
+        show_before(*reply);
         show_advice(f->area);
         if (jv_bool(*reply, "already_running", false))
             printf("Already running on %s; following it.\n", f->serial);

@@ -6,6 +6,7 @@
 
 #include "jv.h"
 #include "knot/control.h"
+#include "words.h"
 
 #define SHOW_BAR_WIDTH 20
 
@@ -124,16 +125,6 @@ void show_status(json_object *reply)
                jv_str(jv_obj(reply, "journal"), "error", "cannot be written"));
 }
 
-static void show_seconds(char *buf, size_t len, long long s)
-{
-    if (s >= 3600 && s % 3600 == 0)
-        snprintf(buf, len, "%lld h", s / 3600);
-    else if (s >= 60 && s % 60 == 0)
-        snprintf(buf, len, "%lld min", s / 60);
-    else
-        snprintf(buf, len, "%lld s", s);
-}
-
 enum { SHOW_COLS = 7 };
 
 struct show_row {
@@ -148,10 +139,10 @@ static void show_area_row(json_object *a, struct show_row *r)
     snprintf(r->col[0], sizeof(r->col[0]), "%s", jv_str(a, "name", "?"));
     if (gun) {
         snprintf(r->col[1], sizeof(r->col[1]), "yes");
-        show_seconds(r->col[2], sizeof(r->col[2]), jv_int(a, "trial_s", 0));
+        words_seconds(r->col[2], sizeof(r->col[2]), jv_int(a, "trial_s", 0));
         snprintf(r->col[3], sizeof(r->col[3]), "%lld", jv_int(a, "max_level", 0));
-        show_seconds(r->col[4], sizeof(r->col[4]), jv_int(a, "session_s", 0));
-        show_seconds(r->col[5], sizeof(r->col[5]), jv_int(a, "cooldown_s", 0));
+        words_seconds(r->col[4], sizeof(r->col[4]), jv_int(a, "session_s", 0));
+        words_seconds(r->col[5], sizeof(r->col[5]), jv_int(a, "cooldown_s", 0));
     } else {
         snprintf(r->col[1], sizeof(r->col[1]), "no - use %s", jv_str(a, "tool", "another tool"));
         for (int c = 2; c <= 5; c++)
@@ -193,16 +184,34 @@ void show_areas(json_object *reply)
     }
 }
 
-void show_advice(json_object *area)
+void show_before(json_object *start_reply)
 {
-    const char *action = jv_str(area, "action", "");
+    const char *before = jv_str(start_reply, "before", "");
+
+    if (before[0])
+        printf("%s\n", before);
+}
+
+void show_guide_tool(json_object *area)
+{
+    char title[64], tool[128], action[300];
 
     if (!area)
         return;
-    printf("%s \xe2\x80\x94 tool: %s.", jv_str(area, "title", jv_str(area, "name", "?")), jv_str(area, "tool", "?"));
-    if (action[0])
-        printf(" Quick action: %s", action);
-    putchar('\n');
+    words_lower(title, sizeof(title), jv_str(area, "title", jv_str(area, "name", "?")));
+    words_tool(tool, sizeof(tool), jv_str(area, "tool", "?"));
+    words_clause(action, sizeof(action), jv_str(area, "action", ""));
+    /* The guide's table names the tool other than the massager: say so. */
+    printf("The guide's tool for the %s is %s%s%s\n", title, tool, action[0] ? ": " : ".", action);
+}
+
+void show_advice(json_object *area)
+{
+    const char *with_gun = jv_str(area, "with_gun", "");
+
+    show_guide_tool(area);
+    if (with_gun[0])
+        printf("%s\n", with_gun);
 }
 
 void show_plan(json_object *area, json_object *session, bool asked)

@@ -15,7 +15,12 @@ void show_version(json_object *reply);
 void show_devices(json_object *reply);
 void show_status(json_object *reply);
 void show_areas(json_object *reply);
-/* "Calves — tool: Foam Roller. Quick action: ..." */
+/* A start reply's "before" (the day's first session: warm up first), if any. */
+void show_before(json_object *start_reply);
+/* "The guide's tool for the calves is a foam roller: sit with ...": the
+ * guide's other tool for the area, said as what it is. */
+void show_guide_tool(json_object *area);
+/* show_guide_tool(), then the advice for the massager itself (with_gun). */
 void show_advice(json_object *area);
 /* What the session will do: trial, ramp, maximum, length. asked: the ramp
  * waits for the person's go-ahead (and keys, not knotctl ouch, back off). */

@@ -1,0 +1,109 @@
+/* words.c - the small pieces knotctl's sentences are built from: a tool with its article, a title inside a sentence, times as a person says them. */
+#include "words.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void words_lower(char *buf, size_t len, const char *text)
+{
+    size_t i;
+
+    if (len == 0)
+        return;
+    for (i = 0; text[i] && i + 1 < len; i++)
+        buf[i] = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] - 'A' + 'a') : text[i];
+    buf[i] = '\0';
+}
+
+/* Tools a sentence names without "a": they say whose or which already. */
+static const char *const words_own_article[] = { "your ", "the ", "a ", "an ", "my " };
+
+void words_tool(char *buf, size_t len, const char *tool)
+{
+    char low[128];
+    const char *article = "a ";
+
+    words_lower(low, sizeof(low), tool);
+    for (size_t i = 0; i < sizeof(words_own_article) / sizeof(words_own_article[0]); i++)
+        if (strncmp(low, words_own_article[i], strlen(words_own_article[i])) == 0)
+            article = "";
+    if (article[0] && low[0] && strchr("aeiou", low[0]))
+        article = "an ";
+    snprintf(buf, len, "%s%s", article, low);
+}
+
+void words_clause(char *buf, size_t len, const char *text)
+{
+    snprintf(buf, len, "%s", text);
+    /* Only a capital followed by a small letter is a sentence's capital. */
+    if (len > 1 && buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a' && buf[1] <= 'z')
+        buf[0] = (char)(buf[0] - 'A' + 'a');
+}
+
+void words_seconds(char *buf, size_t len, long long s)
+{
+    if (s >= 3600 && s % 3600 == 0)
+        snprintf(buf, len, "%lld h", s / 3600);
+    else if (s >= 60 && s % 60 == 0)
+        snprintf(buf, len, "%lld min", s / 60);
+    else
+        snprintf(buf, len, "%lld s", s);
+}
+
+void words_dose(char *buf, size_t len, long long used_s, long long dose_s, bool short_form)
+{
+    char used[32];
+
+    if (used_s < 0)
+        used_s = 0;
+    /* Whole minutes as minutes; a part of one as m:ss, never rounded away. */
+    if (used_s % 60 == 0)
+        snprintf(used, sizeof(used), "%lld", used_s / 60);
+    else
+        snprintf(used, sizeof(used), "%lld:%02lld", used_s / 60, used_s % 60);
+    snprintf(buf, len, "%s%s%lld min", used, short_form ? "/" : " of ", dose_s / 60);
+}
+
+void words_clock(char *buf, size_t len, long long unix_time)
+{
+    time_t at = (time_t)unix_time, now = time(NULL);
+    struct tm tm, today;
+
+    if (!localtime_r(&at, &tm) || !localtime_r(&now, &today)) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    if (tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday)
+        strftime(buf, len, "%H:%M", &tm);
+    else
+        strftime(buf, len, "%a %H:%M", &tm);
+}
+
+void words_wait(char *buf, size_t len, long long s)
+{
+    long long min = (s + 59) / 60;
+
+    if (s < 60)
+        snprintf(buf, len, "%lld s", s < 0 ? 0 : s);
+    else if (min < 60)
+        snprintf(buf, len, "%lld min", min);
+    else if (min % 60 == 0)
+        snprintf(buf, len, "%lld h", min / 60);
+    else
+        snprintf(buf, len, "%lld h %lld min", min / 60, min % 60);
+}
+
+void words_ago(char *buf, size_t len, long long s)
+{
+    if (s < 0)
+        snprintf(buf, len, "never");
+    else if (s == 0)
+        snprintf(buf, len, "just now");
+    else if (s < 60)
+        snprintf(buf, len, "%lld s ago", s);
+    else if (s < 3600)
+        snprintf(buf, len, "%lld min ago", s / 60);
+    else
+        snprintf(buf, len, "%lld h ago", s / 3600);
+}

@@ -1,0 +1,27 @@
+/* words.h - the small pieces knotctl's sentences are built from: a tool with its article, a title inside a sentence, times as a person says them. */
+#ifndef KNOTCTL_WORDS_H
+#define KNOTCTL_WORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* "Upper Back" -> "upper back": a profile's title or tool inside a sentence. */
+void words_lower(char *buf, size_t len, const char *text);
+/* "Foam Roller" -> "a foam roller", "Massage Ball" -> "a massage ball",
+ * "Your Fingers" -> "your fingers": the guide's tool as a sentence names it. */
+void words_tool(char *buf, size_t len, const char *tool);
+/* "Sit with the roller ..." -> "sit with the roller ...": the guide's action
+ * after a colon (a first word in capitals, "I" or "NSAID", stays). */
+void words_clause(char *buf, size_t len, const char *text);
+/* "15 s", "90 s", "20 min", "1 h": a profile's durations. */
+void words_seconds(char *buf, size_t len, long long s);
+/* "1:30 of 10 min" or "3 of 10 min": today's dose, used of allowed. short_form: "1:30/10 min". */
+void words_dose(char *buf, size_t len, long long used_s, long long dose_s, bool short_form);
+/* "10:42" (local time), "Tue 10:42" when it is not today. */
+void words_clock(char *buf, size_t len, long long unix_time);
+/* "14 min", "40 s", "2 h 5 min": a wait, rounded up to what a person counts. */
+void words_wait(char *buf, size_t len, long long s);
+/* "just now", "12 s ago", "2 min ago", "3 h ago"; "never" for a negative age. */
+void words_ago(char *buf, size_t len, long long s);
+
+#endif
