@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "areas.h"
 #include "conn.h"
 #include "jv.h"
 #include "knot/control.h"
@@ -20,6 +21,7 @@
 
 struct follow {
     const struct knotctl_opts *o;
+    const char *area_name;    /* as the person typed it */
     struct conn *w;           /* the watch connection, which owns the session */
     char serial[64];
     json_object *area;        /* from the start reply */
@@ -308,12 +310,34 @@ static int follow_loop(struct follow *f, struct conn *w)
     }
 }
 
-/* --detach: start, say where it runs, return. */
-static int follow_detached(const struct knotctl_opts *o, json_object *req)
+/* A refused start: knotd's words; for an area the massager does not belong
+ * on, the guide's advice there with the stretch, said as advice. */
+static int follow_refused(const struct knotctl_opts *o, const char *area, json_object *reply)
 {
-    json_object *reply;
-    int rc = conn_call(o->socket, o->json, req, &reply);
+    if (!o->json && strcmp(jv_str(reply, KNOT_K_CODE, ""), KNOT_E_NOT_ALLOWED) == 0)
+        return areas_elsewhere(o, area, reply);
+    return conn_check(reply, o->json);
+}
 
+/* --detach: start, say where it runs, return. */
+static int follow_detached(const struct knotctl_opts *o, const char *area, json_object *req)
+{
+    json_object *reply = NULL;
+    char *raw = NULL;
+    struct conn c;
+    int rc = conn_open(&c, o->socket);
+
+    if (rc) {
+        json_object_put(req);
+        return rc;
+    }
+    rc = conn_request(&c, req, &reply, &raw);
+    conn_close(&c);
+    if (rc == 0 && o->json)
+        printf("%s\n", raw);
+    if (rc == 0)
+        rc = follow_refused(o, area, reply);
+    free(raw);
     if (rc == 0 && !o->json) {
         show_before(reply);
         show_advice(jv_obj(reply, "area"));
@@ -352,7 +376,7 @@ static int follow_begin(struct follow *f, struct conn *w, json_object *req, json
     if (rc == 0) {
         if (o->json)
             printf("%s\n", raw);
-        rc = conn_check(*reply, o->json);
+        rc = follow_refused(o, f->area_name, *reply);
     }
     free(raw);
     if (rc == 0) {
@@ -387,10 +411,11 @@ int follow_start(const struct knotctl_opts *o, const char *area, long long level
     if (level > 0)
         json_object_object_add(req, KNOT_K_LEVEL, json_object_new_int64(level));
     if (o->detach)
-        return follow_detached(o, req);
+        return follow_detached(o, area, req);
 
     memset(&f, 0, sizeof(f));
     f.o = o;
+    f.area_name = area;
     f.w = &w;
     f.level = f.target = -1;
     sig_install();

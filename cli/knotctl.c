@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "areas.h"
 #include "conn.h"
 #include "follow.h"
 #include "jv.h"
@@ -37,7 +38,8 @@ static void knotctl_usage(FILE *out)
             "  version             knotd's version and control protocol\n"
             "  devices             connected massagers: serial, levels, firmware, speeds\n"
             "  status              level, session, temperature, battery and faults\n"
-            "  areas               body areas, whether the massager belongs there, limits\n"
+            "  areas [AREA]        body areas: whether the massager belongs there, limits,\n"
+            "                      today's rest and dose; with AREA all of its advice\n"
             "  start AREA [LEVEL]  start a session: level 1 for a short trial, then one\n"
             "                      level at a time up to LEVEL (default: the area's);\n"
             "                      follows it until it ends, Ctrl-C stops the motor.\n"
@@ -109,9 +111,7 @@ static int knotctl_status(const struct knotctl_opts *o, char **argv, int argc)
 
 static int knotctl_areas(const struct knotctl_opts *o, char **argv, int argc)
 {
-    (void)argv;
-    (void)argc;
-    return knotctl_one(o, conn_request_new("areas", NULL), NULL, show_areas);
+    return areas_run(o, argc ? argv[0] : NULL);
 }
 
 static int knotctl_stop(const struct knotctl_opts *o, char **argv, int argc)
@@ -241,7 +241,7 @@ static const struct knotctl_cmd knotctl_cmds[] = {
     { "version", 0, 0, "", knotctl_version },
     { "devices", 0, 0, "", knotctl_devices },
     { "status", 0, 0, "", knotctl_status },
-    { "areas", 0, 0, "", knotctl_areas },
+    { "areas", 0, 1, " [AREA]", knotctl_areas },
     { "start", 1, 2, " AREA [LEVEL]", knotctl_start },
     { "stop", 0, 0, "", knotctl_stop },
     { "up", 0, 0, "", knotctl_up },

@@ -1,4 +1,4 @@
-/* show.c - turns replies and events into text: tables for devices and areas, blocks for status, progress lines. */
+/* show.c - turns replies and events into text: devices, blocks for status, the advice at a start, progress lines. */
 #include "show.h"
 
 #include <stdio.h>
@@ -123,65 +123,6 @@ void show_status(json_object *reply)
     if (jv_obj(reply, "journal") && !jv_bool(jv_obj(reply, "journal"), "ok", true))
         printf("%sjournal: %s; new sessions are refused\n", n ? "\n" : "",
                jv_str(jv_obj(reply, "journal"), "error", "cannot be written"));
-}
-
-enum { SHOW_COLS = 7 };
-
-struct show_row {
-    char col[SHOW_COLS][160];
-};
-
-static void show_area_row(json_object *a, struct show_row *r)
-{
-    bool gun = jv_bool(a, "gun", false);
-
-    memset(r, 0, sizeof(*r));
-    snprintf(r->col[0], sizeof(r->col[0]), "%s", jv_str(a, "name", "?"));
-    if (gun) {
-        snprintf(r->col[1], sizeof(r->col[1]), "yes");
-        words_seconds(r->col[2], sizeof(r->col[2]), jv_int(a, "trial_s", 0));
-        snprintf(r->col[3], sizeof(r->col[3]), "%lld", jv_int(a, "max_level", 0));
-        words_seconds(r->col[4], sizeof(r->col[4]), jv_int(a, "session_s", 0));
-        words_seconds(r->col[5], sizeof(r->col[5]), jv_int(a, "cooldown_s", 0));
-    } else {
-        snprintf(r->col[1], sizeof(r->col[1]), "no - use %s", jv_str(a, "tool", "another tool"));
-        for (int c = 2; c <= 5; c++)
-            snprintf(r->col[c], sizeof(r->col[c]), "-");
-    }
-    jv_join(jv_arr(a, "aliases"), ", ", r->col[6], sizeof(r->col[6]));
-}
-
-void show_areas(json_object *reply)
-{
-    static const struct show_row head = { { "AREA", "GUN", "TRIAL", "MAX", "SESSION", "COOLDOWN", "ALIASES" } };
-    json_object *areas = jv_arr(reply, "areas");
-    size_t n = areas ? json_object_array_length(areas) : 0;
-    int width[SHOW_COLS];
-    struct show_row row;
-
-    if (n == 0) {
-        printf("knotd knows no body areas (check its profiles file)\n");
-        return;
-    }
-    /* Two passes: widths first, so the columns line up whatever the tools are called. */
-    for (int c = 0; c < SHOW_COLS; c++)
-        width[c] = (int)strlen(head.col[c]);
-    for (size_t i = 0; i < n; i++) {
-        show_area_row(json_object_array_get_idx(areas, i), &row);
-        for (int c = 0; c < SHOW_COLS; c++)
-            if ((int)strlen(row.col[c]) > width[c])
-                width[c] = (int)strlen(row.col[c]);
-    }
-    for (size_t i = 0; i <= n; i++) {
-        const struct show_row *r = &head;
-        if (i) {
-            show_area_row(json_object_array_get_idx(areas, i - 1), &row);
-            r = &row;
-        }
-        /* no padding after the last column when an area has no aliases */
-        printf("%-*s  %-*s  %*s  %*s  %*s  %*s%s%s\n", width[0], r->col[0], width[1], r->col[1], width[2], r->col[2],
-               width[3], r->col[3], width[4], r->col[4], width[5], r->col[5], r->col[6][0] ? "  " : "", r->col[6]);
-    }
 }
 
 void show_before(json_object *start_reply)

@@ -1,0 +1,266 @@
+/* areas.c - `knotctl areas [AREA]`: the body areas as a table, one area's whole advice, and that advice in place of a refused start. */
+#include "areas.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conn.h"
+#include "jv.h"
+#include "knot/control.h"
+#include "show.h"
+#include "words.h"
+
+/* A name as knotd compares them (profiles.conf): case, '-', '_' and ' ' do not count. */
+static void areas_key(char *buf, size_t len, const char *name)
+{
+    size_t n = 0;
+
+    for (; *name && n + 1 < len; name++) {
+        if (*name == '-' || *name == '_' || *name == ' ')
+            continue;
+        buf[n++] = *name >= 'A' && *name <= 'Z' ? (char)(*name - 'A' + 'a') : *name;
+    }
+    if (len)
+        buf[n] = '\0';
+}
+
+static bool areas_is(json_object *area, const char *key)
+{
+    json_object *aliases = jv_arr(area, "aliases");
+    char k[128];
+
+    areas_key(k, sizeof(k), jv_str(area, "name", ""));
+    if (k[0] && strcmp(k, key) == 0)
+        return true;
+    for (size_t i = 0; aliases && i < json_object_array_length(aliases); i++) {
+        json_object *a = json_object_array_get_idx(aliases, i);
+        areas_key(k, sizeof(k), json_object_is_type(a, json_type_string) ? json_object_get_string(a) : "");
+        if (k[0] && strcmp(k, key) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The area an `areas` reply calls name (or one of its aliases), or NULL. */
+static json_object *areas_find(json_object *reply, const char *name)
+{
+    json_object *areas = jv_arr(reply, "areas");
+    char key[128];
+
+    areas_key(key, sizeof(key), name);
+    for (size_t i = 0; key[0] && areas && i < json_object_array_length(areas); i++)
+        if (areas_is(json_object_array_get_idx(areas, i), key))
+            return json_object_array_get_idx(areas, i);
+    return NULL;
+}
+
+enum { AREAS_COLS = 9 };
+
+struct areas_row {
+    char col[AREAS_COLS][160];
+};
+
+static const struct areas_row areas_head = {
+    { "AREA", "GUN", "TRIAL", "MAX", "SESSION", "COOLDOWN", "TODAY", "REST", "ALIASES" },
+};
+/* Numbers right, words left. */
+static const bool areas_right[AREAS_COLS] = { false, false, true, true, true, true, true, false, false };
+
+static void areas_row_of(json_object *a, struct areas_row *r)
+{
+    json_object *today = jv_obj(a, "today");
+    char tool[128];
+
+    memset(r, 0, sizeof(*r));
+    snprintf(r->col[0], sizeof(r->col[0]), "%s", jv_str(a, "name", "?"));
+    for (int c = 1; c < AREAS_COLS - 1; c++)
+        snprintf(r->col[c], sizeof(r->col[c]), "-");
+    if (jv_bool(a, "gun", false)) {
+        snprintf(r->col[1], sizeof(r->col[1]), "yes");
+        words_seconds(r->col[2], sizeof(r->col[2]), jv_int(a, "trial_s", 0));
+        snprintf(r->col[3], sizeof(r->col[3]), "%lld", jv_int(a, "max_level", 0));
+        words_seconds(r->col[4], sizeof(r->col[4]), jv_int(a, "session_s", 0));
+        words_seconds(r->col[5], sizeof(r->col[5]), jv_int(a, "cooldown_s", 0));
+        if (today)
+            words_dose(r->col[6], sizeof(r->col[6]), jv_int(today, "dose_used_s", 0),
+                       jv_int(today, "dose_s", jv_int(a, "dose_min", 0) * 60), true);
+        if (jv_int(today, "rest_left_s", 0) > 0) {
+            char at[32];
+            words_clock(at, sizeof(at), jv_int(today, "rest_until", 0));
+            snprintf(r->col[7], sizeof(r->col[7]), "until %s", at);
+        }
+    } else {
+        words_tool(tool, sizeof(tool), jv_str(a, "tool", "another tool"));
+        snprintf(r->col[1], sizeof(r->col[1]), "no - use %s", tool);
+    }
+    jv_join(jv_arr(a, "aliases"), ", ", r->col[8], sizeof(r->col[8]));
+}
+
+static void areas_print_row(const struct areas_row *r, const int *width)
+{
+    int last = AREAS_COLS - 1;
+
+    /* no padding after the last column when an area has no aliases */
+    while (last > 0 && !r->col[last][0])
+        last--;
+    for (int c = 0; c <= last; c++)
+        printf("%s%*s", c ? "  " : "", areas_right[c] ? width[c] : (c == last ? 0 : -width[c]), r->col[c]);
+    putchar('\n');
+}
+
+static void areas_table(json_object *reply)
+{
+    json_object *areas = jv_arr(reply, "areas");
+    size_t n = areas ? json_object_array_length(areas) : 0;
+    int width[AREAS_COLS];
+    struct areas_row row;
+
+    if (n == 0) {
+        printf("knotd knows no body areas (check its profiles file)\n");
+        return;
+    }
+    /* Two passes: widths first, so the columns line up whatever the tools are called. */
+    for (int c = 0; c < AREAS_COLS; c++)
+        width[c] = (int)strlen(areas_head.col[c]);
+    for (size_t i = 0; i < n; i++) {
+        areas_row_of(json_object_array_get_idx(areas, i), &row);
+        for (int c = 0; c < AREAS_COLS; c++)
+            if ((int)strlen(row.col[c]) > width[c])
+                width[c] = (int)strlen(row.col[c]);
+    }
+    areas_print_row(&areas_head, width);
+    for (size_t i = 0; i < n; i++) {
+        areas_row_of(json_object_array_get_idx(areas, i), &row);
+        areas_print_row(&row, width);
+    }
+}
+
+static void areas_aftercare(json_object *area)
+{
+    const char *care = jv_str(area, "aftercare", "");
+
+    if (care[0])
+        printf("After-care: %s\n", care);
+}
+
+/* An area the massager does not belong on: what to use instead, and the stretch. */
+static void areas_not_for_gun(json_object *area)
+{
+    char title[64];
+
+    words_lower(title, sizeof(title), jv_str(area, "title", jv_str(area, "name", "?")));
+    printf("The massager does not belong on the %s.\n", title);
+    show_guide_tool(area);
+    areas_aftercare(area);
+}
+
+/* "1:30 of 10 min used; resting until 10:42 (14 min left)". */
+static void areas_today(json_object *a)
+{
+    json_object *today = jv_obj(a, "today");
+    long long used = jv_int(today, "dose_used_s", 0), rest = jv_int(today, "rest_left_s", 0);
+    char dose[48], at[32], wait[32];
+
+    if (!today)
+        return;
+    words_dose(dose, sizeof(dose), used, jv_int(today, "dose_s", jv_int(a, "dose_min", 0) * 60), false);
+    printf("  %-11s %s used", "today", dose);
+    if (rest > 0) {
+        words_clock(at, sizeof(at), jv_int(today, "rest_until", 0));
+        words_wait(wait, sizeof(wait), rest);
+        printf("; resting until %s (%s left)", at, wait);
+    } else {
+        printf("; ready now");
+    }
+    putchar('\n');
+}
+
+/* One area's whole advice: the guide's, knotd's limits, where it stands today, the stretch. */
+static void areas_one(json_object *a)
+{
+    char aliases[256], trial[32], session[32], cool[32], step[32];
+
+    jv_join(jv_arr(a, "aliases"), ", ", aliases, sizeof(aliases));
+    printf("%s (%s%s%s)\n", jv_str(a, "title", "?"), jv_str(a, "name", "?"), aliases[0] ? ", also " : "", aliases);
+    if (!jv_bool(a, "gun", false)) {
+        areas_not_for_gun(a);
+        return;
+    }
+    show_advice(a);
+    words_seconds(trial, sizeof(trial), jv_int(a, "trial_s", 0));
+    words_seconds(step, sizeof(step), jv_int(a, "step_s", 0));
+    words_seconds(session, sizeof(session), jv_int(a, "session_s", 0));
+    words_seconds(cool, sizeof(cool), jv_int(a, "cooldown_s", 0));
+    printf("  %-11s %s at level %lld\n", "trial", trial, jv_int(a, "start_level", 1));
+    printf("  %-11s then one level every %s, up to %lld unless you name one, at most %lld\n", "levels", step,
+           jv_int(a, "default_level", 0), jv_int(a, "max_level", 0));
+    printf("  %-11s %s, then the motor stops by itself\n", "session", session);
+    if (jv_int(a, "cooldown_s", 0) > 0)
+        printf("  %-11s %s after a full session, less after a shorter one\n", "cool-down", cool);
+    else
+        printf("  %-11s none\n", "cool-down");
+    printf("  %-11s %lld min a day\n", "dose", jv_int(a, "dose_min", 0));
+    areas_today(a);
+    areas_aftercare(a);
+}
+
+/* knotd's areas list, quietly: NULL when it cannot be had. */
+static json_object *areas_fetch(const struct knotctl_opts *o)
+{
+    struct conn c;
+    json_object *reply = NULL;
+
+    if (conn_open(&c, o->socket))
+        return NULL;
+    if (conn_request(&c, conn_request_new("areas", NULL), &reply, NULL) != 0 || conn_check(reply, true) != 0) {
+        json_object_put(reply);
+        reply = NULL;
+    }
+    conn_close(&c);
+    return reply;
+}
+
+int areas_elsewhere(const struct knotctl_opts *o, const char *name, json_object *refusal)
+{
+    json_object *reply = areas_fetch(o), *area = areas_find(reply, name);
+
+    if (area && !jv_bool(area, "gun", true))
+        areas_not_for_gun(area);
+    else
+        printf("%s\n", jv_str(refusal, KNOT_K_MESSAGE, "knotd refused"));
+    json_object_put(reply);
+    return conn_check(refusal, true);
+}
+
+int areas_run(const struct knotctl_opts *o, const char *name)
+{
+    json_object *reply, *area;
+    int rc = conn_call(o->socket, o->json, conn_request_new("areas", NULL), &reply);
+
+    if (rc == 0 && !name && !o->json)
+        areas_table(reply);
+    if (rc == 0 && name) {
+        area = areas_find(reply, name);
+        if (!area) {
+            char known[512];
+            json_object *areas = jv_arr(reply, "areas");
+            size_t used = 0;
+
+            known[0] = '\0';
+            for (size_t i = 0; areas && i < json_object_array_length(areas) && used < sizeof(known); i++) {
+                int w = snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
+                                 jv_str(json_object_array_get_idx(areas, i), "name", "?"));
+                if (w < 0)
+                    break;
+                used += (size_t)w;
+            }
+            fprintf(stderr, "knotctl: no body area '%s'; known areas: %s\n", name, known);
+            rc = KNOTCTL_EXIT_REFUSED;
+        } else if (!o->json) {
+            areas_one(area);
+        }
+    }
+    json_object_put(reply);
+    return rc;
+}
