@@ -72,6 +72,35 @@ static void show_faults(json_object *status, char *buf, size_t len)
     jv_join(jv_arr(status, "faults"), ", ", buf, len);
 }
 
+/* The asking person's areas that rest or have run today (status "rest"). */
+static void show_rest(json_object *rest, bool after)
+{
+    size_t n = rest ? json_object_array_length(rest) : 0;
+    int width = 0;
+
+    if (n == 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        int w = (int)strlen(jv_str(json_object_array_get_idx(rest, i), "title", "?"));
+        if (w > width)
+            width = w;
+    }
+    printf("%sYour areas today:\n", after ? "\n" : "");
+    for (size_t i = 0; i < n; i++) {
+        json_object *r = json_object_array_get_idx(rest, i);
+        char dose[48], at[32], wait[32];
+
+        words_dose(dose, sizeof(dose), jv_int(r, "dose_used_s", 0), jv_int(r, "dose_s", 0), false);
+        printf("  %-*s  %s used", width, jv_str(r, "title", jv_str(r, "area", "?")), dose);
+        if (jv_int(r, "rest_left_s", 0) > 0) {
+            words_clock(at, sizeof(at), jv_int(r, "rest_until", 0));
+            words_wait(wait, sizeof(wait), jv_int(r, "rest_left_s", 0));
+            printf(", resting until %s (%s left)", at, wait);
+        }
+        putchar('\n');
+    }
+}
+
 void show_status(json_object *reply)
 {
     json_object *devs;
@@ -113,12 +142,25 @@ void show_status(json_object *reply)
             }
             putchar('\n');
         }
-        printf("  motor %.1f C, battery %lld %%, faults: %s\n", jv_num(d, "temp_c", 0), jv_int(d, "battery", 0),
+        printf("  motor %.1f C, battery %lld %%, faults: %s", jv_num(d, "temp_c", 0), jv_int(d, "battery", 0),
                faults[0] ? faults : "none");
+        /* knotd reads an idle massager only when asked to run it: say how old this is. */
+        if (!s || strcmp(jv_str(s, "phase", ""), "ended") == 0) {
+            char ago[32];
+            words_ago(ago, sizeof(ago), jv_int(d, "read_ago_s", -1));
+            if (jv_int(d, "read_ago_s", -1) < 0)
+                printf(" (not read yet)");
+            else
+                printf(" (readings from %s)", ago);
+        }
+        putchar('\n');
+        if (jv_str(d, "fault_advice", "")[0])
+            printf("  %s\n", jv_str(d, "fault_advice", ""));
         if (s && jv_bool(s, "force_warning", false))
             printf("  warning: pressing too hard (%.1f N) - ease off, the muscle guards against force\n",
                    jv_num(d, "force_n", 0));
     }
+    show_rest(jv_arr(reply, "rest"), n > 0);
     /* knotd refuses new sessions while its journal cannot record them: say why here too. */
     if (jv_obj(reply, "journal") && !jv_bool(jv_obj(reply, "journal"), "ok", true))
         printf("%sjournal: %s; new sessions are refused\n", n ? "\n" : "",
