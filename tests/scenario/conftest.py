@@ -4,6 +4,7 @@ import os
 import pytest
 
 from knotsim import BUILD, Sim, with_headroom
+from tmuxpane import Tmux
 
 USBTEST = os.path.join(BUILD, "tests", "knot-usbtest")
 
@@ -40,3 +41,18 @@ def knotd(tmp_path):
     for d in daemons:
         rc = d.stop()
         assert rc == 0, "knotd exited with %s; log:\n%s" % (rc, d.log()[-3000:])
+
+
+@pytest.fixture
+def tmux():
+    """Factory: a tmux pane of our own for knotctl's live view (tmuxpane.Tmux); killed after the test."""
+    panes = []
+
+    def start(d, **kw):
+        t = Tmux(d, **kw)
+        panes.append(t)
+        return t
+
+    yield start
+    for t in panes:
+        t.close()
