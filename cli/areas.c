@@ -205,25 +205,10 @@ static void areas_one(json_object *a)
     areas_aftercare(a);
 }
 
-/* knotd's areas list, quietly: NULL when it cannot be had. */
-static json_object *areas_fetch(const struct knotctl_opts *o)
-{
-    struct conn c;
-    json_object *reply = NULL;
-
-    if (conn_open(&c, o->socket))
-        return NULL;
-    if (conn_request(&c, conn_request_new("areas", NULL), &reply, NULL) != 0 || conn_check(reply, true) != 0) {
-        json_object_put(reply);
-        reply = NULL;
-    }
-    conn_close(&c);
-    return reply;
-}
-
 int areas_elsewhere(const struct knotctl_opts *o, const char *name, json_object *refusal)
 {
-    json_object *reply = areas_fetch(o), *area = areas_find(reply, name);
+    json_object *reply = conn_fetch(o->socket, conn_request_new("areas", NULL));
+    json_object *area = areas_find(reply, name);
 
     if (area && !jv_bool(area, "gun", true))
         areas_not_for_gun(area);

@@ -342,6 +342,23 @@ int conn_check(json_object *reply, bool quiet)
     return strcmp(code, KNOT_E_PERMISSION) == 0 ? KNOTCTL_EXIT_PERMISSION : KNOTCTL_EXIT_REFUSED;
 }
 
+json_object *conn_fetch(const char *path, json_object *req)
+{
+    struct conn c;
+    json_object *reply = NULL;
+
+    if (conn_open(&c, path)) {
+        json_object_put(req);
+        return NULL;
+    }
+    if (conn_request(&c, req, &reply, NULL) != 0 || conn_check(reply, true) != 0) {
+        json_object_put(reply);
+        reply = NULL;
+    }
+    conn_close(&c);
+    return reply;
+}
+
 int conn_call(const char *path, bool json, json_object *req, json_object **reply)
 {
     struct conn c;

@@ -60,5 +60,9 @@ bool conn_for_person(json_object *reply);
  * the reply, print it raw when json, check it. On 0, *reply holds it for the
  * caller to put; otherwise *reply is NULL. */
 int conn_call(const char *path, bool json, json_object *req, json_object **reply);
+/* Best effort, for what only adds to an answer already given: one request on
+ * its own connection (req is consumed); the reply when it is {"ok":true},
+ * else NULL, with nothing printed for a refusal. The caller puts it. */
+json_object *conn_fetch(const char *path, json_object *req);
 
 #endif

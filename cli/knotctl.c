@@ -125,22 +125,15 @@ static int knotctl_stop(const struct knotctl_opts *o, char **argv, int argc)
  * it the line just says "one level at a time". */
 static long long knotctl_step_s(const struct knotctl_opts *o, const char *area)
 {
-    struct conn c;
-    json_object *reply = NULL, *areas;
+    json_object *reply = conn_fetch(o->socket, conn_request_new("areas", NULL)), *areas = jv_arr(reply, "areas");
     long long step = 0;
 
-    if (conn_open(&c, o->socket))
-        return 0;
-    if (conn_request(&c, conn_request_new("areas", NULL), &reply, NULL) == 0 && conn_check(reply, true) == 0) {
-        areas = jv_arr(reply, "areas");
-        for (size_t i = 0; areas && i < json_object_array_length(areas); i++) {
-            json_object *a = json_object_array_get_idx(areas, i);
-            if (strcmp(jv_str(a, "name", ""), area) == 0)
-                step = jv_int(a, "step_s", 0);
-        }
+    for (size_t i = 0; areas && i < json_object_array_length(areas); i++) {
+        json_object *a = json_object_array_get_idx(areas, i);
+        if (strcmp(jv_str(a, "name", ""), area) == 0)
+            step = jv_int(a, "step_s", 0);
     }
     json_object_put(reply);
-    conn_close(&c);
     return step;
 }
 
