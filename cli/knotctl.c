@@ -114,11 +114,44 @@ static int knotctl_areas(const struct knotctl_opts *o, char **argv, int argc)
     return areas_run(o, argc ? argv[0] : NULL);
 }
 
+/* status and stop sent together, so the stop waits for no round trip: knotd
+ * answers in request order, and the status says which sessions ran (and
+ * their stretch) just before this stop ended them. */
 static int knotctl_stop(const struct knotctl_opts *o, char **argv, int argc)
 {
+    json_object *stop = conn_request_new("stop", o->device), *status = conn_request_new("status", o->device);
+    json_object *before = NULL, *reply = NULL;
+    char *raw = NULL;
+    struct conn c;
+    int rc = conn_open(&c, o->socket);
+
     (void)argv;
     (void)argc;
-    return knotctl_one(o, conn_request_new("stop", o->device), NULL, show_stopped);
+    if (rc == 0 && !o->json)
+        rc = conn_send(&c, status);
+    if (rc == 0)
+        rc = conn_send(&c, stop);
+    if (rc == 0 && !o->json)
+        rc = conn_reply(&c, &before, NULL);
+    if (rc == 0)
+        rc = conn_reply(&c, &reply, &raw);
+    if (rc == 0 && o->json)
+        printf("%s\n", raw);
+    if (rc == 0)
+        rc = conn_check(reply, o->json);
+    if (rc == 0 && !o->json) {
+        show_stopped(reply);
+        /* After every end the stretch, as the view of a followed session says it. */
+        if (conn_check(before, true) == 0)
+            show_stopped_aftercare(reply, before);
+    }
+    conn_close(&c);
+    json_object_put(stop);
+    json_object_put(status);
+    json_object_put(before);
+    json_object_put(reply);
+    free(raw);
+    return rc;
 }
 
 /* The session object has no step_s; the area list has. Best effort: without

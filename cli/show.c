@@ -265,6 +265,23 @@ void show_stopped(json_object *reply)
         printf("no motor was running\n");
 }
 
+void show_stopped_aftercare(json_object *stop_reply, json_object *status_before)
+{
+    json_object *stopped = jv_arr(stop_reply, "stopped"), *devs = jv_arr(status_before, "devices");
+
+    for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
+        json_object *d = json_object_array_get_idx(devs, i), *s = jv_obj(d, "session");
+        const char *care = jv_str(s, "aftercare", "");
+        bool was_stopped = false;
+
+        for (size_t k = 0; stopped && k < json_object_array_length(stopped); k++)
+            if (strcmp(json_object_get_string(json_object_array_get_idx(stopped, k)), jv_str(d, "serial", "")) == 0)
+                was_stopped = true;
+        if (was_stopped && s && strcmp(jv_str(s, "phase", ""), "ended") != 0 && care[0])
+            printf("After-care: %s\n", care);
+    }
+}
+
 void show_progress(char *buf, size_t len, json_object *st, enum show_form form)
 {
     json_object *s = jv_obj(st, "session");

@@ -29,6 +29,9 @@ void show_target_text(char *buf, size_t len, const char *cmd, json_object *sessi
 void show_target(const char *cmd, json_object *session, long long step_s);
 /* "stopped KNOTSIM1" for a stop reply. */
 void show_stopped(json_object *reply);
+/* "After-care: ..." for each session the stop reply stopped: those running
+ * in a status reply taken just before it (NULL: nothing). */
+void show_stopped_aftercare(json_object *stop_reply, json_object *status_before);
 
 /* A status object's progress in one line, in one of three forms. */
 enum show_form {

@@ -137,9 +137,11 @@ static void watch_event(struct watch *w, json_object *ev, const char *line)
         else if (strcmp(action, "ended") == 0) {
             term_line("%s %s: session ended: %s, %s", stamp, serial, title,
                       show_end(jv_str(s, "end", ""), NULL, why, sizeof(why)));
-            /* After pain: what the person should do now. */
+            /* After pain: what the person should do now; after any other end, the stretch. */
             if (jv_str(s, KNOT_K_ADVICE, "")[0])
                 term_line("%s %s: %s", stamp, serial, jv_str(s, KNOT_K_ADVICE, ""));
+            else if (jv_str(s, "aftercare", "")[0])
+                term_line("%s %s: after-care: %s", stamp, serial, jv_str(s, "aftercare", ""));
         } else
             return;
     } else if (strcmp(name, "warning") == 0) {
