@@ -90,6 +90,7 @@ $(B)/tests/test_notifymsg: $(B)/daemon/notifymsg.o
 $(B)/tests/test_rest: $(B)/daemon/rest.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
 $(B)/tests/test_journal: $(B)/daemon/journal.o $(B)/daemon/log.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
 $(B)/tests/test_request: $(B)/daemon/request.o $(B)/daemon/utf8.o
+$(B)/tests/test_words: $(B)/cli/words.o
 
 $(B)/tests/test_%: $(B)/tests/test_%.o
 	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig inih json-c)

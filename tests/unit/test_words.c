@@ -1,0 +1,138 @@
+/* test_words.c - knotctl's small pieces of English: tools with their article, clauses, times and doses as a person reads them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "../../cli/words.h"
+
+static char buf[128];
+
+static void test_tool(void **state)
+{
+    static const struct {
+        const char *tool, *said;
+    } cases[] = {
+        { "Foam Roller", "a foam roller" },
+        { "Tennis/Lacrosse Ball", "a tennis/lacrosse ball" },
+        { "Massage Ball", "a massage ball" },
+        { "Foam Roller/Ball", "a foam roller/ball" },
+        { "Your Fingers", "your fingers" },
+        { "Your Thumbs or Knuckles", "your thumbs or knuckles" },
+        { "Elastic Band", "an elastic band" },
+        { "The Wall", "the wall" },
+        { "", "a " },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        words_tool(buf, sizeof(buf), cases[i].tool);
+        assert_string_equal(buf, cases[i].said);
+    }
+    words_tool(buf, 8, "Foam Roller");   /* cut, never past the buffer */
+    assert_string_equal(buf, "a foam ");
+}
+
+static void test_lower_and_clause(void **state)
+{
+    (void)state;
+    words_lower(buf, sizeof(buf), "Quads (front of thighs)");
+    assert_string_equal(buf, "quads (front of thighs)");
+    words_clause(buf, sizeof(buf), "Sit with the roller under your calf.");
+    assert_string_equal(buf, "sit with the roller under your calf.");
+    /* Not a sentence's capital: left alone. */
+    words_clause(buf, sizeof(buf), "I press and hold.");
+    assert_string_equal(buf, "I press and hold.");
+    words_clause(buf, sizeof(buf), "NSAIDs first.");
+    assert_string_equal(buf, "NSAIDs first.");
+    words_clause(buf, sizeof(buf), "");
+    assert_string_equal(buf, "");
+}
+
+static void test_durations(void **state)
+{
+    (void)state;
+    words_seconds(buf, sizeof(buf), 15);
+    assert_string_equal(buf, "15 s");
+    words_seconds(buf, sizeof(buf), 90);
+    assert_string_equal(buf, "90 s");
+    words_seconds(buf, sizeof(buf), 1200);
+    assert_string_equal(buf, "20 min");
+    words_seconds(buf, sizeof(buf), 3600);
+    assert_string_equal(buf, "1 h");
+    words_wait(buf, sizeof(buf), 40);
+    assert_string_equal(buf, "40 s");
+    words_wait(buf, sizeof(buf), 60 * 13 + 1);   /* a person counts the minute begun */
+    assert_string_equal(buf, "14 min");
+    words_wait(buf, sizeof(buf), 3600 + 5 * 60);
+    assert_string_equal(buf, "1 h 5 min");
+    words_wait(buf, sizeof(buf), 7200);
+    assert_string_equal(buf, "2 h");
+}
+
+static void test_dose(void **state)
+{
+    (void)state;
+    words_dose(buf, sizeof(buf), 180, 600, true);
+    assert_string_equal(buf, "3/10 min");
+    words_dose(buf, sizeof(buf), 90, 600, true);
+    assert_string_equal(buf, "1:30/10 min");   /* a part of a minute is not rounded away */
+    words_dose(buf, sizeof(buf), 5, 600, false);
+    assert_string_equal(buf, "0:05 of 10 min");
+    words_dose(buf, sizeof(buf), 0, 60, false);
+    assert_string_equal(buf, "0 of 1 min");
+}
+
+static void test_ago(void **state)
+{
+    (void)state;
+    words_ago(buf, sizeof(buf), -1);
+    assert_string_equal(buf, "never");
+    words_ago(buf, sizeof(buf), 0);
+    assert_string_equal(buf, "just now");
+    words_ago(buf, sizeof(buf), 12);
+    assert_string_equal(buf, "12 s ago");
+    words_ago(buf, sizeof(buf), 150);
+    assert_string_equal(buf, "2 min ago");
+    words_ago(buf, sizeof(buf), 3 * 3600 + 10);
+    assert_string_equal(buf, "3 h ago");
+}
+
+static void test_clock(void **state)
+{
+    time_t now = time(NULL), later = now + 2 * 86400;
+    struct tm tm;
+    char want[32];
+
+    (void)state;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    gmtime_r(&now, &tm);
+    strftime(want, sizeof(want), "%H:%M", &tm);
+    words_clock(buf, sizeof(buf), (long long)now);
+    assert_string_equal(buf, want);
+    /* Not today: the day too, or "until 09:00" would read as this morning. */
+    gmtime_r(&later, &tm);
+    strftime(want, sizeof(want), "%a %H:%M", &tm);
+    words_clock(buf, sizeof(buf), (long long)later);
+    assert_string_equal(buf, want);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tool),
+        cmocka_unit_test(test_lower_and_clause),
+        cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_dose),
+        cmocka_unit_test(test_ago),
+        cmocka_unit_test(test_clock),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
