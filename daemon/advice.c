@@ -76,21 +76,21 @@ void advice_fault(const struct advice_readings *r, char *buf, size_t len)
     }
     if (r->faults & KNOT_FAULT_LOW_BATTERY) {
         if (r->battery < ADVICE_BATTERY_CLEAR_PCT)
-            advice_add(buf, len, &n, "Its battery is low (%u %%): charge it to at least 10 %%, then start again.",
-                       r->battery);
+            advice_add(buf, len, &n, "The massager's battery is low (%u %%): charge it to at least 10 %%, then "
+                       "start again.", r->battery);
         else
-            advice_add(buf, len, &n, "Its battery is charged enough (%u %%): the next start clears the fault.",
-                       r->battery);
+            advice_add(buf, len, &n, "The massager's battery is charged enough (%u %%): the next start clears "
+                       "the fault.", r->battery);
     }
     if (r->faults & KNOT_FAULT_STALL) {
         if (r->force_dn >= ADVICE_STALL_CLEAR_DN)
-            advice_add(buf, len, &n, "Its head is blocked or pressed (%.1f N): lift the massager off the muscle, "
-                       "then start again, pressing gently.", r->force_dn / 10.0);
+            advice_add(buf, len, &n, "The massager's head is blocked or pressed (%.1f N): lift the massager off "
+                       "the muscle, then start again, pressing gently.", r->force_dn / 10.0);
         else
-            advice_add(buf, len, &n, "Its head was blocked (pressed too hard): the next start clears it. Press "
-                       "gently: a muscle pressed hard only guards.");
+            advice_add(buf, len, &n, "The massager's head was blocked (pressed too hard): the next start clears it. "
+                       "Press gently: a muscle pressed hard only guards.");
     }
     if (r->faults & ~(unsigned)KNOT_FAULT_ALL)
-        advice_add(buf, len, &n, "It reports a fault knotd does not know (0x%04x): unplug it and plug it in "
-                   "again.", r->faults & ~(unsigned)KNOT_FAULT_ALL);
+        advice_add(buf, len, &n, "The massager reports a fault knotd does not know (0x%04x): unplug it and plug "
+                   "it in again.", r->faults & ~(unsigned)KNOT_FAULT_ALL);
 }

@@ -134,7 +134,7 @@ def test_status_says_how_old_idle_readings_are_what_to_do_about_a_fault_and_what
     said = d.req({"cmd": "start", "area": "calves"})
     assert said["code"] == "fault", said
     # knotd's words (the battery drains as it is read: the percentage may move).
-    low = r"Its battery is low \(\d+ %\): charge it to at least 10 %, then start again\."
+    low = r"The massager's battery is low \(\d+ %\): charge it to at least 10 %, then start again\."
     assert re.fullmatch(low, said["message"]), said
     r = d.knotctl("start", "calves")
     assert r.returncode == 1 and r.stderr == "" and re.fullmatch(low + "\n", r.stdout), (r, low)

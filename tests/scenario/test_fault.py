@@ -38,7 +38,7 @@ def test_a_low_battery_is_refused_with_its_remedy_until_charged(knotd):
     assert d.sim.ctl("fault low-battery") == "ok"
     r = d.req({"cmd": "start", "area": "calves"})
     assert r["code"] == "fault" and r["faults"] == 4, r
-    assert r["message"] == "Its battery is low (3 %): charge it to at least 10 %, then start again.", r
+    assert r["message"] == "The massager's battery is low (3 %): charge it to at least 10 %, then start again.", r
     assert d.trace.levels() == [] and d.trace.matching(r"^clear ") == []
     # status says the same while idle, with how old its readings are (no polling while idle).
     st = d.devices()[0]
