@@ -378,7 +378,7 @@ def stop():
 def sigkill():
     """SIGKILL of knotd mid-session: the device's watchdog stops the motor within 300 ms; systemd restarts knotd, no session resumes."""
     guest_ready()
-    guest_start_session("forearms")
+    guest_start_session("shoulders")
     pid = int(guest_prop("knotd.service", "MainPID"))
     t0 = time.monotonic_ns()
     os.kill(pid, 9)
