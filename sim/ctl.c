@@ -118,8 +118,21 @@ void ctl_execute(const char *line, char *out, size_t outlen)
         ARGS(0);
         ctl_reply_rc(usbfs_plug(d), "plugged", out, outlen);
     } else if (!strcmp(words[0], "unplug")) {
-        ARGS(0);
-        ctl_reply_rc(usbfs_unplug(d), "unplugged", out, outlen);
+        unsigned long ms = 0;
+        char *end;
+
+        /* "unplug" or "unplug late MS": the removal event MS ms after the plug is gone. */
+        if (n == 3 && !strcmp(words[1], "late")) {
+            errno = 0;
+            ms = strtoul(words[2], &end, 10);
+            if (errno || *end || ms == 0 || ms > 10000) {
+                snprintf(out, outlen, "err 'unplug late' takes 1..10000 ms");
+                goto done;
+            }
+        } else {
+            ARGS(0);
+        }
+        ctl_reply_rc(usbfs_unplug_late(d, (unsigned)ms), "unplugged", out, outlen);
     } else if (!strcmp(words[0], "fault")) {
         static const struct { const char *name; uint16_t bit; } faults[] = {
             { "stall", KNOT_FAULT_STALL }, { "overheat", KNOT_FAULT_OVERTEMP },

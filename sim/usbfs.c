@@ -33,6 +33,7 @@ struct usbfs_dev {
     bool hung;                 /* the scene's, not the firmware's: survives replug */
     unsigned fail_next;
     uint16_t fault_at_raise;   /* latch these when the next raise arrives */
+    uint64_t remove_at_ms;     /* unplugged, its removal event not sent yet (unplug late); 0 = none */
     GQueue urbs;               /* struct usbfs_urb *, in submission order */
 };
 
@@ -298,12 +299,23 @@ static void usbfs_drop_urbs(struct usbfs_dev *d)
         usbfs_urb_free(u);
 }
 
+/* The removal as udev and libusb hear it: the uevent, then the node goes. */
+static void usbfs_remove(struct usbfs_dev *d)
+{
+    d->remove_at_ms = 0;
+    umockdev_testbed_uevent(d->tb, d->syspath, "remove");
+    umockdev_testbed_remove_device(d->tb, d->syspath);
+    umockdev_testbed_detach_ioctl(d->tb, d->devnode, NULL);
+}
+
 void usbfs_free(struct usbfs_dev *d)
 {
     if (!d)
         return;
     if (d->plugged)
         usbfs_unplug(d);
+    if (d->remove_at_ms)
+        usbfs_remove(d);
     usbfs_drop_urbs(d);
     g_object_unref(d->handler);
     g_object_unref(d->tb);
@@ -321,6 +333,8 @@ int usbfs_plug(struct usbfs_dev *d)
     char *hex;
     bool ok;
 
+    if (d->remove_at_ms)
+        usbfs_remove(d);   /* plugged in again before the removal was heard: it is heard first */
     g_mutex_lock(&d->lock);
     if (d->plugged) {
         g_mutex_unlock(&d->lock);
@@ -370,6 +384,11 @@ int usbfs_plug(struct usbfs_dev *d)
 
 int usbfs_unplug(struct usbfs_dev *d)
 {
+    return usbfs_unplug_late(d, 0);
+}
+
+int usbfs_unplug_late(struct usbfs_dev *d, unsigned late_ms)
+{
     g_mutex_lock(&d->lock);
     if (!d->plugged) {
         g_mutex_unlock(&d->lock);
@@ -388,9 +407,14 @@ int usbfs_unplug(struct usbfs_dev *d)
     }
     g_mutex_unlock(&d->lock);
 
-    umockdev_testbed_uevent(d->tb, d->syspath, "remove");
-    umockdev_testbed_remove_device(d->tb, d->syspath);
-    umockdev_testbed_detach_ioctl(d->tb, d->devnode, NULL);
+    if (late_ms) {
+        /* What a real kernel does: transfers fail with "no device" for a
+         * while before the removal reaches udev and libusb. */
+        d->remove_at_ms = trace_now_ms() + late_ms;
+        trace_event("unplug dev=%s late=%u", d->p.dev.serial, late_ms);
+        return 0;
+    }
+    usbfs_remove(d);
     trace_event("unplug dev=%s", d->p.dev.serial);
     return 0;
 }
@@ -464,6 +488,8 @@ int usbfs_battery(struct usbfs_dev *d, unsigned pct)
 
 void usbfs_tick(struct usbfs_dev *d)
 {
+    if (d->remove_at_ms && trace_now_ms() >= d->remove_at_ms)
+        usbfs_remove(d);
     g_mutex_lock(&d->lock);
     if (d->plugged)
         kdev_tick(&d->core, trace_now_ms());

@@ -24,6 +24,9 @@ void usbfs_free(struct usbfs_dev *d);
  * Each returns 0 or a negative errno (-EALREADY when already in that state). */
 int usbfs_plug(struct usbfs_dev *d);
 int usbfs_unplug(struct usbfs_dev *d);
+/* Unplugged now (every transfer fails with "no device"), its removal event
+ * late_ms later: the order a real kernel's USB stack gives. */
+int usbfs_unplug_late(struct usbfs_dev *d, unsigned late_ms);
 int usbfs_hang(struct usbfs_dev *d, bool hang);   /* also while unplugged */
 int usbfs_fail_next(struct usbfs_dev *d, unsigned n);
 int usbfs_fault(struct usbfs_dev *d, uint16_t fault);
