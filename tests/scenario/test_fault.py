@@ -19,7 +19,8 @@ def test_a_stall_is_cleared_by_the_next_start_once_the_head_is_free(knotd):
     # Pressed still: clearing cannot help, so the start is refused with the remedy.
     r = d.req({"cmd": "start", "area": "calves"})
     assert r["code"] == "fault" and "lift the massager off the muscle" in r["message"], r
-    assert d.trace.matching(r"^clear ") == [], "knotd cleared a fault whose cause remained"
+    # knotd itself knows better than to ask: the device's refusal would hold, but it is the second layer.
+    assert d.trace.matching(r"^(refused )?clear ") == [], "knotd asked to clear a fault whose cause remained"
     # Lifted off: the next start clears the fault and runs, without an unplug.
     assert d.sim.ctl("press 0") == "ok"
     r = d.req({"cmd": "start", "area": "calves"})
