@@ -128,14 +128,15 @@ static void usbfs_complete(struct usbfs_dev *d, struct usbfs_urb *u)
     u->actual = (buf[0] & 0x80) ? r : (int)((size_t)urb->buffer_length - 8);
 }
 
-static int usbfs_submit(struct usbfs_dev *d, UMockdevIoctlData *arg)
+/* Copy a submitted URB and its buffer out of the client. Not under the
+ * lock: each resolve is a round trip to the client, and a client stopped
+ * mid-ioctl (SIGSTOP) must not stop the firmware's clock (its watchdog). */
+static int usbfs_submit_resolve(UMockdevIoctlData *arg, struct usbfs_urb **out)
 {
     UMockdevIoctlData *urb_data;
     struct usbdevfs_urb *urb;
     struct usbfs_urb *u;
 
-    if (!d->plugged)
-        return -ENODEV;
     urb_data = umockdev_ioctl_data_resolve(arg, 0, sizeof(struct usbdevfs_urb), NULL);
     if (!urb_data)
         return -EFAULT;
@@ -153,6 +154,17 @@ static int usbfs_submit(struct usbfs_dev *d, UMockdevIoctlData *arg)
     if (!u->buf) {
         usbfs_urb_free(u);
         return -EFAULT;
+    }
+    *out = u;
+    return 0;
+}
+
+/* Under the lock: the device takes the URB (and owns it from here on). */
+static int usbfs_submit(struct usbfs_dev *d, struct usbfs_urb *u)
+{
+    if (!d->plugged) {
+        usbfs_urb_free(u);
+        return -ENODEV;
     }
     if (!d->hung)
         usbfs_complete(d, u);
@@ -172,11 +184,11 @@ static struct usbfs_urb *usbfs_first_done(struct usbfs_dev *d)
     return NULL;
 }
 
-static int usbfs_reap(struct usbfs_dev *d, UMockdevIoctlData *arg)
+/* Under the lock; holder (the client's pointer to fill) was resolved before it. */
+static int usbfs_reap(struct usbfs_dev *d, UMockdevIoctlData *holder)
 {
     struct usbfs_urb *u = usbfs_first_done(d);
     struct usbdevfs_urb *urb;
-    UMockdevIoctlData *holder;
 
     if (!u)
         return d->plugged ? -EAGAIN : -ENODEV;
@@ -186,11 +198,8 @@ static int usbfs_reap(struct usbfs_dev *d, UMockdevIoctlData *arg)
     /* update() marks both blocks for writing back into the client's memory. */
     umockdev_ioctl_data_update(u->urb, 0, u->urb->data, u->urb->data_len);
     umockdev_ioctl_data_update(u->buf, 0, u->buf->data, u->buf->data_len);
-    holder = umockdev_ioctl_data_resolve(arg, 0, sizeof(void *), NULL);
-    if (holder) {
+    if (holder)
         umockdev_ioctl_data_set_ptr(holder, 0, u->urb);
-        g_object_unref(holder);
-    }
     usbfs_urb_free(u);
     return 0;
 }
@@ -214,22 +223,27 @@ static int usbfs_discard(struct usbfs_dev *d, UMockdevIoctlData *arg)
 static gboolean usbfs_ioctl_cb(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer user)
 {
     struct usbfs_dev *d = user;
-    UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
+    UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client), *resolved = NULL;
     gulong req = umockdev_ioctl_client_get_request(client);
+    struct usbfs_urb *u = NULL;
     int r = 0;
 
     (void)handler;
+    /* Everything read from the client is read before the lock is taken (see
+     * usbfs_submit_resolve); writing back happens in complete(), after it. */
+    if (req == USBDEVFS_GET_CAPABILITIES)
+        resolved = umockdev_ioctl_data_resolve(arg, 0, sizeof(guint32), NULL);
+    else if (req == USBDEVFS_REAPURB || req == USBDEVFS_REAPURBNDELAY)
+        resolved = umockdev_ioctl_data_resolve(arg, 0, sizeof(void *), NULL);
+    else if (req == USBDEVFS_SUBMITURB)
+        r = usbfs_submit_resolve(arg, &u);
     g_mutex_lock(&d->lock);
     switch (req) {
-    case USBDEVFS_GET_CAPABILITIES: {
-        UMockdevIoctlData *caps = umockdev_ioctl_data_resolve(arg, 0, sizeof(guint32), NULL);
-        if (caps) {
-            *(guint32 *)caps->data = USBDEVFS_CAP_ZERO_PACKET | USBDEVFS_CAP_NO_PACKET_SIZE_LIM |
-                                     USBDEVFS_CAP_REAP_AFTER_DISCONNECT;
-            g_object_unref(caps);
-        }
+    case USBDEVFS_GET_CAPABILITIES:
+        if (resolved)
+            *(guint32 *)resolved->data = USBDEVFS_CAP_ZERO_PACKET | USBDEVFS_CAP_NO_PACKET_SIZE_LIM |
+                                         USBDEVFS_CAP_REAP_AFTER_DISCONNECT;
         break;
-    }
     case USBDEVFS_CLAIMINTERFACE:
     case USBDEVFS_RELEASEINTERFACE:
     case USBDEVFS_SETINTERFACE:
@@ -243,11 +257,12 @@ static gboolean usbfs_ioctl_cb(UMockdevIoctlBase *handler, UMockdevIoctlClient *
         r = -ENODATA; /* no kernel driver bound to a vendor interface */
         break;
     case USBDEVFS_SUBMITURB:
-        r = usbfs_submit(d, arg);
+        if (r == 0)
+            r = usbfs_submit(d, u);
         break;
     case USBDEVFS_REAPURB:
     case USBDEVFS_REAPURBNDELAY:
-        r = usbfs_reap(d, arg);
+        r = usbfs_reap(d, resolved);
         break;
     case USBDEVFS_DISCARDURB:
         r = usbfs_discard(d, arg);
@@ -257,6 +272,8 @@ static gboolean usbfs_ioctl_cb(UMockdevIoctlBase *handler, UMockdevIoctlClient *
         break;
     }
     g_mutex_unlock(&d->lock);
+    if (resolved)
+        g_object_unref(resolved);
     umockdev_ioctl_client_complete(client, r < 0 ? -1 : r, r < 0 ? -r : 0);
     return TRUE;
 }
