@@ -1,4 +1,4 @@
-/* journal.c - appends session records to the journal (O_APPEND, one write each, a regular file only, never waiting) and reads them back at start-up. */
+/* journal.c - appends session and check-in records to the journal (O_APPEND, one write each, a regular file only, never waiting), rotates it, and reads it back. */
 #include "journal.h"
 
 #include <errno.h>
@@ -11,12 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "care.h"
 #include "log.h"
 
 static char journal_path[256];
 static char journal_error[JOURNAL_WHY_MAX];   /* the last failure; "" while the journal works */
 static bool journal_write_failed;             /* journal_error is from an append, not from opening */
 static bool journal_torn;                     /* a short write left a line without its newline */
+static time_t journal_first;                  /* the time of the current file's first record; 0 = none known */
 
 void journal_set_path(const char *path)
 {
@@ -26,6 +28,35 @@ void journal_set_path(const char *path)
     /* Another file: what went wrong with the old one says nothing about it. */
     journal_error[0] = '\0';
     journal_write_failed = journal_torn = false;
+    journal_first = 0;
+}
+
+/* The rotated file: PATH.1. */
+static void journal_old_path(char *buf, size_t len)
+{
+    snprintf(buf, len, "%s.1", journal_path);
+}
+
+/* Once the current file's first record is JOURNAL_KEEP_DAYS old, it becomes
+ * PATH.1 (the previous PATH.1, all older than that, goes) and a new file
+ * begins: the two together always hold at least the last 90 days, and at
+ * most about 180. One rename: a crash leaves every record in one file or the
+ * other. A rename that fails is logged, and the record goes to the old file. */
+static void journal_rotate(time_t now)
+{
+    char old[sizeof(journal_path) + 2];
+
+    if (!journal_first || now - journal_first < (time_t)JOURNAL_KEEP_DAYS * 86400)
+        return;
+    journal_old_path(old, sizeof(old));
+    if (rename(journal_path, old) < 0) {
+        log_warning("cannot rotate journal %s to %s: %s; it keeps growing", journal_path, old, strerror(errno));
+        journal_first = now;   /* tried again in another 90 days, not at every record */
+        return;
+    }
+    log_info("journal %s rotated to %s (records from the last %d days and more are kept)", journal_path, old,
+             JOURNAL_KEEP_DAYS);
+    journal_first = 0;
 }
 
 const char *journal_get_path(void)
@@ -138,6 +169,7 @@ static int journal_append(json_object *o, char *why, size_t len)
 
     if (!journal_path[0])
         return 0;
+    journal_rotate(time(NULL));
     /* After a torn line the record starts on a line of its own. */
     n = snprintf(line, sizeof(line), "%s%s\n", journal_torn ? "\n" : "", text);
     if (n <= 0 || (size_t)n >= sizeof(line)) {
@@ -149,6 +181,12 @@ static int journal_append(json_object *o, char *why, size_t len)
         journal_fail(buf, false);
         snprintf(why, len, "%s", buf);
         return -1;
+    }
+    if (!journal_first) {
+        struct stat st;
+
+        if (fstat(fd, &st) == 0 && st.st_size == 0)
+            journal_first = time(NULL);   /* a new file begins with this record */
     }
     /* One write() of a whole line with O_APPEND: records never interleave or tear. */
     w = write(fd, line, (size_t)n);
@@ -209,12 +247,51 @@ void journal_ended(const char *serial, uid_t uid, const struct session *s, unsig
     json_object_object_add(o, "duration_s", json_object_new_int((int)((s->end_ms - s->start_ms) / 1000)));
     json_object_object_add(o, "ran_ms", json_object_new_int64((int64_t)s->ran_ms));
     json_object_object_add(o, "target", json_object_new_int((int)s->target));
+    json_object_object_add(o, "peak", json_object_new_int((int)s->peak));
     json_object_object_add(o, "ouches", json_object_new_int((int)s->ouches));
     json_object_object_add(o, "end", json_object_new_string(session_end_name(s->end)));
     if (journal_append(o, why, sizeof(why)) < 0)
         log_warning("%s: the end of the %s session is not in the journal (its start record keeps the full cool-down)",
                     serial, s->area.name);
     json_object_put(o);
+}
+
+static json_object *journal_care_base(const char *record, uid_t uid, const char *area)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "record", json_object_new_string(record));
+    json_object_object_add(o, "time", json_object_new_int64((int64_t)time(NULL)));
+    json_object_object_add(o, "uid", json_object_new_int64((int64_t)uid));
+    json_object_object_add(o, "area", json_object_new_string(area));
+    return o;
+}
+
+int journal_checkin(uid_t uid, const char *area, int pain, unsigned flags, const char *note, char *why, size_t len)
+{
+    json_object *o = journal_care_base("checkin", uid, area), *names = json_object_new_array();
+    int rc;
+
+    if (pain >= 0)
+        json_object_object_add(o, "pain", json_object_new_int(pain));
+    for (unsigned bit = 1; bit & CARE_FLAGS_ALL; bit <<= 1)
+        if (flags & bit)
+            json_object_array_add(names, json_object_new_string(care_flag_name(bit)));
+    json_object_object_add(o, "flags", names);
+    if (note && note[0])
+        json_object_object_add(o, "note", json_object_new_string(note));
+    rc = journal_append(o, why, len);
+    json_object_put(o);
+    return rc;
+}
+
+int journal_cleared(uid_t uid, const char *area, char *why, size_t len)
+{
+    json_object *o = journal_care_base("clear", uid, area);
+    int rc = journal_append(o, why, len);
+
+    json_object_put(o);
+    return rc;
 }
 
 /* Starts not (yet) matched by an end: the sessions that may have been cut short by a crash. */
@@ -238,11 +315,44 @@ static int64_t journal_int(json_object *o, const char *k, int64_t dflt)
                                                                                         : dflt;
 }
 
-/* One line (without its newline): 1 a record (start or end), 0 not one. */
+static int64_t journal_clamp(int64_t v, int64_t lo, int64_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* A check-in's red flags by name; a name knotd does not know counts as
+ * numbness (fail closed: a flag is never lost to a spelling). */
+static unsigned journal_flags(json_object *o)
+{
+    json_object *arr;
+    unsigned flags = 0;
+
+    if (!json_object_object_get_ex(o, "flags", &arr) || !json_object_is_type(arr, json_type_array))
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *v = json_object_array_get_idx(arr, i);
+        unsigned f = json_object_is_type(v, json_type_string) ? care_flag_of(json_object_get_string(v)) : 0;
+
+        flags |= f ? f : CARE_NUMBNESS;
+    }
+    return flags;
+}
+
+static bool journal_is_session(const char *record)
+{
+    return strcmp(record, "start") == 0 || strcmp(record, "end") == 0;
+}
+
+/* One line (without its newline): 1 a record, 0 not one. A session record
+ * (start, end) names its device and rest; a care record (checkin, clear) its
+ * time. Another kind is not a record: it must not close a start's
+ * full-length estimate. */
 static int journal_parse(const char *buf, size_t len, json_object **out)
 {
     json_tokener *tok;
     json_object *o, *v;
+    const char *record = NULL;
+    bool ok;
 
     while (len > 0 && buf[len - 1] == '\r')
         len--;
@@ -250,16 +360,19 @@ static int journal_parse(const char *buf, size_t len, json_object **out)
         return 0;
     tok = json_tokener_new();
     o = json_tokener_parse_ex(tok, buf, (int)len);
-    if (!o || json_tokener_get_parse_end(tok) != len || !json_object_is_type(o, json_type_object) ||
-        !journal_str(o, "device") || !journal_str(o, "area") || !journal_str(o, "record") ||
-        /* Only a start or an end: another kind must not close a start's full-length estimate. */
-        (strcmp(journal_str(o, "record"), "start") && strcmp(journal_str(o, "record"), "end")) ||
-        !json_object_object_get_ex(o, "cooldown_until", &v) || !json_object_is_type(v, json_type_int)) {
-        json_tokener_free(tok);
+    ok = o && json_tokener_get_parse_end(tok) == len && json_object_is_type(o, json_type_object) &&
+         journal_str(o, "area") && (record = journal_str(o, "record"));
+    if (ok && journal_is_session(record))
+        ok = journal_str(o, "device") && json_object_object_get_ex(o, "cooldown_until", &v) &&
+             json_object_is_type(v, json_type_int);
+    else if (ok)
+        ok = (strcmp(record, "checkin") == 0 || strcmp(record, "clear") == 0) &&
+             json_object_object_get_ex(o, "time", &v) && json_object_is_type(v, json_type_int);
+    json_tokener_free(tok);
+    if (!ok) {
         json_object_put(o);
         return 0;
     }
-    json_tokener_free(tok);
     *out = o;
     return 1;
 }
@@ -269,6 +382,7 @@ struct journal_scan {
     struct journal_open open_starts[64];
     size_t n_open;
     int records, lineno, skipped;
+    time_t first;    /* the first record's time in the file being read */
     const char *name;
     journal_fn fn;
     void *ctx;
@@ -301,6 +415,23 @@ static void journal_take(struct journal_scan *sc, const char *line, size_t len)
     rec.time = (time_t)journal_int(o, "time", 0);
     v = journal_int(o, "uid", -1);
     rec.uid = v < 0 || v > (int64_t)UINT32_MAX - 1 ? JOURNAL_ANYONE : (uid_t)v;
+    rec.end = journal_str(o, "end") ? journal_str(o, "end") : "";
+    rec.note = journal_str(o, "note") ? journal_str(o, "note") : "";
+    rec.peak = (unsigned)journal_clamp(journal_int(o, "peak", 0), 0, 255);
+    rec.ouches = (unsigned)journal_clamp(journal_int(o, "ouches", 0), 0, 65535);
+    rec.target = (unsigned)journal_clamp(journal_int(o, "target", 0), 0, 255);
+    v = journal_int(o, "pain", -1);
+    rec.pain = v < 0 || v > CARE_PAIN_MAX ? -1 : (int)v;
+    rec.flags = journal_flags(o);
+    if (!sc->first)
+        sc->first = rec.time ? rec.time : 1;
+    if (!journal_is_session(rec.record)) {
+        rec.serial = "";
+        sc->fn(&rec, sc->ctx);
+        sc->records++;
+        json_object_put(o);
+        return;
+    }
     v = strcmp(rec.record, "start") == 0 ? journal_int(o, "session_s", 0) * 1000 : journal_int(o, "ran_ms", 0);
     rec.ran_ms = v < 0 ? 0 : (uint64_t)v;
     snprintf(key, sizeof(key), "%.38s\n%.38s", rec.serial, rec.area);
@@ -319,6 +450,9 @@ static void journal_take(struct journal_scan *sc, const char *line, size_t len)
             op->rec.serial = op->serial;
             op->rec.area = op->area;
             op->rec.record = "start";
+            op->rec.end = "";
+            op->rec.note = "";
+            op->rec.open = true;
         }
     } else {
         /* The session's own end replaces its start's full-length estimate. */
@@ -330,18 +464,17 @@ static void journal_take(struct journal_scan *sc, const char *line, size_t len)
     json_object_put(o);
 }
 
-int journal_replay_fd(int fd, const char *name, journal_fn fn, void *ctx)
+/* Every line of fd into sc; -errno if reading fails. */
+static int journal_scan_fd(struct journal_scan *sc, int fd, const char *name)
 {
-    static struct journal_scan sc;   /* a few KiB: kept off the stack */
     char chunk[65536], line[JOURNAL_LINE_MAX + 1];
     size_t len = 0;
     bool over = false;   /* inside a line longer than any record: skipping to its end */
     ssize_t n;
 
-    memset(&sc, 0, sizeof(sc));
-    sc.name = name;
-    sc.fn = fn;
-    sc.ctx = ctx;
+    sc->name = name;
+    sc->lineno = 0;
+    sc->first = 0;
     /* The whole file, in chunks, with one line's worth of memory: records are
      * found whatever lies between them (junk of any length, NULs of a power
      * cut), in time proportional to the file. */
@@ -358,7 +491,7 @@ int journal_replay_fd(int fd, const char *name, journal_fn fn, void *ctx)
                 /* No record holds a NUL; a power cut leaves runs of them
                  * after a torn record. They end what came before. */
                 if (len > 0 || over)
-                    journal_skip(&sc, "a record cut short by NUL bytes");
+                    journal_skip(sc, "a record cut short by NUL bytes");
                 len = 0;
                 over = false;
                 continue;
@@ -370,11 +503,11 @@ int journal_replay_fd(int fd, const char *name, journal_fn fn, void *ctx)
                     over = true;
                 continue;
             }
-            sc.lineno++;
+            sc->lineno++;
             if (over)
-                journal_skip(&sc, "a line longer than any record");
+                journal_skip(sc, "a line longer than any record");
             else if (len > 0)
-                journal_take(&sc, line, len);
+                journal_take(sc, line, len);
             len = 0;
             over = false;
         }
@@ -382,33 +515,80 @@ int journal_replay_fd(int fd, const char *name, journal_fn fn, void *ctx)
     if (len > 0 || over) {
         /* A last line without its newline: a record torn by a crash or a full
          * disk. Taken only if it is whole anyway. */
-        sc.lineno++;
+        sc->lineno++;
         if (over)
-            journal_skip(&sc, "a torn last line");
+            journal_skip(sc, "a torn last line");
         else
-            journal_take(&sc, line, len);
+            journal_take(sc, line, len);
     }
-    if (sc.skipped > 3)
-        log_warning("%s: %d lines in all were not session records; skipped", name, sc.skipped);
-    for (size_t i = 0; i < sc.n_open; i++)
-        fn(&sc.open_starts[i].rec, ctx);
-    return sc.records;
+    return 0;
 }
 
-int journal_replay(journal_fn fn, void *ctx, char *why, size_t whylen)
+static void journal_scan_begin(struct journal_scan *sc, journal_fn fn, void *ctx)
 {
-    int fd, n;
+    memset(sc, 0, sizeof(*sc));
+    sc->fn = fn;
+    sc->ctx = ctx;
+}
 
-    if (!journal_path[0])
-        return 0;
+static int journal_scan_end(struct journal_scan *sc, const char *name)
+{
+    if (sc->skipped > 3)
+        log_warning("%s: %d lines in all were not records; skipped", name, sc->skipped);
+    for (size_t i = 0; i < sc->n_open; i++)
+        sc->fn(&sc->open_starts[i].rec, sc->ctx);
+    return sc->records;
+}
+
+int journal_replay_fd(int fd, const char *name, journal_fn fn, void *ctx)
+{
+    static struct journal_scan sc;   /* a few KiB: kept off the stack */
+    int rc;
+
+    journal_scan_begin(&sc, fn, ctx);
+    rc = journal_scan_fd(&sc, fd, name);
+    return rc < 0 ? rc : journal_scan_end(&sc, name);
+}
+
+/* One file of the journal into sc: 0 (also when it does not exist), or a
+ * negative errno code with why. */
+static int journal_scan_path(struct journal_scan *sc, const char *path, char *why, size_t whylen)
+{
+    char keep[sizeof(journal_path)];
+    int fd, rc;
+
+    sc->first = 0;   /* what the file read last began with: none, if it does not exist */
+    memcpy(keep, journal_path, sizeof(keep));
+    snprintf(journal_path, sizeof(journal_path), "%s", path);
     fd = journal_open(O_RDONLY, why, whylen);
+    memcpy(journal_path, keep, sizeof(keep));
     if (fd == -ENOENT)
         return 0;
     if (fd < 0)
         return fd;
-    n = journal_replay_fd(fd, journal_path, fn, ctx);
-    if (n < 0)
-        snprintf(why, whylen, "cannot read journal %s: %s", journal_path, strerror(-n));
+    rc = journal_scan_fd(sc, fd, path);
     close(fd);
-    return n;
+    if (rc < 0)
+        snprintf(why, whylen, "cannot read journal %s: %s", path, strerror(-rc));
+    return rc;
+}
+
+int journal_replay(journal_fn fn, void *ctx, char *why, size_t whylen)
+{
+    static struct journal_scan sc;
+    char old[sizeof(journal_path) + 2], cur[sizeof(journal_path)];
+    int rc;
+
+    if (!journal_path[0])
+        return 0;
+    journal_scan_begin(&sc, fn, ctx);
+    /* The rotated file first: a start in it may end in the current one. */
+    journal_old_path(old, sizeof(old));
+    snprintf(cur, sizeof(cur), "%s", journal_path);
+    if ((rc = journal_scan_path(&sc, old, why, whylen)) < 0)
+        return rc;
+    if ((rc = journal_scan_path(&sc, cur, why, whylen)) < 0)
+        return rc;
+    journal_first = sc.first;
+    return journal_scan_end(&sc, cur);
 }

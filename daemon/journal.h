@@ -1,4 +1,4 @@
-/* journal.h - the session journal: JSON lines for every session start and end, appended, never rewritten. */
+/* journal.h - the care record on disk: JSON lines for every session start and end and every check-in, appended, never rewritten (docs/JOURNAL.md). */
 #ifndef KNOT_JOURNAL_H
 #define KNOT_JOURNAL_H
 
@@ -12,6 +12,7 @@
 
 #define JOURNAL_LINE_MAX 4096              /* no record is longer; a longer line is not one */
 #define JOURNAL_WHY_MAX 384                /* a message naming the journal and what is wrong */
+#define JOURNAL_KEEP_DAYS 90               /* rotation keeps at least this many days */
 
 /* The journal is a regular file and nothing else: a FIFO, a directory or a
  * device in its place is refused, and no open, read or write ever waits.
@@ -34,23 +35,35 @@ int journal_started(const char *serial, uid_t uid, const struct session *s, char
  * (rest_s from now; a failure is logged: the start record already holds the
  * full cool-down). */
 void journal_ended(const char *serial, uid_t uid, const struct session *s, unsigned rest_s);
+/* A check-in of uid on area: pain 0..10 (-1: not given), red flags (CARE_*
+ * bits), a note (may be ""). 0, or -1 with why: not recorded, so not taken. */
+int journal_checkin(uid_t uid, const char *area, int pain, unsigned flags, const char *note, char *why, size_t len);
+/* uid cleared the red flags of area knowingly. 0, or -1 with why. */
+int journal_cleared(uid_t uid, const char *area, char *why, size_t len);
 
 #define JOURNAL_ANYONE ((uid_t)-1)   /* a record without a uid (before knotd kept them) */
 
 /* One record, as replayed. An open start (no end followed) counts as run in
  * full: ran_ms is its planned length and until its full cool-down. */
 struct journal_rec {
-    const char *record;   /* "start" or "end" */
-    const char *serial, *area;
-    uid_t uid;            /* who started it; JOURNAL_ANYONE if not recorded */
+    const char *record;   /* "start", "end", "checkin" or "clear" */
+    const char *serial;   /* "" for a check-in or a clear */
+    const char *area;
+    uid_t uid;            /* whose record; JOURNAL_ANYONE if not recorded */
     time_t time;          /* when the record was written (wall clock) */
-    time_t until;         /* rest until (wall clock) */
-    uint64_t ran_ms;      /* how long the motor ran */
+    time_t until;         /* start, end: rest until (wall clock) */
+    uint64_t ran_ms;      /* start, end: how long the motor ran */
+    bool open;            /* a start no end followed: knotd died, or the session runs */
+    unsigned peak, ouches, target;   /* end: the highest level acknowledged, ouches; start, end: the target */
+    const char *end;      /* end: how it ended ("done", "stopped", ...); else "" */
+    int pain;             /* checkin: 0..10, -1 if not given */
+    unsigned flags;       /* checkin: red flags (CARE_* bits) */
+    const char *note;     /* checkin: the person's note; else "" */
 };
 
-/* Called with each ended session, then each open start. */
+/* Called with each record in order (an end replacing its start), then each open start. */
 typedef void (*journal_fn)(const struct journal_rec *rec, void *ctx);
-/* Reads back every record of the journal. A start with no later end for the
+/* Reads back every record of the journal, the rotated file (PATH.1) first. A start with no later end for the
  * same device and area counts as a session that ran its full length (fn gets
  * it last, as a "start" record). Returns
  * the number of records (0 when there is no journal yet), or a negative errno
@@ -59,7 +72,8 @@ typedef void (*journal_fn)(const struct journal_rec *rec, void *ctx);
  * last line) is skipped: the first three with a warning naming file:line,
  * then a count. Memory is one line's worth, time is linear in the file. */
 int journal_replay(journal_fn fn, void *ctx, char *why, size_t whylen);
-/* The same from an open descriptor (read to its end); name is for messages. */
+/* The same from an open descriptor (read to its end); name is for messages.
+ * No rotated file. */
 int journal_replay_fd(int fd, const char *name, journal_fn fn, void *ctx);
 
 #endif

@@ -428,6 +428,8 @@ void session_level_applied(struct session *s, unsigned level, uint64_t now_ms)
     if (!session_running(s) || level != s->level || level == 0)
         return;
     s->applied = level;
+    if (level > s->peak)
+        s->peak = level;
     if (now_ms > s->step_ms)
         s->step_ms = now_ms;
     /* The trial is time the motor really spent at level 1: it counts from

@@ -59,6 +59,7 @@ struct session {
     unsigned target;          /* where the ramp goes, 1..max_level */
     unsigned level;           /* what the motor must be commanded now */
     unsigned applied;         /* the level the device last acknowledged in this session (0: none yet) */
+    unsigned peak;            /* the highest level the device acknowledged in this session */
     unsigned ouches;
     uint64_t ran_ms;          /* the motor's running time in this session (level above 0 commanded) */
     uint64_t start_ms, phase_ms, step_ms, end_ms, last_tick_ms;

@@ -25,8 +25,13 @@ static void found(const struct journal_rec *r, void *ctx)
     /* Read every byte: ASan tells whether they are strings. */
     if (!r->record || !r->serial || !r->area || strlen(r->serial) + strlen(r->area) > JOURNAL_LINE_MAX)
         fuzz_fail("a record without its kind, device or area, or longer than a line");
-    if (strcmp(r->record, "start") && strcmp(r->record, "end"))
-        fuzz_fail("a record that is neither a start nor an end: '%s'", r->record);
+    if (strcmp(r->record, "start") && strcmp(r->record, "end") && strcmp(r->record, "checkin") &&
+        strcmp(r->record, "clear"))
+        fuzz_fail("a record of no known kind: '%s'", r->record);
+    if (!r->end || !r->note || strlen(r->end) + strlen(r->note) > JOURNAL_LINE_MAX)
+        fuzz_fail("a record without its end or note text, or longer than a line");
+    if (r->pain < -1 || r->pain > 10 || (r->flags & ~0x3fu))
+        fuzz_fail("a check-in with pain %d or flags 0x%x", r->pain, r->flags);
     (*calls)++;
 }
 

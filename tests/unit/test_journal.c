@@ -7,13 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "care.h"
 #include "journal.h"
 
 struct seen {
-    char serial[8][40], area[8][40];
+    char serial[8][40], area[8][40], record[8][16];
+    int pain[8];
+    unsigned flags[8];
+    time_t time[8];
     time_t until[8];
     uid_t uid[8];
     uint64_t ran_ms[8];
@@ -30,6 +36,10 @@ static void collect(const struct journal_rec *r, void *ctx)
         s->until[s->n] = r->until;
         s->uid[s->n] = r->uid;
         s->ran_ms[s->n] = r->ran_ms;
+        snprintf(s->record[s->n], sizeof(s->record[0]), "%s", r->record);
+        s->pain[s->n] = r->pain;
+        s->flags[s->n] = r->flags;
+        s->time[s->n] = r->time;
     }
     s->n++;
 }
@@ -197,6 +207,90 @@ static void test_crlf_and_longest_line(void **state)
     close(fd);
 }
 
+/* Check-ins and clears come back in order, whoever wrote them; a flag of a
+ * name knotd does not know is kept as a red flag (numbness), never dropped. */
+static void test_check_ins(void **state)
+{
+    struct seen s = { 0 };
+    int fd = memfile("{\"record\":\"checkin\",\"time\":5,\"uid\":1000,\"area\":\"calves\",\"pain\":6,"
+                     "\"flags\":[\"tingling\",\"swelling\"],\"note\":\"after the run\"}\n"
+                     "{\"record\":\"checkin\",\"time\":6,\"uid\":1000,\"area\":\"calves\",\"pain\":11,"
+                     "\"flags\":[\"burning\"]}\n"
+                     "{\"record\":\"clear\",\"time\":7,\"uid\":1000,\"area\":\"calves\"}\n"
+                     "{\"record\":\"checkin\",\"uid\":1000,\"area\":\"calves\"}\n",   /* no time: not a record */
+                     0, 0, "");
+
+    (void)state;
+    assert_int_equal(journal_replay_fd(fd, "j", collect, &s), 3);
+    close(fd);
+    assert_int_equal(s.n, 3);
+    assert_string_equal(s.record[0], "checkin");
+    assert_int_equal(s.pain[0], 6);
+    assert_int_equal(s.flags[0], CARE_TINGLING | CARE_SWELLING);
+    assert_string_equal(s.serial[0], "");
+    assert_int_equal(s.pain[1], -1);              /* out of range: not given */
+    assert_int_equal(s.flags[1], CARE_NUMBNESS);  /* unknown name: still a red flag */
+    assert_string_equal(s.record[2], "clear");
+}
+
+static char tmpdir[] = "/tmp/test_journal.XXXXXX";
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    fclose(f);
+}
+
+static size_t file_size(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+/* A journal whose first record is older than JOURNAL_KEEP_DAYS becomes
+ * PATH.1 at the next append; replay reads PATH.1, then PATH: a start in the
+ * old file ends in the new one. */
+static void test_rotation_keeps_ninety_days(void **state)
+{
+    char path[256], old[300], why[JOURNAL_WHY_MAX], text[1024];
+    struct seen s = { 0 };
+    time_t now = time(NULL), then = now - (time_t)(JOURNAL_KEEP_DAYS + 1) * 86400;
+
+    (void)state;
+    assert_non_null(mkdtemp(tmpdir));
+    snprintf(path, sizeof(path), "%s/journal", tmpdir);
+    snprintf(old, sizeof(old), "%s.1", path);
+    snprintf(text, sizeof(text),
+             "{\"record\":\"checkin\",\"time\":%lld,\"uid\":1,\"area\":\"calves\",\"pain\":5}\n"
+             "{\"record\":\"start\",\"time\":%lld,\"device\":\"A\",\"uid\":1,\"area\":\"quads\","
+             "\"cooldown_until\":%lld,\"session_s\":60}\n",
+             (long long)then, (long long)now - 10, (long long)now + 600);
+    write_file(path, text);
+    journal_set_path(path);
+    assert_int_equal(journal_replay(collect, &s, why, sizeof(why)), 2);   /* learns the first record's age */
+    assert_int_equal(file_size(old), 0);
+    assert_int_equal(journal_checkin(1, "calves", 3, 0, "", why, sizeof(why)), 0);
+    assert_true(file_size(old) == strlen(text));   /* the old file, whole */
+    assert_true(file_size(path) > 0 && file_size(path) < strlen(text));
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(journal_replay(collect, &s, why, sizeof(why)), 3);
+    assert_string_equal(s.record[0], "checkin");
+    assert_int_equal(s.pain[0], 5);
+    assert_int_equal(s.pain[1], 3);
+    assert_string_equal(s.record[2], "start");   /* still open, across the two files */
+    /* The new file is young: the next append does not rotate again. */
+    assert_int_equal(journal_cleared(1, "calves", why, sizeof(why)), 0);
+    assert_true(file_size(old) == strlen(text));
+    unlink(path);
+    unlink(old);
+    rmdir(tmpdir);
+    journal_set_path("");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +301,8 @@ int main(void)
         cmocka_unit_test(test_torn_last_record),
         cmocka_unit_test(test_uid_and_running_time),
         cmocka_unit_test(test_crlf_and_longest_line),
+        cmocka_unit_test(test_check_ins),
+        cmocka_unit_test(test_rotation_keeps_ninety_days),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
