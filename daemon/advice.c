@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "care.h"
 #include "knot/proto.h"
 
 #define ADVICE_STALL_CLEAR_DN 100   /* PROTOCOL.md §7.1: a stall clears below 10.0 N */
@@ -94,3 +95,33 @@ void advice_fault(const struct advice_readings *r, char *buf, size_t len)
         advice_add(buf, len, &n, "The massager reports a fault knotd does not know (0x%04x): unplug it and plug "
                    "it in again.", r->faults & ~(unsigned)KNOT_FAULT_ALL);
 }
+
+/* "You feel any numbness, tingling, or weakness along with the pain"; "a
+ * sudden, sharp pain ... immediate swelling, some pretty noticeable
+ * bruising, and a clear weakness ... stop the self-massage and see a
+ * doctor"; "the pain is so bad it's disrupting your daily activities or
+ * ruining your sleep". */
+void advice_red_flags(unsigned flags, char *buf, size_t len)
+{
+    size_t n = 0;
+
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    if (flags & (CARE_SWELLING | CARE_BRUISING))
+        advice_add(buf, len, &n, "Swelling or bruising can mean an injury, not a knot: stop the self-massage and "
+                   "see a doctor.");
+    if (flags & (CARE_NUMBNESS | CARE_TINGLING | CARE_WEAKNESS))
+        advice_add(buf, len, &n, "Numbness, tingling or weakness along with the pain: see a doctor or a physical "
+                   "therapist before the massager goes there again.");
+    if (flags & CARE_SLEEP)
+        advice_add(buf, len, &n, "Pain that disrupts your daily activities or your sleep is a reason to see a "
+                   "doctor or a physical therapist.");
+}
+
+/* "You've been trying to treat it yourself for over a week with zero
+ * improvement"; "a physical therapist can give you a proper diagnosis and use
+ * targeted techniques that are nearly impossible to do on your own". */
+const char advice_therapist[] =
+    "Treated for over a week without getting better: time to see a physical therapist, who can give a proper "
+    "diagnosis and use techniques that are nearly impossible to do on your own.";

@@ -24,5 +24,9 @@ void advice_fault(const struct advice_readings *r, char *buf, size_t len);
 extern const char advice_with_gun[];      /* how to use the massager on any area */
 extern const char advice_warm_up[];       /* before the first session of the day */
 extern const char advice_sharp_pain[];    /* a second ouch, or sharp or sudden pain */
+/* "When should I see a doctor or physical therapist?": for each red flag a
+ * check-in may report (CARE_* bits), what to do; one sentence per group. */
+void advice_red_flags(unsigned flags, char *buf, size_t len);
+extern const char advice_therapist[];     /* treated for over a week with no improvement */
 
 #endif

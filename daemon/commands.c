@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "advice.h"
+#include "carecmd.h"
 #include "clock.h"
 #include "knot/control.h"
 #include "journal.h"
@@ -159,10 +160,11 @@ struct commands_waiter {
     uint64_t client;
     json_object *id;        /* the request's "id", echoed in the reply */
     bool first_today;       /* the person's first session today: warm up first */
+    uid_t uid;              /* who asked: the care record's advice is theirs */
 };
 static struct commands_waiter *commands_waiters;
 
-static int commands_wait(const struct massager *m, uint64_t client, json_object *req, bool first_today)
+static int commands_wait(const struct massager *m, const struct ctl_peer *peer, json_object *req, bool first_today)
 {
     struct commands_waiter *w = calloc(1, sizeof(*w));
     json_object *id;
@@ -170,7 +172,8 @@ static int commands_wait(const struct massager *m, uint64_t client, json_object 
     if (!w)
         return -1;
     w->m = m;
-    w->client = client;
+    w->client = peer->id;
+    w->uid = peer->uid;
     w->first_today = first_today;
     if (json_object_object_get_ex(req, KNOT_K_ID, &id))
         w->id = json_object_get(id);
@@ -195,6 +198,8 @@ void commands_begun(struct massager *m)
         json_object_object_add(o, "already_running", json_object_new_boolean(false));
         if (w->first_today)
             json_object_object_add(o, "before", json_object_new_string(advice_warm_up));
+        /* Treated often and no better: said at every start, with the numbers. */
+        json_object_object_add(o, "care", carecmd_state(w->uid, &m->sess.area));
     } else if (m->sess.end == SESSION_END_FAULT && m->drv.remedy[0]) {
         o = commands_error(KNOT_E_FAULT, "%s", m->drv.remedy);
         json_object_object_add(o, "faults", json_object_new_int((int)m->drv.st.faults));
@@ -206,6 +211,38 @@ void commands_begun(struct massager *m)
         json_object_object_add(o, KNOT_K_ID, w->id);
     ctl_reply(w->client, o);
     free(w);
+}
+
+/* The body area a request names (KNOT_K_AREA); NULL with *err set. */
+static const struct profile_area *commands_area(json_object *req, const char *cmd, json_object **err)
+{
+    char why[REQUEST_WHY_MAX], names[512], q[REQUEST_QUOTE_MAX];
+    const char *name;
+    const struct profile_area *a;
+    int rc = request_string(req, KNOT_K_AREA, &name, why, sizeof(why));
+
+    if (rc == REQUEST_ABSENT) {
+        *err = commands_error(KNOT_E_BAD_REQUEST, "%s needs 'area' (a string)", cmd);
+        return NULL;
+    }
+    if (rc == REQUEST_WRONG) {
+        *err = commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return NULL;
+    }
+    if ((a = profile_find(knotd.profiles, name)))
+        return a;
+    profile_names(knotd.profiles, names, sizeof(names));
+    *err = commands_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%s'; known areas: %s",
+                          request_quote(q, sizeof(q), name, strlen(name), REQUEST_QUOTE_CHARS), names);
+    return NULL;
+}
+
+static json_object *commands_checkin(const struct ctl_peer *peer, json_object *req)
+{
+    json_object *err = NULL;
+    const struct profile_area *a = commands_area(req, "checkin", &err);
+
+    return a ? carecmd_checkin(peer, req, a) : err;
 }
 
 static json_object *commands_start(const struct ctl_peer *peer, json_object *req)
@@ -248,7 +285,14 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     /* Rest and the day's dose belong to the person, whichever massager:
      * checked first, and a session never runs past what is left today. */
     if (a->gun_allowed && !(session_running(&m->sess) && profile_area_is(a, m->sess.area.name))) {
+        json_object *flagged = carecmd_refusal(peer->uid, a);
         struct rest_state rs;
+
+        /* A red flag from a check-in: a professional first, not the massager. */
+        if (flagged) {
+            log_info("uid %u: refused %s: red flags from a check-in", (unsigned)peer->uid, a->name);
+            return flagged;
+        }
         enum rest_verdict v = rest_check(&knotd.rest, peer->uid, a, clock_now_ms(), clock_local_day(time(NULL)), &rs);
 
         if (v != REST_OK)
@@ -280,7 +324,7 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
         if (follow)
             log_info("%s: the session is client %llu's: it stops when that connection closes", m->serial,
                      (unsigned long long)peer->id);
-        if (commands_wait(m, peer->id, req, rest_first_today(&knotd.rest, peer->uid,
+        if (commands_wait(m, peer, req, rest_first_today(&knotd.rest, peer->uid,
                                                              clock_local_day(time(NULL)))) < 0) {
             massager_unstart(m, &undo);
             return commands_error(KNOT_E_BAD_REQUEST, "out of memory");
@@ -463,6 +507,7 @@ static json_object *commands_list(const struct ctl_peer *peer, bool status, json
     if (status) {
         json_object_object_add(o, "journal", commands_journal());
         json_object_object_add(o, "rest", commands_rest_list(peer->uid));
+        json_object_object_add(o, "care", carecmd_advice_list(peer->uid, NULL));
     }
     return o;
 }
@@ -506,12 +551,14 @@ static json_object *commands_dispatch(const struct ctl_peer *peer, json_object *
         *subscribe = true;
         return commands_ok();
     }
+    if (!strcmp(cmd, "history"))
+        return carecmd_history(peer, req);   /* one's own record: anyone connected may read it */
     if (strcmp(cmd, "start") && strcmp(cmd, "stop") && strcmp(cmd, "up") && strcmp(cmd, "down") &&
-        strcmp(cmd, "ouch") && strcmp(cmd, KNOT_CMD_GO)) {
+        strcmp(cmd, "ouch") && strcmp(cmd, KNOT_CMD_GO) && strcmp(cmd, "checkin")) {
         char q[REQUEST_QUOTE_MAX];
         return commands_error(KNOT_E_UNKNOWN_COMMAND,
                               "unknown command '%s' (version, devices, status, areas, start, stop, up, down, ouch, go, "
-                              "watch)", request_quote(q, sizeof(q), cmd, strlen(cmd), 32));
+                              "watch, checkin, history)", request_quote(q, sizeof(q), cmd, strlen(cmd), 32));
     }
     if (!peer->may_control) {
         log_warning("uid %u (pid %d) may not control the massager: refused '%s'", (unsigned)peer->uid,
@@ -521,6 +568,8 @@ static json_object *commands_dispatch(const struct ctl_peer *peer, json_object *
     }
     if (!strcmp(cmd, "start"))
         return commands_start(peer, req);
+    if (!strcmp(cmd, "checkin"))
+        return commands_checkin(peer, req);
     if (!strcmp(cmd, "stop"))
         return commands_stop(peer, req);
     return commands_move(peer, req, cmd);

@@ -4,6 +4,7 @@
 
 #include <event2/event.h>
 
+#include "care.h"
 #include "config.h"
 #include "profile.h"
 #include "rest.h"
@@ -14,6 +15,7 @@ struct knotd {
     struct profile *profiles;   /* replaced whole on reload; sessions keep their own copy */
     const char *config_path;
     struct rest_book rest;      /* every person's areas: rest and the day's dose */
+    struct care_book care;      /* every person's areas: red flags, treated days, pain */
 };
 
 extern struct knotd knotd;

@@ -117,6 +117,20 @@ static struct event_base *main_event_base(void)
 
 /* What the journal remembers holds again: a rest still due (never longer than
  * any area could owe), and today's running time toward each area's dose. */
+/* The care record: check-ins, clears, and the days each area was treated. */
+static void main_restore_care(const struct journal_rec *r)
+{
+    uid_t uid = r->uid == JOURNAL_ANYONE ? CARE_ANYONE : r->uid;
+    int64_t day = clock_local_day(r->time);
+
+    if (strcmp(r->record, "checkin") == 0)
+        care_checkin(&knotd.care, uid, r->area, day, r->pain, r->flags);
+    else if (strcmp(r->record, "clear") == 0)
+        care_clear(&knotd.care, uid, r->area, day);
+    else if (r->ran_ms > 0)
+        care_treated(&knotd.care, uid, r->area, day);
+}
+
 static void main_restore_cb(const struct journal_rec *r, void *ctx)
 {
     const time_t now = time(NULL);
@@ -125,6 +139,9 @@ static void main_restore_cb(const struct journal_rec *r, void *ctx)
     uint64_t until_ms = 0, ran_ms = clock_local_day(r->time) == clock_local_day(now) ? r->ran_ms : 0;
     unsigned *restored = ctx;
 
+    main_restore_care(r);
+    if (strcmp(r->record, "start") && strcmp(r->record, "end"))
+        return;
     if (until > now) {
         if (until - now > longest)
             until = now + longest; /* a clock that ran backwards, or a forged line */
@@ -161,6 +178,8 @@ static void main_ended(struct massager *m)
     uint64_t owed = rest_owed_ms(main_area_of(&m->sess), m->sess.ran_ms), now = clock_now_ms();
 
     rest_charge(&knotd.rest, m->uid, main_area_of(&m->sess), m->sess.ran_ms, now, clock_local_day(time(NULL)));
+    if (m->sess.ran_ms > 0)
+        care_treated(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)));
     journal_ended(m->serial, m->uid, &m->sess, (unsigned)((owed + 999u) / 1000u));
     ctl_broadcast(view_session_event("ended", m, now));
 }

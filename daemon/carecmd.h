@@ -1,0 +1,25 @@
+/* carecmd.h - the control protocol's care requests (checkin, history) and the care advice start and status carry. */
+#ifndef KNOT_CARECMD_H
+#define KNOT_CARECMD_H
+
+#include <json-c/json.h>
+#include <sys/types.h>
+
+#include "ctl.h"
+#include "profile.h"
+
+/* checkin on area a (already looked up): pain, red flags, a note, or a
+ * clear; on record in the journal before it counts. The reply, or an error. */
+json_object *carecmd_checkin(const struct ctl_peer *peer, json_object *req, const struct profile_area *a);
+/* history: the asking person's sessions and check-ins of the last `days`
+ * (default 14), optionally of one area, and the care advice. */
+json_object *carecmd_history(const struct ctl_peer *peer, json_object *req);
+/* What the care record says about uid's area a: red flags, or the "treated
+ * often, no better" rule, with the advice in words; NULL when nothing. */
+json_object *carecmd_state(uid_t uid, const struct profile_area *a);
+/* A start on a refused for red flags: the error reply, or NULL when none. */
+json_object *carecmd_refusal(uid_t uid, const struct profile_area *a);
+/* carecmd_state() of every area of uid that has something to say (only: one area). */
+json_object *carecmd_advice_list(uid_t uid, const struct profile_area *only);
+
+#endif

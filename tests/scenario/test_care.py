@@ -1,0 +1,187 @@
+"""test_care.py - the care record through the real socket: check-ins, red flags, history, when to see a professional, rotation."""
+import json
+import os
+import time
+
+import pytest
+
+from knotd import Knotd
+
+DAY = 86400
+
+
+def noon(days_ago):
+    """Local noon, days_ago days back: safely inside that local day."""
+    t = time.localtime(time.time() - days_ago * DAY)
+    return int(time.mktime((t.tm_year, t.tm_mon, t.tm_mday, 12, 0, 0, 0, 0, -1)))
+
+
+def write_journal(path, records):
+    with open(path, "a") as f:
+        for r in records:
+            f.write(json.dumps(r) + "\n")
+    return str(path)
+
+
+def session_end(t, area="calves", uid=None, ran_s=60, end="done", peak=2):
+    return {"record": "end", "time": t, "device": "ANOTHER-GUN", "uid": os.getuid() if uid is None else uid,
+            "area": area, "cooldown_until": t, "duration_s": ran_s, "ran_ms": ran_s * 1000, "target": 2,
+            "peak": peak, "ouches": 0, "end": end}
+
+
+def checkin(t, pain, area="calves", uid=None, flags=(), note=None):
+    r = {"record": "checkin", "time": t, "uid": os.getuid() if uid is None else uid, "area": area, "pain": pain,
+         "flags": list(flags)}
+    if note:
+        r["note"] = note
+    return r
+
+
+def test_a_red_flag_blocks_the_area_until_cleared_knowingly(knotd, tmp_path):
+    d = knotd()
+    d.wait_devices(1)
+    r = d.req({"cmd": "checkin", "area": "calves", "pain": 6, "flags": ["tingling"], "note": "after the run"})
+    assert r["ok"] and r["care"]["red_flags"] == ["tingling"], r
+    assert "see a doctor or a physical therapist" in r["care"]["advice"], r
+    assert "knotctl checkin calves --clear" in r["care"]["advice"], r
+    s = d.req({"cmd": "start", "area": "calves"})
+    assert s["code"] == "red-flag" and s["red_flags"] == ["tingling"], s
+    assert s["message"].startswith("Your calves: tingling. Numbness, tingling or weakness"), s
+    # The flag is the area's: another area starts.
+    assert d.req({"cmd": "start", "area": "forearms"})["ok"]
+    assert d.req({"cmd": "stop"})["ok"]
+    assert [c["area"] for c in d.req({"cmd": "status"})["care"]] == ["calves"]
+    # On record: a restart does not forget it.
+    assert d.stop() == 0
+    second = tmp_path / "second"
+    second.mkdir()
+    d2 = Knotd(second, journal=d.journal)
+    try:
+        d2.wait_devices(1)
+        assert d2.req({"cmd": "start", "area": "calves"})["code"] == "red-flag"
+        r = d2.req({"cmd": "checkin", "area": "calves", "clear": True})
+        assert r["ok"] and r["cleared"] and r["care"] is None, r
+        assert d2.req({"cmd": "start", "area": "calves"})["ok"], "cleared knowingly: the massager may go back on"
+        d2.trace.wait(r"^level 1 by=host")
+        assert d2.req({"cmd": "stop"})["ok"]
+    finally:
+        assert d2.stop() == 0
+    # Only forearms and the cleared calves ever ran.
+    assert [l for _, l, _ in d.trace.levels()] == [1, 0]
+    with open(d.journal) as f:
+        kinds = [json.loads(line)["record"] for line in f]
+    assert kinds.count("checkin") == 1 and kinds.count("clear") == 1, kinds
+
+
+BAD_CHECKINS = [
+    ({"cmd": "checkin", "area": "calves", "pain": 11}, "pain 11 is not on the scale"),
+    ({"cmd": "checkin", "area": "calves", "pain": -1}, "pain -1 is not on the scale"),
+    ({"cmd": "checkin", "area": "calves", "pain": "6"}, "'pain'"),
+    ({"cmd": "checkin", "area": "calves", "pain": 4.5}, "'pain'"),
+    ({"cmd": "checkin", "area": "calves", "pain": None}, "'pain'"),
+    ({"cmd": "checkin", "area": "calves", "flags": ["burning"]}, "flags[0] is not one of"),
+    ({"cmd": "checkin", "area": "calves", "flags": "tingling"}, "'flags' must be an array"),
+    ({"cmd": "checkin", "area": "calves", "flags": [1]}, "flags[0] is not one of"),
+    ({"cmd": "checkin", "area": "calves", "pain": 3, "note": "x" * 201}, "'note' is 201 bytes long"),
+    ({"cmd": "checkin", "area": "calves", "pain": 3, "note": "a\tb"}, "'note'"),
+    ({"cmd": "checkin", "area": "calves", "pain": 3, "note": 7}, "'note'"),
+    ({"cmd": "checkin", "area": "calves", "clear": True, "pain": 2}, "a clear is a check-in of its own"),
+    ({"cmd": "checkin", "area": "calves", "clear": "yes"}, "'clear'"),
+    ({"cmd": "checkin", "area": "calves"}, "checkin needs 'pain'"),
+    ({"cmd": "checkin", "area": "shins", "pain": 3}, "unknown body area 'shins'"),
+    ({"cmd": "checkin", "pain": 3}, "checkin needs 'area'"),
+    ({"cmd": "history", "days": 0}, "days 0: 1 to 365"),
+    ({"cmd": "history", "days": 366}, "days 366: 1 to 365"),
+    ({"cmd": "history", "area": "shins"}, "unknown body area 'shins'"),
+]
+
+
+def test_bad_check_ins_are_refused_with_what_was_wrong(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    for req, phrase in BAD_CHECKINS:
+        r = d.req(req)
+        assert r["ok"] is False and phrase in r["message"], (req, r)
+        assert r["code"] in ("bad-request", "unknown-area"), (req, r)
+    # Nothing of it reached the record, and the daemon serves on.
+    assert d.req({"cmd": "history"})["checkins"] == []
+    # Flags alone are a check-in without a pain.
+    assert d.req({"cmd": "checkin", "area": "forearms", "flags": ["sleep"]})["ok"]
+    assert [(c["pain"], c["flags"]) for c in d.req({"cmd": "history"})["checkins"]] == [(None, ["sleep"])]
+    assert d.req({"cmd": "start", "area": "calves"})["ok"]
+
+
+def seeded(tmp_path, treated_days, pains, uid=None):
+    """A journal: calves treated on the given days ago (noon), check-ins (days_ago, pain)."""
+    recs = [session_end(noon(k), uid=uid) for k in treated_days]
+    recs += [checkin(noon(k) + 60, p, uid=uid) for k, p in pains]
+    recs.sort(key=lambda r: r["time"])
+    return write_journal(tmp_path / "journal", recs)
+
+
+def test_treated_on_eight_of_ten_days_and_no_better_recommends_a_therapist(knotd, tmp_path):
+    d = knotd(journal=seeded(tmp_path, range(8), [(7, 6), (0, 6)]))
+    d.wait_devices(1)
+    r = d.req({"cmd": "start", "area": "calves"})
+    assert r["ok"], r
+    care = r["care"]
+    assert care["see_therapist"] and care["treated_days"] == 8 and care["red_flags"] == [], care
+    assert care["first_pain"] == 6 and care["last_pain"] == 6, care
+    assert care["advice"].startswith("Your calves were treated on 8 of the last 10 days, pain 6, then 6. "), care
+    assert "physical therapist" in care["advice"]
+    assert d.req({"cmd": "stop"})["ok"]
+    assert [c["area"] for c in d.req({"cmd": "status"})["care"]] == ["calves"]
+    assert [c["area"] for c in d.req({"cmd": "history", "area": "calves"})["care"]] == ["calves"]
+
+
+@pytest.mark.parametrize("treated, pains", [
+    (range(7), [(7, 6), (0, 6)]),          # seven days are not more than seven
+    (range(8), [(7, 6), (0, 5)]),          # better: 6 then 5
+    (range(3, 11), [(10, 6), (3, 6)]),     # eight days, but day 10 ago is out of the window
+])
+def test_no_therapist_without_the_rule(knotd, tmp_path, treated, pains):
+    d = knotd(journal=seeded(tmp_path, treated, pains))
+    d.wait_devices(1)
+    r = d.req({"cmd": "start", "area": "calves"})
+    assert r["ok"] and r["care"] is None, r
+    assert d.req({"cmd": "status"})["care"] == []
+
+
+def test_history_is_the_persons_own(knotd, tmp_path):
+    journal = write_journal(tmp_path / "journal", [
+        session_end(noon(20), ran_s=45, end="done"),
+        session_end(noon(3), ran_s=90, end="pain", peak=3),
+        session_end(noon(3) + 600, area="forearms", uid=4242, ran_s=30),     # someone else's
+        checkin(noon(3) + 700, 7, note="stiff after the run"),
+        checkin(noon(3) + 800, 2, uid=4242),                                 # someone else's
+    ])
+    with open(journal, "a") as f:
+        f.write('{"record":"checkin","time":%d,"uid":%d,"area":"calves","pain":' % (noon(1), os.getuid()))  # torn
+    d = knotd(journal=journal)
+    d.wait_devices(1)
+    d.start_running("calves")
+    assert d.req({"cmd": "stop"})["ok"]
+    assert d.req({"cmd": "checkin", "area": "calves", "pain": 4})["ok"]
+    h = d.req({"cmd": "history"})
+    assert h["days"] == 14 and not h["truncated"]
+    assert [(s["area"], s["end"], s["ran_s"], s["peak"]) for s in h["sessions"]] == \
+        [("calves", "pain", 90, 3), ("calves", "stopped", 0, 1)], h["sessions"]
+    assert [(c["pain"], c["note"]) for c in h["checkins"]] == [(7, "stiff after the run"), (4, "")], h
+    assert len(d.req({"cmd": "history", "days": 30})["sessions"]) == 3
+    assert d.req({"cmd": "history", "area": "forearms"})["sessions"] == []
+
+
+def test_the_journal_rotates_and_keeps_ninety_days(knotd, tmp_path):
+    journal = write_journal(tmp_path / "journal", [
+        checkin(int(time.time()) - 91 * DAY, 5),
+        checkin(int(time.time()) - 30 * DAY, 4),
+    ])
+    d = knotd(journal=journal)
+    d.wait_devices(1)
+    assert d.req({"cmd": "checkin", "area": "calves", "pain": 3})["ok"]
+    assert os.path.exists(journal + ".1"), "the journal whose first record is 91 days old was not rotated"
+    with open(journal) as f:
+        assert [json.loads(line)["pain"] for line in f] == [3]
+    h = d.req({"cmd": "history", "days": 365})
+    assert [c["pain"] for c in h["checkins"]] == [5, 4, 3], "rotation lost records"
+    assert "rotated to" in d.log()
