@@ -107,3 +107,30 @@ void words_ago(char *buf, size_t len, long long s)
     else
         snprintf(buf, len, "%lld h ago", s / 3600);
 }
+
+const char *words_does(const char *title)
+{
+    size_t n = strcspn(title, "(");   /* "Quads (front of thighs)": the words before the brackets */
+
+    while (n > 0 && title[n - 1] == ' ')
+        n--;
+    /* A profile's titles are plurals ("Calves", "Glutes/Hips") or a singular ("Upper Back"). */
+    return n > 0 && (title[n - 1] == 's' || title[n - 1] == 'S') ? "do" : "does";
+}
+
+const char *const words_flag_names[WORDS_FLAGS] = { "numbness", "tingling", "weakness", "swelling", "bruising", "sleep" };
+
+/* Only "sleep" is not said as it is named: it is the pain that disrupts sleep. */
+static const struct {
+    const char *name, *said;
+} words_flag_said[] = {
+    { "sleep", "pain that disrupts your sleep" },
+};
+
+const char *words_flag(const char *name)
+{
+    for (size_t i = 0; i < sizeof(words_flag_said) / sizeof(words_flag_said[0]); i++)
+        if (strcmp(name, words_flag_said[i].name) == 0)
+            return words_flag_said[i].said;
+    return name;
+}

@@ -23,5 +23,16 @@ void words_clock(char *buf, size_t len, long long unix_time);
 void words_wait(char *buf, size_t len, long long s);
 /* "just now", "12 s ago", "2 min ago", "3 h ago"; "never" for a negative age. */
 void words_ago(char *buf, size_t len, long long s);
+/* "do" for "calves" or "quads (front of thighs)", "does" for "upper back":
+ * the verb a title takes ("How do your calves feel now?"). */
+const char *words_does(const char *title);
+
+/* The red flags a check-in may report, in knotd's order (docs/CONTROL.md):
+ * each is also checkin's option (--numbness). */
+#define WORDS_FLAGS 6
+extern const char *const words_flag_names[WORDS_FLAGS];
+/* A red flag as a sentence says it: "sleep" -> "pain that disrupts your
+ * sleep"; a name knotctl does not know is said as it is. */
+const char *words_flag(const char *name);
 
 #endif

@@ -1,4 +1,4 @@
-/* test_words.c - knotctl's small pieces of English: tools with their article, clauses, times and doses as a person reads them. */
+/* test_words.c - knotctl's small pieces of English: tools with their article, clauses, times and doses as a person reads them, a title's verb, red flags. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -123,6 +123,37 @@ static void test_clock(void **state)
     assert_string_equal(buf, want);
 }
 
+static void test_does(void **state)
+{
+    static const struct {
+        const char *title, *verb;
+    } cases[] = {
+        { "calves", "do" },
+        { "glutes/hips", "do" },
+        { "quads (front of thighs)", "do" },   /* the words before the brackets */
+        { "Forearms", "do" },
+        { "upper back", "does" },
+        { "neck", "does" },
+        { "neck (side)", "does" },
+        { "", "does" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_string_equal(words_does(cases[i].title), cases[i].verb);
+}
+
+static void test_flags(void **state)
+{
+    (void)state;
+    assert_string_equal(words_flag("sleep"), "pain that disrupts your sleep");
+    assert_string_equal(words_flag("tingling"), "tingling");
+    assert_string_equal(words_flag("cramps"), "cramps");   /* a newer knotd's flag, said as named */
+    /* knotd's names, in knotd's order (docs/CONTROL.md): they are the options too. */
+    assert_string_equal(words_flag_names[0], "numbness");
+    assert_string_equal(words_flag_names[WORDS_FLAGS - 1], "sleep");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -132,6 +163,8 @@ int main(void)
         cmocka_unit_test(test_dose),
         cmocka_unit_test(test_ago),
         cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_does),
+        cmocka_unit_test(test_flags),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
