@@ -54,7 +54,8 @@ int conn_request(struct conn *c, json_object *req, json_object **reply, char **r
  * it is; any other to stderr after "knotctl: ". */
 int conn_check(json_object *reply, bool quiet);
 /* A refusal knotd words for the person: the massager does not belong there,
- * rest, the day's dose, a fault and what to do about it. */
+ * rest, the day's dose, a fault and what to do about it, a red flag from a
+ * check-in (whom to see, how to clear it). */
 bool conn_for_person(json_object *reply);
 /* One request on its own connection: connect, send (req is consumed), read
  * the reply, print it raw when json, check it. On 0, *reply holds it for the

@@ -1,0 +1,34 @@
+"""test_carecli.py - the care record as knotctl says it, through the real socket against knot-sim: red flags at a start and in status, checkin and its confirmation, the invite after a session, history as a chart, text, JSON and CSV."""
+import json
+import re
+import subprocess
+
+from knotd import KNOTCTL
+from test_care import checkin, noon, session_end, write_journal
+
+EXIT_REFUSED, EXIT_USAGE = 1, 2
+
+
+def treated(days, area="calves", pains=((7, 6), (0, 6))):
+    """An area treated at noon on each of days (days ago), with check-ins (days_ago, pain) after."""
+    recs = [session_end(noon(k), area=area) for k in days]
+    recs += [checkin(noon(k) + 60, p, area=area) for k, p in pains]
+    return recs
+
+
+def journal_of(tmp_path, records):
+    return write_journal(tmp_path / "journal", sorted(records, key=lambda r: r["time"]))
+
+
+def test_a_red_flag_refuses_the_start_as_advice(knotd, tmp_path):
+    d = knotd(journal=journal_of(tmp_path, [checkin(noon(1), 6, flags=["numbness"])]))
+    d.wait_devices(1)
+    said = d.req({"cmd": "start", "area": "calves"})
+    assert said["code"] == "red-flag" and said["message"].startswith("Your calves: numbness. "), said
+    # knotd's words on stdout, nothing else (no invite: nothing ran), exit status 1, followed or not.
+    for args in (("start", "calves"), ("--detach", "start", "calf")):
+        r = d.knotctl(*args)
+        assert (r.returncode, r.stderr, r.stdout) == (EXIT_REFUSED, "", said["message"] + "\n"), (args, r)
+    r = d.knotctl("--json", "start", "calves")
+    assert r.returncode == EXIT_REFUSED and json.loads(r.stdout)["code"] == "red-flag", r
+    assert d.trace.levels() == []
