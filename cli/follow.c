@@ -339,6 +339,7 @@ static int follow_detached(const struct knotctl_opts *o, const char *area, json_
         rc = follow_refused(o, area, reply);
     free(raw);
     if (rc == 0 && !o->json) {
+        show_care(jv_obj(reply, KNOT_K_CARE));
         show_before(reply);
         show_advice(jv_obj(reply, "area"));
         /* knotd answers a start of the area that already runs with that session. */
@@ -388,6 +389,8 @@ static int follow_begin(struct follow *f, struct conn *w, json_object *req, json
         }
     }
     if (rc == 0 && !o->json) {
+        /* Treated often and no better: a physical therapist, first, in one line. */
+        show_care(jv_obj(*reply, KNOT_K_CARE));
         show_before(*reply);
         show_advice(f->area);
         if (jv_bool(*reply, "already_running", false))

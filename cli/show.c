@@ -1,4 +1,4 @@
-/* show.c - turns replies and events into text: devices, blocks for status, the advice at a start, progress lines. */
+/* show.c - turns replies and events into text: devices, blocks for status, the advice at a start, the care advice, progress lines. */
 #include "show.h"
 
 #include <stdio.h>
@@ -99,6 +99,14 @@ static void show_rest(json_object *rest, bool after)
         }
         putchar('\n');
     }
+}
+
+void show_care(json_object *care)
+{
+    const char *advice = jv_str(care, KNOT_K_ADVICE, "");
+
+    if (advice[0])
+        printf("%s\n", advice);
 }
 
 void show_status(json_object *reply)

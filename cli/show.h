@@ -14,6 +14,10 @@ void show_mmss(char *buf, size_t len, long long seconds);
 void show_version(json_object *reply);
 void show_devices(json_object *reply);
 void show_status(json_object *reply);
+/* A care object's advice, one line: red flags (whom to see, how to clear
+ * them) or treated often and no better (a physical therapist, with the
+ * numbers). Nothing for null. */
+void show_care(json_object *care);
 /* A start reply's "before" (the day's first session: warm up first), if any. */
 void show_before(json_object *start_reply);
 /* "The guide's tool for the calves is a foam roller: sit with ...": the

@@ -22,6 +22,7 @@
 #define KNOT_K_MESSAGE "message"
 #define KNOT_K_EVENT "event"
 #define KNOT_K_ADVICE "advice"          /* session object: what to do after its end ("" for most) */
+#define KNOT_K_CARE "care"              /* start, checkin: a care object or null; status, history: an array of them */
 
 /* Error codes ("code" of a reply with "ok": false) */
 #define KNOT_E_BAD_REQUEST "bad-request"       /* not JSON, missing or mistyped member */

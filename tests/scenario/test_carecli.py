@@ -32,3 +32,23 @@ def test_a_red_flag_refuses_the_start_as_advice(knotd, tmp_path):
     r = d.knotctl("--json", "start", "calves")
     assert r.returncode == EXIT_REFUSED and json.loads(r.stdout)["code"] == "red-flag", r
     assert d.trace.levels() == []
+
+
+def test_a_start_says_when_to_see_a_therapist_first(knotd, tmp_path):
+    d = knotd(journal=journal_of(tmp_path, treated(range(8))))
+    d.wait_devices(1)
+    r = d.knotctl("--detach", "start", "calves")
+    advice = d.req({"cmd": "status"})["care"][0]["advice"]
+    assert advice.startswith("Your calves were treated on 8 of the last 10 days, pain 6, then 6. "), advice
+    assert r.returncode == 0 and r.stdout.splitlines()[0] == advice, r.stdout
+    assert r.stdout.count("treated on 8") == 1, r.stdout
+    assert d.req({"cmd": "stop"})["ok"]
+    # Followed (here through a pipe): the same one line, before the session's view.
+    d.wait_session_end()
+    p = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline() == advice + "\n"
+        assert p.stdout.readline().startswith("The guide's tool for the calves")
+    finally:
+        assert d.req({"cmd": "stop"})["ok"]
+        p.communicate(timeout=10)
