@@ -109,6 +109,23 @@ void show_care(json_object *care)
         printf("%s\n", advice);
 }
 
+void show_care_list(json_object *care, bool after)
+{
+    size_t n = care ? json_object_array_length(care) : 0;
+    bool said = false;
+
+    for (size_t i = 0; i < n; i++) {
+        const char *advice = jv_str(json_object_array_get_idx(care, i), KNOT_K_ADVICE, "");
+
+        if (!advice[0])
+            continue;
+        if (!said)
+            printf("%sCare advice:\n", after ? "\n" : "");
+        said = true;
+        printf("  %s\n", advice);
+    }
+}
+
 void show_status(json_object *reply)
 {
     json_object *devs;
@@ -169,6 +186,8 @@ void show_status(json_object *reply)
                    jv_num(d, "force_n", 0));
     }
     show_rest(jv_arr(reply, "rest"), n > 0);
+    /* Red flags and the therapist rule: whom to see, said wherever the person looks. */
+    show_care_list(jv_arr(reply, KNOT_K_CARE), true);
     /* knotd refuses new sessions while its journal cannot record them: say why here too. */
     if (jv_obj(reply, "journal") && !jv_bool(jv_obj(reply, "journal"), "ok", true))
         printf("%sjournal: %s; new sessions are refused\n", n ? "\n" : "",

@@ -52,3 +52,16 @@ def test_a_start_says_when_to_see_a_therapist_first(knotd, tmp_path):
     finally:
         assert d.req({"cmd": "stop"})["ok"]
         p.communicate(timeout=10)
+
+
+def test_status_shows_the_care_advice(knotd, tmp_path):
+    d = knotd(journal=journal_of(tmp_path, [checkin(noon(0) - 3600, 4, flags=["tingling", "sleep"])]
+                                 + treated(range(8), area="forearms", pains=((7, 5), (1, 5)))))
+    d.wait_devices(1)
+    care = d.req({"cmd": "status"})["care"]
+    assert [c["area"] for c in care] == ["calves", "forearms"], care
+    r = d.knotctl("status")
+    assert r.returncode == 0, r
+    tail = r.stdout[r.stdout.index("\nCare advice:\n"):]
+    assert tail == "\nCare advice:\n  %s\n  %s\n" % (care[0]["advice"], care[1]["advice"]), r.stdout
+    assert "knotctl checkin calves --clear" in care[0]["advice"] and "physical therapist" in care[1]["advice"]
