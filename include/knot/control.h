@@ -16,6 +16,11 @@
 #define KNOT_K_ASK "ask"                /* start: wait at level 1 after each trial for "go" */
 #define KNOT_K_FOLLOW "follow"          /* start: the session belongs to this connection, stops when it closes */
 
+/* The care record's limits (checkin, history), for clients to check first */
+#define KNOT_PAIN_MAX 10                /* pain: 0 (none) to 10 (the worst) */
+#define KNOT_NOTE_MAX 200               /* bytes of a check-in's note */
+#define KNOT_HISTORY_DAYS_MAX 365
+
 /* Reply members */
 #define KNOT_K_OK "ok"
 #define KNOT_K_CODE "code"
