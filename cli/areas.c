@@ -42,8 +42,7 @@ static bool areas_is(json_object *area, const char *key)
     return false;
 }
 
-/* The area an `areas` reply calls name (or one of its aliases), or NULL. */
-static json_object *areas_find(json_object *reply, const char *name)
+json_object *areas_find(json_object *reply, const char *name)
 {
     json_object *areas = jv_arr(reply, "areas");
     char key[128];
@@ -248,4 +247,13 @@ int areas_run(const struct knotctl_opts *o, const char *name)
     }
     json_object_put(reply);
     return rc;
+}
+
+void areas_title(const struct knotctl_opts *o, const char *name, char *buf, size_t len)
+{
+    json_object *reply = conn_fetch(o->socket, conn_request_new("areas", NULL));
+    json_object *area = areas_find(reply, name);
+
+    words_lower(buf, len, area ? jv_str(area, "title", name) : name);
+    json_object_put(reply);
 }

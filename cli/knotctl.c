@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "areas.h"
+#include "checkin.h"
 #include "conn.h"
 #include "follow.h"
 #include "jv.h"
@@ -15,6 +16,7 @@
 #include "show.h"
 #include "term.h"
 #include "watch.h"
+#include "words.h"
 
 #ifndef KNOT_VERSION
 #define KNOT_VERSION "0"
@@ -23,7 +25,8 @@
 struct knotctl_cmd {
     const char *name;
     int min_args, max_args;
-    const char *args;   /* for hints */
+    const char *args;      /* for hints */
+    const char *example;   /* for a missing AREA */
     int (*run)(const struct knotctl_opts *o, char **argv, int argc);
 };
 
@@ -54,6 +57,13 @@ static void knotctl_usage(FILE *out)
             "  go                  let the ramp begin after the trial (a session waiting\n"
             "                      for the go-ahead)\n"
             "  watch               show knotd's events as they happen, until Ctrl-C\n"
+            "  checkin AREA --pain 0-10 [--numbness] [--tingling] [--weakness] [--swelling]\n"
+            "          [--bruising] [--sleep] [--note TEXT]\n"
+            "                      how the area feels, on the care record; a red flag keeps\n"
+            "                      the massager off it until 'checkin AREA --clear'\n"
+            "  checkin AREA --clear [--yes]\n"
+            "                      clear the area's red flags knowingly (after seeing a\n"
+            "                      professional, or sure): asks on a terminal, else --yes\n"
             "  help                this help\n"
             "\n"
             "Options:\n"
@@ -62,6 +72,11 @@ static void knotctl_usage(FILE *out)
             "      --json           print knotd's JSON lines instead of text\n"
             "      --detach         start: return once the session runs, do not follow it;\n"
             "                       the session then ends only by itself or on stop\n"
+            "      --pain N         checkin: pain from 0 (none) to 10 (the worst)\n"
+            "      --numbness ... --sleep\n"
+            "                       checkin: red flags (--sleep: the pain disrupts your sleep)\n"
+            "      --note TEXT      checkin: a note, at most 200 bytes\n"
+            "      --clear, --yes   checkin: clear the red flags; --yes: without asking\n"
             "  -h, --help           this help\n"
             "  -V, --version        knotctl's version\n"
             "\n"
@@ -263,39 +278,95 @@ static int knotctl_watch(const struct knotctl_opts *o, char **argv, int argc)
     return watch_run(o);
 }
 
+static int knotctl_checkin(const struct knotctl_opts *o, char **argv, int argc)
+{
+    (void)argc;
+    return checkin_run(o, argv[0]);
+}
+
 static const struct knotctl_cmd knotctl_cmds[] = {
-    { "version", 0, 0, "", knotctl_version },
-    { "devices", 0, 0, "", knotctl_devices },
-    { "status", 0, 0, "", knotctl_status },
-    { "areas", 0, 1, " [AREA]", knotctl_areas },
-    { "start", 1, 2, " AREA [LEVEL]", knotctl_start },
-    { "stop", 0, 0, "", knotctl_stop },
-    { "up", 0, 0, "", knotctl_up },
-    { "down", 0, 0, "", knotctl_down },
-    { "ouch", 0, 0, "", knotctl_ouch },
-    { "go", 0, 0, "", knotctl_go },
-    { "watch", 0, 0, "", knotctl_watch },
-    { "help", 0, 0, "", knotctl_help },
+    { "version", 0, 0, "", NULL, knotctl_version },
+    { "devices", 0, 0, "", NULL, knotctl_devices },
+    { "status", 0, 0, "", NULL, knotctl_status },
+    { "areas", 0, 1, " [AREA]", NULL, knotctl_areas },
+    { "start", 1, 2, " AREA [LEVEL]", "start calves", knotctl_start },
+    { "stop", 0, 0, "", NULL, knotctl_stop },
+    { "up", 0, 0, "", NULL, knotctl_up },
+    { "down", 0, 0, "", NULL, knotctl_down },
+    { "ouch", 0, 0, "", NULL, knotctl_ouch },
+    { "go", 0, 0, "", NULL, knotctl_go },
+    { "watch", 0, 0, "", NULL, knotctl_watch },
+    { "checkin", 1, 1, " AREA --pain 0-10 [flags] [--note TEXT] | AREA --clear", "checkin calves --pain 4",
+      knotctl_checkin },
+    { "help", 0, 0, "", NULL, knotctl_help },
 };
+
+enum { OPT_JSON = 256, OPT_DETACH, OPT_PAIN, OPT_NOTE, OPT_CLEAR, OPT_YES, OPT_FLAG };
+
+/* Every option: the global ones (cmd NULL) and those of one command, which
+ * may stand anywhere on the line (getopt permutes) but go with it only. The
+ * red flags follow it, one option each (OPT_FLAG + i: words_flag_names[i]). */
+static const struct knotctl_opt {
+    const char *name;
+    int has_arg, val;
+    const char *cmd;
+} knotctl_opt_table[] = {
+    { "socket", required_argument, 's', NULL },
+    { "device", required_argument, 'd', NULL },
+    { "json", no_argument, OPT_JSON, NULL },
+    { "detach", no_argument, OPT_DETACH, NULL },
+    { "help", no_argument, 'h', NULL },
+    { "version", no_argument, 'V', NULL },
+    { "pain", required_argument, OPT_PAIN, "checkin" },
+    { "note", required_argument, OPT_NOTE, "checkin" },
+    { "clear", no_argument, OPT_CLEAR, "checkin" },
+    { "yes", no_argument, OPT_YES, "checkin" },
+};
+
+#define KNOTCTL_FIXED_OPTS (sizeof(knotctl_opt_table) / sizeof(knotctl_opt_table[0]))
+#define KNOTCTL_OPTS (KNOTCTL_FIXED_OPTS + WORDS_FLAGS)
+
+/* The getopt table of them all (the red flags' after the fixed ones), ended by zeros. */
+static void knotctl_longopts(struct option *out)
+{
+    for (size_t i = 0; i < KNOTCTL_FIXED_OPTS; i++)
+        out[i] = (struct option){ knotctl_opt_table[i].name, knotctl_opt_table[i].has_arg, NULL,
+                                  knotctl_opt_table[i].val };
+    for (int i = 0; i < WORDS_FLAGS; i++)
+        out[KNOTCTL_FIXED_OPTS + (size_t)i] = (struct option){ words_flag_names[i], no_argument, NULL, OPT_FLAG + i };
+    out[KNOTCTL_OPTS] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+/* The command the option at longopts index i belongs to, or NULL. */
+static const char *knotctl_opt_cmd(size_t i)
+{
+    return i < KNOTCTL_FIXED_OPTS ? knotctl_opt_table[i].cmd : "checkin";
+}
+
+/* A value option's value, which is given once: 0, or the usage exit code, said. */
+static int knotctl_once(const char **slot, const char *name, const char *value)
+{
+    if (*slot) {
+        fprintf(stderr, "knotctl: --%s is given twice ('%s', then '%s')\n", name, *slot, value);
+        return KNOTCTL_EXIT_USAGE;
+    }
+    *slot = value;
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
-    enum { OPT_JSON = 256, OPT_DETACH };
-    static const struct option longopts[] = {
-        { "socket", required_argument, NULL, 's' },
-        { "device", required_argument, NULL, 'd' },
-        { "json", no_argument, NULL, OPT_JSON },
-        { "detach", no_argument, NULL, OPT_DETACH },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
-    };
+    struct option longopts[KNOTCTL_OPTS + 1];
+    bool given[KNOTCTL_OPTS] = { false };
     struct knotctl_opts o = { 0 };
     const struct knotctl_cmd *cmd = NULL;
-    int c, nargs;
+    int c, nargs, index, rc = 0;
 
+    knotctl_longopts(longopts);
     opterr = 0;   /* our own one-line messages */
-    while ((c = getopt_long(argc, argv, ":s:d:hV", longopts, NULL)) != -1) {
+    while ((index = -1, c = getopt_long(argc, argv, ":s:d:hV", longopts, &index)) != -1) {
+        if (index >= 0)
+            given[index] = true;
         switch (c) {
         case 's':
             o.socket = optarg;
@@ -309,6 +380,18 @@ int main(int argc, char **argv)
         case OPT_DETACH:
             o.detach = true;
             break;
+        case OPT_PAIN:
+            rc = knotctl_once(&o.pain, "pain", optarg);
+            break;
+        case OPT_NOTE:
+            rc = knotctl_once(&o.note, "note", optarg);
+            break;
+        case OPT_CLEAR:
+            o.clear = true;
+            break;
+        case OPT_YES:
+            o.yes = true;
+            break;
         case 'h':
             knotctl_usage(stdout);
             return KNOTCTL_EXIT_OK;
@@ -319,12 +402,18 @@ int main(int argc, char **argv)
             fprintf(stderr, "knotctl: option '%s' needs a value; try 'knotctl --help'\n", argv[optind - 1]);
             return KNOTCTL_EXIT_USAGE;
         default:
+            if (c >= OPT_FLAG && c < OPT_FLAG + WORDS_FLAGS) {
+                o.flags |= 1u << (c - OPT_FLAG);
+                break;
+            }
             if (optopt)
                 fprintf(stderr, "knotctl: unknown option '-%c'; try 'knotctl --help'\n", optopt);
             else
                 fprintf(stderr, "knotctl: unknown option '%s'; try 'knotctl --help'\n", argv[optind - 1]);
             return KNOTCTL_EXIT_USAGE;
         }
+        if (rc)
+            return rc;
     }
     if (!o.socket)
         o.socket = getenv(KNOT_SOCKET_ENV);
@@ -346,10 +435,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "knotctl: unknown command '%s'; try 'knotctl --help'\n", argv[optind]);
         return KNOTCTL_EXIT_USAGE;
     }
+    /* A command's options with that command only: --pain says nothing to start. */
+    for (size_t i = 0; i < KNOTCTL_OPTS; i++) {
+        if (given[i] && knotctl_opt_cmd(i) && strcmp(knotctl_opt_cmd(i), cmd->name) != 0) {
+            fprintf(stderr, "knotctl: --%s goes with '%s', not '%s'; try 'knotctl --help'\n", longopts[i].name,
+                    knotctl_opt_cmd(i), cmd->name);
+            return KNOTCTL_EXIT_USAGE;
+        }
+    }
     nargs = argc - optind - 1;
     if (nargs < cmd->min_args || nargs > cmd->max_args) {
-        if (strcmp(cmd->name, "start") == 0 && nargs == 0)
-            fprintf(stderr, "knotctl: start needs an AREA, e.g. 'knotctl start calves'; 'knotctl areas' lists them\n");
+        if (cmd->example && nargs == 0)
+            fprintf(stderr, "knotctl: %s needs an AREA, e.g. 'knotctl %s'; 'knotctl areas' lists them\n", cmd->name,
+                    cmd->example);
         else if (cmd->max_args == 0)
             fprintf(stderr, "knotctl: '%s' takes no arguments (use -d SERIAL to pick a massager)\n", cmd->name);
         else

@@ -9,6 +9,11 @@ struct knotctl_opts {
     const char *device;   /* -d SERIAL or NULL */
     bool json;            /* --json: knotd's lines as they are */
     bool detach;          /* --detach: start returns at once */
+    /* The options of one command (knotctl.c's option table says whose). */
+    const char *pain;     /* checkin --pain, as typed */
+    unsigned flags;       /* checkin's red flags: bit i is checkin_flags[i] */
+    const char *note;     /* checkin --note */
+    bool clear, yes;      /* checkin --clear, and --yes: confirmed without asking */
 };
 
 #define KNOTCTL_EXIT_INTERRUPTED 130   /* 128 + SIGINT, as a shell reports it */

@@ -1,0 +1,206 @@
+/* checkin.c - `knotctl checkin AREA`: how an area feels (pain, red flags, a note) on the care record, and clearing its red flags knowingly, confirmed on a terminal. */
+#include "checkin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "areas.h"
+#include "args.h"
+#include "conn.h"
+#include "jv.h"
+#include "knot/control.h"
+#include "show.h"
+#include "term.h"
+#include "words.h"
+
+#define CHECKIN_FLAG_OPTIONS "--numbness, --tingling, --weakness, --swelling, --bruising, --sleep"
+
+/* What the command line asks for makes sense before anything is sent: 0, or the usage exit code, said. */
+static int checkin_usage(const struct knotctl_opts *o, const char *area, long long *pain)
+{
+    char why[128];
+
+    if (!area[0]) {
+        fprintf(stderr, "knotctl: AREA must not be empty; 'knotctl areas' lists them\n");
+        return KNOTCTL_EXIT_USAGE;
+    }
+    if (o->yes && !o->clear) {
+        fprintf(stderr, "knotctl: --yes goes with --clear only (it confirms clearing the red flags)\n");
+        return KNOTCTL_EXIT_USAGE;
+    }
+    if (o->clear && (o->pain || o->flags || o->note)) {
+        fprintf(stderr, "knotctl: --clear is a check-in of its own: no --pain, red flag or --note with it\n");
+        return KNOTCTL_EXIT_USAGE;
+    }
+    if (!o->clear && !o->pain && !o->flags) {
+        fprintf(stderr, "knotctl: checkin needs --pain 0-10 or a red flag (%s), or --clear; "
+                "e.g. 'knotctl checkin %s --pain 4'\n", CHECKIN_FLAG_OPTIONS, area);
+        return KNOTCTL_EXIT_USAGE;
+    }
+    *pain = -1;
+    if (o->pain && !args_whole(o->pain, 0, KNOT_PAIN_MAX, pain)) {
+        fprintf(stderr, "knotctl: --pain must be a whole number from 0 (none) to %d (the worst), not '%s'\n",
+                KNOT_PAIN_MAX, o->pain);
+        return KNOTCTL_EXIT_USAGE;
+    }
+    if (o->note && !args_note(o->note, KNOT_NOTE_MAX, why, sizeof(why))) {
+        fprintf(stderr, "knotctl: --note %s\n", why);
+        return KNOTCTL_EXIT_USAGE;
+    }
+    /* Without a terminal nobody can be asked: a script says --yes itself. */
+    if (o->clear && !o->yes && !(isatty(STDIN_FILENO) && term_tty())) {
+        fprintf(stderr, "knotctl: checkin --clear asks for a confirmation on a terminal; without one, add --yes "
+                "once you have seen a professional or are sure\n");
+        return KNOTCTL_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* The red flags of a care array, as a sentence says them ("" when none). */
+static void checkin_flag_words(json_object *care, char *buf, size_t len)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; care && i < json_object_array_length(care); i++) {
+        json_object *flags = jv_arr(json_object_array_get_idx(care, i), "red_flags");
+
+        for (size_t k = 0; flags && k < json_object_array_length(flags) && used < len; k++) {
+            const char *name = json_object_get_string(json_object_array_get_idx(flags, k));
+            int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", words_flag(name ? name : "?"));
+
+            if (w < 0)
+                break;
+            used += (size_t)w;
+        }
+    }
+}
+
+/* One line typed after the question: yes only for y or yes. Type-ahead
+ * does not answer it: the answer comes after the question is read. */
+static bool checkin_confirmed(const char *title, const char *flags)
+{
+    char *line = NULL, *p;
+    size_t cap = 0;
+    bool yes = false;
+
+    tcflush(STDIN_FILENO, TCIFLUSH);
+    printf("Clear the red flags of your %s (%s)? You have seen a professional, or you are sure [y/N] ", title, flags);
+    fflush(stdout);
+    if (getline(&line, &cap, stdin) < 0) {
+        putchar('\n');   /* Ctrl-D: the shell's prompt on a line of its own */
+    } else {
+        for (p = line; *p == ' ' || *p == '\t'; p++)
+            ;
+        p[strcspn(p, " \t\r\n")] = '\0';
+        yes = strcasecmp(p, "y") == 0 || strcasecmp(p, "yes") == 0;
+    }
+    free(line);
+    return yes;
+}
+
+/* --clear: which red flags there are first (history of today for the area:
+ * its care), then the question, then the clear. */
+static int checkin_clear(const struct knotctl_opts *o, const char *area, const char *title, json_object *req)
+{
+    json_object *ask = conn_request_new("history", NULL), *seen = NULL, *reply = NULL;
+    char flags[256];
+    int rc;
+
+    json_object_object_add(ask, KNOT_K_AREA, json_object_new_string(area));
+    json_object_object_add(ask, "days", json_object_new_int(1));
+    rc = conn_call(o->socket, false, ask, &seen);
+    if (rc) {
+        json_object_put(req);
+        return rc;
+    }
+    checkin_flag_words(jv_arr(seen, KNOT_K_CARE), flags, sizeof(flags));
+    json_object_put(seen);
+    if (!flags[0]) {
+        /* Nothing to clear: nothing recorded (with --json, stdout stays knotd's lines only). */
+        fprintf(o->json ? stderr : stdout, "No red flags on your %s: nothing to clear.\n", title);
+        json_object_put(req);
+        return 0;
+    }
+    if (!o->yes && !checkin_confirmed(title, flags)) {
+        printf("Not cleared: the massager stays off your %s.\n", title);
+        json_object_put(req);
+        return KNOTCTL_EXIT_REFUSED;
+    }
+    rc = conn_call(o->socket, o->json, req, &reply);
+    if (rc == 0 && !o->json) {
+        printf("Cleared the red flags of your %s: the massager may go there again. If the signs come back, "
+               "stop and check in again.\n", title);
+        show_care(jv_obj(reply, KNOT_K_CARE));
+    }
+    json_object_put(reply);
+    return rc;
+}
+
+/* "Checked in for your calves: pain 6 of 10; red flag: tingling." The note
+ * comes last, as typed: "...; note: after the run". */
+static void checkin_said(const struct knotctl_opts *o, const char *title, long long pain)
+{
+    char flags[256] = "";
+    size_t used = 0;
+    int parts = 0;
+
+    for (int i = 0; i < WORDS_FLAGS && used < sizeof(flags); i++) {
+        int w;
+
+        if (!(o->flags & (1u << i)))
+            continue;
+        w = snprintf(flags + used, sizeof(flags) - used, "%s%s", used ? ", " : "", words_flag(words_flag_names[i]));
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    printf("Checked in for your %s:", title);
+    if (pain >= 0)
+        printf("%s pain %lld of %d", parts++ ? ";" : "", pain, KNOT_PAIN_MAX);
+    if (flags[0])
+        printf("%s red flag%s: %s", parts++ ? ";" : "", strchr(flags, ',') ? "s" : "", flags);
+    if (o->note)
+        printf("%s note: %s\n", parts++ ? ";" : "", o->note);
+    else
+        printf(".\n");
+}
+
+int checkin_run(const struct knotctl_opts *o, const char *area)
+{
+    json_object *req, *reply = NULL, *flags;
+    char title[64];
+    long long pain;
+    int rc = checkin_usage(o, area, &pain);
+
+    if (rc)
+        return rc;
+    areas_title(o, area, title, sizeof(title));
+    req = conn_request_new("checkin", NULL);
+    json_object_object_add(req, KNOT_K_AREA, json_object_new_string(area));
+    if (o->clear) {
+        json_object_object_add(req, "clear", json_object_new_boolean(1));
+        return checkin_clear(o, area, title, req);
+    }
+    if (pain >= 0)
+        json_object_object_add(req, "pain", json_object_new_int((int)pain));
+    flags = json_object_new_array();
+    for (int i = 0; i < WORDS_FLAGS; i++)
+        if (o->flags & (1u << i))
+            json_object_array_add(flags, json_object_new_string(words_flag_names[i]));
+    json_object_object_add(req, "flags", flags);
+    if (o->note)
+        json_object_object_add(req, "note", json_object_new_string(o->note));
+    rc = conn_call(o->socket, o->json, req, &reply);
+    if (rc == 0 && !o->json) {
+        checkin_said(o, title, pain);
+        /* A red flag: whom to see and how to clear it; or the therapist rule, with its numbers. */
+        show_care(jv_obj(reply, KNOT_K_CARE));
+    }
+    json_object_put(reply);
+    return rc;
+}
