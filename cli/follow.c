@@ -15,6 +15,7 @@
 #include "show.h"
 #include "sig.h"
 #include "term.h"
+#include "words.h"
 
 #define FOLLOW_ESC 0x1b
 #define FOLLOW_CTRL_C 0x03
@@ -29,6 +30,7 @@ struct follow {
     char phase[16];           /* last phase, level and target printed (not a TTY) */
     long long level, target;
     bool keys;                /* the person steers from this window: raw keys, the question after the trial */
+    bool invite;              /* this view started a session that ran: one check-in invite at its end */
     char now[16];             /* the phase of the last status: what + and Enter mean now */
 };
 
@@ -63,6 +65,20 @@ static void follow_aftercare(struct follow *f, json_object *session)
         printf("After-care: %s\n", care);
 }
 
+/* After a session that ran, one line: how the area feels now is what the
+ * care record needs. Said once, by the view that started the session. */
+static void follow_invite(struct follow *f)
+{
+    char title[64];
+
+    if (!f->invite)
+        return;
+    f->invite = false;
+    words_lower(title, sizeof(title), jv_str(f->area, "title", jv_str(f->area, "name", "?")));
+    printf("How %s your %s feel now? knotctl checkin %s --pain 0-10\n", words_does(title), title,
+           jv_str(f->area, "name", f->area_name));
+}
+
 /* A key, Ctrl-C, a kill or a hang-up: the motor goes off before anything
  * else. A fresh connection, with its own deadline for the reply: on the watch
  * connection a reply comes among the events. done is the exit code when the
@@ -87,6 +103,7 @@ static int follow_stop(struct follow *f, int done)
     if (rc == 0 && !f->o->json) {
         printf("stopped\n");
         follow_aftercare(f, NULL);
+        follow_invite(f);
     }
     json_object_put(reply);
     free(raw);
@@ -106,6 +123,7 @@ static int follow_end(struct follow *f, const char *end, json_object *session)
             printf("%s\n", advice);
         else
             follow_aftercare(f, session);
+        follow_invite(f);
     }
     /* 0: it ran its course or the person ended it (a stop, a second ouch). */
     return strcmp(end, "done") == 0 || strcmp(end, "stopped") == 0 || strcmp(end, KNOT_END_PAIN) == 0
@@ -433,10 +451,14 @@ int follow_start(const struct knotctl_opts *o, const char *area, long long level
 
     rc = follow_begin(&f, &w, req, &reply);
     s = jv_obj(reply, "session");
-    if (rc == 0 && strcmp(jv_str(s, "phase", ""), "ended") == 0)
+    if (rc == 0 && strcmp(jv_str(s, "phase", ""), "ended") == 0) {
         rc = follow_end(&f, jv_str(s, "end", ""), s);
-    else if (rc == 0)
+    } else if (rc == 0) {
+        /* It runs (knotd answers a start once the massager does); a session
+         * already running is the view's that started it, and its invite. */
+        f.invite = !o->json && !jv_bool(reply, "already_running", false);
         rc = sig_interrupted() ? follow_stop(&f, KNOTCTL_EXIT_SIGNAL(sig_caught())) : follow_loop(&f, &w);
+    }
     /* Every way out comes through here: the terminal is put back before knotctl exits. */
     term_keys_off();
     conn_close(&w);

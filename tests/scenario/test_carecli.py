@@ -188,3 +188,54 @@ def test_bad_command_lines_are_usage_errors_that_say_what_was_wrong(knotd, tmp_p
         assert r.stderr.startswith("knotctl: ") and says in r.stderr and r.stderr.count("\n") == 1, (args, r.stderr)
     assert records(d) == before and d.trace.levels() == [], "a bad command line reached knotd"
     print("%d bad command lines, each named" % len(BAD_LINES))
+
+
+INVITE = "How do your %s feel now? knotctl checkin %s --pain 0-10"
+
+
+def test_a_session_that_ran_invites_one_check_in(knotd, tmux):
+    d = knotd()
+    d.wait_devices(1)
+    # On a terminal, ended with q: the one line after the end.
+    t = tmux(d)
+    t.run(knotctl_line("start", "forearms"))
+    t.wait("keys: o or space = ouch")
+    d.trace.wait(r"^level 1 by=host")
+    t.type("q")
+    screen = t.wait(r"^EXIT=\d+")
+    assert re.search(r"^stopped\n%s\nEXIT=0$" % re.escape(INVITE % ("forearms", "forearms")), screen, re.M), screen
+    assert screen.count("How do your") == 1, screen
+    # Two views of one session: the one that started it invites, once; the other follows it and does not.
+    owner = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calf"], stdout=subprocess.PIPE, text=True)
+    try:
+        # Its plan is said once knotd's reply is in (the session runs), then the follower starts.
+        while not owner.stdout.readline().startswith("Trial at level 1"):
+            pass
+        follower = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves"], stdout=subprocess.PIPE, text=True)
+        while "Already running on KNOTSIM1; following it." not in follower.stdout.readline():
+            pass
+    finally:
+        assert d.req({"cmd": "stop"})["ok"]
+        out, _ = owner.communicate(timeout=10)
+    rest, _ = follower.communicate(timeout=10)
+    assert "\nstopped\n" in "\n" + rest and "How do" not in rest, rest
+    assert out.endswith("stopped\nAfter-care: Calf stretch: hold at least 30 seconds, no bouncing.\n"
+                        + INVITE % ("calves", "calves") + "\n"), out
+    assert out.count("How do") == 1 and owner.returncode == 0, out
+
+
+def test_no_invite_where_nothing_ran(knotd, tmp_path):
+    d = knotd(journal=journal_of(tmp_path, [checkin(noon(1), 5, flags=["swelling"])]))
+    d.wait_devices(1)
+    # Detached: no end is seen, so nothing to ask about yet.
+    r = d.knotctl("--detach", "start", "forearms")
+    assert r.returncode == 0 and "How do" not in r.stdout, r
+    assert d.req({"cmd": "stop"})["ok"]
+    # A session that ended before the massager ever ran it (the massager hung): no invite.
+    assert d.sim.ctl("hang") == "ok"
+    r = d.knotctl("start", "forearms")
+    assert r.returncode == EXIT_REFUSED and r.stdout == "" and "ended before it began" in r.stderr, r
+    assert d.sim.ctl("unhang") == "ok"
+    # Refused (a red flag): knotd's words only.
+    r = d.knotctl("start", "calves")
+    assert r.returncode == EXIT_REFUSED and "How do" not in r.stdout, r
