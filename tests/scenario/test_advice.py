@@ -60,9 +60,11 @@ def test_a_stop_from_another_terminal_ends_the_view_with_the_stretch(knotd, tmux
         d.trace.wait(r"^level 1 by=host")
         r = d.knotctl("stop")
         assert r.returncode == 0 and r.stdout == "stopped KNOTSIM1\nAfter-care: %s\n" % CALF_STRETCH, r
-        # The view that followed it says the end and the stretch too, and exits 0 (the person ended it).
+        # The view that started it says the end and the stretch too, invites a check-in, and exits 0 (the person ended it).
         screen = t.wait(r"^EXIT=\d+")
-        assert re.search(r"^stopped\nAfter-care: %s\nEXIT=0$" % re.escape(CALF_STRETCH), screen, re.M), screen
+        invite = "How do your calves feel now? knotctl checkin calves --pain 0-10"
+        assert re.search(r"^stopped\nAfter-care: %s\n%s\nEXIT=0$" % (re.escape(CALF_STRETCH), re.escape(invite)),
+                         screen, re.M), screen
         # Nothing ran: no stretch for a session that ended before.
         r = d.knotctl("stop")
         assert r.returncode == 0 and r.stdout == "stopped KNOTSIM1\n", r
