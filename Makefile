@@ -93,6 +93,7 @@ $(B)/tests/test_journal: $(B)/daemon/journal.o $(B)/daemon/care.o $(B)/daemon/lo
 $(B)/tests/test_request: $(B)/daemon/request.o $(B)/daemon/utf8.o
 $(B)/tests/test_words: $(B)/cli/words.o
 $(B)/tests/test_args: $(B)/cli/args.o
+$(B)/tests/test_chart: $(B)/cli/chart.o
 
 $(B)/tests/test_%: $(B)/tests/test_%.o
 	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig inih json-c)
