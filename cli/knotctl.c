@@ -9,6 +9,7 @@
 #include "checkin.h"
 #include "conn.h"
 #include "follow.h"
+#include "history.h"
 #include "jv.h"
 #include "knot/control.h"
 #include "knot/proto.h"
@@ -64,6 +65,10 @@ static void knotctl_usage(FILE *out)
             "  checkin AREA --clear [--yes]\n"
             "                      clear the area's red flags knowingly (after seeing a\n"
             "                      professional, or sure): asks on a terminal, else --yes\n"
+            "  history [AREA] [--days N] [--csv]\n"
+            "                      sessions and check-ins of the last N days (default 14)\n"
+            "                      and the care advice: a chart by day on a terminal, else\n"
+            "                      a line a record; --csv for a spreadsheet\n"
             "  help                this help\n"
             "\n"
             "Options:\n"
@@ -77,6 +82,8 @@ static void knotctl_usage(FILE *out)
             "                       checkin: red flags (--sleep: the pain disrupts your sleep)\n"
             "      --note TEXT      checkin: a note, at most 200 bytes\n"
             "      --clear, --yes   checkin: clear the red flags; --yes: without asking\n"
+            "      --days N         history: today and the N-1 days before, 1 to 365\n"
+            "      --csv            history: CSV (RFC 4180), one row a session or check-in\n"
             "  -h, --help           this help\n"
             "  -V, --version        knotctl's version\n"
             "\n"
@@ -284,6 +291,11 @@ static int knotctl_checkin(const struct knotctl_opts *o, char **argv, int argc)
     return checkin_run(o, argv[0]);
 }
 
+static int knotctl_history(const struct knotctl_opts *o, char **argv, int argc)
+{
+    return history_run(o, argc ? argv[0] : NULL);
+}
+
 static const struct knotctl_cmd knotctl_cmds[] = {
     { "version", 0, 0, "", NULL, knotctl_version },
     { "devices", 0, 0, "", NULL, knotctl_devices },
@@ -298,10 +310,11 @@ static const struct knotctl_cmd knotctl_cmds[] = {
     { "watch", 0, 0, "", NULL, knotctl_watch },
     { "checkin", 1, 1, " AREA --pain 0-10 [flags] [--note TEXT] | AREA --clear", "checkin calves --pain 4",
       knotctl_checkin },
+    { "history", 0, 1, " [AREA] [--days N] [--csv]", NULL, knotctl_history },
     { "help", 0, 0, "", NULL, knotctl_help },
 };
 
-enum { OPT_JSON = 256, OPT_DETACH, OPT_PAIN, OPT_NOTE, OPT_CLEAR, OPT_YES, OPT_FLAG };
+enum { OPT_JSON = 256, OPT_DETACH, OPT_PAIN, OPT_NOTE, OPT_CLEAR, OPT_YES, OPT_DAYS, OPT_CSV, OPT_FLAG };
 
 /* Every option: the global ones (cmd NULL) and those of one command, which
  * may stand anywhere on the line (getopt permutes) but go with it only. The
@@ -321,6 +334,8 @@ static const struct knotctl_opt {
     { "note", required_argument, OPT_NOTE, "checkin" },
     { "clear", no_argument, OPT_CLEAR, "checkin" },
     { "yes", no_argument, OPT_YES, "checkin" },
+    { "days", required_argument, OPT_DAYS, "history" },
+    { "csv", no_argument, OPT_CSV, "history" },
 };
 
 #define KNOTCTL_FIXED_OPTS (sizeof(knotctl_opt_table) / sizeof(knotctl_opt_table[0]))
@@ -391,6 +406,12 @@ int main(int argc, char **argv)
             break;
         case OPT_YES:
             o.yes = true;
+            break;
+        case OPT_DAYS:
+            rc = knotctl_once(&o.days, "days", optarg);
+            break;
+        case OPT_CSV:
+            o.csv = true;
             break;
         case 'h':
             knotctl_usage(stdout);

@@ -14,6 +14,8 @@ struct knotctl_opts {
     unsigned flags;       /* checkin's red flags: bit i is checkin_flags[i] */
     const char *note;     /* checkin --note */
     bool clear, yes;      /* checkin --clear, and --yes: confirmed without asking */
+    const char *days;     /* history --days, as typed */
+    bool csv;             /* history --csv */
 };
 
 #define KNOTCTL_EXIT_INTERRUPTED 130   /* 128 + SIGINT, as a shell reports it */
