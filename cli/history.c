@@ -425,6 +425,20 @@ static void history_axis(const struct chart_layout *l)
     printf("%s%s\n", HISTORY_LABEL, row);
 }
 
+/* One row of the chart: label, then a cell a column (3 columns wide: 2 blanks first), no blanks at the end. */
+static void history_row(const char *label, const struct chart_layout *l, const char *const *cells)
+{
+    char row[sizeof(HISTORY_LABEL) + CHART_COLS_MAX * 6];
+    size_t used = (size_t)snprintf(row, sizeof(row), "%s", label);
+
+    for (int c = 0; c < l->cols && used < sizeof(row); c++)
+        used += (size_t)snprintf(row + used, sizeof(row) - used, "%s%s", l->width == 3 ? "  " : "", cells[c]);
+    used = strlen(row);
+    while (used && row[used - 1] == ' ')
+        row[--used] = '\0';
+    printf("%s\n", row);
+}
+
 static void history_chart(const struct history_rec *r, size_t n, int days, json_object *areas, bool utf8)
 {
     static const char *const bars_utf8[CHART_LEVELS + 1] = { " ", "\u2581", "\u2582", "\u2583", "\u2584",
@@ -435,13 +449,11 @@ static void history_chart(const struct history_rec *r, size_t n, int days, json_
     struct history_area a[HISTORY_AREAS_MAX];
     struct chart_layout l;
     size_t count = history_areas(r, n, areas, a);
-    const char *pad = "  ";
-    char top_said[SHOW_MMSS_LEN];
+    const char *minutes[CHART_COLS_MAX], *pains[CHART_COLS_MAX];
+    char pain[CHART_COLS_MAX][2] = { { 0 } }, top_said[SHOW_MMSS_LEN];
     long long top;
 
     chart_layout(days, &l);
-    if (l.width == 1)
-        pad = "";
     top = history_fill(r, n, &l, a, count);
     putchar('\n');
     history_axis(&l);
@@ -451,17 +463,13 @@ static void history_chart(const struct history_rec *r, size_t n, int days, json_
         show_mmss(ran, sizeof(ran), a[k].ran_s);
         printf("%s: %d session%s (%s run), %d check-in%s\n", a[k].title, a[k].sessions, a[k].sessions == 1 ? "" : "s",
                ran, a[k].checkins, a[k].checkins == 1 ? "" : "s");
-        printf("  minutes  ");
-        for (int c = 0; c < l.cols; c++)
-            printf("%s%s", pad, bars[chart_height(a[k].secs[c], top)]);
-        printf("\n  pain     ");
         for (int c = 0; c < l.cols; c++) {
-            if (a[k].pain[c] < 0)
-                printf("%s%s", pad, none);
-            else
-                printf("%s%c", pad, chart_pain(a[k].pain[c]));
+            minutes[c] = bars[chart_height(a[k].secs[c], top)];
+            pain[c][0] = a[k].pain[c] < 0 ? '\0' : chart_pain(a[k].pain[c]);
+            pains[c] = a[k].pain[c] < 0 ? none : pain[c];
         }
-        putchar('\n');
+        history_row("  minutes  ", &l, minutes);
+        history_row("  pain     ", &l, pains);
     }
     putchar('\n');
     show_mmss(top_said, sizeof(top_said), top);
