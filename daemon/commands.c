@@ -25,6 +25,26 @@
 #define KNOT_VERSION "0"
 #endif
 
+/* One request as its handler sees it. */
+struct commands_call {
+    const struct ctl_peer *peer;
+    json_object *req;
+    const char *cmd;
+    bool *subscribe;           /* set: the connection receives events from now on */
+};
+
+enum {
+    COMMANDS_CONTROL = 1 << 0,   /* moves a motor or writes the record: root or the socket group only */
+    COMMANDS_UNLISTED = 1 << 1,  /* served, but not named in the unknown-command reply */
+};
+
+/* A handler returns the reply, or NULL when the reply comes later (commands_begun). */
+struct commands_entry {
+    const char *name;
+    unsigned flags;
+    json_object *(*fn)(const struct commands_call *c);
+};
+
 json_object *commands_error(const char *code, const char *fmt, ...)
 {
     json_object *o = json_object_new_object();
@@ -237,16 +257,18 @@ static const struct profile_area *commands_area(json_object *req, const char *cm
     return NULL;
 }
 
-static json_object *commands_checkin(const struct ctl_peer *peer, json_object *req)
+static json_object *commands_checkin(const struct commands_call *c)
 {
     json_object *err = NULL;
-    const struct profile_area *a = commands_area(req, "checkin", &err);
+    const struct profile_area *a = commands_area(c->req, KNOT_CMD_CHECKIN, &err);
 
-    return a ? carecmd_checkin(peer, req, a) : err;
+    return a ? carecmd_checkin(c->peer, c->req, a) : err;
 }
 
-static json_object *commands_start(const struct ctl_peer *peer, json_object *req)
+static json_object *commands_start(const struct commands_call *c)
 {
+    const struct ctl_peer *peer = c->peer;
+    json_object *req = c->req;
     const char *area_name;
     const struct profile_area *a;
     json_object *err = NULL, *o;
@@ -354,8 +376,12 @@ static json_object *commands_start(const struct ctl_peer *peer, json_object *req
     return o;
 }
 
-static json_object *commands_move(const struct ctl_peer *peer, json_object *req, const char *cmd)
+/* up, down, ouch and go: one step of the session the person steers. */
+static json_object *commands_move(const struct commands_call *c)
 {
+    const struct ctl_peer *peer = c->peer;
+    json_object *req = c->req;
+    const char *cmd = c->cmd;
     json_object *err = NULL;
     struct massager *m = commands_pick(req, &err);
     char why[256] = "";
@@ -394,8 +420,10 @@ static json_object *commands_move(const struct ctl_peer *peer, json_object *req,
     return commands_session_reply(m);
 }
 
-static json_object *commands_stop(const struct ctl_peer *peer, json_object *req)
+static json_object *commands_stop(const struct commands_call *c)
 {
+    const struct ctl_peer *peer = c->peer;
+    json_object *req = c->req;
     json_object *err = NULL, *o, *list = json_object_new_array();
     const char *serial;
     char why[REQUEST_WHY_MAX];
@@ -512,9 +540,20 @@ static json_object *commands_list(const struct ctl_peer *peer, bool status, json
     return o;
 }
 
-/* Every area, and for the asker where it stands today (rest, dose). */
-static json_object *commands_areas(const struct ctl_peer *peer)
+static json_object *commands_devices(const struct commands_call *c)
 {
+    return commands_list(c->peer, false, c->req);
+}
+
+static json_object *commands_status(const struct commands_call *c)
+{
+    return commands_list(c->peer, true, c->req);
+}
+
+/* Every area, and for the asker where it stands today (rest, dose). */
+static json_object *commands_areas(const struct commands_call *c)
+{
+    const struct ctl_peer *peer = c->peer;
     json_object *o = commands_ok(), *arr = json_object_new_array();
     uint64_t now = clock_now_ms();
     time_t wall = time(NULL);
@@ -531,48 +570,89 @@ static json_object *commands_areas(const struct ctl_peer *peer)
     return o;
 }
 
+static json_object *commands_version(const struct commands_call *c)
+{
+    json_object *o = commands_ok();
+
+    (void)c;
+    json_object_object_add(o, "version", json_object_new_string(KNOT_VERSION));
+    json_object_object_add(o, "protocol", json_object_new_int(KNOT_CONTROL_VERSION));
+    return o;
+}
+
+static json_object *commands_watch(const struct commands_call *c)
+{
+    *c->subscribe = true;
+    return commands_ok();
+}
+
+/* One's own record: anyone connected may read it. */
+static json_object *commands_history(const struct commands_call *c)
+{
+    return carecmd_history(c->peer, c->req);
+}
+
+/* Every request knotd serves. COMMANDS_CONTROL: it moves a motor or writes the
+ * record, so root or the socket group only, checked in one place
+ * (commands_dispatch); the rest only read. The unknown-command reply lists
+ * the names from here, in this order. */
+static const struct commands_entry commands_table[] = {
+    { KNOT_CMD_VERSION, 0, commands_version },
+    { KNOT_CMD_HELLO, COMMANDS_UNLISTED, commands_version },
+    { KNOT_CMD_DEVICES, 0, commands_devices },
+    { KNOT_CMD_STATUS, 0, commands_status },
+    { KNOT_CMD_AREAS, 0, commands_areas },
+    { KNOT_CMD_START, COMMANDS_CONTROL, commands_start },
+    { KNOT_CMD_STOP, COMMANDS_CONTROL, commands_stop },
+    { KNOT_CMD_UP, COMMANDS_CONTROL, commands_move },
+    { KNOT_CMD_DOWN, COMMANDS_CONTROL, commands_move },
+    { KNOT_CMD_OUCH, COMMANDS_CONTROL, commands_move },
+    { KNOT_CMD_GO, COMMANDS_CONTROL, commands_move },
+    { KNOT_CMD_WATCH, 0, commands_watch },
+    { KNOT_CMD_CHECKIN, COMMANDS_CONTROL, commands_checkin },
+    { KNOT_CMD_HISTORY, 0, commands_history },
+};
+
+static const struct commands_entry *commands_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands_table) / sizeof(commands_table[0]); i++)
+        if (strcmp(commands_table[i].name, name) == 0)
+            return &commands_table[i];
+    return NULL;
+}
+
+/* "version, devices, ...": the names a client may send. */
+static void commands_names(char *buf, size_t len)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(commands_table) / sizeof(commands_table[0]) && n < len; i++) {
+        if (commands_table[i].flags & COMMANDS_UNLISTED)
+            continue;
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", commands_table[i].name);
+    }
+}
+
 static json_object *commands_dispatch(const struct ctl_peer *peer, json_object *req, const char *cmd, bool *subscribe)
 {
-    json_object *o;
+    const struct commands_entry *e = commands_find(cmd);
+    struct commands_call c = { .peer = peer, .req = req, .cmd = cmd, .subscribe = subscribe };
 
-    if (!strcmp(cmd, "version") || !strcmp(cmd, "hello")) {
-        o = commands_ok();
-        json_object_object_add(o, "version", json_object_new_string(KNOT_VERSION));
-        json_object_object_add(o, "protocol", json_object_new_int(KNOT_CONTROL_VERSION));
-        return o;
+    if (!e) {
+        char q[REQUEST_QUOTE_MAX], names[256];
+
+        commands_names(names, sizeof(names));
+        return commands_error(KNOT_E_UNKNOWN_COMMAND, "unknown command '%s' (%s)",
+                              request_quote(q, sizeof(q), cmd, strlen(cmd), 32), names);
     }
-    if (!strcmp(cmd, "devices"))
-        return commands_list(peer, false, req);
-    if (!strcmp(cmd, "status"))
-        return commands_list(peer, true, req);
-    if (!strcmp(cmd, "areas"))
-        return commands_areas(peer);
-    if (!strcmp(cmd, "watch")) {
-        *subscribe = true;
-        return commands_ok();
-    }
-    if (!strcmp(cmd, "history"))
-        return carecmd_history(peer, req);   /* one's own record: anyone connected may read it */
-    if (strcmp(cmd, "start") && strcmp(cmd, "stop") && strcmp(cmd, "up") && strcmp(cmd, "down") &&
-        strcmp(cmd, "ouch") && strcmp(cmd, KNOT_CMD_GO) && strcmp(cmd, "checkin")) {
-        char q[REQUEST_QUOTE_MAX];
-        return commands_error(KNOT_E_UNKNOWN_COMMAND,
-                              "unknown command '%s' (version, devices, status, areas, start, stop, up, down, ouch, go, "
-                              "watch, checkin, history)", request_quote(q, sizeof(q), cmd, strlen(cmd), 32));
-    }
-    if (!peer->may_control) {
+    if ((e->flags & COMMANDS_CONTROL) && !peer->may_control) {
         log_warning("uid %u (pid %d) may not control the massager: refused '%s'", (unsigned)peer->uid,
                     (int)peer->pid, cmd);
         return commands_error(KNOT_E_PERMISSION, "uid %u may not control the massager (root or group '%s' only)",
                               (unsigned)peer->uid, knotd.cfg.socket_group);
     }
-    if (!strcmp(cmd, "start"))
-        return commands_start(peer, req);
-    if (!strcmp(cmd, "checkin"))
-        return commands_checkin(peer, req);
-    if (!strcmp(cmd, "stop"))
-        return commands_stop(peer, req);
-    return commands_move(peer, req, cmd);
+    return e->fn(&c);
 }
 
 void commands_client_closed(uint64_t client)

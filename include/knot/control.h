@@ -52,8 +52,23 @@
 #define KNOT_E_RED_FLAG "red-flag"             /* a check-in reported a red flag on the area: see a professional; "red_flags" */
 #define KNOT_E_NOT_WAITING "not-waiting"       /* go, but the session is not waiting for it */
 
-/* Commands, phases and end reasons clients act on by name (the others are in docs/CONTROL.md) */
+/* Commands (the value of "cmd"; docs/CONTROL.md says what each takes and answers) */
+#define KNOT_CMD_VERSION "version"
+#define KNOT_CMD_HELLO "hello"                 /* an old name of version: served, not listed */
+#define KNOT_CMD_DEVICES "devices"
+#define KNOT_CMD_STATUS "status"
+#define KNOT_CMD_AREAS "areas"
+#define KNOT_CMD_START "start"
+#define KNOT_CMD_STOP "stop"
+#define KNOT_CMD_UP "up"
+#define KNOT_CMD_DOWN "down"
+#define KNOT_CMD_OUCH "ouch"
 #define KNOT_CMD_GO "go"                       /* the person's go-ahead: the ramp may begin */
+#define KNOT_CMD_WATCH "watch"
+#define KNOT_CMD_CHECKIN "checkin"
+#define KNOT_CMD_HISTORY "history"
+
+/* Phases and end reasons clients act on by name (the others are in docs/CONTROL.md) */
 #define KNOT_PHASE_WAIT "wait"                 /* after a trial, at level 1, until "go" (start with "ask") */
 #define KNOT_END_PAIN "pain"                   /* a second ouch at level 1: stop for today (see "advice") */
 #define KNOT_END_DISCONNECTED "disconnected"   /* the connection that followed the session closed */
