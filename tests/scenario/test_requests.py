@@ -1,7 +1,13 @@
 """test_requests.py - raw request bytes through knotd's real socket: strict JSON in, valid UTF-8 strict JSON out."""
 import json
 import math
+import os
+import pwd
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 
 from knotsim import wait_for
 
@@ -286,3 +292,66 @@ def test_a_profile_text_that_is_not_utf8_is_refused_with_where(tmp_path):
     r = subprocess.run([KNOTD, "-c", str(conf), "--check-config"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 1
     assert "latin1.conf:%d: calves: title is not UTF-8 (byte 0xe9 at offset 7" % line in r.stderr, r.stderr
+
+
+# The spec of who may do what: the control commands move a motor or write the record.
+CONTROL = {"start", "stop", "up", "down", "ouch", "go", "checkin"}
+READ = {"version", "hello", "devices", "status", "areas", "watch", "history"}
+
+
+def documented_commands():
+    """The commands docs/CONTROL.md's table names, aliases included."""
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "CONTROL.md")) as f:
+        text = f.read()
+    lines = text[text.index("## Commands"):].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| cmd |"))
+    names = set()
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break   # the table's end
+        names.update(re.findall(r"`([a-z]+)`", line.split("|")[1]))
+    return names
+
+
+def test_the_commands_knotd_names_are_the_documented_ones(knotd):
+    d = knotd()
+    r = d.req({"cmd": "fly"})
+    assert r["code"] == "unknown-command", r
+    listed = re.fullmatch(r"unknown command 'fly' \((.*)\)", r["message"]).group(1).split(", ")
+    assert len(listed) == len(set(listed)), listed
+    # hello is the old name of version: served, documented as an alias, not listed.
+    assert "hello" not in listed and set(listed) | {"hello"} == documented_commands() == CONTROL | READ, listed
+
+
+PEER = """
+import json, socket, sys
+out = {}
+for cmd in sys.argv[2:]:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    s.sendall((json.dumps({"cmd": cmd, "area": "calves", "pain": 3}) + "\\n").encode())
+    out[cmd] = json.loads(s.makefile().readline()).get("code")
+    s.close()
+print(json.dumps(out))
+"""
+
+
+def test_a_read_only_peer_is_refused_exactly_the_control_commands(knotd):
+    # A directory other users can traverse (pytest's own tmp is 0700), as in test_daemon.
+    public = tempfile.mkdtemp(prefix="knotd-sock.")
+    os.chmod(public, 0o755)
+    try:
+        d = knotd(sock_dir=public)
+        d.wait_devices(1)
+        os.chmod(d.sock, 0o666)   # reachable by anyone: SO_PEERCRED decides
+        nobody = pwd.getpwnam("nobody")
+        r = subprocess.run(["setpriv", "--reuid", str(nobody.pw_uid), "--regid", str(nobody.pw_gid),
+                            "--clear-groups", sys.executable, "-c", PEER, d.sock, *sorted(CONTROL | READ)],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        codes = json.loads(r.stdout)
+        assert {c for c, code in codes.items() if code == "permission"} == CONTROL, codes
+        assert d.trace.levels() == [] and d.req({"cmd": "history"})["checkins"] == []
+        d.stop()
+    finally:
+        shutil.rmtree(public)
