@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <libconfig.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,9 @@ struct profile_ctx {
     size_t errlen;
 };
 
-/* One key of an area. The table is the single list of what an area may
- * contain, so that a misspelt key is reported instead of silently ignored. */
+/* One key of an area, in the order the limits are checked (a bound before
+ * what it bounds: max_level before default_level, trial_s before session_s),
+ * so that the first problem reported is the same on every run. */
 enum profile_key {
     PROFILE_K_NAME,
     PROFILE_K_ALIASES,
@@ -32,20 +34,88 @@ enum profile_key {
     PROFILE_K_GUN,
     PROFILE_K_START,
     PROFILE_K_TRIAL,
-    PROFILE_K_DEFAULT,
     PROFILE_K_MAX,
+    PROFILE_K_DEFAULT,
     PROFILE_K_STEP,
     PROFILE_K_SESSION,
     PROFILE_K_COOLDOWN,
     PROFILE_K_FORCE,
-    PROFILE_K_DOSE,          /* optional: PROFILE_DOSE_DEFAULT_MIN when absent */
+    PROFILE_K_DOSE,
     PROFILE_K_COUNT
 };
 
-static const char *const profile_keys[PROFILE_K_COUNT] = {
-    "name", "aliases", "title", "tool", "action", "aftercare", "gun",
-    "start_level", "trial_s", "default_level", "max_level", "step_s",
-    "session_s", "cooldown_s", "force_max_n", "dose_min",
+enum profile_type {
+    PROFILE_T_NAME,      /* the area's name: read first, it labels every message */
+    PROFILE_T_ALIASES,
+    PROFILE_T_TEXT,      /* a string for people: no control characters, UTF-8, fits its field */
+    PROFILE_T_BOOL,
+    PROFILE_T_INT,       /* an integer in min..max, stored as unsigned */
+    PROFILE_T_FORCE,     /* newtons in 0.1 N steps, min..max decinewtons, stored as decinewtons */
+};
+
+enum {
+    PROFILE_F_ALWAYS = 1 << 0,     /* required in every area: what to tell the person, even where the gun is refused */
+    PROFILE_F_GUN = 1 << 1,        /* required when gun = true; with gun = false optional but still checked,
+                                    * so flipping gun never unveils a bad number */
+    PROFILE_F_NONEMPTY = 1 << 2,   /* a text that may not be "" */
+};
+
+/* Every key an area may hold, so that a misspelt key is reported instead of
+ * silently ignored, with how it is read, checked and stored. A bound of
+ * another key (lo_key, hi_key; -1 for none) replaces min or max, said with
+ * why_bound, when that key is set: the cross-field rules. */
+struct profile_field {
+    const char *key;
+    enum profile_type type;
+    unsigned flags;
+    size_t offset, size;           /* the member of struct profile_area; size: a text's buffer */
+    long long min, max, dflt;      /* dflt: the value of an optional number left out */
+    int lo_key, hi_key;
+    const char *why, *why_bound;   /* the hard limit's reason, said with the range */
+};
+
+#define PROFILE_MEMBER(m) .offset = offsetof(struct profile_area, m), .size = sizeof(((struct profile_area *)0)->m)
+#define PROFILE_TEXT(k, m, fl) \
+    { .key = k, .type = PROFILE_T_TEXT, .flags = fl, PROFILE_MEMBER(m), .lo_key = -1, .hi_key = -1 }
+#define PROFILE_INT(k, m, lo, hi, w) \
+    { .key = k, .type = PROFILE_T_INT, .flags = PROFILE_F_GUN, PROFILE_MEMBER(m), .min = lo, .max = hi, \
+      .lo_key = -1, .hi_key = -1, .why = w }
+
+static const struct profile_field profile_fields[PROFILE_K_COUNT] = {
+    [PROFILE_K_NAME] = { .key = "name", .type = PROFILE_T_NAME, .flags = PROFILE_F_ALWAYS, PROFILE_MEMBER(name),
+                         .lo_key = -1, .hi_key = -1 },
+    [PROFILE_K_ALIASES] = { .key = "aliases", .type = PROFILE_T_ALIASES, .lo_key = -1, .hi_key = -1 },
+    [PROFILE_K_TITLE] = PROFILE_TEXT("title", title, PROFILE_F_ALWAYS | PROFILE_F_NONEMPTY),
+    [PROFILE_K_TOOL] = PROFILE_TEXT("tool", tool, PROFILE_F_ALWAYS | PROFILE_F_NONEMPTY),
+    [PROFILE_K_ACTION] = PROFILE_TEXT("action", action, PROFILE_F_ALWAYS | PROFILE_F_NONEMPTY),
+    [PROFILE_K_AFTERCARE] = PROFILE_TEXT("aftercare", aftercare, 0),
+    [PROFILE_K_GUN] = { .key = "gun", .type = PROFILE_T_BOOL, .flags = PROFILE_F_ALWAYS, PROFILE_MEMBER(gun_allowed),
+                        .lo_key = -1, .hi_key = -1 },
+    [PROFILE_K_START] = PROFILE_INT("start_level", start_level, PROFILE_START_LEVEL, PROFILE_START_LEVEL,
+                                    "the guide: always start on the lowest speed"),
+    [PROFILE_K_TRIAL] = PROFILE_INT("trial_s", trial_s, PROFILE_TRIAL_MIN_S, PROFILE_TRIAL_MAX_S,
+                                    "the guide: lowest speed for 10-20 s first"),
+    [PROFILE_K_MAX] = PROFILE_INT("max_level", max_level, 1, KNOT_MAX_LEVELS, "the device has at most 8 levels"),
+    [PROFILE_K_DEFAULT] = { .key = "default_level", .type = PROFILE_T_INT, .flags = PROFILE_F_GUN,
+                            PROFILE_MEMBER(default_level), .min = 1, .max = KNOT_MAX_LEVELS, .lo_key = -1,
+                            .hi_key = PROFILE_K_MAX, .why = "the device has at most 8 levels",
+                            .why_bound = "1..max_level" },
+    /* The upper bound only keeps the number sane: a step longer than the
+     * longest session would never happen. */
+    [PROFILE_K_STEP] = PROFILE_INT("step_s", step_s, PROFILE_STEP_MIN_S, PROFILE_SESSION_MAX_S,
+                                   "a gentle ramp: at most one level per 5 s"),
+    [PROFILE_K_SESSION] = { .key = "session_s", .type = PROFILE_T_INT, .flags = PROFILE_F_GUN,
+                            PROFILE_MEMBER(session_s), .min = PROFILE_TRIAL_MIN_S, .max = PROFILE_SESSION_MAX_S,
+                            .lo_key = PROFILE_K_TRIAL, .hi_key = -1,
+                            .why = "at least the trial, at most 5 min per area at a time",
+                            .why_bound = "at least the trial, at most 5 min per area at a time" },
+    [PROFILE_K_COOLDOWN] = PROFILE_INT("cooldown_s", cooldown_s, 0, PROFILE_COOLDOWN_MAX_S, "at most a day"),
+    [PROFILE_K_FORCE] = { .key = "force_max_n", .type = PROFILE_T_FORCE, .flags = PROFILE_F_GUN,
+                          PROFILE_MEMBER(force_max_dn), .min = 1, .max = PROFILE_FORCE_MAX_DN, .lo_key = -1,
+                          .hi_key = -1, .why = "the device itself stalls" },
+    [PROFILE_K_DOSE] = { .key = "dose_min", .type = PROFILE_T_INT, .flags = 0, PROFILE_MEMBER(dose_min),
+                         .min = PROFILE_DOSE_MIN_MIN, .max = PROFILE_DOSE_MAX_MIN, .dflt = PROFILE_DOSE_DEFAULT_MIN,
+                         .lo_key = -1, .hi_key = -1, .why = "minutes a day on one area: consistency beats intensity" },
 };
 
 static void profile_vmsg(const struct profile_ctx *c, const config_setting_t *where, const char *fmt, va_list ap)
@@ -299,8 +369,118 @@ static int profile_aliases(const struct profile_ctx *c, const char *label, const
     return 0;
 }
 
-/* One area group: types and unknown keys first, then the limits in a fixed
- * order, so that the first problem reported is the same on every run. */
+/* The area's name, read before anything else: it labels every later message. */
+static int profile_area_name(const struct profile_ctx *c, const config_setting_t *s, struct profile *p, unsigned idx,
+                             const char *label)
+{
+    struct profile_area *a = &p->areas[idx];
+    char lower[PROFILE_NAME_LEN], key[PROFILE_NAME_LEN];
+    const struct profile_area *owner;
+    const char *bad;
+
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        profile_msg(c, s, "%s: name must be a string, not %s", label, profile_type_name(config_setting_type(s)));
+        return -EINVAL;
+    }
+    bad = profile_check_name(config_setting_get_string(s), lower);
+    if (bad) {
+        profile_msg(c, s, "%s: name \"%s\" %s", label, config_setting_get_string(s), bad);
+        return -EINVAL;
+    }
+    profile_key_of(lower, key);
+    owner = profile_key_owner(p, idx, key);
+    if (owner) {
+        profile_msg(c, s, "%s: name \"%s\" is already used by %s (line %u)", label, lower, owner->name,
+                    owner->line);
+        return -EINVAL;
+    }
+    memcpy(a->name, lower, sizeof(lower));
+    return 0;
+}
+
+/* A force in newtons (an integer or a float), in the device's 0.1 N steps, as decinewtons. */
+static int profile_get_force(const struct profile_ctx *c, const char *label, const config_setting_t *s,
+                             const struct profile_field *f, long long *out)
+{
+    int type = config_setting_type(s), rc;
+    double nw, frac;
+    long long dn;
+
+    if (type != CONFIG_TYPE_FLOAT && type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
+        profile_msg(c, s, "%s: %s must be a number of newtons, not %s", label, f->key, profile_type_name(type));
+        return -EINVAL;
+    }
+    if (type == CONFIG_TYPE_FLOAT) {
+        nw = config_setting_get_float(s);
+    } else {
+        long long iv;
+
+        rc = profile_get_int(c, label, s, &iv);
+        if (rc)
+            return rc;
+        nw = (double)iv;
+    }
+    /* Written so that NaN fails too. */
+    if (!(nw > (double)f->min / 10.0 - 1e-5 && nw <= (double)f->max / 10.0)) {
+        profile_msg(c, s, "%s: %s = %g is outside %.1f..%.1f N (above %.0f N %s)", label, f->key, nw,
+                    (double)f->min / 10.0, (double)f->max / 10.0, (double)f->max / 10.0, f->why);
+        return -EINVAL;
+    }
+    dn = (long long)(nw * 10.0 + 0.5);
+    frac = nw * 10.0 - (double)dn;
+    if (frac > 1e-6 || frac < -1e-6) {
+        profile_msg(c, s, "%s: %s = %g is finer than the device's 0.1 N", label, f->key, nw);
+        return -EINVAL;
+    }
+    *out = dn;
+    return 0;
+}
+
+/* Read one setting as its field says: texts and the flag into the area,
+ * numbers into *v (range-checked once every key is known). */
+static int profile_read(const struct profile_ctx *c, const char *label, const struct profile_field *f,
+                        const config_setting_t *s, struct profile *p, unsigned idx, long long *v)
+{
+    char *member = (char *)&p->areas[idx] + f->offset;
+
+    switch (f->type) {
+    case PROFILE_T_NAME:
+        return 0;   /* read first, by profile_area_name */
+    case PROFILE_T_ALIASES:
+        return profile_aliases(c, label, s, p, idx);
+    case PROFILE_T_TEXT:
+        return profile_get_text(c, label, s, member, f->size, (f->flags & PROFILE_F_NONEMPTY) != 0);
+    case PROFILE_T_BOOL:
+        if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+            profile_msg(c, s, "%s: %s must be a boolean (true or false), not %s", label, f->key,
+                        profile_type_name(config_setting_type(s)));
+            return -EINVAL;
+        }
+        *(bool *)member = config_setting_get_bool(s) != 0;
+        return 0;
+    case PROFILE_T_INT:
+        return profile_get_int(c, label, s, v);
+    case PROFILE_T_FORCE:
+        return profile_get_force(c, label, s, f, v);
+    }
+    return -EINVAL;
+}
+
+/* An unknown key: which keys an area knows, from the table. */
+static void profile_unknown_key(const struct profile_ctx *c, const config_setting_t *s, const char *label,
+                                const char *key)
+{
+    char known[256];
+    size_t n = 0;
+
+    known[0] = '\0';
+    for (int k = 0; k < PROFILE_K_COUNT && n < sizeof(known); k++)
+        n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s", k ? ", " : "", profile_fields[k].key);
+    profile_msg(c, s, "%s: unknown setting \"%s\" (a typo? an area knows %s)", label, key ? key : "?", known);
+}
+
+/* One area group, by the table: the name, then every setting's type (and
+ * unknown keys), then what is missing, then the limits in table order. */
 static int profile_area_parse(const struct profile_ctx *c, const config_setting_t *g, struct profile *p, unsigned idx)
 {
     struct profile_area *a = &p->areas[idx];
@@ -318,37 +498,15 @@ static int profile_area_parse(const struct profile_ctx *c, const config_setting_
                     profile_type_name(config_setting_type(g)));
         return -EINVAL;
     }
-
-    /* The name first: every later message is labelled with it. */
     set[PROFILE_K_NAME] = config_setting_get_member(g, "name");
     if (!set[PROFILE_K_NAME]) {
         profile_msg(c, g, "%s: missing name", label);
         return -EINVAL;
-    } else {
-        const config_setting_t *s = set[PROFILE_K_NAME];
-        char lower[PROFILE_NAME_LEN], key[PROFILE_NAME_LEN];
-        const struct profile_area *owner;
-        const char *bad;
-
-        if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-            profile_msg(c, s, "%s: name must be a string, not %s", label, profile_type_name(config_setting_type(s)));
-            return -EINVAL;
-        }
-        bad = profile_check_name(config_setting_get_string(s), lower);
-        if (bad) {
-            profile_msg(c, s, "%s: name \"%s\" %s", label, config_setting_get_string(s), bad);
-            return -EINVAL;
-        }
-        profile_key_of(lower, key);
-        owner = profile_key_owner(p, idx, key);
-        if (owner) {
-            profile_msg(c, s, "%s: name \"%s\" is already used by %s (line %u)", label, lower, owner->name,
-                        owner->line);
-            return -EINVAL;
-        }
-        memcpy(a->name, lower, sizeof(lower));
-        snprintf(label, sizeof(label), "%s", a->name);
     }
+    rc = profile_area_name(c, set[PROFILE_K_NAME], p, idx, label);
+    if (rc)
+        return rc;
+    snprintf(label, sizeof(label), "%s", a->name);
 
     n = (unsigned)config_setting_length(g);
     for (i = 0; i < n; i++) {
@@ -356,156 +514,52 @@ static int profile_area_parse(const struct profile_ctx *c, const config_setting_
         const char *key = config_setting_name(s);
 
         for (k = 0; k < PROFILE_K_COUNT; k++)
-            if (key && strcmp(key, profile_keys[k]) == 0)
+            if (key && strcmp(key, profile_fields[k].key) == 0)
                 break;
         if (k == PROFILE_K_COUNT) {
-            profile_msg(c, s, "%s: unknown setting \"%s\" (a typo? an area knows name, aliases, title, tool, action, "
-                        "aftercare, gun, start_level, trial_s, default_level, max_level, step_s, session_s, "
-                        "cooldown_s, force_max_n, dose_min)", label, key ? key : "?");
+            profile_unknown_key(c, s, label, key);
             return -EINVAL;
         }
         set[k] = s;
-        switch (k) {
-        case PROFILE_K_NAME:
-            break;
-        case PROFILE_K_ALIASES:
-            rc = profile_aliases(c, label, s, p, idx);
-            if (rc)
-                return rc;
-            break;
-        case PROFILE_K_TITLE:
-            rc = profile_get_text(c, label, s, a->title, sizeof(a->title), 1);
-            if (rc)
-                return rc;
-            break;
-        case PROFILE_K_TOOL:
-            rc = profile_get_text(c, label, s, a->tool, sizeof(a->tool), 1);
-            if (rc)
-                return rc;
-            break;
-        case PROFILE_K_ACTION:
-            rc = profile_get_text(c, label, s, a->action, sizeof(a->action), 1);
-            if (rc)
-                return rc;
-            break;
-        case PROFILE_K_AFTERCARE:
-            rc = profile_get_text(c, label, s, a->aftercare, sizeof(a->aftercare), 0);
-            if (rc)
-                return rc;
-            break;
-        case PROFILE_K_GUN:
-            if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-                profile_msg(c, s, "%s: gun must be a boolean (true or false), not %s", label,
-                            profile_type_name(config_setting_type(s)));
-                return -EINVAL;
-            }
-            a->gun_allowed = config_setting_get_bool(s) != 0;
-            break;
-        case PROFILE_K_FORCE: {
-            int type = config_setting_type(s);
-            double nw, frac;
-            long long dn;
-
-            if (type != CONFIG_TYPE_FLOAT && type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
-                profile_msg(c, s, "%s: force_max_n must be a number of newtons, not %s", label,
-                            profile_type_name(type));
-                return -EINVAL;
-            }
-            if (type == CONFIG_TYPE_FLOAT) {
-                nw = config_setting_get_float(s);
-            } else {
-                long long iv;
-
-                rc = profile_get_int(c, label, s, &iv);
-                if (rc)
-                    return rc;
-                nw = (double)iv;
-            }
-            /* Written so that NaN fails too. */
-            if (!(nw > 0.09999 && nw <= PROFILE_FORCE_MAX_DN / 10.0)) {
-                profile_msg(c, s, "%s: force_max_n = %g is outside 0.1..%.1f N (above %.0f N the device "
-                            "itself stalls)", label, nw, PROFILE_FORCE_MAX_DN / 10.0, PROFILE_FORCE_MAX_DN / 10.0);
-                return -EINVAL;
-            }
-            dn = (long long)(nw * 10.0 + 0.5);
-            frac = nw * 10.0 - (double)dn;
-            if (frac > 1e-6 || frac < -1e-6) {
-                profile_msg(c, s, "%s: force_max_n = %g is finer than the device's 0.1 N", label, nw);
-                return -EINVAL;
-            }
-            v[k] = dn;
-            break;
-        }
-        default:
-            rc = profile_get_int(c, label, s, &v[k]);
-            if (rc)
-                return rc;
-            break;
-        }
+        rc = profile_read(c, label, &profile_fields[k], s, p, idx, &v[k]);
+        if (rc)
+            return rc;
     }
 
-    /* Required everywhere: what to tell the user, even when the gun is refused. */
-    for (k = PROFILE_K_TITLE; k <= PROFILE_K_GUN; k++) {
-        if (k == PROFILE_K_AFTERCARE || set[k])
+    for (k = 0; k < PROFILE_K_COUNT; k++) {
+        const struct profile_field *f = &profile_fields[k];
+
+        if (set[k])
             continue;
-        profile_msg(c, g, "%s: missing %s", label, profile_keys[k]);
-        return -EINVAL;
-    }
-    /* The numbers are required with gun = true; with gun = false they are
-     * optional but still checked, so flipping gun never unveils a bad one. */
-    for (k = PROFILE_K_START; k < PROFILE_K_COUNT; k++) {
-        if (!set[k] && a->gun_allowed && k != PROFILE_K_DOSE) {
-            profile_msg(c, g, "%s: missing %s (required when gun = true)", label, profile_keys[k]);
+        if (f->flags & PROFILE_F_ALWAYS) {
+            profile_msg(c, g, "%s: missing %s", label, f->key);
+            return -EINVAL;
+        }
+        if ((f->flags & PROFILE_F_GUN) && a->gun_allowed) {
+            profile_msg(c, g, "%s: missing %s (required when gun = true)", label, f->key);
             return -EINVAL;
         }
     }
-    if (set[PROFILE_K_START] &&
-        profile_range(c, label, set[PROFILE_K_START], v[PROFILE_K_START], PROFILE_START_LEVEL, PROFILE_START_LEVEL,
-                      "the guide: always start on the lowest speed"))
-        return -EINVAL;
-    if (set[PROFILE_K_TRIAL] &&
-        profile_range(c, label, set[PROFILE_K_TRIAL], v[PROFILE_K_TRIAL], PROFILE_TRIAL_MIN_S, PROFILE_TRIAL_MAX_S,
-                      "the guide: lowest speed for 10-20 s first"))
-        return -EINVAL;
-    if (set[PROFILE_K_MAX] &&
-        profile_range(c, label, set[PROFILE_K_MAX], v[PROFILE_K_MAX], 1, KNOT_MAX_LEVELS,
-                      "the device has at most 8 levels"))
-        return -EINVAL;
-    if (set[PROFILE_K_DEFAULT] &&
-        profile_range(c, label, set[PROFILE_K_DEFAULT], v[PROFILE_K_DEFAULT], 1,
-                      set[PROFILE_K_MAX] ? v[PROFILE_K_MAX] : KNOT_MAX_LEVELS,
-                      set[PROFILE_K_MAX] ? "1..max_level" : "the device has at most 8 levels"))
-        return -EINVAL;
-    /* The upper bound only keeps the number sane: a step longer than the
-     * longest session would never happen. */
-    if (set[PROFILE_K_STEP] &&
-        profile_range(c, label, set[PROFILE_K_STEP], v[PROFILE_K_STEP], PROFILE_STEP_MIN_S, PROFILE_SESSION_MAX_S,
-                      "a gentle ramp: at most one level per 5 s"))
-        return -EINVAL;
-    if (set[PROFILE_K_SESSION] &&
-        profile_range(c, label, set[PROFILE_K_SESSION], v[PROFILE_K_SESSION],
-                      set[PROFILE_K_TRIAL] ? v[PROFILE_K_TRIAL] : PROFILE_TRIAL_MIN_S, PROFILE_SESSION_MAX_S,
-                      "at least the trial, at most 5 min per area at a time"))
-        return -EINVAL;
-    if (set[PROFILE_K_COOLDOWN] &&
-        profile_range(c, label, set[PROFILE_K_COOLDOWN], v[PROFILE_K_COOLDOWN], 0, PROFILE_COOLDOWN_MAX_S,
-                      "at most a day"))
-        return -EINVAL;
-    /* force_max_n was range-checked in newtons above. */
-    if (set[PROFILE_K_DOSE] &&
-        profile_range(c, label, set[PROFILE_K_DOSE], v[PROFILE_K_DOSE], PROFILE_DOSE_MIN_MIN, PROFILE_DOSE_MAX_MIN,
-                      "minutes a day on one area: consistency beats intensity"))
-        return -EINVAL;
 
-    a->start_level = (unsigned)v[PROFILE_K_START];
-    a->trial_s = (unsigned)v[PROFILE_K_TRIAL];
-    a->default_level = (unsigned)v[PROFILE_K_DEFAULT];
-    a->max_level = (unsigned)v[PROFILE_K_MAX];
-    a->step_s = (unsigned)v[PROFILE_K_STEP];
-    a->session_s = (unsigned)v[PROFILE_K_SESSION];
-    a->cooldown_s = (unsigned)v[PROFILE_K_COOLDOWN];
-    a->force_max_dn = (unsigned)v[PROFILE_K_FORCE];
-    a->dose_min = set[PROFILE_K_DOSE] ? (unsigned)v[PROFILE_K_DOSE] : PROFILE_DOSE_DEFAULT_MIN;
+    for (k = 0; k < PROFILE_K_COUNT; k++) {
+        const struct profile_field *f = &profile_fields[k];
+        bool lo_bound = f->lo_key >= 0 && set[f->lo_key], hi_bound = f->hi_key >= 0 && set[f->hi_key];
+
+        if (f->type != PROFILE_T_INT || !set[k])
+            continue;
+        if (profile_range(c, label, set[k], v[k], lo_bound ? v[f->lo_key] : f->min,
+                          hi_bound ? v[f->hi_key] : f->max, lo_bound || hi_bound ? f->why_bound : f->why))
+            return -EINVAL;
+    }
+
+    /* The numbers, checked: left out, an optional one takes its default (a
+     * number of an area without the gun is then 0, never used). */
+    for (k = 0; k < PROFILE_K_COUNT; k++) {
+        const struct profile_field *f = &profile_fields[k];
+
+        if (f->type == PROFILE_T_INT || f->type == PROFILE_T_FORCE)
+            *(unsigned *)((char *)a + f->offset) = (unsigned)(set[k] ? v[k] : f->dflt);
+    }
     return 0;
 }
 
