@@ -53,12 +53,9 @@ json_object *view_status(const struct massager *m, uint64_t now_ms)
     json_object *faults = json_object_new_array();
     const struct drive_status *st = &m->drv.st;
 
-    if (st->faults & KNOT_FAULT_STALL)
-        json_object_array_add(faults, json_object_new_string("stall"));
-    if (st->faults & KNOT_FAULT_OVERTEMP)
-        json_object_array_add(faults, json_object_new_string("overheat"));
-    if (st->faults & KNOT_FAULT_LOW_BATTERY)
-        json_object_array_add(faults, json_object_new_string("low-battery"));
+    for (size_t i = 0; i < KNOT_FAULT_NAMES; i++)
+        if (st->faults & knot_fault_names[i].bit)
+            json_object_array_add(faults, json_object_new_string(knot_fault_names[i].name));
     view_add(o, "connected", json_object_new_boolean(!m->gone));
     /* the level as knotd knows it: acknowledged since the last poll, or polled */
     view_add(o, "level", json_object_new_int(drive_level(&m->drv) >= 0 ? drive_level(&m->drv) : (int)st->level));

@@ -134,19 +134,12 @@ void ctl_execute(const char *line, char *out, size_t outlen)
         }
         ctl_reply_rc(usbfs_unplug_late(d, (unsigned)ms), "unplugged", out, outlen);
     } else if (!strcmp(words[0], "fault")) {
-        static const struct { const char *name; uint16_t bit; } faults[] = {
-            { "stall", KNOT_FAULT_STALL }, { "overheat", KNOT_FAULT_OVERTEMP },
-            { "low-battery", KNOT_FAULT_LOW_BATTERY },
-        };
-        uint16_t bit = 0;
+        uint16_t bit = n >= 2 ? knot_fault_bit(words[1]) : 0;
 
         if (n != 2 && !(n == 3 && !strcmp(words[2], "at-raise"))) {
             snprintf(out, outlen, "err 'fault' takes a fault name and optionally 'at-raise'");
             goto done;
         }
-        for (size_t i = 0; i < G_N_ELEMENTS(faults); i++)
-            if (!strcmp(words[1], faults[i].name))
-                bit = faults[i].bit;
         if (!bit)
             snprintf(out, outlen, "err unknown fault '%.32s' (stall, overheat, low-battery)", words[1]);
         else if (n == 3)

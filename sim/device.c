@@ -623,14 +623,7 @@ const char *kdev_why_name(enum kdev_why why)
 
 const char *kdev_fault_name(uint16_t fault)
 {
-    switch (fault) {
-    case KNOT_FAULT_STALL:
-        return "stall";
-    case KNOT_FAULT_OVERTEMP:
-        return "overheat";
-    case KNOT_FAULT_LOW_BATTERY:
-        return "low-battery";
-    default:
-        return "unknown";
-    }
+    const char *name = knot_fault_name(fault);
+
+    return name ? name : "unknown";
 }

@@ -2,7 +2,9 @@
 #ifndef KNOT_PROTO_H
 #define KNOT_PROTO_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /*
  * Single source of truth for the USB protocol documented in docs/PROTOCOL.md.
@@ -75,6 +77,40 @@ enum knot_fault {
     KNOT_FAULT_LOW_BATTERY = 1u << 2,/* battery below KNOT_BATTERY_TRIP_PCT */
 };
 #define KNOT_FAULT_ALL (KNOT_FAULT_STALL | KNOT_FAULT_OVERTEMP | KNOT_FAULT_LOW_BATTERY)
+
+/* Each fault bit's name, one spelling for the device trace, knot-sim's scene
+ * commands, knotd's "faults" arrays and knotctl (docs/PROTOCOL.md). */
+#define KNOT_FAULT_NAME_STALL "stall"
+#define KNOT_FAULT_NAME_OVERTEMP "overheat"
+#define KNOT_FAULT_NAME_LOW_BATTERY "low-battery"
+
+static const struct knot_fault_name {
+    uint16_t bit;
+    const char *name;
+} knot_fault_names[] = {
+    { KNOT_FAULT_STALL, KNOT_FAULT_NAME_STALL },
+    { KNOT_FAULT_OVERTEMP, KNOT_FAULT_NAME_OVERTEMP },
+    { KNOT_FAULT_LOW_BATTERY, KNOT_FAULT_NAME_LOW_BATTERY },
+};
+#define KNOT_FAULT_NAMES (sizeof(knot_fault_names) / sizeof(knot_fault_names[0]))
+
+/* The name of one fault bit, or NULL for a bit of no known fault. */
+static inline const char *knot_fault_name(uint16_t bit)
+{
+    for (size_t i = 0; i < KNOT_FAULT_NAMES; i++)
+        if (knot_fault_names[i].bit == bit)
+            return knot_fault_names[i].name;
+    return NULL;
+}
+
+/* The bit of a fault named name, or 0 for no known fault. */
+static inline uint16_t knot_fault_bit(const char *name)
+{
+    for (size_t i = 0; i < KNOT_FAULT_NAMES; i++)
+        if (strcmp(knot_fault_names[i].name, name) == 0)
+            return knot_fault_names[i].bit;
+    return 0;
+}
 
 #define KNOT_TEMP_TRIP_DC 600        /* 60.0 degrees C */
 #define KNOT_TEMP_CLEAR_DC 450       /* CLEAR_FAULT accepted below 45.0 degrees C */
