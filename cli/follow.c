@@ -126,7 +126,7 @@ static int follow_end(struct follow *f, const char *end, json_object *session)
         follow_invite(f);
     }
     /* 0: it ran its course or the person ended it (a stop, a second ouch). */
-    return strcmp(end, "done") == 0 || strcmp(end, "stopped") == 0 || strcmp(end, KNOT_END_PAIN) == 0
+    return strcmp(end, KNOT_END_DONE) == 0 || strcmp(end, KNOT_END_STOPPED) == 0 || strcmp(end, KNOT_END_PAIN) == 0
                ? 0 : KNOTCTL_EXIT_REFUSED;
 }
 
@@ -175,7 +175,7 @@ static void follow_status(struct follow *f, json_object *st)
 static int follow_event(struct follow *f, json_object *ev, const char *line)
 {
     const char *name = jv_str(ev, KNOT_K_EVENT, "");
-    bool is_status = strcmp(name, "status") == 0;
+    bool is_status = strcmp(name, KNOT_EV_STATUS) == 0;
     const char *serial = is_status ? jv_str(jv_obj(ev, "device"), "serial", "") : jv_str(ev, "serial", "");
 
     if (strcmp(serial, f->serial) != 0)
@@ -184,18 +184,18 @@ static int follow_event(struct follow *f, json_object *ev, const char *line)
         printf("%s\n", line);
     if (is_status) {
         follow_status(f, jv_obj(ev, "device"));
-    } else if (strcmp(name, "warning") == 0) {
+    } else if (strcmp(name, KNOT_EV_WARNING) == 0) {
         if (!f->o->json)
             term_line("%s", jv_str(ev, KNOT_K_MESSAGE, "warning"));
-    } else if (strcmp(name, "session") == 0 && strcmp(jv_str(ev, "action", ""), "ended") == 0) {
+    } else if (strcmp(name, KNOT_EV_SESSION) == 0 && strcmp(jv_str(ev, "action", ""), KNOT_ACT_ENDED) == 0) {
         json_object *s = jv_obj(ev, "session");
         json_object *faults = jv_arr(s, "faults");
         if (faults)
             jv_join(faults, ", ", f->faults, sizeof(f->faults));
         return follow_end(f, jv_str(s, "end", ""), s);
-    } else if (strcmp(name, "device") == 0 && strcmp(jv_str(ev, "action", ""), "removed") == 0) {
+    } else if (strcmp(name, KNOT_EV_DEVICE) == 0 && strcmp(jv_str(ev, "action", ""), KNOT_ACT_REMOVED) == 0) {
         /* knotd ends the session first; this only guards against never hearing it. */
-        return follow_end(f, "unplugged", NULL);
+        return follow_end(f, KNOT_END_UNPLUGGED, NULL);
     }
     return -1;
 }
@@ -210,7 +210,7 @@ static void follow_reply(struct follow *f, json_object *r)
         term_line("%s", jv_str(r, KNOT_K_MESSAGE, "knotd refused"));
         return;
     }
-    if (strcmp(jv_str(s, "phase", ""), "ended") == 0)
+    if (strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) == 0)
         return;   /* the session's ended event has said it (a second ouch) */
     show_target_text(text, sizeof(text), jv_str(r, KNOT_K_ID, ""), s,
                      jv_int(s, "step_s", jv_int(f->area, "step_s", 0)));
@@ -451,7 +451,7 @@ int follow_start(const struct knotctl_opts *o, const char *area, long long level
 
     rc = follow_begin(&f, &w, req, &reply);
     s = jv_obj(reply, "session");
-    if (rc == 0 && strcmp(jv_str(s, "phase", ""), "ended") == 0) {
+    if (rc == 0 && strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) == 0) {
         rc = follow_end(&f, jv_str(s, "end", ""), s);
     } else if (rc == 0) {
         /* It runs (knotd answers a start once the massager does); a session

@@ -204,7 +204,7 @@ static int knotctl_target(const struct knotctl_opts *o, const char *cmd)
     }
     s = jv_obj(reply, "session");
     /* A second ouch at level 1 ended the session: say so, and what to do. */
-    if (strcmp(jv_str(s, "phase", ""), "ended") == 0) {
+    if (strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) == 0) {
         char why[256];
 
         printf("%s\n", show_end(jv_str(s, "end", ""), NULL, why, sizeof(why)));

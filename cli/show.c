@@ -147,7 +147,7 @@ void show_status(json_object *reply)
                jv_int(d, "levels", 0), jv_int(d, "ppm_now", 0));
         if (!s) {
             printf("  no session\n");
-        } else if (strcmp(jv_str(s, "phase", ""), "ended") == 0) {
+        } else if (strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) == 0) {
             char why[160];
             printf("  %s: ended (%s)\n", jv_str(s, "title", jv_str(s, "area", "?")),
                    show_end(jv_str(s, "end", ""), faults, why, sizeof(why)));
@@ -161,7 +161,7 @@ void show_status(json_object *reply)
             show_mmss(left, sizeof(left), jv_int(s, "left_s", 0));
             printf("  %s: %s, %s (max %lld), %s left", jv_str(s, "title", jv_str(s, "area", "?")),
                    jv_str(s, "phase", "?"), lv, jv_int(s, "max_level", 0), left);
-            if (strcmp(jv_str(s, "phase", ""), "trial") == 0) {
+            if (strcmp(jv_str(s, "phase", ""), KNOT_PHASE_TRIAL) == 0) {
                 show_mmss(trial, sizeof(trial), jv_int(s, "trial_left_s", 0));
                 printf(", trial %s left", trial);
             }
@@ -170,7 +170,7 @@ void show_status(json_object *reply)
         printf("  motor %.1f C, battery %lld %%, faults: %s", jv_num(d, "temp_c", 0), jv_int(d, "battery", 0),
                faults[0] ? faults : "none");
         /* knotd reads an idle massager only when asked to run it: say how old this is. */
-        if (!s || strcmp(jv_str(s, "phase", ""), "ended") == 0) {
+        if (!s || strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) == 0) {
             char ago[32];
             words_ago(ago, sizeof(ago), jv_int(d, "read_ago_s", -1));
             if (jv_int(d, "read_ago_s", -1) < 0)
@@ -247,7 +247,7 @@ void show_plan(json_object *area, json_object *session, bool asked)
 void show_target_text(char *buf, size_t len, const char *cmd, json_object *session, long long step_s)
 {
     long long level = jv_int(session, "level", 0), target = jv_int(session, "target", 0);
-    bool waiting = strcmp(jv_str(session, "phase", ""), "wait") == 0;
+    bool waiting = strcmp(jv_str(session, "phase", ""), KNOT_PHASE_WAIT) == 0;
 
     if (strcmp(cmd, "ouch") == 0) {
         if (target > level)
@@ -304,7 +304,7 @@ void show_stopped_aftercare(json_object *stop_reply, json_object *status_before)
         for (size_t k = 0; stopped && k < json_object_array_length(stopped); k++)
             if (strcmp(json_object_get_string(json_object_array_get_idx(stopped, k)), jv_str(d, "serial", "")) == 0)
                 was_stopped = true;
-        if (was_stopped && s && strcmp(jv_str(s, "phase", ""), "ended") != 0 && care[0])
+        if (was_stopped && s && strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) != 0 && care[0])
             printf("After-care: %s\n", care);
     }
 }
@@ -315,14 +315,14 @@ void show_progress(char *buf, size_t len, json_object *st, enum show_form form)
     const char *phase = jv_str(s, "phase", "");
     long long level = jv_int(s, "level", jv_int(st, "level", 0)), target = jv_int(s, "target", 0);
     long long ppm = jv_int(st, "ppm_now", 0);
-    bool trial = strcmp(phase, "trial") == 0, ease = jv_bool(s, "force_warning", false);
+    bool trial = strcmp(phase, KNOT_PHASE_TRIAL) == 0, ease = jv_bool(s, "force_warning", false);
     char lv[48], left[SHOW_MMSS_LEN], tleft[SHOW_MMSS_LEN], meter[SHOW_BAR_WIDTH + 3];
 
     if (!jv_bool(st, "connected", true)) {
         snprintf(buf, len, "not connected");
         return;
     }
-    if (!s || strcmp(phase, "ended") == 0) {
+    if (!s || strcmp(phase, KNOT_PHASE_ENDED) == 0) {
         if (level)
             snprintf(buf, len, "no session, level %lld", level);
         else
@@ -376,20 +376,20 @@ void show_progress(char *buf, size_t len, json_object *st, enum show_form form)
 
 const char *show_end(const char *end, const char *faults, char *buf, size_t len)
 {
-    if (strcmp(end, "done") == 0)
+    if (strcmp(end, KNOT_END_DONE) == 0)
         snprintf(buf, len, "session complete");
-    else if (strcmp(end, "stopped") == 0)
+    else if (strcmp(end, KNOT_END_STOPPED) == 0)
         snprintf(buf, len, "stopped");
-    else if (strcmp(end, "fault") == 0)
+    else if (strcmp(end, KNOT_END_FAULT) == 0)
         snprintf(buf, len, "stopped: the massager reported a fault%s%s", faults && faults[0] ? ": " : "",
                  faults ? faults : "");
-    else if (strcmp(end, "unplugged") == 0)
+    else if (strcmp(end, KNOT_END_UNPLUGGED) == 0)
         snprintf(buf, len, "stopped: the massager was unplugged");
-    else if (strcmp(end, "lost-contact") == 0)
+    else if (strcmp(end, KNOT_END_LOST) == 0)
         snprintf(buf, len, "stopped: knotd lost contact with the massager");
-    else if (strcmp(end, "ceiling") == 0)
+    else if (strcmp(end, KNOT_END_CEILING) == 0)
         snprintf(buf, len, "stopped: the massager has run as long as it may and needs a rest");
-    else if (strcmp(end, "shutdown") == 0)
+    else if (strcmp(end, KNOT_END_SHUTDOWN) == 0)
         snprintf(buf, len, "stopped: knotd is shutting down");
     else if (strcmp(end, KNOT_END_PAIN) == 0)
         snprintf(buf, len, "stopped: it still hurt at level 1, after backing off");

@@ -106,7 +106,7 @@ static void watch_event(struct watch *w, json_object *ev, const char *line)
     const char *name = jv_str(ev, KNOT_K_EVENT, "");
     const char *action = jv_str(ev, "action", "");
     json_object *st = jv_obj(ev, "device");
-    bool is_status = strcmp(name, "status") == 0;
+    bool is_status = strcmp(name, KNOT_EV_STATUS) == 0;
     const char *serial = is_status ? jv_str(st, "serial", "?") : jv_str(ev, "serial", "?");
     char stamp[16], why[256];
 
@@ -123,18 +123,18 @@ static void watch_event(struct watch *w, json_object *ev, const char *line)
             return;
         }
         watch_set(w, serial, st);
-    } else if (strcmp(name, "device") == 0) {
-        term_line("%s %s: massager %s", stamp, serial, strcmp(action, "added") == 0 ? "connected" :
-                  strcmp(action, "removed") == 0 ? "removed" : action);
-        if (strcmp(action, "removed") == 0)
+    } else if (strcmp(name, KNOT_EV_DEVICE) == 0) {
+        term_line("%s %s: massager %s", stamp, serial, strcmp(action, KNOT_ACT_ADDED) == 0 ? "connected" :
+                  strcmp(action, KNOT_ACT_REMOVED) == 0 ? "removed" : action);
+        if (strcmp(action, KNOT_ACT_REMOVED) == 0)
             watch_drop(w, serial);
-    } else if (strcmp(name, "session") == 0) {
+    } else if (strcmp(name, KNOT_EV_SESSION) == 0) {
         json_object *s = jv_obj(ev, "session");
         const char *title = jv_str(s, "title", jv_str(s, "area", "?"));
-        if (strcmp(action, "started") == 0)
+        if (strcmp(action, KNOT_ACT_STARTED) == 0)
             term_line("%s %s: session started: %s, level %lld, target %lld (max %lld)", stamp, serial, title,
                       jv_int(s, "level", 0), jv_int(s, "target", 0), jv_int(s, "max_level", 0));
-        else if (strcmp(action, "ended") == 0) {
+        else if (strcmp(action, KNOT_ACT_ENDED) == 0) {
             term_line("%s %s: session ended: %s, %s", stamp, serial, title,
                       show_end(jv_str(s, "end", ""), NULL, why, sizeof(why)));
             /* After pain: what the person should do now; after any other end, the stretch. */
@@ -144,7 +144,7 @@ static void watch_event(struct watch *w, json_object *ev, const char *line)
                 term_line("%s %s: after-care: %s", stamp, serial, jv_str(s, "aftercare", ""));
         } else
             return;
-    } else if (strcmp(name, "warning") == 0) {
+    } else if (strcmp(name, KNOT_EV_WARNING) == 0) {
         term_line("%s %s: warning: %s", stamp, serial, jv_str(ev, KNOT_K_MESSAGE, ""));
         return;
     } else {

@@ -352,7 +352,7 @@ static json_object *commands_start(const struct commands_call *c)
             return commands_error(KNOT_E_BAD_REQUEST, "out of memory");
         }
         massager_run(m);
-        ctl_broadcast(view_session_event("started", m, clock_now_ms()));
+        ctl_broadcast(view_session_event(KNOT_ACT_STARTED, m, clock_now_ms()));
         /* Answered once the device was looked at (commands_begun): a latched
          * fault is cleared first, or the start is refused with its remedy. */
         return NULL;

@@ -156,12 +156,12 @@ static void main_restore_cb(const struct journal_rec *r, void *ctx)
 /* What massager.c reports: journal and control socket, nothing else. */
 static void main_added(struct massager *m)
 {
-    ctl_broadcast(view_device_event("added", m));
+    ctl_broadcast(view_device_event(KNOT_ACT_ADDED, m));
 }
 
 static void main_removed(struct massager *m)
 {
-    ctl_broadcast(view_device_event("removed", m));
+    ctl_broadcast(view_device_event(KNOT_ACT_REMOVED, m));
 }
 
 /* The area's own profile, as loaded now, sets its rest: the session's copy
@@ -181,7 +181,7 @@ static void main_ended(struct massager *m)
     if (m->sess.ran_ms > 0)
         care_treated(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)));
     journal_ended(m->serial, m->uid, &m->sess, (unsigned)((owed + 999u) / 1000u));
-    ctl_broadcast(view_session_event("ended", m, now));
+    ctl_broadcast(view_session_event(KNOT_ACT_ENDED, m, now));
 }
 
 static void main_status(struct massager *m)

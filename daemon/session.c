@@ -7,6 +7,8 @@
 
 #include "session.h"
 
+#include "knot/control.h"
+
 /*
  * Time model. All times are milliseconds of one monotonic clock, passed in by
  * the caller. A session never lets time run backward: every entry point works
@@ -485,12 +487,12 @@ unsigned session_trial_left_s(const struct session *s, uint64_t now_ms)
 const char *session_phase_name(enum session_phase p)
 {
     switch (p) {
-    case SESSION_IDLE: return "idle";
-    case SESSION_TRIAL: return "trial";
-    case SESSION_RAMP: return "ramp";
-    case SESSION_HOLD: return "hold";
-    case SESSION_ENDED: return "ended";
-    case SESSION_WAIT: return "wait";
+    case SESSION_IDLE: return KNOT_PHASE_IDLE;
+    case SESSION_TRIAL: return KNOT_PHASE_TRIAL;
+    case SESSION_RAMP: return KNOT_PHASE_RAMP;
+    case SESSION_HOLD: return KNOT_PHASE_HOLD;
+    case SESSION_ENDED: return KNOT_PHASE_ENDED;
+    case SESSION_WAIT: return KNOT_PHASE_WAIT;
     }
     return "?";
 }
@@ -499,16 +501,16 @@ const char *session_end_name(enum session_end e)
 {
     switch (e) {
     case SESSION_END_NONE: return "";
-    case SESSION_END_DONE: return "done";
-    case SESSION_END_STOPPED: return "stopped";
-    case SESSION_END_FAULT: return "fault";
-    case SESSION_END_UNPLUG: return "unplugged";
-    case SESSION_END_LOST: return "lost-contact";
-    case SESSION_END_CEILING: return "ceiling";
-    case SESSION_END_SHUTDOWN: return "shutdown";
-    case SESSION_END_REFUSED: return "refused";
-    case SESSION_END_PAIN: return "pain";
-    case SESSION_END_DISCONNECTED: return "disconnected";
+    case SESSION_END_DONE: return KNOT_END_DONE;
+    case SESSION_END_STOPPED: return KNOT_END_STOPPED;
+    case SESSION_END_FAULT: return KNOT_END_FAULT;
+    case SESSION_END_UNPLUG: return KNOT_END_UNPLUGGED;
+    case SESSION_END_LOST: return KNOT_END_LOST;
+    case SESSION_END_CEILING: return KNOT_END_CEILING;
+    case SESSION_END_SHUTDOWN: return KNOT_END_SHUTDOWN;
+    case SESSION_END_REFUSED: return KNOT_END_REFUSED;
+    case SESSION_END_PAIN: return KNOT_END_PAIN;
+    case SESSION_END_DISCONNECTED: return KNOT_END_DISCONNECTED;
     }
     return "?";
 }

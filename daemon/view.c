@@ -146,7 +146,7 @@ static json_object *view_event(const char *name)
 
 json_object *view_device_event(const char *action, const struct massager *m)
 {
-    json_object *o = view_event("device");
+    json_object *o = view_event(KNOT_EV_DEVICE);
     view_add(o, "action", json_object_new_string(action));
     view_add(o, "serial", json_object_new_string(m->serial));
     return o;
@@ -154,14 +154,14 @@ json_object *view_device_event(const char *action, const struct massager *m)
 
 json_object *view_status_event(const struct massager *m, uint64_t now_ms)
 {
-    json_object *o = view_event("status");
+    json_object *o = view_event(KNOT_EV_STATUS);
     view_add(o, "device", view_status(m, now_ms));
     return o;
 }
 
 json_object *view_session_event(const char *action, const struct massager *m, uint64_t now_ms)
 {
-    json_object *o = view_event("session");
+    json_object *o = view_event(KNOT_EV_SESSION);
     view_add(o, "action", json_object_new_string(action));
     view_add(o, "serial", json_object_new_string(m->serial));
     view_add(o, "session", view_session(&m->sess, now_ms));
@@ -170,7 +170,7 @@ json_object *view_session_event(const char *action, const struct massager *m, ui
 
 json_object *view_warning_event(const struct massager *m, const char *message)
 {
-    json_object *o = view_event("warning");
+    json_object *o = view_event(KNOT_EV_WARNING);
     view_add(o, "serial", json_object_new_string(m->serial));
     view_add(o, "message", json_object_new_string(message));
     return o;

@@ -68,10 +68,35 @@
 #define KNOT_CMD_CHECKIN "checkin"
 #define KNOT_CMD_HISTORY "history"
 
-/* Phases and end reasons clients act on by name (the others are in docs/CONTROL.md) */
+/* A session's phase ("phase"), in the order a session goes through them */
+#define KNOT_PHASE_IDLE "idle"
+#define KNOT_PHASE_TRIAL "trial"               /* level 1 for the area's trial */
 #define KNOT_PHASE_WAIT "wait"                 /* after a trial, at level 1, until "go" (start with "ask") */
+#define KNOT_PHASE_RAMP "ramp"                 /* one level per step_s toward the target */
+#define KNOT_PHASE_HOLD "hold"                 /* at the target */
+#define KNOT_PHASE_ENDED "ended"               /* "end" says how */
+
+/* How a session ended ("end") */
+#define KNOT_END_DONE "done"                   /* its time was up */
+#define KNOT_END_STOPPED "stopped"             /* a stop */
+#define KNOT_END_FAULT "fault"                 /* the massager latched a fault */
+#define KNOT_END_UNPLUGGED "unplugged"
+#define KNOT_END_LOST "lost-contact"           /* the massager stopped answering, or stopped the motor itself */
+#define KNOT_END_CEILING "ceiling"             /* the running time ceiling */
+#define KNOT_END_SHUTDOWN "shutdown"           /* knotd stopped */
+#define KNOT_END_REFUSED "refused"             /* the massager refused a level */
 #define KNOT_END_PAIN "pain"                   /* a second ouch at level 1: stop for today (see "advice") */
 #define KNOT_END_DISCONNECTED "disconnected"   /* the connection that followed the session closed */
+
+/* Events after "watch" ("event") and their "action" */
+#define KNOT_EV_DEVICE "device"                /* KNOT_ACT_ADDED, KNOT_ACT_REMOVED */
+#define KNOT_EV_STATUS "status"
+#define KNOT_EV_SESSION "session"              /* KNOT_ACT_STARTED, KNOT_ACT_ENDED */
+#define KNOT_EV_WARNING "warning"
+#define KNOT_ACT_ADDED "added"
+#define KNOT_ACT_REMOVED "removed"
+#define KNOT_ACT_STARTED "started"
+#define KNOT_ACT_ENDED "ended"
 
 /* knotctl exit codes */
 #define KNOTCTL_EXIT_OK 0
