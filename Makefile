@@ -13,6 +13,10 @@ DESTDIR ?=
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
+# The builder's flags (dpkg-buildflags --export=sh, a distribution's hardening):
+# CPPFLAGS and CFLAGS reach every compile line, CFLAGS and LDFLAGS every link
+# line, after the project's own so that the builder's win.
+CPPFLAGS ?=
 CFLAGS ?= -O2 -g
 LDFLAGS ?=
 
@@ -56,28 +60,28 @@ tests: $(TEST_BINS)
 
 $(B)/daemon/%.o: daemon/%.c
 	@mkdir -p $(@D)
-	$(CC) $(KNOT_CFLAGS) -Idaemon $(call pc_cflags,$(DAEMON_PKGS)) $(CFLAGS) -c -o $@ $<
+	$(CC) $(KNOT_CFLAGS) -Idaemon $(call pc_cflags,$(DAEMON_PKGS)) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/knotd: $(DAEMON_OBJS)
-	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DAEMON_PKGS))
+	$(CC) $(KNOT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(DAEMON_PKGS))
 
 $(B)/cli/%.o: cli/%.c
 	@mkdir -p $(@D)
-	$(CC) $(KNOT_CFLAGS) -Icli $(call pc_cflags,$(CLI_PKGS)) $(CFLAGS) -c -o $@ $<
+	$(CC) $(KNOT_CFLAGS) -Icli $(call pc_cflags,$(CLI_PKGS)) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/knotctl: $(CLI_OBJS)
-	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CLI_PKGS))
+	$(CC) $(KNOT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CLI_PKGS))
 
 $(B)/sim/%.o: sim/%.c
 	@mkdir -p $(@D)
-	$(CC) $(KNOT_CFLAGS) -Isim $(call pc_cflags,$(SIM_PKGS)) $(CFLAGS) -c -o $@ $<
+	$(CC) $(KNOT_CFLAGS) -Isim $(call pc_cflags,$(SIM_PKGS)) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/knot-sim: $(SIM_OBJS)
-	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(SIM_PKGS))
+	$(CC) $(KNOT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(SIM_PKGS))
 
 $(B)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(KNOT_CFLAGS) -Isim -Idaemon $(call pc_cflags,$(CMOCKA_PKGS) libconfig json-c) $(CFLAGS) -c -o $@ $<
+	$(CC) $(KNOT_CFLAGS) -Isim -Idaemon $(call pc_cflags,$(CMOCKA_PKGS) libconfig json-c) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # What each unit test links besides its own object.
 $(B)/tests/test_device: $(B)/sim/device.o
@@ -96,14 +100,14 @@ $(B)/tests/test_args: $(B)/cli/args.o
 $(B)/tests/test_chart: $(B)/cli/chart.o
 
 $(B)/tests/test_%: $(B)/tests/test_%.o
-	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig inih json-c)
+	$(CC) $(KNOT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig inih json-c)
 
 $(B)/tests/knot-usbtest.o: tests/knot-usbtest.c
 	@mkdir -p $(@D)
-	$(CC) $(KNOT_CFLAGS) $(call pc_cflags,$(USB_PKGS)) $(CFLAGS) -c -o $@ $<
+	$(CC) $(KNOT_CFLAGS) $(call pc_cflags,$(USB_PKGS)) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/tests/knot-usbtest: $(B)/tests/knot-usbtest.o
-	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(USB_PKGS))
+	$(CC) $(KNOT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(USB_PKGS))
 
 # ---- libFuzzer harnesses (tests/fuzz/): clang, in a tree of their own ----
 # The modules get coverage instrumentation and the sanitizers; libFuzzer's main
@@ -217,7 +221,7 @@ GADGET_OBJS := $(GADGET_SRCS:%.c=$(B)/%.o)
 all: $(B)/knot-gadget
 
 $(B)/knot-gadget: $(GADGET_OBJS)
-	$(CC) $(KNOT_LDFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
+	$(CC) $(KNOT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
 
 .PHONY: check-vm
 # A QEMU guest on Debian's kernel where knot-gadget enumerates on dummy_hcd and
