@@ -6,10 +6,15 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
-UNITDIR ?= /lib/systemd/system
-UDEVDIR ?= /lib/udev/rules.d
-SYSUSERSDIR ?= /usr/lib/sysusers.d
 DESTDIR ?=
+# Where systemd and udev look, as their pkg-config files say (absolute paths,
+# whatever PREFIX: a unit under /usr/local is never found); the fallbacks are
+# Debian 12's answers, for a machine without systemd-dev or udev's .pc file.
+# Recursive, so pkg-config runs only for install and uninstall.
+pc_var = $(or $(shell $(PKG_CONFIG) --variable=$(2) $(1) 2>/dev/null),$(3))
+UNITDIR ?= $(call pc_var,systemd,systemdsystemunitdir,/lib/systemd/system)
+SYSUSERSDIR ?= $(call pc_var,systemd,sysusersdir,/usr/lib/sysusers.d)
+UDEVDIR ?= $(call pc_var,udev,udevdir,/lib/udev)/rules.d
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -191,20 +196,43 @@ soak: deps
 mutate: deps
 	tests/mutate
 
+# What a user needs, and only that: knotd and knotctl (not knot-sim or
+# knot-gadget, so installing needs no umockdev or GLib), their manual pages,
+# settings, unit, sysusers entry and udev rule. INSTALLED is the one list
+# uninstall removes again (and tests/scenario/test_install.py checks).
+UNITS := $(sort $(wildcard systemd/*.service systemd/*.socket))
+MAN1 := cli/knotctl.1
+MAN5 := config/knotd.conf.5
+MAN8 := daemon/knotd.8
+INSTALLED = $(SBINDIR)/knotd $(BINDIR)/knotctl \
+	$(SYSCONFDIR)/knotd/knotd.conf $(SYSCONFDIR)/knotd/profiles.conf \
+	$(UNITS:systemd/%=$(UNITDIR)/%) $(UDEVDIR)/70-knotd.rules $(SYSUSERSDIR)/knotd.conf \
+	$(patsubst %,$(MANDIR)/man1/%,$(notdir $(MAN1))) \
+	$(patsubst %,$(MANDIR)/man5/%,$(notdir $(MAN5))) $(patsubst %,$(MANDIR)/man8/%,$(notdir $(MAN8)))
+
+.PHONY: uninstall
 # ExecStart follows SBINDIR, so a PREFIX=/usr/local install starts the right binary.
-install: all
+install: $(B)/knotd $(B)/knotctl
 	install -D -m 0755 $(B)/knotd $(DESTDIR)$(SBINDIR)/knotd
 	install -D -m 0755 $(B)/knotctl $(DESTDIR)$(BINDIR)/knotctl
 	install -D -m 0644 config/knotd.conf $(DESTDIR)$(SYSCONFDIR)/knotd/knotd.conf
 	install -D -m 0644 config/profiles.conf $(DESTDIR)$(SYSCONFDIR)/knotd/profiles.conf
 	install -d -m 0755 $(DESTDIR)$(UNITDIR)
-	sed 's|/usr/sbin/knotd|$(SBINDIR)/knotd|' systemd/knotd.service > $(DESTDIR)$(UNITDIR)/knotd.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/knotd.service
+	for u in $(UNITS); do \
+		sed 's|/usr/sbin/knotd|$(SBINDIR)/knotd|' $$u > $(DESTDIR)$(UNITDIR)/$${u#systemd/} && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u#systemd/} || exit 1; \
+	done
 	install -D -m 0644 udev/70-knotd.rules $(DESTDIR)$(UDEVDIR)/70-knotd.rules
 	install -D -m 0644 systemd/knotd.sysusers $(DESTDIR)$(SYSUSERSDIR)/knotd.conf
-	install -D -m 0644 cli/knotctl.1 $(DESTDIR)$(MANDIR)/man1/knotctl.1
-	install -D -m 0644 config/knotd.conf.5 $(DESTDIR)$(MANDIR)/man5/knotd.conf.5
-	install -D -m 0644 daemon/knotd.8 $(DESTDIR)$(MANDIR)/man8/knotd.8
+	install -d -m 0755 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+
+# Exactly what install put, and the directories that are knotd's alone once empty.
+uninstall:
+	rm -f $(INSTALLED:%=$(DESTDIR)%)
+	rmdir $(DESTDIR)$(SYSCONFDIR)/knotd 2>/dev/null || true
 
 clean:
 	rm -rf build
