@@ -15,6 +15,7 @@ pc_var = $(or $(shell $(PKG_CONFIG) --variable=$(2) $(1) 2>/dev/null),$(3))
 UNITDIR ?= $(call pc_var,systemd,systemdsystemunitdir,/lib/systemd/system)
 SYSUSERSDIR ?= $(call pc_var,systemd,sysusersdir,/usr/lib/sysusers.d)
 UDEVDIR ?= $(call pc_var,udev,udevdir,/lib/udev)/rules.d
+COMPLETIONDIR ?= $(call pc_var,bash-completion,completionsdir,/usr/share/bash-completion/completions)
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -198,7 +199,7 @@ mutate: deps
 
 # What a user needs, and only that: knotd and knotctl (not knot-sim or
 # knot-gadget, so installing needs no umockdev or GLib), their manual pages,
-# settings, unit, sysusers entry and udev rule. INSTALLED is the one list
+# settings, unit, sysusers entry, udev rule and bash completion. INSTALLED is the one list
 # uninstall removes again (and tests/scenario/test_install.py checks).
 UNITS := $(sort $(wildcard systemd/*.service systemd/*.socket))
 MAN1 := cli/knotctl.1
@@ -207,6 +208,7 @@ MAN8 := daemon/knotd.8
 INSTALLED = $(SBINDIR)/knotd $(BINDIR)/knotctl \
 	$(SYSCONFDIR)/knotd/knotd.conf $(SYSCONFDIR)/knotd/profiles.conf \
 	$(UNITS:systemd/%=$(UNITDIR)/%) $(UDEVDIR)/70-knotd.rules $(SYSUSERSDIR)/knotd.conf \
+	$(COMPLETIONDIR)/knotctl \
 	$(patsubst %,$(MANDIR)/man1/%,$(notdir $(MAN1))) \
 	$(patsubst %,$(MANDIR)/man5/%,$(notdir $(MAN5))) $(patsubst %,$(MANDIR)/man8/%,$(notdir $(MAN8)))
 
@@ -224,6 +226,7 @@ install: $(B)/knotd $(B)/knotctl
 	done
 	install -D -m 0644 udev/70-knotd.rules $(DESTDIR)$(UDEVDIR)/70-knotd.rules
 	install -D -m 0644 systemd/knotd.sysusers $(DESTDIR)$(SYSUSERSDIR)/knotd.conf
+	install -D -m 0644 cli/knotctl.bash $(DESTDIR)$(COMPLETIONDIR)/knotctl
 	install -d -m 0755 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/

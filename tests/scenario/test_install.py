@@ -65,7 +65,7 @@ def tree(root):
     return out
 
 
-def expected(unitdir, sysusersdir, udevdir):
+def expected(unitdir, sysusersdir, udevdir, completionsdir):
     """What a user needs, by the source tree: every unit under systemd/ is one."""
     units = sorted(os.path.basename(u) for u in glob.glob(os.path.join(ROOT, "systemd", "*.service")) +
                    glob.glob(os.path.join(ROOT, "systemd", "*.socket")))
@@ -76,6 +76,7 @@ def expected(unitdir, sysusersdir, udevdir):
         "etc/knotd/profiles.conf": "644",
         udevdir + "/rules.d/70-knotd.rules": "644",
         sysusersdir + "/knotd.conf": "644",
+        completionsdir + "/knotctl": "644",
         "usr/share/man/man1/knotctl.1": "644",
         "usr/share/man/man5/knotd.conf.5": "644",
         "usr/share/man/man8/knotd.8": "644",
@@ -96,7 +97,8 @@ def test_install_is_what_a_user_needs_and_uninstall_takes_it_all_back(plain):
     b = "%s/b" % plain
     dest = str(plain / "dest")
     make(plain, "B=" + b, "install", "PREFIX=/usr", "DESTDIR=" + dest)
-    assert tree(dest) == expected("lib/systemd/system", "usr/lib/sysusers.d", "lib/udev")
+    assert tree(dest) == expected("lib/systemd/system", "usr/lib/sysusers.d", "lib/udev",
+                                "usr/share/bash-completion/completions")
     # Neither built nor asked for: installing needs no umockdev or GLib.
     assert not os.path.exists(os.path.join(b, "knot-sim")) and not os.path.exists(os.path.join(b, "knot-gadget"))
     assert not os.path.exists(str(plain / "asked")), open(str(plain / "asked")).read()
@@ -114,7 +116,8 @@ def test_install_directories_come_from_pkg_config_and_follow_prefix(plain):
     dest = str(plain / "dest-pc")
     make(plain, "B=" + b, "install", "PREFIX=/usr/local", "DESTDIR=" + dest, mode="custom")
     c = CUSTOM.lstrip("/")
-    files = expected(c + "/systemd/systemdsystemunitdir", c + "/systemd/sysusersdir", c + "/udev/udevdir")
+    files = expected(c + "/systemd/systemdsystemunitdir", c + "/systemd/sysusersdir", c + "/udev/udevdir",
+                     c + "/bash-completion/completionsdir")
     files = {k.replace("usr/", "usr/local/", 1) if k.startswith("usr/") else k: v for k, v in files.items()}
     assert tree(dest) == files
     with open(os.path.join(dest, c, "systemd/systemdsystemunitdir/knotd.service")) as f:
