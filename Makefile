@@ -5,6 +5,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/knotd
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 # Where systemd and udev look, as their pkg-config files say (absolute paths,
@@ -199,16 +200,17 @@ mutate: deps
 
 # What a user needs, and only that: knotd and knotctl (not knot-sim or
 # knot-gadget, so installing needs no umockdev or GLib), their manual pages,
-# settings, unit, sysusers entry, udev rule and bash completion. INSTALLED is the one list
+# settings, unit, sysusers entry, udev rule, bash completion and the docs. INSTALLED is the one list
 # uninstall removes again (and tests/scenario/test_install.py checks).
 UNITS := $(sort $(wildcard systemd/*.service systemd/*.socket))
 MAN1 := cli/knotctl.1
 MAN5 := config/knotd.conf.5
 MAN8 := daemon/knotd.8
+DOCS := README.md $(sort $(wildcard docs/*.md))
 INSTALLED = $(SBINDIR)/knotd $(BINDIR)/knotctl \
 	$(SYSCONFDIR)/knotd/knotd.conf $(SYSCONFDIR)/knotd/profiles.conf \
 	$(UNITS:systemd/%=$(UNITDIR)/%) $(UDEVDIR)/70-knotd.rules $(SYSUSERSDIR)/knotd.conf \
-	$(COMPLETIONDIR)/knotctl \
+	$(COMPLETIONDIR)/knotctl $(patsubst %,$(DOCDIR)/%,$(notdir $(DOCS))) \
 	$(patsubst %,$(MANDIR)/man1/%,$(notdir $(MAN1))) \
 	$(patsubst %,$(MANDIR)/man5/%,$(notdir $(MAN5))) $(patsubst %,$(MANDIR)/man8/%,$(notdir $(MAN8)))
 
@@ -231,11 +233,13 @@ install: $(B)/knotd $(B)/knotctl
 	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -d -m 0755 $(DESTDIR)$(DOCDIR)
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 
 # Exactly what install put, and the directories that are knotd's alone once empty.
 uninstall:
 	rm -f $(INSTALLED:%=$(DESTDIR)%)
-	rmdir $(DESTDIR)$(SYSCONFDIR)/knotd 2>/dev/null || true
+	rmdir $(DESTDIR)$(SYSCONFDIR)/knotd $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build

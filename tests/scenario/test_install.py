@@ -82,6 +82,8 @@ def expected(unitdir, sysusersdir, udevdir, completionsdir):
         "usr/share/man/man8/knotd.8": "644",
     }
     files.update({unitdir + "/" + u: "644" for u in units})
+    docs = ["README.md"] + sorted(os.path.basename(d) for d in glob.glob(os.path.join(ROOT, "docs", "*.md")))
+    files.update({"usr/share/doc/knotd/" + d: "644" for d in docs})
     return files
 
 
@@ -109,6 +111,7 @@ def test_install_is_what_a_user_needs_and_uninstall_takes_it_all_back(plain):
     make(plain, "B=" + b, "uninstall", "PREFIX=/usr", "DESTDIR=" + dest)
     assert tree(dest) == {}
     assert not os.path.exists(os.path.join(dest, "etc", "knotd"))
+    assert not os.path.exists(os.path.join(dest, "usr", "share", "doc", "knotd"))
 
 
 def test_install_directories_come_from_pkg_config_and_follow_prefix(plain):
