@@ -8,6 +8,7 @@
 #include "areas.h"
 #include "checkin.h"
 #include "conn.h"
+#include "doctor.h"
 #include "follow.h"
 #include "history.h"
 #include "jv.h"
@@ -69,6 +70,10 @@ static void knotctl_usage(FILE *out)
             "                      sessions and check-ins of the last N days (default 14)\n"
             "                      and the care advice: a chart by day on a terminal, else\n"
             "                      a line a record; --csv for a spreadsheet\n"
+            "  doctor [CONFIG]     what stands between you and a session: knotd running or\n"
+            "                      ready to start, your right to the socket, a massager,\n"
+            "                      the files (CONFIG, default /etc/knotd/knotd.conf), the\n"
+            "                      journal; each line ok or problem, with the fix\n"
             "  help                this help\n"
             "\n"
             "Options:\n"
@@ -296,6 +301,20 @@ static int knotctl_history(const struct knotctl_opts *o, char **argv, int argc)
     return history_run(o, argc ? argv[0] : NULL);
 }
 
+static int knotctl_doctor(const struct knotctl_opts *o, char **argv, int argc)
+{
+    /* Its lines are for a person: there is no JSON of them to print. */
+    if (o->json || o->detach) {
+        fprintf(stderr, "knotctl: doctor takes neither --json nor --detach\n");
+        return KNOTCTL_EXIT_USAGE;
+    }
+    if (argc && !argv[0][0]) {
+        fprintf(stderr, "knotctl: CONFIG must not be empty; leave it out for /etc/knotd/knotd.conf\n");
+        return KNOTCTL_EXIT_USAGE;
+    }
+    return doctor_run(o, argc ? argv[0] : NULL);
+}
+
 static const struct knotctl_cmd knotctl_cmds[] = {
     { "version", 0, 0, "", NULL, knotctl_version },
     { "devices", 0, 0, "", NULL, knotctl_devices },
@@ -311,6 +330,7 @@ static const struct knotctl_cmd knotctl_cmds[] = {
     { "checkin", 1, 1, " AREA --pain 0-10 [flags] [--note TEXT] | AREA --clear", "checkin calves --pain 4",
       knotctl_checkin },
     { "history", 0, 1, " [AREA] [--days N] [--csv]", NULL, knotctl_history },
+    { "doctor", 0, 1, " [CONFIG]", NULL, knotctl_doctor },
     { "help", 0, 0, "", NULL, knotctl_help },
 };
 
