@@ -7,12 +7,13 @@
 
 # Every command, and the options each one uses (knotctl.c's command table and
 # its options table: -d picks a massager, --detach is start's alone).
-_knotctl_commands="version devices status areas start stop up down ouch go watch help"
+_knotctl_commands="version devices status areas start stop up down ouch go watch doctor help"
 _knotctl_options_for() {
     case "$1" in
     version|devices|areas) echo "-s --socket --json" ;;
     status|stop|up|down|ouch|go|watch) echo "-s --socket -d --device --json" ;;
     start) echo "-s --socket -d --device --json --detach" ;;
+    doctor) echo "-s --socket -d --device" ;;
     help) ;;
     # Before the command: every option, and knotctl's own -h and -V.
     *) echo "-s --socket -d --device --json --detach -h --help -V --version" ;;
@@ -120,6 +121,8 @@ _knotctl() {
         elif ((${#args[@]} == 1)); then
             COMPREPLY=($(compgen -W "$(_knotctl_levels "${args[0]}")" -- "$cur"))
         fi ;;
+    # doctor's CONFIG: a settings file.
+    doctor) ((${#args[@]} == 0)) && COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac
     return 0
 }

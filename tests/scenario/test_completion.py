@@ -25,7 +25,7 @@ def complete(*words, sock=None):
 
 def test_commands_and_each_commands_options():
     assert complete("") == ["version", "devices", "status", "areas", "start", "stop", "up", "down", "ouch", "go",
-                            "watch", "help"]
+                            "watch", "doctor", "help"]
     assert complete("st") == ["status", "start", "stop"]
     # Before the command every option; after it only the ones it uses.
     assert complete("-") == ["-s", "--socket", "-d", "--device", "--json", "--detach", "-h", "--help", "-V",
@@ -34,6 +34,8 @@ def test_commands_and_each_commands_options():
     assert complete("version", "-") == ["-s", "--socket", "--json"]
     assert complete("stop", "-") == ["-s", "--socket", "-d", "--device", "--json"]
     assert complete("help", "-") == []
+    assert complete("doctor", "-") == ["-s", "--socket", "-d", "--device"]
+    assert complete("doctor", os.path.join(ROOT, "config", "profiles-d")) == [os.path.join(ROOT, "config", "profiles-demo.conf")]
     # Options and their values do not count as the command.
     assert complete("-s", "/x", "--json", "sto") == ["stop"]
 
