@@ -204,7 +204,7 @@ mutate: deps
 # uninstall removes again (and tests/scenario/test_install.py checks).
 UNITS := $(sort $(wildcard systemd/*.service systemd/*.socket))
 MAN1 := cli/knotctl.1
-MAN5 := config/knotd.conf.5
+MAN5 := config/knotd.conf.5 config/knotd-profiles.5
 MAN8 := daemon/knotd.8
 DOCS := README.md $(sort $(wildcard docs/*.md))
 INSTALLED = $(SBINDIR)/knotd $(BINDIR)/knotctl \

@@ -79,6 +79,7 @@ def expected(unitdir, sysusersdir, udevdir, completionsdir):
         completionsdir + "/knotctl": "644",
         "usr/share/man/man1/knotctl.1": "644",
         "usr/share/man/man5/knotd.conf.5": "644",
+        "usr/share/man/man5/knotd-profiles.5": "644",
         "usr/share/man/man8/knotd.8": "644",
     }
     files.update({unitdir + "/" + u: "644" for u in units})

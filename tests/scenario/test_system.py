@@ -1,4 +1,5 @@
 """test_system.py - how knotd fits the system: socket activation, make install, the unit file."""
+import glob
 import json
 import os
 import shutil
@@ -45,8 +46,10 @@ def test_make_install_honours_prefix_and_destdir(tmp_path):
         "lib/systemd/system/knotd.service", "lib/udev/rules.d/70-knotd.rules",
         "usr/lib/sysusers.d/knotd.conf",
         "opt/knot/share/man/man1/knotctl.1", "opt/knot/share/man/man5/knotd.conf.5",
-        "opt/knot/share/man/man8/knotd.8",
-    ])
+        "opt/knot/share/man/man5/knotd-profiles.5", "opt/knot/share/man/man8/knotd.8",
+        "usr/share/bash-completion/completions/knotctl",
+    ] + ["opt/knot/share/doc/knotd/" + os.path.basename(d)
+         for d in ["README.md"] + glob.glob(os.path.join(ROOT, "docs", "*.md"))])
     unit = open(os.path.join(dest, "lib/systemd/system/knotd.service")).read()
     assert "ExecStart=/opt/knot/sbin/knotd\n" in unit
     assert os.access(os.path.join(dest, "opt/knot/sbin/knotd"), os.X_OK)
