@@ -7,12 +7,14 @@
 
 # Every command, and the options each one uses (knotctl.c's command table and
 # its options table: -d picks a massager, --detach is start's alone).
-_knotctl_commands="version devices status areas start stop up down ouch go watch doctor help"
+_knotctl_commands="version devices status areas start stop up down ouch go watch checkin history doctor help"
 _knotctl_options_for() {
     case "$1" in
     version|devices|areas) echo "-s --socket --json" ;;
     status|stop|up|down|ouch|go|watch) echo "-s --socket -d --device --json" ;;
     start) echo "-s --socket -d --device --json --detach" ;;
+    checkin) echo "-s --socket --json --pain --numbness --tingling --weakness --swelling --bruising --sleep --note --clear --yes" ;;
+    history) echo "-s --socket --json --days --csv" ;;
     doctor) echo "-s --socket -d --device" ;;
     help) ;;
     # Before the command: every option, and knotctl's own -h and -V.
@@ -94,13 +96,18 @@ _knotctl() {
     -d|--device)
         COMPREPLY=($(compgen -W "$(_knotctl_serials)" -- "$cur"))
         return 0 ;;
+    --pain)
+        COMPREPLY=($(compgen -W "$(seq 0 10)" -- "$cur"))
+        return 0 ;;
+    --note|--days)
+        return 0 ;;   # free text, a number: nothing to offer
     esac
 
     # The command and its arguments so far, skipping options and their values.
     for ((i = 1; i < COMP_CWORD; i++)); do
         w=${COMP_WORDS[i]}
         case "$w" in
-        -s|--socket|-d|--device)
+        -s|--socket|-d|--device|--pain|--note|--days)
             [[ ${COMP_WORDS[i+1]} == "=" ]] && ((i++))
             ((i++)) ;;
         -*|=) ;;
@@ -114,7 +121,7 @@ _knotctl() {
     fi
     case "$cmd" in
     "") COMPREPLY=($(compgen -W "$_knotctl_commands" -- "$cur")) ;;
-    areas) ((${#args[@]} == 0)) && COMPREPLY=($(compgen -W "$(_knotctl_areas)" -- "$cur")) ;;
+    areas|checkin|history) ((${#args[@]} == 0)) && COMPREPLY=($(compgen -W "$(_knotctl_areas)" -- "$cur")) ;;
     start)
         if ((${#args[@]} == 0)); then
             COMPREPLY=($(compgen -W "$(_knotctl_areas gun)" -- "$cur"))

@@ -1,8 +1,10 @@
 """test_completion.py - knotctl's bash completion driven in bash: commands, each command's options, areas and serials from a running knotd."""
 import os
+import re
 import subprocess
 import time
 
+from knotd import KNOTCTL
 from knotsim import BUILD, ROOT
 
 COMPLETION = os.path.join(ROOT, "cli", "knotctl.bash")
@@ -25,7 +27,12 @@ def complete(*words, sock=None):
 
 def test_commands_and_each_commands_options():
     assert complete("") == ["version", "devices", "status", "areas", "start", "stop", "up", "down", "ouch", "go",
-                            "watch", "doctor", "help"]
+                            "watch", "checkin", "history", "doctor", "help"]
+    # The same as knotctl's own command table, as its --help lists it.
+    helped = subprocess.run([KNOTCTL, "--help"], capture_output=True, text=True).stdout
+    commands = helped[helped.index("Commands:\n"):helped.index("\nOptions:")]
+    named = re.findall(r"^  ([a-z]+)(?:,| |$)", commands, re.M) + re.findall(r"^  [a-z]+, ([a-z]+)", commands, re.M)
+    assert sorted(set(named)) == sorted(complete("")), named
     assert complete("st") == ["status", "start", "stop"]
     # Before the command every option; after it only the ones it uses.
     assert complete("-") == ["-s", "--socket", "-d", "--device", "--json", "--detach", "-h", "--help", "-V",
@@ -35,6 +42,10 @@ def test_commands_and_each_commands_options():
     assert complete("stop", "-") == ["-s", "--socket", "-d", "--device", "--json"]
     assert complete("help", "-") == []
     assert complete("doctor", "-") == ["-s", "--socket", "-d", "--device"]
+    assert complete("history", "-") == ["-s", "--socket", "--json", "--days", "--csv"]
+    assert complete("checkin", "calves", "--t") == ["--tingling"]
+    assert complete("checkin", "calves", "--pain", "1") == ["1", "10"]
+    assert complete("checkin", "calves", "--note", "") == []
     assert complete("doctor", os.path.join(ROOT, "config", "profiles-d")) == [os.path.join(ROOT, "config", "profiles-demo.conf")]
     # Options and their values do not count as the command.
     assert complete("-s", "/x", "--json", "sto") == ["stop"]
@@ -53,6 +64,10 @@ def test_areas_levels_and_serials_come_from_the_running_knotd(knotd):
     assert complete("start", "", sock=d.sock) == gun
     assert complete("--json", "start", "", sock=d.sock) == gun
     assert complete("areas", "calves", "", sock=d.sock) == []
+    # A check-in and the history are about any area; an option's value is no area.
+    assert complete("checkin", "", sock=d.sock) == every
+    assert complete("history", "--days", "7", "", sock=d.sock) == every
+    assert complete("checkin", "calves", "--pain", "3", "", sock=d.sock) == []
     calves = next(a for a in areas if a["name"] == "calves")
     assert complete("start", "calves", "", sock=d.sock) == [str(n) for n in range(1, calves["max_level"] + 1)]
     assert complete("start", "calves", "2", "", sock=d.sock) == []
