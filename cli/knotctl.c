@@ -20,9 +20,6 @@
 #include "watch.h"
 #include "words.h"
 
-#ifndef KNOT_VERSION
-#define KNOT_VERSION "0"
-#endif
 
 struct knotctl_cmd {
     const char *name;

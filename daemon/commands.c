@@ -21,9 +21,6 @@
 #include "utf8.h"
 #include "view.h"
 
-#ifndef KNOT_VERSION
-#define KNOT_VERSION "0"
-#endif
 
 /* One request as its handler sees it. */
 struct commands_call {

@@ -23,9 +23,6 @@
 #include "usb.h"
 #include "view.h"
 
-#ifndef KNOT_VERSION
-#define KNOT_VERSION "0"
-#endif
 
 struct knotd knotd;
 

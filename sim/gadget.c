@@ -23,9 +23,6 @@
 #include "motor_model.h"
 #include "trace.h"
 
-#ifndef KNOT_VERSION
-#define KNOT_VERSION "0"
-#endif
 
 /* While the motor moves the core is ticked this often: the watchdog fires
  * within this much of its deadline, whatever ep0 does. */

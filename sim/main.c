@@ -15,9 +15,6 @@
 #include "trace.h"
 #include "usbfs.h"
 
-#ifndef KNOT_VERSION
-#define KNOT_VERSION "0"
-#endif
 
 #define SIM_MAX_DEVICES 8
 #define SIM_TICK_MS 10
