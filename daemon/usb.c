@@ -60,15 +60,8 @@ static void usb_handle(void)
     usb_rearm_timeout();
 }
 
-static void usb_fd_cb(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    (void)arg;
-    usb_handle();
-}
-
-static void usb_timeout_cb(evutil_socket_t fd, short what, void *arg)
+/* A libusb fd ready or its next timeout due: either way libusb has work. */
+static void usb_event_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
@@ -124,7 +117,7 @@ static void usb_pollfd_added(int fd, short events, void *user)
     f->fd = fd;
     f->events = events;
     f->device = (events & POLLOUT) != 0;
-    f->ev = event_new(usb_base, fd, ev, usb_fd_cb, NULL);
+    f->ev = event_new(usb_base, fd, ev, usb_event_cb, NULL);
     f->next = usb_fds;
     usb_fds = f;
     usb_fd_arm(f);
@@ -199,7 +192,7 @@ int usb_init(struct event_base *base, const struct config *cfg, const struct usb
         usb_context = NULL;
         return -ENOTSUP;
     }
-    usb_timeout_ev = evtimer_new(base, usb_timeout_cb, NULL);
+    usb_timeout_ev = evtimer_new(base, usb_event_cb, NULL);
     usb_hotplug_ev = event_new(base, -1, 0, usb_hotplug_deferred_cb, NULL);
     libusb_set_pollfd_notifiers(usb_context, usb_pollfd_added, usb_pollfd_removed, NULL);
     fds = libusb_get_pollfds(usb_context);
