@@ -178,27 +178,10 @@ static int knotctl_stop(const struct knotctl_opts *o, char **argv, int argc)
     return rc;
 }
 
-/* The session object has no step_s; the area list has. Best effort: without
- * it the line just says "one level at a time". */
-static long long knotctl_step_s(const struct knotctl_opts *o, const char *area)
-{
-    json_object *reply = conn_fetch(o->socket, conn_request_new("areas", NULL)), *areas = jv_arr(reply, "areas");
-    long long step = 0;
-
-    for (size_t i = 0; areas && i < json_object_array_length(areas); i++) {
-        json_object *a = json_object_array_get_idx(areas, i);
-        if (strcmp(jv_str(a, "name", ""), area) == 0)
-            step = jv_int(a, "step_s", 0);
-    }
-    json_object_put(reply);
-    return step;
-}
-
 static int knotctl_target(const struct knotctl_opts *o, const char *cmd)
 {
     json_object *reply = NULL, *s;
     int rc = knotctl_one(o, conn_request_new(cmd, o->device), &reply, NULL);
-    long long step = 0;
 
     if (rc || o->json) {
         json_object_put(reply);
@@ -215,9 +198,9 @@ static int knotctl_target(const struct knotctl_opts *o, const char *cmd)
         json_object_put(reply);
         return 0;
     }
-    if (strcmp(cmd, "ouch") != 0 && jv_int(s, "level", 0) < jv_int(s, "target", 0))
-        step = knotctl_step_s(o, jv_str(s, "area", ""));
-    show_target(cmd, s, step);
+    /* The session carries its step_s: no second request for the area list. */
+    show_target(cmd, s, strcmp(cmd, "ouch") != 0 && jv_int(s, "level", 0) < jv_int(s, "target", 0)
+                            ? jv_int(s, "step_s", 0) : 0);
     json_object_put(reply);
     return 0;
 }

@@ -4,6 +4,7 @@ import os
 import subprocess
 
 from knotd import KNOTCTL
+from knotsim import wait_for
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_NOT_CONNECTED = 1, 2, 3
 
@@ -60,3 +61,16 @@ def test_refusals_exit_1_and_json_passes_through(knotd):
     assert "Calves: trial" in r.stdout
     r = d.knotctl("stop")
     assert r.returncode == 0 and "stopped KNOTSIM1" in r.stdout
+
+
+def test_go_and_up_say_how_the_ramp_goes_from_the_session_itself(knotd):
+    d = knotd()
+    d.wait_devices(1)
+    # A session that waits for the go-ahead after its trial, asked for level 2 (calves: step_s 5, max 3).
+    assert d.req({"cmd": "start", "area": "calves", "level": 2, "ask": True})["ok"]
+    wait_for(lambda: d.devices()[0]["session"]["phase"] == "wait", 20, "the wait after the trial")
+    r = d.knotctl("up")
+    assert (r.returncode, r.stdout) == (0, "target level 3 (staying at level 1 until you say go)\n"), r
+    r = d.knotctl("go")
+    assert (r.returncode, r.stdout) == (0, "going on: up to level 3 (ramping one level every 5 s)\n"), r
+    assert d.req({"cmd": "stop"})["ok"]
