@@ -7,11 +7,11 @@
 
 #include "advice.h"
 #include "clock.h"
-#include "commands.h"
 #include "journal.h"
 #include "knot/control.h"
 #include "knotd.h"
 #include "log.h"
+#include "reply.h"
 #include "request.h"
 
 #define CARECMD_DAYS_DEFAULT 14
@@ -89,7 +89,7 @@ json_object *carecmd_refusal(uid_t uid, const struct profile_area *a)
         json_object_put(st);
         return NULL;
     }
-    o = commands_error(KNOT_E_RED_FLAG, "%s", json_object_get_string(json_object_object_get(st, KNOT_K_ADVICE)));
+    o = reply_error(KNOT_E_RED_FLAG, "%s", json_object_get_string(json_object_object_get(st, KNOT_K_ADVICE)));
     json_object_object_add(o, "red_flags", json_object_get(flags));
     json_object_put(st);
     return o;
@@ -104,7 +104,7 @@ static int carecmd_flags(json_object *req, unsigned *flags, json_object **err)
     if (!json_object_object_get_ex(req, "flags", &arr))
         return 0;
     if (!json_object_is_type(arr, json_type_array)) {
-        *err = commands_error(KNOT_E_BAD_REQUEST, "'flags' must be an array of strings");
+        *err = reply_error(KNOT_E_BAD_REQUEST, "'flags' must be an array of strings");
         return -1;
     }
     for (size_t i = 0; i < json_object_array_length(arr); i++) {
@@ -112,7 +112,7 @@ static int carecmd_flags(json_object *req, unsigned *flags, json_object **err)
         unsigned f = json_object_is_type(v, json_type_string) ? care_flag_of(json_object_get_string(v)) : 0;
 
         if (!f) {
-            *err = commands_error(KNOT_E_BAD_REQUEST, "flags[%zu] is not one of numbness, tingling, weakness, "
+            *err = reply_error(KNOT_E_BAD_REQUEST, "flags[%zu] is not one of numbness, tingling, weakness, "
                                   "swelling, bruising, sleep", i);
             return -1;
         }
@@ -128,13 +128,13 @@ static int carecmd_note(json_object *req, const char **note, json_object **err)
     int rc = request_string(req, "note", note, why, sizeof(why));
 
     if (rc == REQUEST_WRONG) {
-        *err = commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        *err = reply_error(KNOT_E_BAD_REQUEST, "%s", why);
         return -1;
     }
     if (rc == REQUEST_ABSENT)
         *note = "";
     if (strlen(*note) > CARE_NOTE_MAX) {
-        *err = commands_error(KNOT_E_BAD_REQUEST, "'note' is %zu bytes long, the limit is %d", strlen(*note),
+        *err = reply_error(KNOT_E_BAD_REQUEST, "'note' is %zu bytes long, the limit is %d", strlen(*note),
                               CARE_NOTE_MAX);
         return -1;
     }
@@ -152,21 +152,21 @@ json_object *carecmd_checkin(const struct ctl_peer *peer, json_object *req, cons
     int rc;
 
     if (request_bool(req, "clear", &clear, why, sizeof(why)) == REQUEST_WRONG)
-        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
     rc = request_int(req, "pain", &pain, why, sizeof(why));
     if (rc == REQUEST_WRONG)
-        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
     if (rc == REQUEST_ABSENT)
         pain = -1;   /* flags alone: no pain given */
     if (rc == REQUEST_PRESENT && (pain < 0 || pain > CARE_PAIN_MAX))
-        return commands_error(KNOT_E_BAD_REQUEST, "pain %lld is not on the scale 0 (none) to 10 (the worst)",
+        return reply_error(KNOT_E_BAD_REQUEST, "pain %lld is not on the scale 0 (none) to 10 (the worst)",
                               (long long)pain);
     if (carecmd_flags(req, &flags, &err) < 0 || carecmd_note(req, &note, &err) < 0)
         return err;
     if (clear && (rc == REQUEST_PRESENT || flags || note[0]))
-        return commands_error(KNOT_E_BAD_REQUEST, "a clear is a check-in of its own: no pain, flags or note with it");
+        return reply_error(KNOT_E_BAD_REQUEST, "a clear is a check-in of its own: no pain, flags or note with it");
     if (!clear && rc == REQUEST_ABSENT && !flags)
-        return commands_error(KNOT_E_BAD_REQUEST, "checkin needs 'pain' (0-10) or 'flags', or 'clear'");
+        return reply_error(KNOT_E_BAD_REQUEST, "checkin needs 'pain' (0-10) or 'flags', or 'clear'");
     /* On record first: a check-in the journal does not keep is not taken
      * (a red flag that a restart forgot would let the massager back on). */
     if (clear)
@@ -174,13 +174,13 @@ json_object *carecmd_checkin(const struct ctl_peer *peer, json_object *req, cons
     else
         rc = journal_checkin(peer->uid, a->name, (int)pain, flags, note, why, sizeof(why));
     if (rc < 0)
-        return commands_error(KNOT_E_JOURNAL, "%s; the check-in is not taken", why);
+        return reply_error(KNOT_E_JOURNAL, "%s; the check-in is not taken", why);
     if (clear) {
         care_clear(&knotd.care, peer->uid, a->name, clock_local_day(time(NULL)));
         log_info("uid %u cleared the red flags of %s", (unsigned)peer->uid, a->name);
     } else if (!care_checkin(&knotd.care, peer->uid, a->name, clock_local_day(time(NULL)), (int)pain, flags)) {
         /* On record, so a restart would block the area: block it now too. */
-        return commands_error(KNOT_E_JOURNAL, "knotd holds red flags for %d areas already; this one is on record "
+        return reply_error(KNOT_E_JOURNAL, "knotd holds red flags for %d areas already; this one is on record "
                               "and counts after a restart", CARE_MAX);
     }
     if (flags) {
@@ -279,21 +279,21 @@ json_object *carecmd_history(const struct ctl_peer *peer, json_object *req)
 
     rc = request_string(req, KNOT_K_AREA, &area_name, why, sizeof(why));
     if (rc == REQUEST_WRONG)
-        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
     if (rc == REQUEST_PRESENT && !(h.area = profile_find(knotd.profiles, area_name))) {
         char names[512], q[REQUEST_QUOTE_MAX];
 
         profile_names(knotd.profiles, names, sizeof(names));
-        return commands_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%s'; known areas: %s",
+        return reply_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%s'; known areas: %s",
                               request_quote(q, sizeof(q), area_name, strlen(area_name), REQUEST_QUOTE_CHARS), names);
     }
     rc = request_int(req, "days", &days, why, sizeof(why));
     if (rc == REQUEST_WRONG)
-        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
     if (rc == REQUEST_ABSENT)
         days = CARECMD_DAYS_DEFAULT;
     if (days < 1 || days > CARECMD_DAYS_MAX)
-        return commands_error(KNOT_E_BAD_REQUEST, "days %lld: 1 to %d", (long long)days, CARECMD_DAYS_MAX);
+        return reply_error(KNOT_E_BAD_REQUEST, "days %lld: 1 to %d", (long long)days, CARECMD_DAYS_MAX);
     /* Whole local days: today and the days-1 before it. */
     {
         time_t now = time(NULL);
@@ -311,7 +311,7 @@ json_object *carecmd_history(const struct ctl_peer *peer, json_object *req)
     if (journal_replay(carecmd_history_cb, &h, why, sizeof(why)) < 0) {
         json_object_put(h.sessions);
         json_object_put(h.checkins);
-        return commands_error(KNOT_E_JOURNAL, "%s", why);
+        return reply_error(KNOT_E_JOURNAL, "%s", why);
     }
     cut = carecmd_trim(h.sessions, h.checkins, CARECMD_REPLY_MAX);
     o = json_object_new_object();

@@ -2,7 +2,6 @@
 #include "commands.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +16,9 @@
 #include "log.h"
 #include "massager.h"
 #include "rest.h"
+#include "reply.h"
 #include "request.h"
-#include "utf8.h"
 #include "view.h"
-
 
 /* One request as its handler sees it. */
 struct commands_call {
@@ -42,29 +40,7 @@ struct commands_entry {
     json_object *(*fn)(const struct commands_call *c);
 };
 
-json_object *commands_error(const char *code, const char *fmt, ...)
-{
-    json_object *o = json_object_new_object();
-    char msg[512];
-    va_list ap;
 
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    /* A long message is cut at a byte: never inside a character. */
-    utf8_scrub(msg);
-    json_object_object_add(o, KNOT_K_OK, json_object_new_boolean(0));
-    json_object_object_add(o, KNOT_K_CODE, json_object_new_string(code));
-    json_object_object_add(o, KNOT_K_MESSAGE, json_object_new_string(msg));
-    return o;
-}
-
-static json_object *commands_ok(void)
-{
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, KNOT_K_OK, json_object_new_boolean(1));
-    return o;
-}
 
 /* The massager a request is about; NULL with *err set when there is none or it is ambiguous. */
 static struct massager *commands_pick(json_object *req, json_object **err)
@@ -74,24 +50,24 @@ static struct massager *commands_pick(json_object *req, json_object **err)
     struct massager *m;
 
     if (request_string(req, KNOT_K_DEVICE, &serial, why, sizeof(why)) == REQUEST_WRONG) {
-        *err = commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        *err = reply_error(KNOT_E_BAD_REQUEST, "%s", why);
         return NULL;
     }
     if (serial) {
         m = massager_find(serial);
         if (!m) {
             char q[REQUEST_QUOTE_MAX];
-            *err = commands_error(KNOT_E_NO_DEVICE, "no massager with serial '%s' is connected",
+            *err = reply_error(KNOT_E_NO_DEVICE, "no massager with serial '%s' is connected",
                                   request_quote(q, sizeof(q), serial, strlen(serial), 32));
         }
         return m;
     }
     if (massager_count() == 0) {
-        *err = commands_error(KNOT_E_NO_DEVICE, "no massager is connected");
+        *err = reply_error(KNOT_E_NO_DEVICE, "no massager is connected");
         return NULL;
     }
     if (massager_count() > 1) {
-        *err = commands_error(KNOT_E_AMBIGUOUS, "%u massagers are connected; name one with -d SERIAL", massager_count());
+        *err = reply_error(KNOT_E_AMBIGUOUS, "%u massagers are connected; name one with -d SERIAL", massager_count());
         return NULL;
     }
     return massager_first();
@@ -99,7 +75,7 @@ static struct massager *commands_pick(json_object *req, json_object **err)
 
 static json_object *commands_session_reply(const struct massager *m)
 {
-    json_object *o = commands_ok();
+    json_object *o = reply_ok();
     json_object_object_add(o, "device", json_object_new_string(m->serial));
     json_object_object_add(o, "session", view_session(&m->sess, clock_now_ms()));
     return o;
@@ -111,7 +87,7 @@ static int commands_start_flag(json_object *req, const char *key, bool *on, json
     char why[REQUEST_WHY_MAX];
 
     if (request_bool(req, key, on, why, sizeof(why)) == REQUEST_WRONG) {
-        *err = commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        *err = reply_error(KNOT_E_BAD_REQUEST, "%s", why);
         return -1;
     }
     return 0;
@@ -157,12 +133,12 @@ static json_object *commands_rest_refusal(const struct profile_area *a, enum res
     commands_lower_title(area, sizeof(area), a);
     if (v == REST_RESTING) {
         commands_when(when, sizeof(when), rs->rest_left_ms);
-        o = commands_error(KNOT_E_COOLDOWN, "Time to rest your %s \xe2\x80\x94 ready %s. Meanwhile: %s", area, when,
+        o = reply_error(KNOT_E_COOLDOWN, "Time to rest your %s \xe2\x80\x94 ready %s. Meanwhile: %s", area, when,
                            meanwhile);
         json_object_object_add(o, "rest_left_s", json_object_new_int64((int64_t)((rs->rest_left_ms + 999u) / 1000u)));
         return o;
     }
-    o = commands_error(KNOT_E_DOSE, "Today's %u minute%s for your %s %s used up \xe2\x80\x94 consistency beats "
+    o = reply_error(KNOT_E_DOSE, "Today's %u minute%s for your %s %s used up \xe2\x80\x94 consistency beats "
                        "intensity: more tomorrow. Meanwhile: %s", dose_min, dose_min == 1 ? "" : "s", area,
                        dose_min == 1 ? "is" : "are", meanwhile);
     json_object_object_add(o, "dose_used_s", json_object_new_int64((int64_t)(rs->dose_used_ms / 1000u)));
@@ -218,10 +194,10 @@ void commands_begun(struct massager *m)
         /* Treated often and no better: said at every start, with the numbers. */
         json_object_object_add(o, "care", carecmd_state(w->uid, &m->sess.area));
     } else if (m->sess.end == SESSION_END_FAULT && m->drv.remedy[0]) {
-        o = commands_error(KNOT_E_FAULT, "%s", m->drv.remedy);
+        o = reply_error(KNOT_E_FAULT, "%s", m->drv.remedy);
         json_object_object_add(o, "faults", json_object_new_int((int)m->drv.st.faults));
     } else {
-        o = commands_error(KNOT_E_ENDED, "the session ended before it began: %s", session_end_name(m->sess.end));
+        o = reply_error(KNOT_E_ENDED, "the session ended before it began: %s", session_end_name(m->sess.end));
         json_object_object_add(o, "end", json_object_new_string(session_end_name(m->sess.end)));
     }
     if (w->id)
@@ -239,17 +215,17 @@ static const struct profile_area *commands_area(json_object *req, const char *cm
     int rc = request_string(req, KNOT_K_AREA, &name, why, sizeof(why));
 
     if (rc == REQUEST_ABSENT) {
-        *err = commands_error(KNOT_E_BAD_REQUEST, "%s needs 'area' (a string)", cmd);
+        *err = reply_error(KNOT_E_BAD_REQUEST, "%s needs 'area' (a string)", cmd);
         return NULL;
     }
     if (rc == REQUEST_WRONG) {
-        *err = commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        *err = reply_error(KNOT_E_BAD_REQUEST, "%s", why);
         return NULL;
     }
     if ((a = profile_find(knotd.profiles, name)))
         return a;
     profile_names(knotd.profiles, names, sizeof(names));
-    *err = commands_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%s'; known areas: %s",
+    *err = reply_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%s'; known areas: %s",
                           request_quote(q, sizeof(q), name, strlen(name), REQUEST_QUOTE_CHARS), names);
     return NULL;
 }
@@ -279,22 +255,22 @@ static json_object *commands_start(const struct commands_call *c)
 
     rc = request_string(req, KNOT_K_AREA, &area_name, why, sizeof(why));
     if (rc == REQUEST_ABSENT)
-        return commands_error(KNOT_E_BAD_REQUEST, "start needs 'area' (a string)");
+        return reply_error(KNOT_E_BAD_REQUEST, "start needs 'area' (a string)");
     if (rc == REQUEST_WRONG)
-        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
     if (commands_start_flag(req, KNOT_K_ASK, &ask, &err) < 0 ||
         commands_start_flag(req, KNOT_K_FOLLOW, &follow, &err) < 0)
         return err;
     rc = request_int(req, KNOT_K_LEVEL, &level, why, sizeof(why));
     if (rc == REQUEST_WRONG)
-        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
     if (rc == REQUEST_PRESENT && (level < 1 || level > KNOT_MAX_LEVELS))
-        return commands_error(KNOT_E_LIMIT, "level %lld does not exist (levels start at 1)", (long long)level);
+        return reply_error(KNOT_E_LIMIT, "level %lld does not exist (levels start at 1)", (long long)level);
     a = profile_find(knotd.profiles, area_name);
     if (!a) {
         char names[512], q[REQUEST_QUOTE_MAX];
         profile_names(knotd.profiles, names, sizeof(names));
-        return commands_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%s'; known areas: %s",
+        return reply_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%s'; known areas: %s",
                               request_quote(q, sizeof(q), area_name, strlen(area_name), REQUEST_QUOTE_CHARS), names);
     }
     m = commands_pick(req, &err);
@@ -334,7 +310,7 @@ static json_object *commands_start(const struct commands_call *c)
         if (journal_started(m->serial, m->uid, &m->sess, why, sizeof(why)) < 0) {
             massager_unstart(m, &undo);
             log_warning("uid %u: refused %s on %s: %s", (unsigned)peer->uid, a->name, m->serial, why);
-            return commands_error(KNOT_E_JOURNAL, "%s; no new session starts until it can be written", why);
+            return reply_error(KNOT_E_JOURNAL, "%s; no new session starts until it can be written", why);
         }
         log_info("uid %u: start %s on %s (target level %u of max %u)", (unsigned)peer->uid, a->name, m->serial,
                  m->sess.target, m->sess.max_level);
@@ -346,7 +322,7 @@ static json_object *commands_start(const struct commands_call *c)
         if (commands_wait(m, peer, req, rest_first_today(&knotd.rest, peer->uid,
                                                              clock_local_day(time(NULL)))) < 0) {
             massager_unstart(m, &undo);
-            return commands_error(KNOT_E_BAD_REQUEST, "out of memory");
+            return reply_error(KNOT_E_BAD_REQUEST, "out of memory");
         }
         massager_run(m);
         ctl_broadcast(view_session_event(KNOT_ACT_STARTED, m, clock_now_ms()));
@@ -357,15 +333,15 @@ static json_object *commands_start(const struct commands_call *c)
         break; /* the same area already runs: nothing to do */
     case -EPERM:
         log_info("uid %u: refused %s on %s: gun not allowed there", (unsigned)peer->uid, a->name, m->serial);
-        return commands_error(KNOT_E_NOT_ALLOWED, "%s", why);
+        return reply_error(KNOT_E_NOT_ALLOWED, "%s", why);
     case -EAGAIN:
-        return commands_error(KNOT_E_COOLDOWN, "%s", why);
+        return reply_error(KNOT_E_COOLDOWN, "%s", why);
     case -EBUSY:
-        return commands_error(KNOT_E_BUSY, "%s", why);
+        return reply_error(KNOT_E_BUSY, "%s", why);
     case -ERANGE:
-        return commands_error(KNOT_E_LIMIT, "%s", why);
+        return reply_error(KNOT_E_LIMIT, "%s", why);
     default:
-        return commands_error(KNOT_E_BAD_REQUEST, "%s", why[0] ? why : "cannot start");
+        return reply_error(KNOT_E_BAD_REQUEST, "%s", why[0] ? why : "cannot start");
     }
     o = commands_session_reply(m);
     json_object_object_add(o, "area", view_area(a));
@@ -402,15 +378,15 @@ static json_object *commands_move(const struct commands_call *c)
         return commands_session_reply(m);
     }
     if (rc == -ENOENT)
-        return commands_error(KNOT_E_NOT_RUNNING, "no session runs on %s", m->serial);
+        return reply_error(KNOT_E_NOT_RUNNING, "no session runs on %s", m->serial);
     if (rc == -EAGAIN)
-        return commands_error(KNOT_E_TRIAL, "%s", why);
+        return reply_error(KNOT_E_TRIAL, "%s", why);
     if (rc == -ERANGE)
-        return commands_error(KNOT_E_LIMIT, "%s", why);
+        return reply_error(KNOT_E_LIMIT, "%s", why);
     if (rc == -EALREADY)
-        return commands_error(KNOT_E_NOT_WAITING, "%s", why);
+        return reply_error(KNOT_E_NOT_WAITING, "%s", why);
     if (rc < 0)
-        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
     log_info("uid %u: %s on %s: target %u, level %u", (unsigned)peer->uid, cmd, m->serial, m->sess.target,
              session_level(&m->sess));
     massager_run(m);
@@ -428,7 +404,7 @@ static json_object *commands_stop(const struct commands_call *c)
 
     if (request_string(req, KNOT_K_DEVICE, &serial, why, sizeof(why)) == REQUEST_WRONG) {
         json_object_put(list);
-        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
     }
     if (serial) {
         m = commands_pick(req, &err);
@@ -446,7 +422,7 @@ static json_object *commands_stop(const struct commands_call *c)
             json_object_array_add(list, json_object_new_string(m->serial));
     }
     log_info("uid %u: stop (%zu massager(s))", (unsigned)peer->uid, json_object_array_length(list));
-    o = commands_ok();
+    o = reply_ok();
     json_object_object_add(o, "stopped", list);
     return o;
 }
@@ -516,18 +492,18 @@ static json_object *commands_list(const struct ctl_peer *peer, bool status, json
 
     if (request_string(req, KNOT_K_DEVICE, &serial, why, sizeof(why)) == REQUEST_WRONG) {
         json_object_put(arr);
-        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
     }
     if (serial && !massager_find(serial)) {
         char q[REQUEST_QUOTE_MAX];
         json_object_put(arr);
-        return commands_error(KNOT_E_NO_DEVICE, "no massager with serial '%s' is connected",
+        return reply_error(KNOT_E_NO_DEVICE, "no massager with serial '%s' is connected",
                               request_quote(q, sizeof(q), serial, strlen(serial), 32));
     }
     for (struct massager *m = massager_first(); m; m = m->next)
         if (!serial || strcmp(serial, m->serial) == 0)
             json_object_array_add(arr, status ? view_status(m, now) : view_device(m));
-    o = commands_ok();
+    o = reply_ok();
     json_object_object_add(o, "devices", arr);
     if (status) {
         json_object_object_add(o, "journal", commands_journal());
@@ -551,7 +527,7 @@ static json_object *commands_status(const struct commands_call *c)
 static json_object *commands_areas(const struct commands_call *c)
 {
     const struct ctl_peer *peer = c->peer;
-    json_object *o = commands_ok(), *arr = json_object_new_array();
+    json_object *o = reply_ok(), *arr = json_object_new_array();
     uint64_t now = clock_now_ms();
     time_t wall = time(NULL);
 
@@ -569,7 +545,7 @@ static json_object *commands_areas(const struct commands_call *c)
 
 static json_object *commands_version(const struct commands_call *c)
 {
-    json_object *o = commands_ok();
+    json_object *o = reply_ok();
 
     (void)c;
     json_object_object_add(o, "version", json_object_new_string(KNOT_VERSION));
@@ -580,7 +556,7 @@ static json_object *commands_version(const struct commands_call *c)
 static json_object *commands_watch(const struct commands_call *c)
 {
     *c->subscribe = true;
-    return commands_ok();
+    return reply_ok();
 }
 
 /* One's own record: anyone connected may read it. */
@@ -640,13 +616,13 @@ static json_object *commands_dispatch(const struct ctl_peer *peer, json_object *
         char q[REQUEST_QUOTE_MAX], names[256];
 
         commands_names(names, sizeof(names));
-        return commands_error(KNOT_E_UNKNOWN_COMMAND, "unknown command '%s' (%s)",
+        return reply_error(KNOT_E_UNKNOWN_COMMAND, "unknown command '%s' (%s)",
                               request_quote(q, sizeof(q), cmd, strlen(cmd), 32), names);
     }
     if ((e->flags & COMMANDS_CONTROL) && !peer->may_control) {
         log_warning("uid %u (pid %d) may not control the massager: refused '%s'", (unsigned)peer->uid,
                     (int)peer->pid, cmd);
-        return commands_error(KNOT_E_PERMISSION, "uid %u may not control the massager (root or group '%s' only)",
+        return reply_error(KNOT_E_PERMISSION, "uid %u may not control the massager (root or group '%s' only)",
                               (unsigned)peer->uid, knotd.cfg.socket_group);
     }
     return e->fn(&c);
@@ -675,12 +651,12 @@ json_object *commands_handle(const struct ctl_peer *peer, json_object *req, bool
     int rc;
 
     if (!json_object_is_type(req, json_type_object))
-        return commands_error(KNOT_E_BAD_REQUEST, "request must be a JSON object");
+        return reply_error(KNOT_E_BAD_REQUEST, "request must be a JSON object");
     rc = request_string(req, KNOT_K_CMD, &cmd, why, sizeof(why));
     if (rc == REQUEST_ABSENT)
-        return commands_error(KNOT_E_BAD_REQUEST, "request needs 'cmd' (a string)");
+        return reply_error(KNOT_E_BAD_REQUEST, "request needs 'cmd' (a string)");
     if (rc == REQUEST_WRONG)
-        return commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
     reply = commands_dispatch(peer, req, cmd, subscribe);
     if (!reply)
         return NULL;   /* answered later, with its id (commands_begun) */

@@ -12,7 +12,6 @@
  * it comes later through ctl_reply() (a start waits for the device's first
  * look). *subscribe is set when the connection should receive events from now on. */
 json_object *commands_handle(const struct ctl_peer *peer, json_object *req, bool *subscribe);
-json_object *commands_error(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Connection `client` closed (ctl_on_close): the sessions it followed stop, end "disconnected". */
 void commands_client_closed(uint64_t client);
 /* massager_ops.begun: the start that waited for m's first look is answered. */

@@ -14,7 +14,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "reply.h"
 #include "knot/control.h"
 #include "knotd.h"
 #include "log.h"
@@ -45,6 +45,7 @@ static bool ctl_owns_path;
 static bool ctl_stopping;        /* draining or exiting: nothing is accepted or reported any more */
 static uint64_t ctl_last_id;
 static void (*ctl_closed_fn)(uint64_t client);
+static ctl_request_fn *ctl_request;
 /* Closed clients whose close is still to be reported: what the owner does
  * about it (a motor stopped, events sent) must not run inside a broadcast
  * that is walking the list, so it runs from the loop (ctl_gone_cb). */
@@ -82,6 +83,11 @@ static void ctl_free(struct ctl_client *c)
 void ctl_on_close(void (*fn)(uint64_t client))
 {
     ctl_closed_fn = fn;
+}
+
+void ctl_on_request(ctl_request_fn *fn)
+{
+    ctl_request = fn;
 }
 
 static void ctl_gone_cb(evutil_socket_t fd, short what, void *arg)
@@ -207,9 +213,9 @@ static void ctl_handle_line(struct ctl_client *c, const char *line, size_t len)
      * meanwhile replies stay in request order, so nothing more is read. */
     c->waiting = true;
     if (!req)
-        reply = commands_error(KNOT_E_BAD_REQUEST, "%s", why);
+        reply = reply_error(KNOT_E_BAD_REQUEST, "%s", why);
     else
-        reply = commands_handle(&c->peer, req, &subscribe);
+        reply = ctl_request ? ctl_request(&c->peer, req, &subscribe) : reply_error(KNOT_E_UNKNOWN_COMMAND, "no commands");
     json_object_put(req);
     if (!reply) {
         /* Not read while waiting: a peer cannot pile up requests meanwhile. */
@@ -252,7 +258,7 @@ static void ctl_read_cb(struct bufferevent *bev, void *arg)
     return;
 
 too_long: {
-        json_object *e = commands_error(KNOT_E_TOO_LONG, "request longer than %d bytes; closing", KNOT_CONTROL_LINE_MAX);
+        json_object *e = reply_error(KNOT_E_TOO_LONG, "request longer than %d bytes; closing", KNOT_CONTROL_LINE_MAX);
         log_warning("client uid %u sent a line over %d bytes; disconnecting", (unsigned)c->peer.uid,
                     KNOT_CONTROL_LINE_MAX);
         evbuffer_drain(in, evbuffer_get_length(in));

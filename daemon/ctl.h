@@ -29,6 +29,12 @@ void ctl_set_max_clients(unsigned n);
  * knotd), by its peer id, from the event loop once the close is done: never
  * from inside a broadcast or a request. Not while draining or exiting. */
 void ctl_on_close(void (*fn)(uint64_t client));
+/* A request, parsed: fn returns the reply (ctl sends and frees it), or NULL
+ * when the reply comes later through ctl_reply(). It sets *subscribe when
+ * the connection is to receive events from now on. Set by knotd's owner of
+ * the commands (main.c), so that ctl never calls up into them itself. */
+typedef json_object *ctl_request_fn(const struct ctl_peer *peer, json_object *req, bool *subscribe);
+void ctl_on_request(ctl_request_fn *fn);
 /* The reply to a request whose handler returned none yet (a start waits for
  * the massager's first look): sent to that client if it is still there, and
  * then what it sent meanwhile is read. Takes ownership of reply. */

@@ -281,6 +281,7 @@ int main(int argc, char **argv)
     if (ctl_init(&knotd.cfg) < 0)
         goto out_sigs;
     ctl_on_close(commands_client_closed);
+    ctl_on_request(commands_handle);
     massager_init(knotd.base, &mops);
     if (usb_init(knotd.base, &knotd.cfg, &ops) < 0)
         goto out_ctl;
