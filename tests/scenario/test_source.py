@@ -1,0 +1,64 @@
+"""test_source.py - the tree's own rules, read from the source: layers that never call back up, files that say their purpose, functions named for their file."""
+import glob
+import os
+import re
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def source(path):
+    with open(path) as f:
+        return f.read()
+
+
+def without_comments(text):
+    return re.sub(r"/\*.*?\*/", "", re.sub(r"//[^\n]*", "", text, flags=re.S), flags=re.S)
+
+
+def calls_between(directory):
+    """{module: the other modules of directory whose prefix_ functions it calls}."""
+    files = sorted(glob.glob(os.path.join(ROOT, directory, "*.c")))
+    modules = {os.path.basename(f)[:-2] for f in files}
+    calls = {}
+    for f in files:
+        me = os.path.basename(f)[:-2]
+        found = re.findall(r"\b([a-z]+)_[a-z0-9_]+\s*\(", without_comments(source(f)))
+        calls[me] = {m for m in found if m in modules and m != me}
+    return calls
+
+
+def test_no_daemon_file_calls_back_into_a_file_that_calls_it():
+    # A lower layer reports upward through callbacks its owner sets (usb_ops,
+    # massager_ops, ctl_on_request), never by calling the file that called it.
+    calls = calls_between("daemon")
+    assert len(calls) > 10, calls
+    both = sorted((a, b) for a in calls for b in calls[a] if a < b and a in calls.get(b, ()))
+    assert both == [], "files that call each other: %s" % both
+
+
+def test_every_source_file_starts_with_its_purpose():
+    files = [f for d in ("daemon", "cli", "sim", "include/knot", "tests/unit", "tests/fuzz")
+             for f in glob.glob(os.path.join(ROOT, d, "*.[ch]"))]
+    assert len(files) > 50, files
+    bad = []
+    for f in files:
+        first = source(f).split("\n", 1)[0]
+        name = os.path.basename(f)
+        if not re.fullmatch(r"/\* %s - \S.*\*/" % re.escape(name), first):
+            bad.append("%s: %s" % (os.path.relpath(f, ROOT), first[:60]))
+    assert bad == [], "no one-line purpose first: %s" % bad
+
+
+def test_daemon_functions_are_named_for_their_file():
+    bad, seen = [], 0
+    for f in sorted(glob.glob(os.path.join(ROOT, "daemon", "*.c"))):
+        me = os.path.basename(f)[:-2]
+        text = without_comments(source(f))
+        # A definition at the start of a line, not static: the file's interface.
+        for m in re.finditer(r"^(?!static\b)[a-z][\w \*]*?\b(\w+)\(([^;{)]*)\)\s*\{", text, re.M):
+            name = m.group(1)
+            seen += 1
+            if name != "main" and not name.startswith(me + "_"):
+                bad.append("%s: %s" % (os.path.basename(f), name))
+    assert seen > 100, seen
+    assert bad == [], "interface functions not prefixed by their file: %s" % bad
