@@ -77,8 +77,7 @@ json_object *conn_request_new(const char *cmd, const char *device)
 
 int conn_send(struct conn *c, json_object *req)
 {
-    /* PLAIN keeps it on one line: strings escape their newlines. */
-    const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    const char *text = json_object_to_json_string_ext(req, KNOT_JSON_LINE_FLAGS);
     size_t n = strlen(text), off = 0;
     char *line = malloc(n + 1);
 

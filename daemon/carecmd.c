@@ -243,7 +243,7 @@ static size_t carecmd_size(json_object *o)
 {
     size_t n;
 
-    json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
+    json_object_to_json_string_length(o, KNOT_JSON_LINE_FLAGS, &n);   /* as ctl will send it */
     return n + 1;
 }
 

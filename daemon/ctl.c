@@ -141,7 +141,7 @@ static bool ctl_send_text(struct ctl_client *c, const char *text, size_t len, bo
 static const char *ctl_text(json_object *o, size_t *len, bool *clean)
 {
     static bool said;
-    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    const char *text = json_object_to_json_string_ext(o, KNOT_JSON_LINE_FLAGS);
 
     *len = strlen(text);
     *clean = utf8_valid(text, *len);

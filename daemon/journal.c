@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "care.h"
+#include "knot/control.h"
 #include "log.h"
 
 static char journal_path[256];
@@ -161,7 +162,7 @@ bool journal_usable(char *why, size_t len)
 
 static int journal_append(json_object *o, char *why, size_t len)
 {
-    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    const char *text = json_object_to_json_string_ext(o, KNOT_JSON_LINE_FLAGS);
     char line[JOURNAL_LINE_MAX + 1];
     char buf[JOURNAL_WHY_MAX];
     int fd, n;

@@ -6,6 +6,10 @@
 #define KNOT_SOCKET_DEFAULT "/run/knotd/knotd.sock"
 #define KNOT_SOCKET_ENV "KNOT_SOCKET"
 #define KNOT_CONTROL_LINE_MAX 4096      /* longer request: error reply, then disconnect */
+/* The form of every line knotd and knotctl write (requests, replies, events,
+ * journal records): one JSON object, json-c's PLAIN (so no newline inside:
+ * strings escape theirs), '/' left as it is. The writer adds the '\n'. */
+#define KNOT_JSON_LINE_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* Request member names */
 #define KNOT_K_CMD "cmd"
