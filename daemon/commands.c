@@ -33,6 +33,31 @@ enum {
     COMMANDS_UNLISTED = 1 << 1,  /* served, but not named in the unknown-command reply */
 };
 
+/* The session engine's refusals as the protocol names them: one table for
+ * every command. */
+static const struct {
+    enum session_answer answer;
+    const char *code;
+} commands_refusals[] = {
+    { SESSION_R_NOT_ALLOWED, KNOT_E_NOT_ALLOWED },
+    { SESSION_R_DEVICE_RESTING, KNOT_E_COOLDOWN },
+    { SESSION_R_BUSY, KNOT_E_BUSY },
+    { SESSION_R_LIMIT, KNOT_E_LIMIT },
+    { SESSION_R_NOT_RUNNING, KNOT_E_NOT_RUNNING },
+    { SESSION_R_TRIAL, KNOT_E_TRIAL },
+    { SESSION_R_NOT_WAITING, KNOT_E_NOT_WAITING },
+    { SESSION_R_INVALID, KNOT_E_BAD_REQUEST },
+};
+
+/* The reply to a refusal of the session engine; why is its text. */
+static json_object *commands_refused(enum session_answer answer, const char *why, const char *otherwise)
+{
+    for (size_t i = 0; i < sizeof(commands_refusals) / sizeof(commands_refusals[0]); i++)
+        if (commands_refusals[i].answer == answer)
+            return reply_error(commands_refusals[i].code, "%s", why[0] ? why : otherwise);
+    return reply_error(KNOT_E_BAD_REQUEST, "%s", why[0] ? why : otherwise);
+}
+
 /* A handler returns the reply, or NULL when the reply comes later (commands_begun). */
 struct commands_entry {
     const char *name;
@@ -300,7 +325,7 @@ static json_object *commands_start(const struct commands_call *c)
     }
     rc = massager_start(m, a, (unsigned)level, why, sizeof(why), &undo);
     switch (rc) {
-    case 0:
+    case SESSION_OK:
         /* The person is asked after the trial: no ramp without their go-ahead. */
         if (ask)
             session_ask(&m->sess);
@@ -329,19 +354,12 @@ static json_object *commands_start(const struct commands_call *c)
         /* Answered once the device was looked at (commands_begun): a latched
          * fault is cleared first, or the start is refused with its remedy. */
         return NULL;
-    case 1:
-        break; /* the same area already runs: nothing to do */
-    case -EPERM:
-        log_info("uid %u: refused %s on %s: gun not allowed there", (unsigned)peer->uid, a->name, m->serial);
-        return reply_error(KNOT_E_NOT_ALLOWED, "%s", why);
-    case -EAGAIN:
-        return reply_error(KNOT_E_COOLDOWN, "%s", why);
-    case -EBUSY:
-        return reply_error(KNOT_E_BUSY, "%s", why);
-    case -ERANGE:
-        return reply_error(KNOT_E_LIMIT, "%s", why);
+    case SESSION_SAME_AREA:
+        break; /* nothing to do */
     default:
-        return reply_error(KNOT_E_BAD_REQUEST, "%s", why[0] ? why : "cannot start");
+        if (rc == SESSION_R_NOT_ALLOWED)
+            log_info("uid %u: refused %s on %s: gun not allowed there", (unsigned)peer->uid, a->name, m->serial);
+        return commands_refused(rc, why, "cannot start");
     }
     o = commands_session_reply(m);
     json_object_object_add(o, "area", view_area(a));
@@ -371,22 +389,16 @@ static json_object *commands_move(const struct commands_call *c)
         rc = session_go(&m->sess, clock_now_ms(), why, sizeof(why));
     else
         rc = session_ouch(&m->sess, clock_now_ms(), why, sizeof(why));
-    if (rc == 1) {
+    if (rc == SESSION_PAIN_STOP) {
         /* ouch again at level 1: nothing gentler is left, so the session ends (session_ouch). */
         log_info("uid %u: ouch again at level 1 on %s: stopping", (unsigned)peer->uid, m->serial);
         massager_stop(m, SESSION_END_PAIN);
         return commands_session_reply(m);
     }
-    if (rc == -ENOENT)
+    if (rc == SESSION_R_NOT_RUNNING)
         return reply_error(KNOT_E_NOT_RUNNING, "no session runs on %s", m->serial);
-    if (rc == -EAGAIN)
-        return reply_error(KNOT_E_TRIAL, "%s", why);
-    if (rc == -ERANGE)
-        return reply_error(KNOT_E_LIMIT, "%s", why);
-    if (rc == -EALREADY)
-        return reply_error(KNOT_E_NOT_WAITING, "%s", why);
     if (rc < 0)
-        return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return commands_refused(rc, why, cmd);
     log_info("uid %u: %s on %s: target %u, level %u", (unsigned)peer->uid, cmd, m->serial, m->sess.target,
              session_level(&m->sess));
     massager_run(m);

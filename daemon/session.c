@@ -123,8 +123,8 @@ unsigned session_level(const struct session *s)
     return session_running(s) ? s->level : 0;
 }
 
-int session_start(struct session *s, struct session_dev *dev, const struct profile_area *a,
-                  unsigned device_levels, unsigned req_level, uint64_t now_ms, char *why, size_t whylen)
+enum session_answer session_start(struct session *s, struct session_dev *dev, const struct profile_area *a,
+                                    unsigned device_levels, unsigned req_level, uint64_t now_ms, char *why, size_t whylen)
 {
     unsigned levels, max, target;
     uint64_t rest;
@@ -132,7 +132,7 @@ int session_start(struct session *s, struct session_dev *dev, const struct profi
     session_say(why, whylen, "%s", "");
     if (!s || !dev || !a) {
         session_say(why, whylen, "no session, device or area");
-        return -EINVAL;
+        return SESSION_R_INVALID;
     }
     /* First, so that the advice is given even while something else runs. */
     if (!a->gun_allowed) {
@@ -142,19 +142,19 @@ int session_start(struct session *s, struct session_dev *dev, const struct profi
         session_lower_copy(tool, sizeof(tool), a->tool);
         session_say(why, whylen, "the percussion massager is not recommended on the %s; use %s: %s",
                     title, tool, a->action);
-        return -EPERM;
+        return SESSION_R_NOT_ALLOWED;
     }
     if (session_running(s)) {
         if (strcmp(s->area.name, a->name) == 0) {
             session_say(why, whylen, "%s session is already running", s->area.title);
-            return 1;
+            return SESSION_SAME_AREA;
         }
         session_say(why, whylen, "%s session is running; stop it first", s->area.title);
-        return -EBUSY;
+        return SESSION_R_BUSY;
     }
     if (!session_area_sane(a)) {
         session_say(why, whylen, "the profile of %s breaks a hard limit; not starting", a->name);
-        return -EINVAL;
+        return SESSION_R_INVALID;
     }
     /* A full rest wipes the running account; without it the ceiling holds. */
     rest = now_ms > dev->last_run_ms ? now_ms - dev->last_run_ms : 0;
@@ -162,7 +162,7 @@ int session_start(struct session *s, struct session_dev *dev, const struct profi
         dev->run_ms = 0;
     } else if (dev->run_ms >= SESSION_CEILING_MS) {
         session_say(why, whylen, "the massager needs %u more s of rest", session_secs(SESSION_REST_MS - rest));
-        return -EAGAIN;
+        return SESSION_R_DEVICE_RESTING;
     }
 
     levels = device_levels == 0 ? 1 : device_levels;
@@ -173,7 +173,7 @@ int session_start(struct session *s, struct session_dev *dev, const struct profi
         target = a->default_level < max ? a->default_level : max;
     } else if (req_level > max) {
         session_say(why, whylen, "level %u is above the limit %u for %s", req_level, max, a->name);
-        return -ERANGE;
+        return SESSION_R_LIMIT;
     } else {
         target = req_level;
     }
@@ -190,7 +190,7 @@ int session_start(struct session *s, struct session_dev *dev, const struct profi
     dev->last_run_ms = session_max64(dev->last_run_ms, now_ms);
     session_say(why, whylen, "%s: level 1 for %u s (trial), then up to level %u; %u s in all", a->name,
                 a->trial_s, target, a->session_s);
-    return 0;
+    return SESSION_OK;
 }
 
 void session_floors(struct session *s, unsigned trial_ms, unsigned gap_ms)
@@ -212,23 +212,23 @@ static bool session_expect_running(const struct session *s, char *why, size_t wh
     return session_running(s);
 }
 
-int session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen)
+enum session_answer session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen)
 {
     unsigned trial_left;
 
     if (!session_expect_running(s, why, whylen))
-        return -ENOENT;
+        return SESSION_R_NOT_RUNNING;
     /* A trial whose time is up but which no tick has ended yet takes the
      * new target; session_tick() then ends the trial and starts the ramp. */
     trial_left = session_trial_left_s(s, now_ms);
     if (trial_left > 0) {
         session_say(why, whylen, "trial: staying at level 1 for %u more s", trial_left);
-        return -EAGAIN;
+        return SESSION_R_TRIAL;
     }
     if (s->target + 1 > s->max_level) {
         session_say(why, whylen, "level %u is above the limit %u for %s", s->target + 1, s->max_level,
                     s->area.name);
-        return -ERANGE;
+        return SESSION_R_LIMIT;
     }
     s->target++;
     if (s->phase == SESSION_HOLD && s->level < s->target)
@@ -241,19 +241,19 @@ int session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen)
     else
         session_say(why, whylen, "target level %u; rising at most one level per %u s", s->target,
                     s->area.step_s);
-    return 0;
+    return SESSION_OK;
 }
 
-int session_down(struct session *s, uint64_t now_ms, char *why, size_t whylen)
+enum session_answer session_down(struct session *s, uint64_t now_ms, char *why, size_t whylen)
 {
     uint64_t t;
 
     if (!session_expect_running(s, why, whylen))
-        return -ENOENT;
+        return SESSION_R_NOT_RUNNING;
     t = session_now(s, now_ms);
     if (s->target <= 1) {
         session_say(why, whylen, "level 1 is the lowest; stop turns the massager off");
-        return -ERANGE;
+        return SESSION_R_LIMIT;
     }
     s->target--;
     /* Lowering is always immediate: it can only make things gentler. In the
@@ -267,21 +267,21 @@ int session_down(struct session *s, uint64_t now_ms, char *why, size_t whylen)
         s->phase_ms = t;
     }
     session_say(why, whylen, "target level %u; level %u now", s->target, s->level);
-    return 0;
+    return SESSION_OK;
 }
 
-int session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen)
+enum session_answer session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen)
 {
     unsigned below;
     uint64_t t;
 
     if (!session_expect_running(s, why, whylen))
-        return -ENOENT;
+        return SESSION_R_NOT_RUNNING;
     /* Backing off to level 1 did not help: the pain is worsening, and there
      * is nothing gentler left. The guide: stop. */
     if (s->level <= 1 && s->backed_off) {
         session_say(why, whylen, "%s", session_end_advice(SESSION_END_PAIN));
-        return 1;
+        return SESSION_PAIN_STOP;
     }
     t = session_now(s, now_ms);
     /* The guide: sharp or worsening pain, back off immediately. Come back
@@ -295,33 +295,33 @@ int session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen)
     s->ouches++;
     s->backed_off = true;
     session_say(why, whylen, "backing off to level 1; trial restarts (%u s)", s->area.trial_s);
-    return 0;
+    return SESSION_OK;
 }
 
-int session_ask(struct session *s)
+enum session_answer session_ask(struct session *s)
 {
     if (!session_running(s))
-        return -ENOENT;
+        return SESSION_R_NOT_RUNNING;
     s->ask = true;
-    return 0;
+    return SESSION_OK;
 }
 
-int session_go(struct session *s, uint64_t now_ms, char *why, size_t whylen)
+enum session_answer session_go(struct session *s, uint64_t now_ms, char *why, size_t whylen)
 {
     uint64_t t;
 
     if (!session_expect_running(s, why, whylen))
-        return -ENOENT;
+        return SESSION_R_NOT_RUNNING;
     /* The guide: see how the muscle responds first; a go-ahead before that
      * is not one. */
     if (s->phase == SESSION_TRIAL) {
         session_say(why, whylen, "trial: staying at level 1 for %u more s", session_trial_left_s(s, now_ms));
-        return -EAGAIN;
+        return SESSION_R_TRIAL;
     }
     if (s->phase != SESSION_WAIT) {
         session_say(why, whylen, "%s",
                     s->ask ? "the ramp has begun already" : "this session does not wait for a go-ahead");
-        return -EALREADY;
+        return SESSION_R_NOT_WAITING;
     }
     t = session_now(s, now_ms);
     /* step_ms stays the last change of level: the first raise comes one
@@ -332,7 +332,7 @@ int session_go(struct session *s, uint64_t now_ms, char *why, size_t whylen)
         session_say(why, whylen, "going on: up to level %u, at most one level per %u s", s->target, s->area.step_s);
     else
         session_say(why, whylen, "going on at level %u", s->level);
-    return 0;
+    return SESSION_OK;
 }
 
 void session_stop(struct session *s, struct session_dev *dev, enum session_end why, uint64_t now_ms)

@@ -69,38 +69,58 @@ struct session {
     bool backed_off;          /* an ouch left it at level 1 and it has not risen since */
 };
 
-/* Return codes (negative errno style) carry a human text in why. */
+/* What the engine answers a request: SESSION_OK, another outcome that is no
+ * refusal, or why it refuses (SESSION_R_*, negative), with a human text in
+ * why. One meaning per value whatever the request; commands.c maps the
+ * refusals to the protocol's codes in one table. */
+enum session_answer {
+    SESSION_PAIN_STOP = 2,           /* ouch at level 1 again: the caller ends the session (SESSION_END_PAIN) */
+    SESSION_SAME_AREA = 1,           /* start: this area runs already; nothing changed */
+    SESSION_OK = 0,
+    SESSION_R_INVALID = -1,          /* arguments no caller should pass (an area without a trial, no levels) */
+    SESSION_R_NOT_ALLOWED = -2,      /* the gun does not belong on the area: why = the guide's advice */
+    SESSION_R_DEVICE_RESTING = -3,   /* the massager rests after its running ceiling: why says how long */
+    SESSION_R_BUSY = -4,             /* another area's session runs */
+    SESSION_R_LIMIT = -5,            /* above the effective maximum, or below level 1 */
+    SESSION_R_NOT_RUNNING = -6,      /* no session */
+    SESSION_R_TRIAL = -7,            /* not during the trial: why = seconds of trial left */
+    SESSION_R_NOT_WAITING = -8,      /* go, but the session is past its wait or never waits */
+};
+
 void session_init(struct session *s);
-/* req_level 0 = the area's default_level. 0 on start, 1 when the same area
- * already runs (no-op); -EPERM gun not allowed here (why = the guide's advice),
- * -EAGAIN the massager needs rest after its running ceiling (why says how
- * long; an area's own rest is rest.c's), -EBUSY another
- * area runs, -ERANGE req_level above the effective maximum. */
-int session_start(struct session *s, struct session_dev *dev, const struct profile_area *a,
-                  unsigned device_levels, unsigned req_level, uint64_t now_ms, char *why, size_t whylen);
+/* req_level 0 = the area's default_level. SESSION_OK on start;
+ * SESSION_SAME_AREA when the same area already runs (no-op);
+ * SESSION_R_NOT_ALLOWED, SESSION_R_DEVICE_RESTING (an area's own rest is
+ * rest.c's), SESSION_R_BUSY, SESSION_R_LIMIT (req_level above the effective
+ * maximum), SESSION_R_INVALID. */
+enum session_answer session_start(struct session *s, struct session_dev *dev, const struct profile_area *a,
+                                  unsigned device_levels, unsigned req_level, uint64_t now_ms, char *why,
+                                  size_t whylen);
 /* A device whose own floors are longer than the area's (docs/PROTOCOL.md §8)
  * sets the pace: the running session's trial and step become at least
  * trial_ms and gap_ms (rounded up to whole seconds). 0 = no floor. */
 void session_floors(struct session *s, unsigned trial_ms, unsigned gap_ms);
-/* Move the target. up during the trial: -EAGAIN, why = seconds of trial left.
- * Above max: -ERANGE. Not running: -ENOENT. While waiting (SESSION_WAIT) only
- * the target moves: the level stays 1 until session_go(). */
-int session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen);
-int session_down(struct session *s, uint64_t now_ms, char *why, size_t whylen);
+/* Move the target. up during the trial: SESSION_R_TRIAL. Beyond the limits:
+ * SESSION_R_LIMIT. Not running: SESSION_R_NOT_RUNNING. While waiting
+ * (SESSION_WAIT) only the target moves: the level stays 1 until session_go(). */
+enum session_answer session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen);
+enum session_answer session_down(struct session *s, uint64_t now_ms, char *why, size_t whylen);
 /* Back off: level 1 at once, trial restarts, target one below the lower of
- * level and target (at least 1): 0. An ouch at level 1 after an ouch that
- * left it there (no rise since): 1, nothing changed, why = the advice; the
- * caller ends the session with SESSION_END_PAIN. Not running: -ENOENT. */
-int session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen);
+ * level and target (at least 1): SESSION_OK. An ouch at level 1 after an
+ * ouch that left it there (no rise since): SESSION_PAIN_STOP, nothing
+ * changed, why = the advice; the caller ends the session with
+ * SESSION_END_PAIN. Not running: SESSION_R_NOT_RUNNING. */
+enum session_answer session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen);
 /* The person will be asked after each trial: from then on every trial ends
- * in SESSION_WAIT at level 1, and the ramp begins only at session_go(). 0;
- * -ENOENT not running. */
-int session_ask(struct session *s);
+ * in SESSION_WAIT at level 1, and the ramp begins only at session_go().
+ * SESSION_OK; SESSION_R_NOT_RUNNING. */
+enum session_answer session_ask(struct session *s);
 /* The person's go-ahead after a trial: from SESSION_WAIT to the ramp (or to
- * hold when the target is level 1). 0; -ENOENT not running; -EAGAIN in the
- * trial (why = seconds of trial left); -EALREADY past the wait already (ramp
- * or hold, or a session that never asks). */
-int session_go(struct session *s, uint64_t now_ms, char *why, size_t whylen);
+ * hold when the target is level 1). SESSION_OK; SESSION_R_NOT_RUNNING;
+ * SESSION_R_TRIAL in the trial (why = seconds of trial left);
+ * SESSION_R_NOT_WAITING past the wait already (ramp or hold, or a session
+ * that never asks). */
+enum session_answer session_go(struct session *s, uint64_t now_ms, char *why, size_t whylen);
 /* Motor off at once (the area's rest is charged by the owner, rest.c). No-op if not running. */
 void session_stop(struct session *s, struct session_dev *dev, enum session_end why, uint64_t now_ms);
 /* Advance: trial end, ramp steps, session end, ceiling, faults, force.

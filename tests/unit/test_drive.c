@@ -386,7 +386,7 @@ static void test_even_a_lowering_needs_a_fresh_look(void **state)
     assert_int_equal(drive_level(&f->d), 1);
     /* right after an acknowledged change, the last look predates it: the next
      * change above 0 looks first too */
-    assert_int_equal(session_down(&f->s, f->now, f->why, sizeof(f->why)), -ERANGE);
+    assert_int_equal(session_down(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_LIMIT);
     f->s.level = 2;   /* any level above 0 that differs from the device's */
     expect_cmd(f, DRIVE_OP_STATUS, 0);
 }

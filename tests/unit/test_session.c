@@ -110,7 +110,7 @@ static void test_neck_refused(void **state)
     struct fix *f = *state;
     struct profile_area a = neck();
 
-    assert_int_equal(start(f, &a, 8, 0), -EPERM);
+    assert_int_equal(start(f, &a, 8, 0), SESSION_R_NOT_ALLOWED);
     assert_string_equal(f->why, "the percussion massager is not recommended on the neck; use your fingers: "
                                 "Use your opposite hand to apply gentle, sustained pressure for 30 seconds.");
     assert_false(session_running(&f->s));
@@ -199,17 +199,17 @@ static void test_up_down_in_trial(void **state)
 
     assert_int_equal(start(f, &a, 8, 3), 0);
     tick_at(f, S(5), 0, 0);
-    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), -EAGAIN);
+    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_TRIAL);
     assert_string_equal(f->why, "trial: staying at level 1 for 10 more s");
     tick_at(f, S(5) + 1, 0, 0);
-    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), -EAGAIN);
+    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_TRIAL);
     assert_string_equal(f->why, "trial: staying at level 1 for 10 more s");
     assert_int_equal(session_down(&f->s, f->now, f->why, sizeof(f->why)), 0);
     assert_int_equal(f->s.target, 2);
     assert_int_equal(session_level(&f->s), 1);
     assert_int_equal(session_down(&f->s, f->now, f->why, sizeof(f->why)), 0);
     assert_int_equal(f->s.target, 1);
-    assert_int_equal(session_down(&f->s, f->now, f->why, sizeof(f->why)), -ERANGE);
+    assert_int_equal(session_down(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_LIMIT);
     expect_why(f, "level 1 is the lowest");
     assert_int_equal(f->s.target, 1);
     assert_int_equal(session_level(&f->s), 1);
@@ -240,7 +240,7 @@ static void test_up_in_hold_and_limit(void **state)
     assert_int_equal(session_level(&f->s), 3);
     assert_int_equal(f->s.phase, SESSION_HOLD);
 
-    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), -ERANGE);
+    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_LIMIT);
     assert_string_equal(f->why, "level 4 is above the limit 3 for calves");
     assert_int_equal(f->s.target, 3);
 
@@ -312,7 +312,7 @@ static void test_ouch(void **state)
     assert_int_equal(f->s.target, 1);
     tick_at(f, S(50), 0, 0);
     /* Again at level 1, where the last ouch left it: the end is asked for, nothing changes here. */
-    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 1);
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), SESSION_PAIN_STOP);
     assert_int_equal(f->s.target, 1);
     assert_int_equal(f->s.ouches, 2);
     assert_int_equal(session_trial_left_s(&f->s, f->now), 10);
@@ -381,10 +381,10 @@ static void test_not_running(void **state)
 {
     struct fix *f = *state;
 
-    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), -ENOENT);
+    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_NOT_RUNNING);
     assert_string_equal(f->why, "no session is running");
-    assert_int_equal(session_down(&f->s, f->now, f->why, sizeof(f->why)), -ENOENT);
-    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), -ENOENT);
+    assert_int_equal(session_down(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_NOT_RUNNING);
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_NOT_RUNNING);
     session_stop(&f->s, &f->dev, SESSION_END_STOPPED, f->now);
     assert_int_equal(f->s.phase, SESSION_IDLE);
     tick_at(f, S(1), 0, 1);
@@ -393,7 +393,7 @@ static void test_not_running(void **state)
     assert_int_equal(session_left_s(&f->s, f->now), 0);
     assert_int_equal(session_trial_left_s(&f->s, f->now), 0);
     /* NULL why is fine. */
-    assert_int_equal(session_up(&f->s, f->now, NULL, 0), -ENOENT);
+    assert_int_equal(session_up(&f->s, f->now, NULL, 0), SESSION_R_NOT_RUNNING);
 }
 
 static void test_done(void **state)
@@ -451,7 +451,7 @@ static void test_force(void **state)
     tick_at(f, S(25), 300, 0);
     tick_at(f, S(40), 300, 0);
     assert_int_equal(session_level(&f->s), 2);
-    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), -ERANGE);
+    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_LIMIT);
     assert_int_equal(session_next_ms(&f->s), T0 + S(120));
     /* Exactly at the limit clears it; the ramp goes on. */
     tick_at(f, S(41), 250, 0);
@@ -500,12 +500,12 @@ static void test_running_refusals(void **state)
 
     assert_int_equal(start(f, &a, 8, 0), 0);
     tick_at(f, S(16), 0, 0);
-    assert_int_equal(start(f, &a, 8, 3), 1);
+    assert_int_equal(start(f, &a, 8, 3), SESSION_SAME_AREA);
     assert_int_equal(f->s.target, 2);
     assert_int_equal(session_level(&f->s), 2);
-    assert_int_equal(start(f, &b, 8, 0), -EBUSY);
+    assert_int_equal(start(f, &b, 8, 0), SESSION_R_BUSY);
     assert_string_equal(f->why, "Calves session is running; stop it first");
-    assert_int_equal(start(f, &n, 8, 0), -EPERM);
+    assert_int_equal(start(f, &n, 8, 0), SESSION_R_NOT_ALLOWED);
     expect_why(f, "use your fingers");
     assert_true(session_running(&f->s));
     assert_string_equal(f->s.area.name, "calves");
@@ -516,7 +516,7 @@ static void test_level_range(void **state)
     struct fix *f = *state;
     struct profile_area a = calves();
 
-    assert_int_equal(start(f, &a, 8, 4), -ERANGE);
+    assert_int_equal(start(f, &a, 8, 4), SESSION_R_LIMIT);
     assert_string_equal(f->why, "level 4 is above the limit 3 for calves");
     assert_false(session_running(&f->s));
     assert_int_equal(start(f, &a, 8, 3), 0);
@@ -528,14 +528,14 @@ static void test_device_fewer_levels(void **state)
     struct fix *f = *state;
     struct profile_area a = mk("glutes-hips", "Glutes/Hips", true, 15, 3, 4, 10, 120, 0, 300);
 
-    assert_int_equal(start(f, &a, 2, 3), -ERANGE);
+    assert_int_equal(start(f, &a, 2, 3), SESSION_R_LIMIT);
     assert_string_equal(f->why, "level 3 is above the limit 2 for glutes-hips");
     assert_int_equal(start(f, &a, 2, 0), 0);
     assert_int_equal(f->s.max_level, 2);
     assert_int_equal(f->s.target, 2);       /* default 3 clamped */
     tick_at(f, S(15), 0, 0);
     assert_int_equal(session_level(&f->s), 2);
-    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), -ERANGE);
+    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_LIMIT);
     assert_string_equal(f->why, "level 3 is above the limit 2 for glutes-hips");
     session_stop(&f->s, &f->dev, SESSION_END_UNPLUG, f->now);
     assert_string_equal(session_end_name(f->s.end), "unplugged");
@@ -576,10 +576,10 @@ static void test_ceiling(void **state)
     assert_int_equal(f->dev.run_ms, SESSION_CEILING_MS);
 
     /* No area may start until the device has rested. */
-    assert_int_equal(start(f, &c, 8, 0), -EAGAIN);
+    assert_int_equal(start(f, &c, 8, 0), SESSION_R_DEVICE_RESTING);
     assert_string_equal(f->why, "the massager needs 120 more s of rest");
     f->now = T0 + S(610) + SESSION_REST_MS - 1;
-    assert_int_equal(start(f, &c, 8, 0), -EAGAIN);
+    assert_int_equal(start(f, &c, 8, 0), SESSION_R_DEVICE_RESTING);
     assert_string_equal(f->why, "the massager needs 1 more s of rest");
     f->now = T0 + S(610) + SESSION_REST_MS;
     assert_int_equal(start(f, &c, 8, 0), 0);
@@ -642,7 +642,7 @@ static void test_time_backward_and_jumps(void **state)
     tick_at(f, S(1), 0, 0);
     assert_int_equal(f->dev.run_ms, S(5));
     assert_int_equal(session_trial_left_s(&f->s, f->now), 5);
-    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), -EAGAIN);
+    assert_int_equal(session_up(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_TRIAL);
     expect_why(f, "5 more s");
     /* Far forward within the session: one level per call only. */
     tick_at(f, S(200), 0, 0);
@@ -685,15 +685,15 @@ static void test_invalid_area(void **state)
     struct profile_area a = calves();
 
     a.start_level = 2;
-    assert_int_equal(start(f, &a, 8, 0), -EINVAL);
+    assert_int_equal(start(f, &a, 8, 0), SESSION_R_INVALID);
     a = calves();
     a.trial_s = 5;
-    assert_int_equal(start(f, &a, 8, 0), -EINVAL);
+    assert_int_equal(start(f, &a, 8, 0), SESSION_R_INVALID);
     a = calves();
     a.force_max_dn = 0;
-    assert_int_equal(start(f, &a, 8, 0), -EINVAL);
+    assert_int_equal(start(f, &a, 8, 0), SESSION_R_INVALID);
     assert_false(session_running(&f->s));
-    assert_int_equal(session_start(&f->s, &f->dev, NULL, 8, 0, f->now, f->why, sizeof(f->why)), -EINVAL);
+    assert_int_equal(session_start(&f->s, &f->dev, NULL, 8, 0, f->now, f->why, sizeof(f->why)), SESSION_R_INVALID);
 }
 
 static void test_names(void **state)
@@ -725,10 +725,10 @@ static void test_ask_waits_at_level_1_until_go(void **state)
     struct fix *f = *state;
     struct profile_area a = calves();
 
-    assert_int_equal(session_ask(&f->s), -ENOENT);
+    assert_int_equal(session_ask(&f->s), SESSION_R_NOT_RUNNING);
     assert_int_equal(start(f, &a, 8, 0), 0);
     assert_int_equal(session_ask(&f->s), 0);
-    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), -EAGAIN);
+    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_TRIAL);
     assert_string_equal(f->why, "trial: staying at level 1 for 15 more s");
     tick_at(f, S(15), 0, 0);
     assert_int_equal(f->s.phase, SESSION_WAIT);
@@ -759,7 +759,7 @@ static void test_ask_waits_at_level_1_until_go(void **state)
     tick_at(f, S(61), 0, 0);
     assert_int_equal(session_level(&f->s), 2);
     assert_int_equal(f->s.phase, SESSION_HOLD);
-    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), -EALREADY);
+    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_NOT_WAITING);
     assert_string_equal(f->why, "the ramp has begun already");
 
     /* ask holds for the session: the trial after an ouch ends in a wait too. */
@@ -774,7 +774,7 @@ static void test_ask_waits_at_level_1_until_go(void **state)
     tick_at(f, S(120), 0, 0);
     assert_int_equal(f->s.phase, SESSION_ENDED);
     assert_int_equal(f->s.end, SESSION_END_DONE);
-    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), -ENOENT);
+    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_NOT_RUNNING);
 }
 
 /* A go-ahead with the target at level 1 holds there; a session that was
@@ -797,11 +797,11 @@ static void test_go_to_hold_and_without_ask(void **state)
     f->now = T0 + S(2000);
     assert_int_equal(start(f, &a, 8, 0), 0);
     assert_false(f->s.ask);   /* a new session does not inherit it */
-    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), -EAGAIN);
+    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_TRIAL);
     tick_at(f, S(2015), 0, 0);
     assert_int_equal(f->s.phase, SESSION_HOLD);
     assert_int_equal(session_level(&f->s), 2);
-    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), -EALREADY);
+    assert_int_equal(session_go(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_NOT_WAITING);
     assert_string_equal(f->why, "this session does not wait for a go-ahead");
 }
 
@@ -820,7 +820,7 @@ static void test_second_ouch_at_level_1(void **state)
     /* Pain in the first trial: back off, which at level 1 means the trial again. */
     assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 0);
     assert_int_equal(f->s.target, 1);
-    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 1);
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), SESSION_PAIN_STOP);
     assert_string_equal(f->why, PAIN_ADVICE);
     assert_int_equal(f->s.phase, SESSION_TRIAL);
     assert_int_equal(session_level(&f->s), 1);
@@ -832,7 +832,7 @@ static void test_second_ouch_at_level_1(void **state)
     assert_string_equal(session_end_advice(f->s.end), PAIN_ADVICE);
     assert_string_equal(session_end_advice(SESSION_END_DONE), "");
     assert_int_equal(session_level(&f->s), 0);
-    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), -ENOENT);
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), SESSION_R_NOT_RUNNING);
 
     /* Level 2, ouch back to 1; trial, hold at 1, up, a rise to 2, down to 1:
      * the rise made the next ouch at level 1 a first one again. */
@@ -851,7 +851,7 @@ static void test_second_ouch_at_level_1(void **state)
     assert_int_equal(session_level(&f->s), 1);
     assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 0);
     assert_int_equal(f->s.phase, SESSION_TRIAL);
-    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 1);
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), SESSION_PAIN_STOP);
     session_stop(&f->s, &f->dev, SESSION_END_PAIN, f->now);
 
     /* Waiting after the trial counts as level 1 too. */
@@ -861,7 +861,7 @@ static void test_second_ouch_at_level_1(void **state)
     assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 0);
     tick_at(f, S(2015), 0, 0);
     assert_int_equal(f->s.phase, SESSION_WAIT);
-    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 1);
+    assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), SESSION_PAIN_STOP);
     assert_int_equal(f->s.phase, SESSION_WAIT);
 }
 
@@ -957,8 +957,8 @@ static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool r
                 ai = rnd(8);
                 /* not start(): the fake device below decides when level 1 is acknowledged */
                 rc = session_start(&f->s, &f->dev, &areas[ai], w.levels, rnd(10), f->now, f->why, sizeof(f->why));
-                RCHECK(rc != -EPERM || !areas[ai].gun_allowed, "EPERM for %s", areas[ai].name);
-                RCHECK(areas[ai].gun_allowed || rc == -EPERM, "neck start rc %d", rc);
+                RCHECK(rc != SESSION_R_NOT_ALLOWED || !areas[ai].gun_allowed, "not-allowed for %s", areas[ai].name);
+                RCHECK(areas[ai].gun_allowed || rc == SESSION_R_NOT_ALLOWED, "neck start rc %d", rc);
                 if (rc == 0) {
                     w.acked = 0;
                     RCHECK(!w.was_running, "started over a running session");
@@ -985,10 +985,10 @@ static void random_walk(struct fix *f, uint64_t seed, unsigned sequences, bool r
                 rc = session_down(&f->s, f->now, f->why, sizeof(f->why));
             } else if (r < 63) {
                 rc = session_ouch(&f->s, f->now, f->why, sizeof(f->why));
-                RCHECK(rc != 1 || (session_level(&f->s) == 1 && f->s.ouches > 0 && f->s.backed_off),
+                RCHECK(rc != SESSION_PAIN_STOP || (session_level(&f->s) == 1 && f->s.ouches > 0 && f->s.backed_off),
                        "ouch asked for the end at level %u", session_level(&f->s));
                 RCHECK(rc != 0 || session_level(&f->s) == 1, "ouch left level %u", session_level(&f->s));
-                if (rc == 1)   /* what commands.c does */
+                if (rc == SESSION_PAIN_STOP)   /* what commands.c does */
                     session_stop(&f->s, &f->dev, SESSION_END_PAIN, f->now);
             } else if (r < 66) {
                 session_stop(&f->s, &f->dev, (enum session_end)(1 + rnd(SESSION_END_SHUTDOWN)), f->now);
