@@ -1,5 +1,4 @@
 /* session.c - the massage session state machine (trial, ramp, hold, stop): pure logic, no I/O, no clock reads, no allocation. */
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>

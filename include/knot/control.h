@@ -49,7 +49,6 @@
 #define KNOT_E_LIMIT "limit"                   /* above the area's or device's maximum */
 #define KNOT_E_BUSY "busy"                     /* another area's session runs */
 #define KNOT_E_NOT_RUNNING "not-running"
-#define KNOT_E_DEVICE "device-error"           /* the massager did not answer */
 #define KNOT_E_JOURNAL "journal"               /* the journal cannot record a new session: none starts */
 #define KNOT_E_FAULT "fault"                   /* a latched fault that cannot be cleared: message says what to do */
 #define KNOT_E_ENDED "ended"                   /* the session ended before it began (stopped, unplugged): "end" says how */
