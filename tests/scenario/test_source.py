@@ -62,3 +62,15 @@ def test_daemon_functions_are_named_for_their_file():
                 bad.append("%s: %s" % (os.path.basename(f), name))
     assert seen > 100, seen
     assert bad == [], "interface functions not prefixed by their file: %s" % bad
+
+
+def test_every_error_code_is_documented_and_sent():
+    header = source(os.path.join(ROOT, "include", "knot", "control.h"))
+    codes = dict(re.findall(r'^#define (KNOT_E_\w+) "([a-z-]+)"', header, re.M))
+    assert len(codes) > 15, codes
+    doc = source(os.path.join(ROOT, "docs", "CONTROL.md"))
+    documented = set(re.findall(r"^\| `([a-z-]+)` \|", doc[doc.index("| code |"):doc.index("## Commands")], re.M))
+    assert set(codes.values()) == documented, (set(codes.values()) ^ documented)
+    daemon = "".join(without_comments(source(f)) for f in glob.glob(os.path.join(ROOT, "daemon", "*.c")))
+    unsent = sorted(name for name in codes if not re.search(r"\b%s\b" % name, daemon))
+    assert unsent == [], "codes knotd never sends: %s" % unsent
