@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "knot/control.h"
+#include "knot/num.h"
 #include "knot/proto.h"
 #include "log.h"
 #include "textfile.h"
@@ -157,19 +158,6 @@ static int config_group(char *dst, size_t cap, const char *value, struct config_
     return 0;
 }
 
-static int config_uint(const char *value, int base, unsigned lo, unsigned hi, unsigned *out)
-{
-    char *end;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(value, &end, base);
-    if (errno || !*value || *end || *value == '-' || v < lo || v > hi)
-        return 0;
-    *out = (unsigned)v;
-    return 1;
-}
-
 /* "1209:4b4e, 1209:4b4f" */
 static int config_ids(const char *value, struct config_parse *p)
 {
@@ -195,7 +183,7 @@ static int config_ids(const char *value, struct config_parse *p)
         if (!colon || colon - tok != 4 || strlen(colon + 1) != 4)
             goto bad;
         *colon = '\0';
-        if (!config_uint(tok, 16, 0, 0xffff, &vid) || !config_uint(colon + 1, 16, 0, 0xffff, &pid))
+        if (!knot_uint(tok, 16, 0, 0xffff, &vid) || !knot_uint(colon + 1, 16, 0, 0xffff, &pid))
             goto bad;
         p->c->ids[n].vid = (uint16_t)vid;
         p->c->ids[n].pid = (uint16_t)pid;
@@ -241,7 +229,7 @@ static int config_handle(struct config_parse *p, const char *section, const char
         if (strcmp(key, "journal") == 0)
             return config_path(c->journal, sizeof(c->journal), value, p, key);
         if (strcmp(key, "socket_mode") == 0) {
-            if (!config_uint(value, 8, 0, 0777, &u)) {
+            if (!knot_uint(value, 8, 0, 0777, &u)) {
                 config_why(p, "socket_mode '%.20s' is not an octal mode like 0660", value);
                 return 0;
             }
@@ -258,7 +246,7 @@ static int config_handle(struct config_parse *p, const char *section, const char
             return 1;
         }
         if (strcmp(key, "max_clients") == 0) {
-            if (!config_uint(value, 10, 1, 1024, &u)) {
+            if (!knot_uint(value, 10, 1, 1024, &u)) {
                 config_why(p, "max_clients '%.20s' is not a number from 1 to 1024", value);
                 return 0;
             }

@@ -12,6 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "knot/num.h"
+
 #define CTL_LINE_MAX 512
 
 struct ctl_client {
@@ -29,42 +31,13 @@ static struct usbfs_dev **ctl_devs;
 static size_t ctl_ndevs;
 static GList *ctl_clients;
 
-static bool ctl_parse_uint(const char *s, unsigned max, unsigned *out)
-{
-    char *end;
-    unsigned long v;
 
-    if (!s || !*s || *s == '-' || *s == '+')
-        return false;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || *end || v > max)
-        return false;
-    *out = (unsigned)v;
-    return true;
-}
-
-/* "12", "12.5": newtons to tenths of a newton. */
-static bool ctl_parse_newtons(const char *s, unsigned *dn)
-{
-    char *end;
-    double v;
-
-    if (!s || !*s)
-        return false;
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || *end || !(v >= 0.0) || v > 1000.0)
-        return false;
-    *dn = (unsigned)(v * 10.0 + 0.5);
-    return true;
-}
 
 static struct usbfs_dev *ctl_find(const char *sel)
 {
     unsigned idx;
 
-    if (ctl_parse_uint(sel, (unsigned)ctl_ndevs, &idx))
+    if (knot_uint(sel, 10, 0, (unsigned)ctl_ndevs, &idx))
         return idx >= 1 ? ctl_devs[idx - 1] : NULL;
     for (size_t i = 0; i < ctl_ndevs; i++)
         if (strcmp(usbfs_serial(ctl_devs[i]), sel) == 0)
@@ -118,21 +91,18 @@ void ctl_execute(const char *line, char *out, size_t outlen)
         ARGS(0);
         ctl_reply_rc(usbfs_plug(d), "plugged", out, outlen);
     } else if (!strcmp(words[0], "unplug")) {
-        unsigned long ms = 0;
-        char *end;
+        unsigned ms = 0;
 
         /* "unplug" or "unplug late MS": the removal event MS ms after the plug is gone. */
         if (n == 3 && !strcmp(words[1], "late")) {
-            errno = 0;
-            ms = strtoul(words[2], &end, 10);
-            if (errno || *end || ms == 0 || ms > 10000) {
+            if (!knot_uint(words[2], 10, 1, 10000, &ms)) {
                 snprintf(out, outlen, "err 'unplug late' takes 1..10000 ms");
                 goto done;
             }
         } else {
             ARGS(0);
         }
-        ctl_reply_rc(usbfs_unplug_late(d, (unsigned)ms), "unplugged", out, outlen);
+        ctl_reply_rc(usbfs_unplug_late(d, ms), "unplugged", out, outlen);
     } else if (!strcmp(words[0], "fault")) {
         uint16_t bit = n >= 2 ? knot_fault_bit(words[1]) : 0;
 
@@ -151,19 +121,19 @@ void ctl_execute(const char *line, char *out, size_t outlen)
         ctl_reply_rc(usbfs_clear(d), "clear", out, outlen);
     } else if (!strcmp(words[0], "press")) {
         ARGS(1);
-        if (!ctl_parse_newtons(words[1], &v))
+        if (!knot_tenths(words[1], 10000, &v))
             snprintf(out, outlen, "err press takes newtons 0..1000, not '%.32s'", words[1]);
         else
             ctl_reply_rc(usbfs_press(d, v), "press", out, outlen);
     } else if (!strcmp(words[0], "battery")) {
         ARGS(1);
-        if (!ctl_parse_uint(words[1], 100, &v))
+        if (!knot_uint(words[1], 10, 0, 100, &v))
             snprintf(out, outlen, "err battery takes a percentage 0..100, not '%.32s'", words[1]);
         else
             ctl_reply_rc(usbfs_battery(d, v), "battery", out, outlen);
     } else if (!strcmp(words[0], "error")) {
         ARGS(1);
-        if (!ctl_parse_uint(words[1], 1000000, &v))
+        if (!knot_uint(words[1], 10, 0, 1000000, &v))
             snprintf(out, outlen, "err error takes a count 0..1000000, not '%.32s'", words[1]);
         else
             ctl_reply_rc(usbfs_fail_next(d, v), "error", out, outlen);

@@ -22,6 +22,7 @@
 #include "gadget_ctl.h"
 #include "motor_model.h"
 #include "trace.h"
+#include "knot/num.h"
 
 
 /* While the motor moves the core is ticked this often: the watchdog fires
@@ -69,18 +70,6 @@ static void gadget_usage(FILE *f)
         KNOT_MAX_LEVELS, KNOT_WATCHDOG_MS_DEFAULT, KNOT_USB_VID, KNOT_USB_PID);
 }
 
-static bool gadget_uint(const char *s, int base, unsigned lo, unsigned hi, unsigned *out)
-{
-    char *end;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(s, &end, base);
-    if (errno || !*s || *end || *s == '-' || v < lo || v > hi)
-        return false;
-    *out = (unsigned)v;
-    return true;
-}
 
 static int gadget_parse(int argc, char **argv, struct gadget_opts *o)
 {
@@ -114,10 +103,10 @@ static int gadget_parse(int argc, char **argv, struct gadget_opts *o)
         case O_TRACE: o->trace = optarg; break;
         case O_CTL: o->ctl = optarg; break;
         case O_SERIAL: ok = *optarg && strlen(optarg) <= KNOT_SERIAL_LEN; o->serial = optarg; break;
-        case O_LEVELS: ok = gadget_uint(optarg, 10, 1, KNOT_MAX_LEVELS, &o->levels); break;
-        case O_WD: ok = gadget_uint(optarg, 10, 10, 60000, &o->watchdog_ms); break;
-        case O_VID: ok = gadget_uint(optarg, 16, 0, 0xffff, &o->vid); break;
-        case O_PID: ok = gadget_uint(optarg, 16, 0, 0xffff, &o->pid); break;
+        case O_LEVELS: ok = knot_uint(optarg, 10, 1, KNOT_MAX_LEVELS, &o->levels); break;
+        case O_WD: ok = knot_uint(optarg, 10, 10, 60000, &o->watchdog_ms); break;
+        case O_VID: ok = knot_uint(optarg, 16, 0, 0xffff, &o->vid); break;
+        case O_PID: ok = knot_uint(optarg, 16, 0, 0xffff, &o->pid); break;
         case O_UNPLUGGED: o->unplugged = true; break;
         case O_TRACE_REQ: o->trace_requests = true; break;
         case O_PROTOCOL:

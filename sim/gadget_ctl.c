@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "knot/num.h"
 
 #define GCTL_LINE_MAX 512
 
@@ -25,36 +26,7 @@ static char gctl_path[108];
 static struct gctl_client gctl_clients[GCTL_MAX_CLIENTS];
 static size_t gctl_nclients;
 
-static bool gctl_uint(const char *s, unsigned max, unsigned *out)
-{
-    char *end;
-    unsigned long v;
 
-    if (!s || !*s || *s == '-' || *s == '+')
-        return false;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || *end || v > max)
-        return false;
-    *out = (unsigned)v;
-    return true;
-}
-
-/* "12", "12.5": newtons to tenths of a newton. */
-static bool gctl_newtons(const char *s, unsigned *dn)
-{
-    char *end;
-    double v;
-
-    if (!s || !*s)
-        return false;
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || *end || !(v >= 0.0) || v > 1000.0)
-        return false;
-    *dn = (unsigned)(v * 10.0 + 0.5);
-    return true;
-}
 
 static void gctl_reply_rc(int rc, const char *what, char *out, size_t outlen)
 {
@@ -126,13 +98,13 @@ void gctl_execute(struct gadget *g, const char *line, char *out, size_t outlen)
         gctl_reply_rc(gadget_clear(g), "clear", out, outlen);
     } else if (!strcmp(words[0], "press")) {
         GCTL_ARGS(1);
-        if (!gctl_newtons(words[1], &v))
+        if (!knot_tenths(words[1], 10000, &v))
             snprintf(out, outlen, "err press takes newtons 0..1000, not '%.32s'", words[1]);
         else
             gctl_reply_rc(gadget_press(g, v), "press", out, outlen);
     } else if (!strcmp(words[0], "battery")) {
         GCTL_ARGS(1);
-        if (!gctl_uint(words[1], 100, &v))
+        if (!knot_uint(words[1], 10, 0, 100, &v))
             snprintf(out, outlen, "err battery takes a percentage 0..100, not '%.32s'", words[1]);
         else
             gctl_reply_rc(gadget_battery(g, v), "battery", out, outlen);

@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "trace.h"
 #include "usbfs.h"
+#include "knot/num.h"
 
 
 #define SIM_MAX_DEVICES 8
@@ -60,18 +61,6 @@ static void sim_usage(FILE *f)
         KNOT_MAX_LEVELS, KNOT_WATCHDOG_MS_DEFAULT, SIM_MAX_DEVICES, KNOT_USB_VID, KNOT_USB_PID);
 }
 
-static bool sim_uint(const char *s, int base, unsigned lo, unsigned hi, unsigned *out)
-{
-    char *end;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(s, &end, base);
-    if (errno || !*s || *end || *s == '-' || v < lo || v > hi)
-        return false;
-    *out = (unsigned)v;
-    return true;
-}
 
 static int sim_parse(int argc, char **argv, struct sim_opts *o)
 {
@@ -106,11 +95,11 @@ static int sim_parse(int argc, char **argv, struct sim_opts *o)
             ok = *optarg && strlen(optarg) <= KNOT_SERIAL_LEN - 2;
             o->serial = optarg;
             break;
-        case O_LEVELS: ok = sim_uint(optarg, 10, 1, KNOT_MAX_LEVELS, &o->levels); break;
-        case O_WD: ok = sim_uint(optarg, 10, 10, 60000, &o->watchdog_ms); break;
-        case O_DEVICES: ok = sim_uint(optarg, 10, 1, SIM_MAX_DEVICES, &o->devices); break;
-        case O_VID: ok = sim_uint(optarg, 16, 0, 0xffff, &o->vid); break;
-        case O_PID: ok = sim_uint(optarg, 16, 0, 0xffff, &o->pid); break;
+        case O_LEVELS: ok = knot_uint(optarg, 10, 1, KNOT_MAX_LEVELS, &o->levels); break;
+        case O_WD: ok = knot_uint(optarg, 10, 10, 60000, &o->watchdog_ms); break;
+        case O_DEVICES: ok = knot_uint(optarg, 10, 1, SIM_MAX_DEVICES, &o->devices); break;
+        case O_VID: ok = knot_uint(optarg, 16, 0, 0xffff, &o->vid); break;
+        case O_PID: ok = knot_uint(optarg, 16, 0, 0xffff, &o->pid); break;
         case O_UNPLUGGED: o->unplugged = true; break;
         case O_TRACE_REQ: o->trace_requests = true; break;
         case O_PROTOCOL:
