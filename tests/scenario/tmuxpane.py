@@ -24,6 +24,9 @@ class Tmux:
         e.update(env or {})
         shell = "env -i %s sh" % " ".join("%s='%s'" % kv for kv in sorted(e.items()))
         self.tmux("new-session", "-d", "-s", "w", "-x", str(width), "-y", str(height), shell)
+        # Keys typed before sh's first prompt are echoed ahead of it, and what
+        # the command prints then starts on the prompt's line: wait for it.
+        self.wait(r"^\$ ?$")
 
     def tmux(self, *args):
         return subprocess.run(["tmux", "-f", "/dev/null", "-S", self.sock, *args], check=True,
