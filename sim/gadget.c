@@ -134,15 +134,13 @@ static int gadget_parse(int argc, char **argv, struct gadget_opts *o)
     return 0;
 }
 
-/* The trace lines are knot-sim's (sim/usbfs.c), and every level change,
+/* The trace lines are knot-sim's (trace_note), and every level change,
  * whoever made it, reaches the motor here, at once. */
 static void gadget_trace_cb(void *ctx, const struct kdev_note *n)
 {
     struct gadget *g = ctx;
-    const char *s = g->cfg.serial;
 
-    switch (n->ev) {
-    case KDEV_EV_LEVEL: {
+    if (n->ev == KDEV_EV_LEVEL) {
         struct knot_info info;
         unsigned ppm;
 
@@ -150,42 +148,8 @@ static void gadget_trace_cb(void *ctx, const struct kdev_note *n)
         ppm = n->arg >= 1 && n->arg <= info.levels ? knot_le16(info.ppm[n->arg - 1]) : 0;
         g->motor.ops->set_duty(&g->motor, motor_duty_for(ppm, knot_le16(info.ppm[info.levels - 1])),
                                g->core.last_tick_ms);
-        trace_event("level %u by=%s dev=%s", n->arg, kdev_cause_name(n->cause), s);
-        break;
     }
-    case KDEV_EV_FAULT:
-        trace_event("fault %s dev=%s", kdev_fault_name((uint16_t)n->arg), s);
-        break;
-    case KDEV_EV_CLEAR:
-        trace_event("clear 0x%x by=%s dev=%s", n->arg, kdev_cause_name(n->cause), s);
-        break;
-    case KDEV_EV_IDENTIFY:
-        trace_event("identify %u dev=%s", n->arg, s);
-        break;
-    case KDEV_EV_REFUSED:
-        if (n->request_type == KNOT_RT_OUT && n->request == KNOT_REQ_SET_LEVEL)
-            trace_event("refused level %u why=%s dev=%s", n->arg, kdev_why_name(n->why), s);
-        else if (n->request_type == KNOT_RT_OUT && n->request == KNOT_REQ_CLEAR_FAULT)
-            trace_event("refused clear why=%s dev=%s", kdev_why_name(n->why), s);
-        else
-            trace_event("refused request 0x%02x/0x%02x why=%s dev=%s", n->request_type, n->request,
-                        kdev_why_name(n->why), s);
-        break;
-    }
-}
-
-static void gadget_trace_request(const struct gadget *g, const uint8_t *setup)
-{
-    static const char *const names[] = {
-        [KNOT_REQ_GET_INFO] = "info", [KNOT_REQ_GET_STATUS] = "status", [KNOT_REQ_SET_LEVEL] = "level",
-        [KNOT_REQ_CLEAR_FAULT] = "clear", [KNOT_REQ_IDENTIFY] = "identify",
-    };
-    unsigned rt = setup[0], req = setup[1], value = (unsigned)(setup[2] | setup[3] << 8);
-
-    if ((rt == KNOT_RT_IN || rt == KNOT_RT_OUT) && req < sizeof(names) / sizeof(names[0]) && names[req])
-        trace_event("req %s %u dev=%s", names[req], value, g->cfg.serial);
-    else
-        trace_event("req 0x%02x/0x%02x %u dev=%s", rt, req, value, g->cfg.serial);
+    trace_note(g->cfg.serial, n);
 }
 
 /* sd_notify(3)'s protocol, without libsystemd: one datagram, best effort. */
@@ -303,7 +267,7 @@ static void gadget_setup(struct gadget *g, const struct usb_ctrlrequest *c)
         return;
     }
     if (g->trace_requests)
-        gadget_trace_request(g, setup);
+        trace_request(g->cfg.serial, setup);
     if (g->fault_at_raise && setup[0] == KNOT_RT_OUT && setup[1] == KNOT_REQ_SET_LEVEL &&
         (unsigned)(setup[2] | setup[3] << 8) > g->core.level) {
         kdev_inject_fault(&g->core, g->fault_at_raise, trace_now_ms());

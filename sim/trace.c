@@ -56,3 +56,44 @@ void trace_event(const char *fmt, ...)
     }
     pthread_mutex_unlock(&trace_lock);
 }
+
+void trace_note(const char *s, const struct kdev_note *n)
+{
+    switch (n->ev) {
+    case KDEV_EV_LEVEL:
+        trace_event("level %u by=%s dev=%s", n->arg, kdev_cause_name(n->cause), s);
+        break;
+    case KDEV_EV_FAULT:
+        trace_event("fault %s dev=%s", kdev_fault_name((uint16_t)n->arg), s);
+        break;
+    case KDEV_EV_CLEAR:
+        trace_event("clear 0x%x by=%s dev=%s", n->arg, kdev_cause_name(n->cause), s);
+        break;
+    case KDEV_EV_IDENTIFY:
+        trace_event("identify %u dev=%s", n->arg, s);
+        break;
+    case KDEV_EV_REFUSED:
+        if (n->request_type == KNOT_RT_OUT && n->request == KNOT_REQ_SET_LEVEL)
+            trace_event("refused level %u why=%s dev=%s", n->arg, kdev_why_name(n->why), s);
+        else if (n->request_type == KNOT_RT_OUT && n->request == KNOT_REQ_CLEAR_FAULT)
+            trace_event("refused clear why=%s dev=%s", kdev_why_name(n->why), s);
+        else
+            trace_event("refused request 0x%02x/0x%02x why=%s dev=%s", n->request_type, n->request,
+                        kdev_why_name(n->why), s);
+        break;
+    }
+}
+
+void trace_request(const char *serial, const uint8_t *setup)
+{
+    static const char *const names[] = {
+        [KNOT_REQ_GET_INFO] = "info", [KNOT_REQ_GET_STATUS] = "status", [KNOT_REQ_SET_LEVEL] = "level",
+        [KNOT_REQ_CLEAR_FAULT] = "clear", [KNOT_REQ_IDENTIFY] = "identify",
+    };
+    unsigned rt = setup[0], req = setup[1], value = (unsigned)(setup[2] | setup[3] << 8);
+
+    if ((rt == KNOT_RT_IN || rt == KNOT_RT_OUT) && req < sizeof(names) / sizeof(names[0]) && names[req])
+        trace_event("req %s %u dev=%s", names[req], value, serial);
+    else
+        trace_event("req 0x%02x/0x%02x %u dev=%s", rt, req, value, serial);
+}

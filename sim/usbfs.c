@@ -40,46 +40,8 @@ struct usbfs_dev {
 static void usbfs_trace_cb(void *ctx, const struct kdev_note *n)
 {
     struct usbfs_dev *d = ctx;
-    const char *s = d->p.dev.serial;
 
-    switch (n->ev) {
-    case KDEV_EV_LEVEL:
-        trace_event("level %u by=%s dev=%s", n->arg, kdev_cause_name(n->cause), s);
-        break;
-    case KDEV_EV_FAULT:
-        trace_event("fault %s dev=%s", kdev_fault_name((uint16_t)n->arg), s);
-        break;
-    case KDEV_EV_CLEAR:
-        trace_event("clear 0x%x by=%s dev=%s", n->arg, kdev_cause_name(n->cause), s);
-        break;
-    case KDEV_EV_IDENTIFY:
-        trace_event("identify %u dev=%s", n->arg, s);
-        break;
-    case KDEV_EV_REFUSED:
-        if (n->request_type == KNOT_RT_OUT && n->request == KNOT_REQ_SET_LEVEL)
-            trace_event("refused level %u why=%s dev=%s", n->arg, kdev_why_name(n->why), s);
-        else if (n->request_type == KNOT_RT_OUT && n->request == KNOT_REQ_CLEAR_FAULT)
-            trace_event("refused clear why=%s dev=%s", kdev_why_name(n->why), s);
-        else
-            trace_event("refused request 0x%02x/0x%02x why=%s dev=%s", n->request_type, n->request,
-                        kdev_why_name(n->why), s);
-        break;
-    }
-}
-
-/* --trace-requests: every control request as the device received it. */
-static void usbfs_trace_request(const struct usbfs_dev *d, const uint8_t *setup)
-{
-    static const char *const names[] = {
-        [KNOT_REQ_GET_INFO] = "info", [KNOT_REQ_GET_STATUS] = "status", [KNOT_REQ_SET_LEVEL] = "level",
-        [KNOT_REQ_CLEAR_FAULT] = "clear", [KNOT_REQ_IDENTIFY] = "identify",
-    };
-    unsigned rt = setup[0], req = setup[1], value = (unsigned)(setup[2] | setup[3] << 8);
-
-    if ((rt == KNOT_RT_IN || rt == KNOT_RT_OUT) && req < G_N_ELEMENTS(names) && names[req])
-        trace_event("req %s %u dev=%s", names[req], value, d->p.dev.serial);
-    else
-        trace_event("req 0x%02x/0x%02x %u dev=%s", rt, req, value, d->p.dev.serial);
+    trace_note(d->p.dev.serial, n);
 }
 
 static void usbfs_urb_free(struct usbfs_urb *u)
@@ -111,7 +73,7 @@ static void usbfs_complete(struct usbfs_dev *d, struct usbfs_urb *u)
         return;
     }
     if (d->p.trace_requests)
-        usbfs_trace_request(d, buf);
+        trace_request(d->p.dev.serial, buf);
     if (d->fault_at_raise && buf[0] == KNOT_RT_OUT && buf[1] == KNOT_REQ_SET_LEVEL &&
         (unsigned)(buf[2] | buf[3] << 8) > d->core.level) {
         /* The fault latches as the raise arrives: what a fault just after the
