@@ -54,7 +54,7 @@ DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/%.o)
 CLI_SRCS := $(sort $(wildcard cli/*.c))
 CLI_OBJS := $(CLI_SRCS:%.c=$(B)/%.o)
 
-SIM_SRCS := sim/main.c sim/usbfs.c sim/ctl.c sim/trace.c sim/device.c
+SIM_SRCS := sim/main.c sim/usbfs.c sim/ctl.c sim/scene.c sim/trace.c sim/device.c
 SIM_OBJS := $(SIM_SRCS:%.c=$(B)/%.o)
 
 # One cmocka binary per tests/unit/test_*.c; tests/run expects every one of them.
@@ -251,7 +251,7 @@ clean:
 
 # knot-gadget: the same device core on a real USB stack (FunctionFS on a
 # configfs gadget), for a board with a USB device controller (docs/GADGET.md).
-GADGET_SRCS := sim/gadget.c sim/gadget_ctl.c sim/gadget_configfs.c sim/motor.c sim/motor_model.c sim/trace.c sim/device.c
+GADGET_SRCS := sim/gadget.c sim/gadget_ctl.c sim/scene.c sim/gadget_configfs.c sim/motor.c sim/motor_model.c sim/trace.c sim/device.c
 GADGET_OBJS := $(GADGET_SRCS:%.c=$(B)/%.o)
 all: $(B)/knot-gadget
 

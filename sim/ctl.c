@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "knot/num.h"
+#include "scene.h"
 
 #define CTL_LINE_MAX 512
 
@@ -45,17 +46,25 @@ static struct usbfs_dev *ctl_find(const char *sel)
     return NULL;
 }
 
-static void ctl_reply_rc(int rc, const char *what, char *out, size_t outlen)
+/* knot-sim's side of the scene commands: usbfs, one emulated node each. */
+static int ctl_plug(void *d) { return usbfs_plug(d); }
+static int ctl_unplug(void *d, unsigned late_ms) { return usbfs_unplug_late(d, late_ms); }
+static int ctl_fault(void *d, uint16_t bit, bool at_raise)
 {
-    if (rc == 0)
-        snprintf(out, outlen, "ok");
-    else if (rc == -EALREADY)
-        snprintf(out, outlen, "err already %s", what);
-    else if (rc == -ENODEV)
-        snprintf(out, outlen, "err device is unplugged");
-    else
-        snprintf(out, outlen, "err %s failed: %s", what, strerror(-rc));
+    return at_raise ? usbfs_fault_at_raise(d, bit) : usbfs_fault(d, bit);
 }
+static int ctl_clear(void *d) { return usbfs_clear(d); }
+static int ctl_press(void *d, unsigned dn) { return usbfs_press(d, dn); }
+static int ctl_battery(void *d, unsigned pct) { return usbfs_battery(d, pct); }
+static int ctl_fail_next(void *d, unsigned n) { return usbfs_fail_next(d, n); }
+static int ctl_hang(void *d, bool hang) { return usbfs_hang(d, hang); }
+static void ctl_describe(void *d, char *buf, size_t len) { usbfs_describe(d, buf, len); }
+
+static const struct scene_ops ctl_scene = {
+    .plug = ctl_plug, .unplug = ctl_unplug, .fault = ctl_fault, .clear = ctl_clear, .press = ctl_press,
+    .battery = ctl_battery, .fail_next = ctl_fail_next, .hang = ctl_hang, .describe = ctl_describe,
+    .late_unplug = true,
+};
 
 void ctl_execute(const char *line, char *out, size_t outlen)
 {
@@ -63,7 +72,6 @@ void ctl_execute(const char *line, char *out, size_t outlen)
     char *words[4] = { 0 };
     size_t n = 0;
     struct usbfs_dev *d = ctl_ndevs ? ctl_devs[0] : NULL;
-    unsigned v;
     char *save = NULL;
 
     for (char *w = strtok_r(copy, " \t\r", &save); w; w = strtok_r(NULL, " \t\r", &save)) {
@@ -86,71 +94,7 @@ void ctl_execute(const char *line, char *out, size_t outlen)
         snprintf(out, outlen, "err empty command");
         goto done;
     }
-#define ARGS(k) if (n != (k) + 1) { snprintf(out, outlen, "err '%s' takes %d argument(s)", words[0], (k)); goto done; }
-    if (!strcmp(words[0], "plug")) {
-        ARGS(0);
-        ctl_reply_rc(usbfs_plug(d), "plugged", out, outlen);
-    } else if (!strcmp(words[0], "unplug")) {
-        unsigned ms = 0;
-
-        /* "unplug" or "unplug late MS": the removal event MS ms after the plug is gone. */
-        if (n == 3 && !strcmp(words[1], "late")) {
-            if (!knot_uint(words[2], 10, 1, 10000, &ms)) {
-                snprintf(out, outlen, "err 'unplug late' takes 1..10000 ms");
-                goto done;
-            }
-        } else {
-            ARGS(0);
-        }
-        ctl_reply_rc(usbfs_unplug_late(d, ms), "unplugged", out, outlen);
-    } else if (!strcmp(words[0], "fault")) {
-        uint16_t bit = n >= 2 ? knot_fault_bit(words[1]) : 0;
-
-        if (n != 2 && !(n == 3 && !strcmp(words[2], "at-raise"))) {
-            snprintf(out, outlen, "err 'fault' takes a fault name and optionally 'at-raise'");
-            goto done;
-        }
-        if (!bit)
-            snprintf(out, outlen, "err unknown fault '%.32s' (stall, overheat, low-battery)", words[1]);
-        else if (n == 3)
-            ctl_reply_rc(usbfs_fault_at_raise(d, bit), "fault", out, outlen);
-        else
-            ctl_reply_rc(usbfs_fault(d, bit), "fault", out, outlen);
-    } else if (!strcmp(words[0], "clear")) {
-        ARGS(0);
-        ctl_reply_rc(usbfs_clear(d), "clear", out, outlen);
-    } else if (!strcmp(words[0], "press")) {
-        ARGS(1);
-        if (!knot_tenths(words[1], 10000, &v))
-            snprintf(out, outlen, "err press takes newtons 0..1000, not '%.32s'", words[1]);
-        else
-            ctl_reply_rc(usbfs_press(d, v), "press", out, outlen);
-    } else if (!strcmp(words[0], "battery")) {
-        ARGS(1);
-        if (!knot_uint(words[1], 10, 0, 100, &v))
-            snprintf(out, outlen, "err battery takes a percentage 0..100, not '%.32s'", words[1]);
-        else
-            ctl_reply_rc(usbfs_battery(d, v), "battery", out, outlen);
-    } else if (!strcmp(words[0], "error")) {
-        ARGS(1);
-        if (!knot_uint(words[1], 10, 0, 1000000, &v))
-            snprintf(out, outlen, "err error takes a count 0..1000000, not '%.32s'", words[1]);
-        else
-            ctl_reply_rc(usbfs_fail_next(d, v), "error", out, outlen);
-    } else if (!strcmp(words[0], "hang") || !strcmp(words[0], "unhang")) {
-        ARGS(0);
-        ctl_reply_rc(usbfs_hang(d, words[0][0] == 'h'), words[0], out, outlen);
-    } else if (!strcmp(words[0], "status")) {
-        char state[256];
-        ARGS(0);
-        usbfs_describe(d, state, sizeof(state));
-        snprintf(out, outlen, "ok %s", state);
-    } else {
-        snprintf(out, outlen,
-                 "err unknown command '%.32s' (plug, unplug, fault, clear, press, battery, error, hang, unhang, status)",
-                 words[0]);
-    }
-#undef ARGS
+    scene_run(&ctl_scene, d, words, n, out, outlen);
 done:
     g_free(copy);
 }

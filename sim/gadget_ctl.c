@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "device.h"
-#include "knot/num.h"
+#include "scene.h"
 
 #define GCTL_LINE_MAX 512
 
@@ -28,19 +28,22 @@ static size_t gctl_nclients;
 
 
 
-static void gctl_reply_rc(int rc, const char *what, char *out, size_t outlen)
-{
-    if (rc == 0)
-        snprintf(out, outlen, "ok");
-    else if (rc == -EALREADY)
-        snprintf(out, outlen, "err already %s", what);
-    else if (rc == -ENODEV)
-        snprintf(out, outlen, "err device is unplugged");
-    else if (rc == -ENOTSUP)
-        snprintf(out, outlen, "err %s needs knot-gadget's own gadget (not --ffs)", what);
-    else
-        snprintf(out, outlen, "err %s failed: %s", what, strerror(-rc));
-}
+/* knot-gadget's side of the scene commands: its one gadget. */
+static int gctl_plug(void *g) { return gadget_plug(g); }
+static int gctl_unplug(void *g, unsigned late_ms) { (void)late_ms; return gadget_unplug(g); }
+static int gctl_fault(void *g, uint16_t bit, bool at_raise) { return gadget_fault(g, bit, at_raise); }
+static int gctl_clear(void *g) { return gadget_clear(g); }
+static int gctl_press(void *g, unsigned dn) { return gadget_press(g, dn); }
+static int gctl_battery(void *g, unsigned pct) { return gadget_battery(g, pct); }
+static int gctl_hang(void *g, bool hang) { return gadget_hang(g, hang); }
+static void gctl_describe(void *g, char *buf, size_t len) { gadget_describe(g, buf, len); }
+
+/* No fail_next: knot-sim fails a URB with EPROTO; a device controller has no such knob. */
+static const struct scene_ops gctl_scene = {
+    .plug = gctl_plug, .unplug = gctl_unplug, .fault = gctl_fault, .clear = gctl_clear, .press = gctl_press,
+    .battery = gctl_battery, .hang = gctl_hang, .describe = gctl_describe,
+    .why_not = "needs knot-sim: a real USB stack cannot fail a transfer on demand",
+};
 
 void gctl_execute(struct gadget *g, const char *line, char *out, size_t outlen)
 {
@@ -48,7 +51,6 @@ void gctl_execute(struct gadget *g, const char *line, char *out, size_t outlen)
     char *words[4] = { 0 };
     char *save = NULL;
     size_t n = 0;
-    unsigned v;
 
     snprintf(copy, sizeof(copy), "%s", line);
     for (char *w = strtok_r(copy, " \t\r", &save); w; w = strtok_r(NULL, " \t\r", &save)) {
@@ -71,59 +73,7 @@ void gctl_execute(struct gadget *g, const char *line, char *out, size_t outlen)
         snprintf(out, outlen, "err empty command");
         return;
     }
-#define GCTL_ARGS(k)                                                                                 \
-    if (n != (k) + 1) {                                                                              \
-        snprintf(out, outlen, "err '%s' takes %d argument(s)", words[0], (k));                       \
-        return;                                                                                      \
-    }
-    if (!strcmp(words[0], "plug")) {
-        GCTL_ARGS(0);
-        gctl_reply_rc(gadget_plug(g), "plugged", out, outlen);
-    } else if (!strcmp(words[0], "unplug")) {
-        GCTL_ARGS(0);
-        gctl_reply_rc(gadget_unplug(g), "unplugged", out, outlen);
-    } else if (!strcmp(words[0], "fault")) {
-        uint16_t bit = n >= 2 ? knot_fault_bit(words[1]) : 0;
-
-        if (n != 2 && !(n == 3 && !strcmp(words[2], "at-raise"))) {
-            snprintf(out, outlen, "err 'fault' takes a fault name and optionally 'at-raise'");
-            return;
-        }
-        if (!bit)
-            snprintf(out, outlen, "err unknown fault '%.32s' (stall, overheat, low-battery)", words[1]);
-        else
-            gctl_reply_rc(gadget_fault(g, bit, n == 3), "fault", out, outlen);
-    } else if (!strcmp(words[0], "clear")) {
-        GCTL_ARGS(0);
-        gctl_reply_rc(gadget_clear(g), "clear", out, outlen);
-    } else if (!strcmp(words[0], "press")) {
-        GCTL_ARGS(1);
-        if (!knot_tenths(words[1], 10000, &v))
-            snprintf(out, outlen, "err press takes newtons 0..1000, not '%.32s'", words[1]);
-        else
-            gctl_reply_rc(gadget_press(g, v), "press", out, outlen);
-    } else if (!strcmp(words[0], "battery")) {
-        GCTL_ARGS(1);
-        if (!knot_uint(words[1], 10, 0, 100, &v))
-            snprintf(out, outlen, "err battery takes a percentage 0..100, not '%.32s'", words[1]);
-        else
-            gctl_reply_rc(gadget_battery(g, v), "battery", out, outlen);
-    } else if (!strcmp(words[0], "hang") || !strcmp(words[0], "unhang")) {
-        GCTL_ARGS(0);
-        gctl_reply_rc(gadget_hang(g, words[0][0] == 'h'), words[0], out, outlen);
-    } else if (!strcmp(words[0], "error")) {
-        /* knot-sim fails a URB with EPROTO; a device controller has no such knob. */
-        snprintf(out, outlen, "err 'error' needs knot-sim: a real USB stack cannot fail a transfer on demand");
-    } else if (!strcmp(words[0], "status")) {
-        char state[320];
-        GCTL_ARGS(0);
-        gadget_describe(g, state, sizeof(state));
-        snprintf(out, outlen, "ok %s", state);
-    } else {
-        snprintf(out, outlen, "err unknown command '%.32s' (plug, unplug, fault, clear, press, battery, hang, "
-                 "unhang, status)", words[0]);
-    }
-#undef GCTL_ARGS
+    scene_run(&gctl_scene, g, words, n, out, outlen);
 }
 
 int gctl_listen(const char *path)
