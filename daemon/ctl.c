@@ -16,6 +16,7 @@
 
 #include "reply.h"
 #include "knot/control.h"
+#include "knot/unixsock.h"
 #include "knotd.h"
 #include "log.h"
 #include "request.h"
@@ -478,33 +479,19 @@ static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 
 static int ctl_bind(const struct config *cfg)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd, e;
+    int fd = knot_unix_bind(cfg->socket), e;
 
-    if (strlen(cfg->socket) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(sa.sun_path, cfg->socket);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return -errno;
-    /* A stale socket from a crashed run would make bind fail; only unlink sockets. */
-    {
-        struct stat st;
-        if (lstat(cfg->socket, &st) == 0 && S_ISSOCK(st.st_mode))
-            unlink(cfg->socket);
-    }
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-        goto fail;
+        return fd;
     ctl_owns_path = true;
     if (ctl_gid != (gid_t)-1 && chown(cfg->socket, (uid_t)-1, ctl_gid) < 0)
         log_warning("cannot give %s to group %s: %s", cfg->socket, cfg->socket_group, strerror(errno));
-    if (chmod(cfg->socket, cfg->socket_mode) < 0)
-        goto fail;
+    if (chmod(cfg->socket, cfg->socket_mode) < 0) {
+        e = -errno;
+        close(fd);
+        return e;
+    }
     return fd;
-fail:
-    e = -errno;
-    close(fd);
-    return e;
 }
 
 int ctl_init(const struct config *cfg)

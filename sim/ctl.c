@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "knot/num.h"
+#include "knot/unixsock.h"
 #include "scene.h"
 
 #define CTL_LINE_MAX 512
@@ -178,17 +179,11 @@ static gboolean ctl_accept_cb(gint fd, GIOCondition cond, gpointer user)
 
 int ctl_listen(const char *path, struct usbfs_dev **devs, size_t ndevs)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd;
+    int fd = knot_unix_bind(path);
 
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return -errno;
-    unlink(path);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+        return fd;
+    if (listen(fd, 16) < 0) {
         int e = -errno;
         close(fd);
         return e;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "knot/unixsock.h"
 #include "scene.h"
 
 #define GCTL_LINE_MAX 512
@@ -78,17 +79,11 @@ void gctl_execute(struct gadget *g, const char *line, char *out, size_t outlen)
 
 int gctl_listen(const char *path)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd;
+    int fd = knot_unix_bind(path);
 
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return -errno;
-    unlink(path);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
+        return fd;
+    if (listen(fd, 8) < 0) {
         int e = -errno;
         close(fd);
         return e;
