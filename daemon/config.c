@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "knot/control.h"
+#include "idle.h"
 #include "knot/num.h"
 #include "knot/proto.h"
 #include "log.h"
@@ -253,6 +254,15 @@ static int config_handle(struct config_parse *p, const char *section, const char
             c->max_clients = u;
             return 1;
         }
+        if (strcmp(key, "idle_exit_s") == 0) {
+            if (!knot_uint(value, 10, 0, IDLE_EXIT_MAX_S, &u)) {
+                config_why(p, "idle_exit_s '%.20s' is not a number of seconds from 0 (never) to %u", value,
+                           IDLE_EXIT_MAX_S);
+                return 0;
+            }
+            c->idle_exit_s = u;
+            return 1;
+        }
     } else if (strcmp(section, "usb") == 0) {
         if (strcmp(key, "ids") == 0)
             return config_ids(value, p);
@@ -274,6 +284,7 @@ void config_defaults(struct config *c)
     snprintf(c->journal, sizeof(c->journal), "/var/lib/knotd/journal");
     c->log_level = LOG_L_INFO;
     c->max_clients = 64;
+    c->idle_exit_s = 60;
     c->ids[0].vid = KNOT_USB_VID;
     c->ids[0].pid = KNOT_USB_PID;
     c->n_ids = 1;

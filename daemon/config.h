@@ -23,6 +23,7 @@ struct config {
     char journal[CONFIG_PATH_LEN];
     int log_level;
     unsigned max_clients;
+    unsigned idle_exit_s;               /* 0: never; only under socket activation */
     struct config_usb_id ids[CONFIG_MAX_IDS];
     unsigned n_ids;
 };

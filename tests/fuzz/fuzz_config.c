@@ -5,6 +5,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "idle.h"
 #include "log.h"
 
 static int fd = -1;
@@ -43,6 +44,8 @@ static void check_config(const struct config *c)
         fuzz_fail("log_level %d", c->log_level);
     if (c->max_clients < 1 || c->max_clients > 1024)
         fuzz_fail("max_clients %u", c->max_clients);
+    if (c->idle_exit_s > IDLE_EXIT_MAX_S)
+        fuzz_fail("idle_exit_s %u", c->idle_exit_s);
     if (c->n_ids < 1 || c->n_ids > CONFIG_MAX_IDS)
         fuzz_fail("%u ids", c->n_ids);
 }

@@ -49,6 +49,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.socket_mode, 0660);
     assert_string_equal(c.profiles, "/etc/knotd/profiles.conf");
     assert_string_equal(c.journal, "/var/lib/knotd/journal");
+    assert_int_equal(c.idle_exit_s, 60);
     assert_int_equal(c.n_ids, 1);
     assert_int_equal(c.ids[0].vid, 0x1209);
     assert_int_equal(c.ids[0].pid, 0x4b4e);
@@ -74,7 +75,7 @@ static void test_every_key(void **state)
     (void)state;
     snprintf(text, sizeof(text), "; comment\n[daemon]\nsocket = /tmp/s\nsocket_group = %s\nsocket_mode = 0600\n"
              "profiles = /tmp/p\njournal = /tmp/j\nlog_level = debug\nmax_clients = 8\n"
-             "[usb]\nids = 1209:4b4e, 1209:0001 abcd:EF01\n", group);
+             "idle_exit_s = 0\n[usb]\nids = 1209:4b4e, 1209:0001 abcd:EF01\n", group);
     if (test_parse(text, &c, err, sizeof(err)) != 0)
         fail_msg("%s", err);
     assert_string_equal(c.socket, "/tmp/s");
@@ -84,6 +85,7 @@ static void test_every_key(void **state)
     assert_string_equal(c.journal, "/tmp/j");
     assert_int_equal(c.log_level, LOG_L_DEBUG);
     assert_int_equal(c.max_clients, 8);
+    assert_int_equal(c.idle_exit_s, 0);
     assert_int_equal(c.n_ids, 3);
     assert_int_equal(c.ids[2].vid, 0xabcd);
     assert_int_equal(c.ids[2].pid, 0xef01);
@@ -102,6 +104,8 @@ static void test_errors_name_line(void **state)
         { "[daemon]\nsocket_mode = 999\n", 2, "socket_mode '999' is not an octal mode" },
         { "[daemon]\nlog_level = loud\n", 2, "log_level 'loud' is not one of" },
         { "[daemon]\nmax_clients = 0\n", 2, "max_clients '0' is not a number from 1 to 1024" },
+        { "[daemon]\nidle_exit_s = 86401\n", 2, "idle_exit_s '86401' is not a number of seconds from 0 (never) to 86400" },
+        { "[daemon]\nidle_exit_s = -1\n", 2, "idle_exit_s '-1' is not a number of seconds" },
         { "[daemon]\nsocket =\n", 2, "socket must not be empty" },
         { "[usb]\nids = 12:34\n", 2, "ids: '12:34' is not VID:PID" },
         { "[usb]\nids = ,\n", 2, "ids must name at least one VID:PID" },
