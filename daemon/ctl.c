@@ -6,6 +6,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 #include <grp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -43,6 +44,7 @@ static gid_t ctl_gid = (gid_t)-1;
 static char ctl_path[108];
 static bool ctl_draining;
 static bool ctl_owns_path;
+static bool ctl_passed;           /* the listening socket is systemd's (knotd.socket) */
 static bool ctl_stopping;        /* draining or exiting: nothing is accepted or reported any more */
 static uint64_t ctl_last_id;
 static void (*ctl_closed_fn)(uint64_t client);
@@ -59,6 +61,16 @@ static struct event *ctl_resume_ev;
 void ctl_set_max_clients(unsigned n)
 {
     ctl_max_clients = n;
+}
+
+unsigned ctl_count(void)
+{
+    return ctl_n_clients;
+}
+
+bool ctl_activated(void)
+{
+    return ctl_passed;
 }
 
 static void ctl_free(struct ctl_client *c)
@@ -494,6 +506,28 @@ static int ctl_bind(const struct config *cfg)
     return fd;
 }
 
+/* systemd's socket is the one knotd serves, whatever knotd.conf says:
+ * socket, socket_group and socket_mode are then knotd.socket's. A path
+ * that differs from knotd.conf's is said, since knotctl looks there. */
+static void ctl_say_passed(int fd, const struct config *cfg)
+{
+    struct sockaddr_un sa;
+    socklen_t len = sizeof(sa);
+
+    memset(&sa, 0, sizeof(sa));
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 || len <= offsetof(struct sockaddr_un, sun_path) ||
+        !sa.sun_path[0]) {
+        log_info("using the socket passed by systemd");
+        return;
+    }
+    sa.sun_path[sizeof(sa.sun_path) - 1] = '\0';
+    if (strcmp(sa.sun_path, cfg->socket))
+        log_warning("using the socket passed by systemd, %s, not %s that knotd.conf names (knotctl looks there "
+                    "unless told with --socket)", sa.sun_path, cfg->socket);
+    else
+        log_info("using the socket passed by systemd, %s", sa.sun_path);
+}
+
 int ctl_init(const struct config *cfg)
 {
     struct group *g = getgrnam(cfg->socket_group);
@@ -510,8 +544,13 @@ int ctl_init(const struct config *cfg)
         return -EINVAL;
     } else if (n == 1) {
         fd = SD_LISTEN_FDS_START;
+        if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0) {
+            log_error("socket activation passed something other than a listening Unix stream socket");
+            return -EINVAL;
+        }
         evutil_make_socket_nonblocking(fd);
-        log_info("using the socket passed by systemd");
+        ctl_passed = true;
+        ctl_say_passed(fd, cfg);
     } else {
         fd = ctl_bind(cfg);
         if (fd < 0) {

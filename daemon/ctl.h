@@ -25,6 +25,11 @@ int ctl_init(const struct config *cfg);
 void ctl_drain(unsigned timeout_ms);
 void ctl_exit(void);
 void ctl_set_max_clients(unsigned n);
+/* Control connections open now. */
+unsigned ctl_count(void);
+/* The socket came from systemd (socket activation): a connection while
+ * knotd is gone starts it again, so it may exit when idle. */
+bool ctl_activated(void);
 /* fn hears of every connection that closed (EOF, an error, or dropped by
  * knotd), by its peer id, from the event loop once the close is done: never
  * from inside a broadcast or a request. Not while draining or exiting. */

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "config.h"
 #include "ctl.h"
+#include "idle.h"
 #include "journal.h"
 #include "knot/control.h"
 #include "knot/proto.h"
@@ -25,6 +26,11 @@
 
 
 struct knotd knotd;
+
+#define MAIN_IDLE_LOOK_MS 1000   /* how often the idle exit looks: its granularity */
+
+static struct idle main_idle;
+static struct event *main_idle_ev;
 
 static void main_usage(FILE *f)
 {
@@ -88,6 +94,7 @@ static void main_reload(void)
     knotd.cfg = cfg;
     log_set_level((enum log_level)cfg.log_level);
     ctl_set_max_clients(cfg.max_clients);
+    idle_set_limit(&main_idle, cfg.idle_exit_s);
     journal_set_path(cfg.journal);
     {
         char why[JOURNAL_WHY_MAX];
@@ -148,6 +155,36 @@ static void main_restore_cb(const struct journal_rec *r, void *ctx)
     if (until_ms || ran_ms)
         rest_restore(&knotd.rest, r->uid == JOURNAL_ANYONE ? REST_ANYONE : r->uid, r->area, until_ms, ran_ms,
                      clock_local_day(now));
+}
+
+/* Nothing holds knotd (no massager, no client, nothing for systemd) for
+ * idle_exit_s: the loop ends and knotd exits 0. Only with systemd's socket:
+ * then a connection, or the udev rule at the next plug-in, starts it again. */
+static void main_idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct idle_hold h = { massager_held(), ctl_count(), notify_pending() };
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    if (!idle_due(&main_idle, &h, clock_now_ms()))
+        return;
+    log_info("idle for %u s (no massager, no client): exiting; the socket or a plug-in starts knotd again",
+             main_idle.limit_s);
+    event_base_loopbreak(knotd.base);
+}
+
+static int main_idle_start(void)
+{
+    struct timeval tv = { MAIN_IDLE_LOOK_MS / 1000, (MAIN_IDLE_LOOK_MS % 1000) * 1000 };
+
+    idle_init(&main_idle, knotd.cfg.idle_exit_s);
+    if (!ctl_activated())
+        return 0;   /* run by hand: nothing would start it again */
+    main_idle_ev = event_new(knotd.base, -1, EV_PERSIST, main_idle_cb, NULL);
+    if (!main_idle_ev || evtimer_add(main_idle_ev, &tv) < 0)
+        return -1;
+    return 0;
 }
 
 /* What massager.c reports: journal and control socket, nothing else. */
@@ -282,6 +319,10 @@ int main(int argc, char **argv)
         goto out_sigs;
     ctl_on_close(commands_client_closed);
     ctl_on_request(commands_handle);
+    if (main_idle_start() < 0) {
+        log_error("cannot create the idle timer");
+        goto out_ctl;
+    }
     massager_init(knotd.base, &mops);
     if (usb_init(knotd.base, &knotd.cfg, &ops) < 0)
         goto out_ctl;
@@ -299,6 +340,8 @@ int main(int argc, char **argv)
     notify_watchdog_stop();
     usb_exit();
 out_ctl:
+    if (main_idle_ev)
+        event_free(main_idle_ev);
     ctl_exit();
 out_sigs:
     for (int i = 0; i < 3; i++)

@@ -15,6 +15,9 @@ static struct event_base *massager_base;
 static const struct massager_ops *massager_ops;
 static struct massager *massager_list;
 static struct massager *massager_attaching;  /* plugged in, not attached yet */
+/* libusb_close() inside a transfer callback deadlocks on libusb's own lock:
+ * a massager that must go from a callback is freed by the loop instead. */
+static struct massager *massager_graveyard;
 static bool massager_stopping;                /* shutdown: callbacks only account, never act */
 
 /* Cool-downs and the running ceiling belong to the serial, not to one
@@ -76,6 +79,17 @@ unsigned massager_count(void)
     return n;
 }
 
+unsigned massager_held(void)
+{
+    unsigned n = massager_count();
+
+    for (struct massager *m = massager_attaching; m; m = m->next)
+        n++;
+    for (struct massager *m = massager_graveyard; m; m = m->next)
+        n++;
+    return n;
+}
+
 struct massager *massager_find(const char *serial)
 {
     for (struct massager *m = massager_list; m; m = m->next)
@@ -110,9 +124,6 @@ static void massager_free(struct massager *m)
     free(m);
 }
 
-/* libusb_close() inside a transfer callback deadlocks on libusb's own lock:
- * a massager that must go from a callback is freed by the loop instead. */
-static struct massager *massager_graveyard;
 static struct event *massager_reaper;
 
 static void massager_reap_cb(evutil_socket_t fd, short what, void *arg)

@@ -62,6 +62,9 @@ void massager_left(libusb_device *dev);
 struct massager *massager_first(void);
 struct massager *massager_find(const char *serial);
 unsigned massager_count(void);
+/* Every massager knotd holds: attached, still attaching, or unplugged with a
+ * transfer still to come back (what keeps knotd from an idle exit). */
+unsigned massager_held(void);
 
 /* Bring the session up to now (ends an overdue one) before a client acts on it. */
 void massager_catch_up(struct massager *m);

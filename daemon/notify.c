@@ -170,6 +170,11 @@ void notify_stopping(void)
     notify_send(false);
 }
 
+bool notify_pending(void)
+{
+    return notify_fd >= 0 && notifymsg_pending(&notify_q);
+}
+
 static void notify_wd_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;

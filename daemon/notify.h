@@ -3,6 +3,7 @@
 #define KNOT_NOTIFY_H
 
 #include <event2/event.h>
+#include <stdbool.h>
 
 /* Reads NOTIFY_SOCKET (an absolute path or an @abstract name; unset: every
  * notification is a no-op). Retries of what a full queue refused run on base. */
@@ -12,6 +13,8 @@ void notify_init(struct event_base *base);
 void notify_ready(void);
 void notify_reloading(void);
 void notify_stopping(void);
+/* Something systemd has not been told yet (its queue was full). */
+bool notify_pending(void);
 /* Pings WATCHDOG=1 from the loop at half of WATCHDOG_USEC, if systemd asked
  * for it; a ping the full queue refuses is dropped. */
 int notify_watchdog_start(struct event_base *base);
