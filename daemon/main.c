@@ -20,6 +20,7 @@
 #include "log.h"
 #include "massager.h"
 #include "notify.h"
+#include "notifymsg.h"
 #include "profile.h"
 #include "usb.h"
 #include "view.h"
@@ -157,6 +158,16 @@ static void main_restore_cb(const struct journal_rec *r, void *ctx)
                      clock_local_day(now));
 }
 
+/* STATUS= for `systemctl status`: after every change a massager reports,
+ * and each second of a running session (main_status). */
+static void main_update_status(void)
+{
+    char line[NOTIFYMSG_STATUS_MAX];
+
+    view_status_line(massager_first(), clock_now_ms(), line, sizeof(line));
+    notify_status(line);
+}
+
 /* Nothing holds knotd (no massager, no client, nothing for systemd) for
  * idle_exit_s: the loop ends and knotd exits 0. Only with systemd's socket:
  * then a connection, or the udev rule at the next plug-in, starts it again. */
@@ -191,11 +202,13 @@ static int main_idle_start(void)
 static void main_added(struct massager *m)
 {
     ctl_broadcast(view_device_event(KNOT_ACT_ADDED, m));
+    main_update_status();
 }
 
 static void main_removed(struct massager *m)
 {
     ctl_broadcast(view_device_event(KNOT_ACT_REMOVED, m));
+    main_update_status();   /* m is out of the list already */
 }
 
 /* The area's own profile, as loaded now, sets its rest: the session's copy
@@ -216,11 +229,13 @@ static void main_ended(struct massager *m)
         care_treated(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)));
     journal_ended(m->serial, m->uid, &m->sess, (unsigned)((owed + 999u) / 1000u));
     ctl_broadcast(view_session_event(KNOT_ACT_ENDED, m, now));
+    main_update_status();
 }
 
 static void main_status(struct massager *m)
 {
     ctl_broadcast(view_status_event(m, clock_now_ms()));
+    main_update_status();
 }
 
 static void main_warning(struct massager *m, const char *message)
@@ -329,6 +344,7 @@ int main(int argc, char **argv)
     notify_watchdog_start(knotd.base);
     log_info("knotd %s ready on %s (%u body areas)", KNOT_VERSION, knotd.cfg.socket, knotd.profiles->n);
     notify_ready();
+    main_update_status();
 
     event_base_dispatch(knotd.base);
 

@@ -37,6 +37,7 @@ static struct notifymsg notify_q;
 static struct event *notify_retry_ev;
 static struct event *notify_wd_ev;
 static unsigned notify_retry_ms = NOTIFY_RETRY_MS;
+static char notify_last_status[NOTIFYMSG_STATUS_MAX];   /* what STATUS= last said (or is queued) */
 
 static bool notify_full;                /* the last send found the queue full */
 static bool notify_warned;              /* this full spell was reported */
@@ -154,8 +155,26 @@ static void notify_retry_cb(evutil_socket_t fd, short what, void *arg)
 void notify_ready(void)
 {
     notifymsg_state(&notify_q, NOTIFYMSG_READY);
-    notifymsg_status(&notify_q, "Waiting for massagers");
+    /* The end of a reload says again where knotd stands. */
+    if (notify_last_status[0])
+        notifymsg_status(&notify_q, notify_last_status);
     notify_send(false);
+}
+
+void notify_status(const char *text)
+{
+    /* A line that has not changed is not sent again: a running session
+     * costs one datagram a second (its time left), an idle knotd none. */
+    if (!strncmp(notify_last_status, text, sizeof(notify_last_status) - 1))
+        return;
+    snprintf(notify_last_status, sizeof(notify_last_status), "%s", text);
+    notifymsg_status(&notify_q, text);
+    notify_send(false);
+}
+
+bool notify_pending(void)
+{
+    return notify_fd >= 0 && notifymsg_pending(&notify_q);
 }
 
 void notify_reloading(void)
@@ -168,11 +187,6 @@ void notify_stopping(void)
 {
     notifymsg_state(&notify_q, NOTIFYMSG_STOPPING);
     notify_send(false);
-}
-
-bool notify_pending(void)
-{
-    return notify_fd >= 0 && notifymsg_pending(&notify_q);
 }
 
 static void notify_wd_cb(evutil_socket_t fd, short what, void *arg)

@@ -13,6 +13,8 @@ void notify_init(struct event_base *base);
 void notify_ready(void);
 void notify_reloading(void);
 void notify_stopping(void);
+/* STATUS= for `systemctl status`; sent only when it differs from the last. */
+void notify_status(const char *text);
 /* Something systemd has not been told yet (its queue was full). */
 bool notify_pending(void);
 /* Pings WATCHDOG=1 from the loop at half of WATCHDOG_USEC, if systemd asked

@@ -1,6 +1,7 @@
 /* view.c - builds the JSON objects of the control protocol from daemon state (no I/O). */
 #include "view.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "advice.h"
@@ -174,4 +175,51 @@ json_object *view_warning_event(const struct massager *m, const char *message)
     view_add(o, "serial", json_object_new_string(m->serial));
     view_add(o, "message", json_object_new_string(message));
     return o;
+}
+
+/* Appends to buf at *used without ever overrunning it; a cut line stays a
+ * string. */
+static void view_cat(char *buf, size_t len, size_t *used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void view_cat(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (*used >= len)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(buf + *used, len - *used, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *used = *used + (size_t)n < len ? *used + (size_t)n : len;
+}
+
+void view_status_line(const struct massager *first, uint64_t now_ms, char *buf, size_t len)
+{
+    unsigned n = 0, running = 0;
+    size_t used = 0;
+
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    for (const struct massager *m = first; m; m = m->next)
+        n++;
+    if (n == 0) {
+        view_cat(buf, len, &used, "no massager");
+        return;
+    }
+    view_cat(buf, len, &used, "%u massager%s", n, n == 1 ? "" : "s");
+    for (const struct massager *m = first; m; m = m->next) {
+        unsigned left;
+
+        if (!session_running(&m->sess))
+            continue;
+        left = session_left_s(&m->sess, now_ms);
+        view_cat(buf, len, &used, "; %s on %s at level %u, %u:%02u left", m->sess.area.name, m->serial,
+                 session_level(&m->sess), left / 60, left % 60);
+        running++;
+    }
+    if (!running)
+        view_cat(buf, len, &used, ", idle");
 }

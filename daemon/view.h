@@ -3,6 +3,7 @@
 #define KNOT_VIEW_H
 
 #include <json-c/json.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "massager.h"
@@ -17,5 +18,8 @@ json_object *view_device_event(const char *action, const struct massager *m);
 json_object *view_status_event(const struct massager *m, uint64_t now_ms);
 json_object *view_session_event(const char *action, const struct massager *m, uint64_t now_ms);
 json_object *view_warning_event(const struct massager *m, const char *message);
+/* One line for `systemctl status` (STATUS=): "no massager", "1 massager, idle",
+ * "2 massagers; calves on KNOT1 at level 2, 1:10 left". Cut to len. */
+void view_status_line(const struct massager *first, uint64_t now_ms, char *buf, size_t len);
 
 #endif

@@ -65,7 +65,8 @@ def test_latest_state_reaches_systemd_once_the_queue_drains(knotd):
             break
     # Only the latest state is kept: the reload is over, so systemd hears READY, never the stale RELOADING.
     assert not [m for m in seen if "RELOADING=1" in m.split("\n")], seen
-    assert "STATUS=Waiting for massagers" in msg.split("\n")
+    # And the status line rides with it: where knotd stands after the reload.
+    assert [l for l in msg.split("\n") if l.startswith("STATUS=") and "massager" in l], msg
     assert d.req({"cmd": "version"})["ok"]
 
 
