@@ -489,6 +489,47 @@ static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
               (int)cred.pid, c->peer.may_control ? "" : " (read-only)");
 }
 
+/* Run by hand, there is no systemd to make /run/knotd: the socket's
+ * directory is made here (0755, so the socket's group can reach it), one
+ * level only. A parent that is missing too is said exactly. */
+static int ctl_make_dir(const char *sock)
+{
+    char dir[108];
+    char *slash;
+    struct stat st;
+
+    snprintf(dir, sizeof(dir), "%s", sock);
+    slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return 0;   /* a socket right under / */
+    *slash = '\0';
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return 0;
+        log_error("cannot listen on %s: %s is not a directory", sock, dir);
+        return -ENOTDIR;
+    }
+    if (errno != ENOENT) {
+        log_error("cannot listen on %s: %s: %s", sock, dir, strerror(errno));
+        return -errno;
+    }
+    if (mkdir(dir, 0755) < 0) {
+        int e = errno;
+
+        if (e == ENOENT)
+            log_error("cannot listen on %s: its directory %s is missing, and so is the directory above it "
+                      "(knotd makes only the last one)", sock, dir);
+        else
+            log_error("cannot listen on %s: cannot create its directory %s: %s", sock, dir, strerror(e));
+        return -e;
+    }
+    /* The umask (systemd's UMask=0077, say) must not close it to the group. */
+    if (chmod(dir, 0755) < 0)
+        log_warning("cannot make %s 0755: %s", dir, strerror(errno));
+    log_info("created %s for the control socket", dir);
+    return 0;
+}
+
 static int ctl_bind(const struct config *cfg)
 {
     int fd = knot_unix_bind(cfg->socket), e;
@@ -552,6 +593,9 @@ int ctl_init(const struct config *cfg)
         ctl_passed = true;
         ctl_say_passed(fd, cfg);
     } else {
+        fd = ctl_make_dir(cfg->socket);
+        if (fd < 0)
+            return fd;   /* said already */
         fd = ctl_bind(cfg);
         if (fd < 0) {
             log_error("cannot listen on %s: %s", cfg->socket, strerror(-fd));

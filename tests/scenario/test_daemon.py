@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import signal
 import socket
+import subprocess
 import time
 
 from knotd import Knotd, journal_with_rest, write_conf
@@ -537,3 +538,31 @@ def test_a_renamed_area_keeps_its_rest(knotd, tmp_path):
         assert d2.req({"cmd": "start", "area": "lower-legs"})["code"] == "cooldown"
     finally:
         assert d2.stop() == 0
+
+
+def test_run_by_hand_knotd_makes_its_socket_directory(knotd, tmp_path):
+    # Outside systemd nobody makes /run/knotd: knotd makes the one directory, open to the socket's group.
+    run = tmp_path / "run-knotd"
+    d = knotd(sock_dir=str(run))
+    assert d.req({"cmd": "version"})["ok"]
+    assert os.stat(run).st_mode & 0o777 == 0o755
+    assert "created %s for the control socket" % run in d.log()
+
+
+def test_run_by_hand_knotd_says_exactly_what_is_missing(tmp_path):
+    from knotd import FAST_PROFILES, KNOTD
+    missing = tmp_path / "no-such" / "run"
+    conf = tmp_path / "knotd.conf"
+    write_conf(str(conf), str(missing / "knotd.sock"), FAST_PROFILES, str(tmp_path / "journal"))
+    r = subprocess.run([KNOTD, "-c", str(conf)], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 1, r
+    assert ("cannot listen on %s/knotd.sock: its directory %s is missing, and so is the directory above it"
+            % (missing, missing)) in r.stderr, r.stderr
+    assert not (tmp_path / "no-such").exists(), "knotd made more than the socket's own directory"
+    # A file where the directory should be is named as such.
+    (tmp_path / "file").write_text("")
+    write_conf(str(conf), str(tmp_path / "file" / "knotd.sock"), FAST_PROFILES, str(tmp_path / "journal"))
+    r = subprocess.run([KNOTD, "-c", str(conf)], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 1 and "%s is not a directory" % (tmp_path / "file") in r.stderr, r.stderr
