@@ -169,13 +169,13 @@ def guest_devnode(syspath):
 
 
 def guest_udev_done(syspath):
-    """udev has applied the rule: the node is group knot, 0660, and tagged for systemd."""
+    """udev has applied the rule: the node is user knotd's alone, 0600, and tagged for systemd."""
     node = guest_devnode(syspath)
     try:
         st = os.stat(node)
     except FileNotFoundError:
         return None
-    if st.st_gid != grp.getgrnam("knot").gr_gid or (st.st_mode & 0o777) != 0o660:
+    if st.st_uid != pwd.getpwnam("knotd").pw_uid or (st.st_mode & 0o777) != 0o600:
         return None
     info = guest_sh("udevadm", "info", "-q", "property", "-p", syspath, check=False).stdout
     return node if "SYSTEMD_WANTS=knotd.service" in info else None
@@ -188,6 +188,23 @@ def guest_ready():
     if guest_active("knotd.service") != "active":
         guest_sh("systemctl", "start", "knotd.service")
     guest_wait(guest_device, SERVICE_S, "knotd to have the massager")
+
+
+def guest_status_text():
+    """What `systemctl status knotd` shows as its Status: line (knotd's STATUS=)."""
+    return guest_prop("knotd.service", "StatusText")
+
+
+def guest_enabled(unit):
+    return guest_sh("systemctl", "is-enabled", unit, check=False).stdout.strip()
+
+
+def guest_knotd_conf(extra):
+    """The shipped knotd.conf with extra lines after it (a [daemon] section may come twice)."""
+    with open("/etc/knotd/knotd.conf.shipped") as f:
+        text = f.read()
+    with open("/etc/knotd/knotd.conf", "w") as f:
+        f.write(text + extra)
 
 
 def guest_running():
@@ -225,11 +242,38 @@ def sc_install():
     assert os.path.islink("/lib"), "the install replaced the /lib symlink"
     guest_sh("systemd-sysusers")
     guest_sh("udevadm", "control", "--reload")
+    guest_sh("systemctl", "daemon-reload")
+    guest_sh("systemctl", "enable", "--now", "knotd.socket")
     grp.getgrnam("knot")
+    # knotd's own user, in no group but its own: not in knot, which is for people.
+    pw = pwd.getpwnam("knotd")
+    assert pw.pw_uid != 0 and "knotd" not in grp.getgrnam("knot").gr_mem, pw
     guest_sh("useradd", "-M", "-N", "-s", "/bin/sh", MEMBER)
     guest_sh("useradd", "-M", "-N", "-s", "/bin/sh", OTHER)
     guest_sh("usermod", "-aG", "knot", MEMBER)
-    assert guest_active("knotd.service") in ("inactive", "unknown"), "knotd runs before any massager is plugged"
+    shutil.copy("/etc/knotd/knotd.conf", "/etc/knotd/knotd.conf.shipped")
+    assert guest_active("knotd.socket") == "active", "knotd.socket does not listen"
+    st = os.stat(SOCK)
+    assert st.st_gid == grp.getgrnam("knot").gr_gid and st.st_mode & 0o777 == 0o660, oct(st.st_mode)
+    assert guest_active("knotd.service") in ("inactive", "unknown"), "knotd runs before anything needs it"
+    # Enabling the service enables only its socket: nothing starts knotd at boot.
+    assert guest_enabled("knotd.service") == "indirect", guest_enabled("knotd.service")
+
+
+@scenario
+def socket_start():
+    """No massager yet: a member's knotctl status starts knotd through knotd.socket, and knotd says so."""
+    assert guest_active("knotd.service") == "inactive"
+    t0 = time.monotonic()
+    r = guest_sh("knotctl", "status", user=MEMBER)
+    timings["knotctl status -> answered by a socket-activated knotd (s)"] = round(time.monotonic() - t0, 2)
+    assert guest_active("knotd.service") == "active", guest_active("knotd.service")
+    assert "no massager" in r.stdout.lower(), r.stdout
+    log = guest_sh("journalctl", "-b", "-u", "knotd.service", "-o", "cat").stdout
+    assert "using the socket passed by systemd, %s" % SOCK in log, log[-2000:]
+    guest_wait(lambda: guest_status_text() == "no massager", SERVICE_S, "StatusText 'no massager'")
+    # The plug-in that follows is to start knotd itself, through the udev rule.
+    guest_sh("systemctl", "stop", "knotd.service")
 
 
 def guest_gadget_start():
@@ -267,14 +311,43 @@ def plug():
     timings["plug -> udev rule applied (s)"] = round(t_udev - t0, 2)
     timings["plug -> knotd.service active (s)"] = round(t_active - t0, 2)
     timings["plug -> knotd has the massager (s)"] = round(t_attach - t0, 2)
-    # What started it was the device: the unit is not enabled, and the device unit wants it.
-    assert guest_sh("systemctl", "is-enabled", "knotd.service", check=False).stdout.strip() == "disabled"
+    # What started it was the device (or, just before, the socket): the unit is not enabled, the device unit wants it.
+    assert guest_enabled("knotd.service") == "indirect"
     devunit = guest_sh("systemd-escape", "--path", "--suffix=device", sysdev).stdout.strip()
     assert "knotd.service" in guest_prop(devunit, "Wants"), "%s does not want knotd.service" % devunit
     # knotd's attach as the device saw it: GET_INFO, SET_LEVEL 0, GET_STATUS (PROTOCOL.md 10.1).
     for req in (r"^req info 0", r"^req level 0", r"^req status 0"):
         assert guest_trace_after(t0_ns, req), "the device never received %s" % req
     assert guest_sh("knotctl", "devices", user=MEMBER).stdout.count(SERIAL) == 1, node
+
+
+@scenario
+def privilege():
+    """knotd runs as user knotd with no capability; the node is knotd's alone: a knot member cannot open it."""
+    guest_ready()
+    pid = guest_prop("knotd.service", "MainPID")
+    with open("/proc/%s/status" % pid) as f:
+        status = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
+    uid, gid = pwd.getpwnam("knotd").pw_uid, grp.getgrnam("knotd").gr_gid
+    assert status["Uid"].split() == [str(uid)] * 4, "knotd runs as uid %s" % status["Uid"]
+    assert status["Gid"].split() == [str(gid)] * 4, "knotd runs as gid %s" % status["Gid"]
+    assert str(grp.getgrnam("knot").gr_gid) not in status["Groups"].split(), status["Groups"]
+    for cap in ("CapEff", "CapPrm", "CapBnd"):
+        assert int(status[cap], 16) == 0, "%s %s" % (cap, status[cap])
+    node = guest_devnode(guest_sysfs_device())
+    st = os.stat(node)
+    assert (st.st_uid, st.st_mode & 0o777) == (uid, 0o600), (st.st_uid, oct(st.st_mode))
+    try:
+        os.getxattr(node, "system.posix_acl_access")
+        raise AssertionError("%s has an ACL (uaccess?)" % node)
+    except OSError as e:
+        assert e.errno in (61, 95), e   # ENODATA, EOPNOTSUPP: no ACL
+    probe = "import errno, os, sys\ntry:\n os.open(sys.argv[1], os.O_RDWR)\nexcept OSError as e:\n print(errno.errorcode[e.errno])\nelse:\n print('opened')"
+    for who in (MEMBER, OTHER):
+        r = guest_sh("python3", "-c", probe, node, user=who)
+        assert r.stdout.strip() == "EACCES", "%s opening %s: %s" % (who, node, r.stdout.strip())
+    # knotd itself holds it: knotctl shows the massager to the member.
+    assert SERIAL in guest_sh("knotctl", "devices", user=MEMBER).stdout
 
 
 @scenario
@@ -292,9 +365,17 @@ def session():
     assert gap < WATCHDOG_MS, "a %.0f ms gap between requests: the watchdog (%d ms) could fire" % (gap, WATCHDOG_MS)
     assert guest_running(), guest_device()
     assert not guest_trace_after(t1, r"^level 0"), "the motor stopped by itself: %s" % guest_trace_after(t1, "^level 0")
+    rx = re.compile(r"^1 massager; calves on %s at level \d, \d+:\d\d left$" % SERIAL)
+    text = guest_wait(lambda: rx.match(guest_status_text()) and guest_status_text(), SERVICE_S,
+                      "StatusText to show the session")
+    timings["session: StatusText"] = text
+    # Updated as it runs: the time left counts down.
+    guest_wait(lambda: guest_status_text() != text and rx.match(guest_status_text()), SERVICE_S,
+               "StatusText to count down")
     t3 = time.monotonic_ns()
     guest_sh("knotctl", "stop", user=MEMBER)
     guest_wait(lambda: guest_trace_after(t3, r"^level 0 by=host"), TRACE_S, "the device off after knotctl stop")
+    guest_wait(lambda: guest_status_text() == "1 massager, idle", SERVICE_S, "StatusText '1 massager, idle'")
 
 
 @scenario
@@ -357,6 +438,33 @@ def reload():
 
 
 @scenario
+def reload_rejected():
+    """A broken profiles file: systemctl reload fails, knotd keeps running on the old files, the motor goes on."""
+    assert guest_running(), "the reload scenario's session should still run"
+    pid = guest_prop("knotd.service", "MainPID")
+    with open("/etc/knotd/profiles.conf") as f:
+        good = f.read()
+    areas = len(guest_knotd("areas")["areas"])
+    t1 = time.monotonic_ns()
+    try:
+        with open("/etc/knotd/profiles.conf", "a") as f:
+            f.write("\nthis is not a profile\n")
+        r = guest_sh("systemctl", "reload", "knotd.service", check=False)
+        assert r.returncode != 0, "systemctl reload succeeded with a broken profiles file: %s" % r.stdout
+        log = guest_sh("journalctl", "-b", "-u", "knotd.service", "-o", "cat").stdout
+        assert "profiles.conf:" in log, "the journal does not name the broken file's line"
+    finally:
+        with open("/etc/knotd/profiles.conf", "w") as f:
+            f.write(good)
+    assert guest_prop("knotd.service", "MainPID") == pid and guest_active("knotd.service") == "active"
+    assert len(guest_knotd("areas")["areas"]) == areas
+    assert guest_running(), guest_device()
+    assert not guest_trace_after(t1, r"^level 0"), "the motor went off: %s" % guest_trace_after(t1, "^level 0")
+    # And a good file reloads again.
+    guest_sh("systemctl", "reload", "knotd.service")
+
+
+@scenario
 def stop():
     """systemctl stop with the motor running (the session reload left): knotd turns it off itself before it exits."""
     area = "hamstrings"
@@ -398,6 +506,58 @@ def sigkill():
     assert guest_ctl("status").split(" level=")[1].startswith("0 "), guest_ctl("status")
 
 
+@scenario
+def idle_exit():
+    """Plugged, used, unplugged: after idle_exit_s with no massager and no client knotd exits 0; a connection brings it back."""
+    guest_knotd_conf("\n[daemon]\nidle_exit_s = 3\n")
+    try:
+        guest_ready()
+        guest_sh("systemctl", "reload", "knotd.service")
+        guest_start_session("calves")
+        guest_sh("knotctl", "stop", user=MEMBER)
+        pid = guest_prop("knotd.service", "MainPID")
+        t0 = time.monotonic()
+        guest_ctl("unplug")
+        guest_wait(lambda: guest_device() is None, SERVICE_S, "knotd to let the massager go")
+        # Asking (guest_device) is a connection too: the three seconds count from the last one.
+        t_gone = time.monotonic()
+        guest_wait(lambda: guest_active("knotd.service") == "inactive", SERVICE_S, "knotd to exit when idle")
+        t_exit = time.monotonic()
+        timings["idle exit: unplug -> knotd.service inactive, idle_exit_s = 3 (s)"] = round(t_exit - t0, 2)
+        timings["idle exit: last client gone -> inactive (s)"] = round(t_exit - t_gone, 2)
+        assert t_exit - t_gone >= 2.5, "knotd exited %.1f s after the last client, before idle_exit_s" % (t_exit - t_gone)
+        assert guest_prop("knotd.service", "Result") == "success", guest_prop("knotd.service", "Result")
+        assert guest_prop("knotd.service", "ExecMainStatus") == "0", guest_prop("knotd.service", "ExecMainStatus")
+        assert guest_active("knotd.socket") == "active", "the socket went with knotd"
+        log = guest_sh("journalctl", "-b", "-u", "knotd.service", "-o", "cat").stdout
+        assert "idle for 3 s" in log, log[-2000:]
+        t1 = time.monotonic()
+        r = guest_sh("knotctl", "status", user=MEMBER)
+        timings["idle exit: knotctl status -> answered by a new knotd (s)"] = round(time.monotonic() - t1, 2)
+        assert "no massager" in r.stdout.lower(), r.stdout
+        assert guest_prop("knotd.service", "MainPID") not in ("0", pid)
+        # And a plug-in finds it (or starts it again, should it have gone idle meanwhile).
+        t2 = time.monotonic()
+        guest_ctl("plug")
+        guest_wait(guest_device, SERVICE_S, "knotd to have the replugged massager")
+        timings["idle exit: plug -> knotd has the massager (s)"] = round(time.monotonic() - t2, 2)
+    finally:
+        guest_knotd_conf("")
+
+
+@scenario
+def security():
+    """systemd-analyze security on the installed, running unit: 1.5 or lower."""
+    r = guest_sh("systemd-analyze", "security", "--no-pager", "knotd.service", check=False)
+    m = re.search(r"Overall exposure level for knotd\.service: (\d+\.\d+)", r.stdout)
+    assert m, r.stdout[-2000:]
+    score = float(m.group(1))
+    timings["systemd-analyze security knotd.service (exposure)"] = score
+    with open(os.path.join(OUT, "security-%s.txt" % BOOT), "w") as f:
+        f.write(r.stdout)
+    assert score <= 1.5, "exposure %.1f > 1.5:\n%s" % (score, r.stdout)
+
+
 # ---- the coldplug boot ----------------------------------------------------
 
 
@@ -410,17 +570,23 @@ def coldplug():
     timings["boot to %s (guest uptime, s)" % state] = round(guest_up(), 1)
     guest_wait(lambda: guest_active("knotd.service") == "active", SERVICE_S, "knotd.service active")
     timings["knotd.service active (guest uptime, s)"] = round(guest_up(), 1)
-    assert guest_sh("systemctl", "is-enabled", "knotd.service", check=False).stdout.strip() == "disabled"
+    assert guest_enabled("knotd.service") == "indirect"
     # The gadget was up before udevd ran at all: only the trigger's replay can have told systemd.
     gadget_up = int(guest_prop("knot-vm-gadget.service", "ActiveEnterTimestampMonotonic"))
     udevd = int(guest_prop("systemd-udevd.service", "ExecMainStartTimestampMonotonic"))
     assert 0 < gadget_up < udevd, "the gadget came up at %d us, udevd at %d us" % (gadget_up, udevd)
     guest_wait(guest_device, SERVICE_S, "knotd to attach the massager")
     assert guest_trace_after(0, r"^req info 0"), "the device never received knotd's GET_INFO"
+    # Started by udev, not by the socket (never enabled here): Requires= brought the socket up all the same.
+    assert guest_active("knotd.socket") == "active", guest_active("knotd.socket")
+    log = guest_sh("journalctl", "-b", "-u", "knotd.service", "-o", "cat").stdout
+    assert "using the socket passed by systemd" in log, log[-2000:]
 
 
-SCENARIO_NAMES = {"plug": "plug", "session": "session", "non_member": "non-member", "unplug": "unplug",
-                  "reload": "reload", "stop": "stop", "sigkill": "sigkill"}
+SCENARIO_NAMES = {"socket_start": "socket", "plug": "plug", "privilege": "privilege", "session": "session",
+                  "non_member": "non-member", "unplug": "unplug", "reload": "reload",
+                  "reload_rejected": "reload-rejected", "stop": "stop", "sigkill": "sigkill", "idle_exit": "idle-exit",
+                  "security": "security"}
 
 
 def guest_run(name, fn):
