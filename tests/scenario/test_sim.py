@@ -40,7 +40,7 @@ def test_set_level_and_status(usbsim):
 
 
 def test_raw_client_cannot_skip_the_trial(usbsim):
-    """Any program that can open the node (today: group knot) meets the device's own envelope."""
+    """Any program that can open the node (only user knotd, by the udev rule; root too) meets the device's own envelope."""
     s = usbsim()
     s.cmd("open")
     assert s.cmd("level 5") == "err LIBUSB_ERROR_PIPE", "5 straight from off"

@@ -43,7 +43,7 @@ def test_make_install_honours_prefix_and_destdir(tmp_path):
     assert files == sorted([
         "opt/knot/sbin/knotd", "opt/knot/bin/knotctl",
         "opt/knot/etc/knotd/knotd.conf", "opt/knot/etc/knotd/profiles.conf",
-        "lib/systemd/system/knotd.service", "lib/udev/rules.d/70-knotd.rules",
+        "lib/systemd/system/knotd.service", "lib/systemd/system/knotd.socket", "lib/udev/rules.d/70-knotd.rules",
         "usr/lib/sysusers.d/knotd.conf",
         "opt/knot/share/man/man1/knotctl.1", "opt/knot/share/man/man5/knotd.conf.5",
         "opt/knot/share/man/man5/knotd-profiles.5", "opt/knot/share/man/man8/knotd.8",
@@ -71,16 +71,21 @@ def test_make_install_honours_prefix_and_destdir(tmp_path):
 def test_unit_file_verifies(tmp_path):
     require(shutil.which("systemd-analyze") and shutil.which("systemd-sysusers"),
             "systemd-analyze and systemd-sysusers are not installed (package systemd)")
-    # The shipped unit, with ExecStart at the binary we built (the unit name must stay knotd.service).
+    # The shipped units, with ExecStart at the binary we built (the names must stay knotd.*: the
+    # service finds its socket by name).
     unit = open(os.path.join(ROOT, "systemd", "knotd.service")).read()
     assert "ExecStart=/usr/sbin/knotd\n" in unit
     (tmp_path / "knotd.service").write_text(unit.replace("/usr/sbin/knotd", KNOTD))
-    r = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / "knotd.service")],
-                       capture_output=True, text=True)
+    shutil.copy(os.path.join(ROOT, "systemd", "knotd.socket"), str(tmp_path / "knotd.socket"))
+    r = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / "knotd.socket"),
+                        str(tmp_path / "knotd.service")], capture_output=True, text=True)
     assert r.returncode == 0 and r.stderr.strip() == "", r.stderr
     # Against an empty root, not the host's /etc: the group may exist here already.
     root = tmp_path / "root"
     root.mkdir()
     r = subprocess.run(["systemd-sysusers", "--root", str(root), "--dry-run",
                         os.path.join(ROOT, "systemd", "knotd.sysusers")], capture_output=True, text=True)
-    assert r.returncode == 0 and "Creating group 'knot'" in (r.stdout + r.stderr), r.stdout + r.stderr
+    out = r.stdout + r.stderr
+    assert r.returncode == 0 and "Creating group 'knot'" in out, out
+    # knotd's own user, with a group of its own: not knot, which is for people.
+    assert "Creating user 'knotd'" in out and "Creating group 'knotd'" in out, out
