@@ -89,3 +89,39 @@ def test_unit_file_verifies(tmp_path):
     assert r.returncode == 0 and "Creating group 'knot'" in out, out
     # knotd's own user, with a group of its own: not knot, which is for people.
     assert "Creating user 'knotd'" in out and "Creating group 'knotd'" in out, out
+
+
+def system_wait_status(d, pattern, timeout=10.0):
+    """The first STATUS= line knotd sends systemd that matches pattern (a regex on the text after STATUS=)."""
+    import re
+    import time
+    rx = re.compile(pattern)
+    deadline = time.monotonic() + timeout
+    seen = []
+    while True:
+        d.notify.settimeout(max(deadline - time.monotonic(), 0.001))
+        try:
+            msg = d.notify.recv(4096).decode()
+        except socket.timeout:
+            raise AssertionError("no STATUS= matching %r within %.1fs; saw %r" % (pattern, timeout, seen[-5:])) from None
+        for line in msg.split("\n"):
+            if line.startswith("STATUS="):
+                seen.append(line[7:])
+                if rx.search(line[7:]):
+                    return line[7:]
+
+
+def test_status_line_follows_massagers_and_sessions(knotd):
+    # What `systemctl status knotd` shows, as knotd sends it: each change, and a session's time left.
+    d = knotd("--devices", "2", "--serial", "GUN")
+    d.wait_devices(2)
+    system_wait_status(d, r"^2 massagers, idle$")
+    assert d.req({"cmd": "start", "area": "calves", "device": "GUN-2"})["ok"]
+    first = system_wait_status(d, r"^2 massagers; calves on GUN-2 at level 1, \d+:\d\d left$")
+    system_wait_status(d, r"^2 massagers; calves on GUN-2 at level 1, \d+:\d\d left$(?<!%s)" % first[-10:])
+    assert d.req({"cmd": "stop"})["ok"]
+    system_wait_status(d, r"^2 massagers, idle$")
+    assert d.sim.ctl("@GUN unplug") == "ok"
+    system_wait_status(d, r"^1 massager, idle$")
+    assert d.sim.ctl("@GUN-2 unplug") == "ok"
+    system_wait_status(d, r"^no massager$")
