@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -421,8 +422,18 @@ void massager_arrived(libusb_device *dev)
     m->udev = libusb_ref_device(dev);
     rc = libusb_open(dev, &m->h);
     if (rc < 0) {
-        log_error("cannot open massager at bus %u device %u: %s", libusb_get_bus_number(dev),
-                  libusb_get_device_address(dev), libusb_error_name(rc));
+        /* The usual cause has a usual fix: the node is not ours. udev names
+         * OWNER= when it reads the rule, so a rule read before the user
+         * existed stays without it until udev reads it again. */
+        if (rc == LIBUSB_ERROR_ACCESS)
+            log_error("cannot open massager at bus %u device %u: %s: /dev/bus/usb/%03u/%03u is not uid %u's; "
+                      "70-knotd.rules gives it to user knotd (if udev read the rule before that user existed: "
+                      "systemctl restart systemd-udevd; udevadm trigger -s usb)", libusb_get_bus_number(dev),
+                      libusb_get_device_address(dev), libusb_error_name(rc), libusb_get_bus_number(dev),
+                      libusb_get_device_address(dev), (unsigned)geteuid());
+        else
+            log_error("cannot open massager at bus %u device %u: %s", libusb_get_bus_number(dev),
+                      libusb_get_device_address(dev), libusb_error_name(rc));
         m->h = NULL;
         massager_free(m);
         return;
