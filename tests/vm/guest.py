@@ -589,6 +589,23 @@ SCENARIO_NAMES = {"socket_start": "socket", "plug": "plug", "privilege": "privil
                   "security": "security"}
 
 
+def guest_failure_dump(name):
+    """The journal as the first failure left it: a boot that then runs into its time limit writes no other."""
+    path = os.path.join(OUT, "journal-at-%s.txt" % name)
+    if any(f.startswith("journal-at-") for f in os.listdir(OUT)):
+        return
+    with open(path, "w") as f:
+        subprocess.run(["journalctl", "-b", "--no-pager", "-o", "short-monotonic"], stdout=f, stderr=subprocess.STDOUT)
+        sysdev = guest_sysfs_device()
+        if sysdev:
+            f.write("---- udevadm info %s ----\n" % sysdev)
+            f.flush()
+            subprocess.run(["udevadm", "info", "-a", "-p", sysdev], stdout=f, stderr=subprocess.STDOUT, timeout=60)
+            f.write("---- ls -l %s ----\n" % guest_devnode(sysdev))
+            f.flush()
+            subprocess.run(["ls", "-ln", guest_devnode(sysdev)], stdout=f, stderr=subprocess.STDOUT)
+
+
 def guest_run(name, fn):
     t0 = time.monotonic()
     try:
@@ -598,6 +615,7 @@ def guest_run(name, fn):
         why = str(e) if isinstance(e, AssertionError) and str(e) else traceback.format_exc().strip().splitlines()[-1]
         results.append({"name": name, "ok": False, "why": why, "s": round(time.monotonic() - t0, 1)})
         traceback.print_exc()
+        guest_failure_dump(name)
     print("knot-vm: %s %s" % (name, "ok" if results[-1]["ok"] else "FAILED: " + results[-1]["why"]), flush=True)
 
 
