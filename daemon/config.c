@@ -5,12 +5,14 @@
 #include <grp.h>
 #include <ini.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "knot/control.h"
 #include "idle.h"
+#include "knot/control.h"
 #include "knot/num.h"
 #include "knot/proto.h"
 #include "log.h"
@@ -202,75 +204,97 @@ bad:
     return 1;
 }
 
-static int config_handle(struct config_parse *p, const char *section, const char *key, const char *value);
+/* How a setting's value is read into its member of struct config. */
+enum config_type {
+    CONFIG_T_PATH,      /* an absolute path that fits the member */
+    CONFIG_T_GROUP,     /* a group that exists */
+    CONFIG_T_UINT,      /* a number in base, from min to max */
+    CONFIG_T_LOG,       /* error, warning, info, debug */
+    CONFIG_T_IDS,       /* VID:PID, ... */
+};
+
+/* Every setting knotd.conf may hold: the one list of section, key, type and
+ * range, so an unknown key is an error and every range is said the same way
+ * (hostap's ssid_fields[]). knotd.conf(5) documents the same table. */
+static const struct config_field {
+    const char *section, *key;
+    enum config_type type;
+    size_t offset, size;
+    int base;
+    unsigned min, max;
+    const char *what;   /* a CONFIG_T_UINT's kind of number; its range is added from min and max */
+} config_fields[] = {
+#define CONFIG_MEMBER(m) .offset = offsetof(struct config, m), .size = sizeof(((struct config *)0)->m)
+    { "daemon", "socket", CONFIG_T_PATH, CONFIG_MEMBER(socket), 0, 0, 0, NULL },
+    { "daemon", "socket_group", CONFIG_T_GROUP, CONFIG_MEMBER(socket_group), 0, 0, 0, NULL },
+    { "daemon", "socket_mode", CONFIG_T_UINT, CONFIG_MEMBER(socket_mode), 8, 0, 0777, "an octal mode like 0660" },
+    { "daemon", "profiles", CONFIG_T_PATH, CONFIG_MEMBER(profiles), 0, 0, 0, NULL },
+    { "daemon", "journal", CONFIG_T_PATH, CONFIG_MEMBER(journal), 0, 0, 0, NULL },
+    { "daemon", "log_level", CONFIG_T_LOG, CONFIG_MEMBER(log_level), 0, 0, 0, NULL },
+    { "daemon", "max_clients", CONFIG_T_UINT, CONFIG_MEMBER(max_clients), 10, 1, 1024, "a number" },
+    { "daemon", "idle_exit_s", CONFIG_T_UINT, CONFIG_MEMBER(idle_exit_s), 10, 0, IDLE_EXIT_MAX_S,
+      "a number of seconds (0: never)" },
+    { "usb", "ids", CONFIG_T_IDS, CONFIG_MEMBER(ids), 0, 0, 0, NULL },
+#undef CONFIG_MEMBER
+};
+
+#define CONFIG_FIELDS (sizeof(config_fields) / sizeof(config_fields[0]))
+
+static int config_set(struct config_parse *p, const struct config_field *f, const char *value)
+{
+    char *member = (char *)p->c + f->offset;
+    unsigned u;
+    int l;
+
+    switch (f->type) {
+    case CONFIG_T_PATH:
+        return config_path(member, f->size, value, p, f->key);
+    case CONFIG_T_GROUP:
+        return config_group(member, f->size, value, p, f->key);
+    case CONFIG_T_UINT:
+        if (!knot_uint(value, f->base, f->min, f->max, &u)) {
+            if (f->base == 8)
+                config_why(p, "%s '%.20s' is not %s (at most %04o)", f->key, value, f->what, f->max);
+            else
+                config_why(p, "%s '%.20s' is not %s, from %u to %u", f->key, value, f->what, f->min, f->max);
+            return 0;
+        }
+        *(unsigned *)member = u;
+        return 1;
+    case CONFIG_T_LOG:
+        l = log_parse_level(value);
+        if (l < 0) {
+            config_why(p, "%s '%.20s' is not one of error, warning, info, debug", f->key, value);
+            return 0;
+        }
+        *(int *)member = l;
+        return 1;
+    case CONFIG_T_IDS:
+        return config_ids(value, p);
+    }
+    return 0;
+}
 
 static int config_handler(void *user, const char *section, const char *key, const char *value)
 {
     struct config_parse *p = user;
+    bool known_section = false;
 
     if (p->why[0])
         return 1; /* the file is rejected already; keep the first error */
-    return config_handle(p, section, key, value);
-}
-
-static int config_handle(struct config_parse *p, const char *section, const char *key, const char *value)
-{
-    struct config *c = p->c;
-    unsigned u;
-
     if (!key)
         return 1; /* new-section call, only in some inih builds */
-    if (strcmp(section, "daemon") == 0) {
-        if (strcmp(key, "socket") == 0)
-            return config_path(c->socket, sizeof(c->socket), value, p, key);
-        if (strcmp(key, "socket_group") == 0)
-            return config_group(c->socket_group, sizeof(c->socket_group), value, p, key);
-        if (strcmp(key, "profiles") == 0)
-            return config_path(c->profiles, sizeof(c->profiles), value, p, key);
-        if (strcmp(key, "journal") == 0)
-            return config_path(c->journal, sizeof(c->journal), value, p, key);
-        if (strcmp(key, "socket_mode") == 0) {
-            if (!knot_uint(value, 8, 0, 0777, &u)) {
-                config_why(p, "socket_mode '%.20s' is not an octal mode like 0660", value);
-                return 0;
-            }
-            c->socket_mode = u;
-            return 1;
-        }
-        if (strcmp(key, "log_level") == 0) {
-            int l = log_parse_level(value);
-            if (l < 0) {
-                config_why(p, "log_level '%.20s' is not one of error, warning, info, debug", value);
-                return 0;
-            }
-            c->log_level = l;
-            return 1;
-        }
-        if (strcmp(key, "max_clients") == 0) {
-            if (!knot_uint(value, 10, 1, 1024, &u)) {
-                config_why(p, "max_clients '%.20s' is not a number from 1 to 1024", value);
-                return 0;
-            }
-            c->max_clients = u;
-            return 1;
-        }
-        if (strcmp(key, "idle_exit_s") == 0) {
-            if (!knot_uint(value, 10, 0, IDLE_EXIT_MAX_S, &u)) {
-                config_why(p, "idle_exit_s '%.20s' is not a number of seconds from 0 (never) to %u", value,
-                           IDLE_EXIT_MAX_S);
-                return 0;
-            }
-            c->idle_exit_s = u;
-            return 1;
-        }
-    } else if (strcmp(section, "usb") == 0) {
-        if (strcmp(key, "ids") == 0)
-            return config_ids(value, p);
-    } else {
-        config_why(p, "unknown section [%.40s] (known: [daemon], [usb])", section);
-        return 0;
+    for (size_t i = 0; i < CONFIG_FIELDS; i++) {
+        if (strcmp(section, config_fields[i].section) != 0)
+            continue;
+        known_section = true;
+        if (strcmp(key, config_fields[i].key) == 0)
+            return config_set(p, &config_fields[i], value);
     }
-    config_why(p, "unknown key '%.40s' in [%s]", key, section);
+    if (!known_section)
+        config_why(p, "unknown section [%.40s] (known: [daemon], [usb])", section);
+    else
+        config_why(p, "unknown key '%.40s' in [%s]", key, section);
     return 0;
 }
 
