@@ -74,3 +74,14 @@ def test_every_error_code_is_documented_and_sent():
     daemon = "".join(without_comments(source(f)) for f in glob.glob(os.path.join(ROOT, "daemon", "*.c")))
     unsent = sorted(name for name in codes if not re.search(r"\b%s\b" % name, daemon))
     assert unsent == [], "codes knotd never sends: %s" % unsent
+
+
+def test_every_setting_is_in_the_manual_page_and_the_shipped_file():
+    fields = re.findall(r'^\s*\{ "(\w+)", "(\w+)", CONFIG_T_', source(os.path.join(ROOT, "daemon", "config.c")), re.M)
+    assert len(fields) >= 8, fields
+    page = source(os.path.join(ROOT, "config", "knotd.conf.5"))
+    shipped = source(os.path.join(ROOT, "config", "knotd.conf"))
+    for section, key in fields:
+        assert re.search(r"^\.BI %s \" = \"" % re.escape(key), page, re.M), "knotd.conf(5) lacks %s" % key
+        assert re.search(r"^#?\s*%s\s*=" % re.escape(key), shipped, re.M), "config/knotd.conf lacks %s" % key
+        assert "[%s]" % section in shipped
