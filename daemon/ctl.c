@@ -35,6 +35,7 @@ struct ctl_client {
     bool waiting;       /* a reply comes later (ctl_reply): no further request is read meanwhile */
     bool eof;           /* the peer closed its side while a reply was still to come */
     bool resume;        /* its later reply went out: read what it sent meanwhile */
+    bool dead;          /* closed (ctl_free): callbacks return at once; the loop frees it (ctl_gone_cb) */
 };
 
 static struct evconnlistener *ctl_listener;
@@ -73,8 +74,15 @@ bool ctl_activated(void)
     return ctl_passed;
 }
 
+/* The one way a client goes, and the lifetime idiom massager.c follows too:
+ * marked dead, out of the list, its socket closed now; its memory is freed
+ * by the loop (ctl_gone_cb, or ctl_exit), after the callback that closed it
+ * has returned, so that whatever still holds c can ask ctl_alive(). */
 static void ctl_free(struct ctl_client *c)
 {
+    if (c->dead)
+        return;
+    c->dead = true;
     for (struct ctl_client **pp = &ctl_clients; *pp; pp = &(*pp)->next) {
         if (*pp == c) {
             *pp = c->next;
@@ -84,13 +92,10 @@ static void ctl_free(struct ctl_client *c)
     bufferevent_free(c->bev);
     c->bev = NULL;
     ctl_n_clients--;
-    if (ctl_closed_fn && ctl_gone_ev && !ctl_stopping) {
-        c->next = ctl_gone;
-        ctl_gone = c;
+    c->next = ctl_gone;
+    ctl_gone = c;
+    if (ctl_gone_ev)
         event_active(ctl_gone_ev, EV_TIMEOUT, 0);
-        return;
-    }
-    free(c);
 }
 
 void ctl_on_close(void (*fn)(uint64_t client))
@@ -206,12 +211,10 @@ static void ctl_close_after_flush(struct ctl_client *c)
         ctl_free(c);
 }
 
+/* The one access rule: a client may be used while it is not dead. */
 static bool ctl_alive(const struct ctl_client *c)
 {
-    for (struct ctl_client *k = ctl_clients; k; k = k->next)
-        if (k == c)
-            return true;
-    return false;
+    return !c->dead;
 }
 
 static void ctl_handle_line(struct ctl_client *c, const char *line, size_t len)
