@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Makefile - builds knotd, knotctl and the virtual massager; `make check` and `make demo` do all set-up.
 VERSION := 0.1.0
 

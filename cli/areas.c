@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* areas.c - `knotctl areas [AREA]`: the body areas as a table, one area's whole advice, and that advice in place of a refused start. */
 #include "areas.h"
 

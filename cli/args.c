@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* args.c - command-line values checked before anything is sent: a whole number in a range, a note knotd will take. */
 #include "args.h"
 

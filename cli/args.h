@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* args.h - command-line values checked before anything is sent: a whole number in a range, a note knotd will take. */
 #ifndef KNOTCTL_ARGS_H
 #define KNOTCTL_ARGS_H

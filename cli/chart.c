@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chart.c - the arithmetic of history's per-day chart: which column a day falls in, a bar's height, a pain's glyph, a date's day number. */
 #include "chart.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* checkin.c - `knotctl checkin AREA`: how an area feels (pain, red flags, a note) on the care record, and clearing its red flags knowingly, confirmed on a terminal. */
 #include "checkin.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* checkin.h - `knotctl checkin AREA`: how an area feels on the care record, and clearing its red flags knowingly. */
 #ifndef KNOTCTL_CHECKIN_H
 #define KNOTCTL_CHECKIN_H

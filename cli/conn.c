@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* conn.c - the control socket client side: JSON lines over a Unix stream socket, with timeouts for replies. */
 #include "conn.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* conn.h - knotctl's connection to knotd: connect, send one JSON request line, read reply and event lines. */
 #ifndef KNOTCTL_CONN_H
 #define KNOTCTL_CONN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* doctor.c - `knotctl doctor`: is knotd there, may I use it, is a massager visible, do the files load, can the journal be written; each with its fix. */
 #include "doctor.h"
 

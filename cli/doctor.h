@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* doctor.h - `knotctl doctor`: what stands between this user and a session, one line each, with the fix. */
 #ifndef KNOTCTL_DOCTOR_H
 #define KNOTCTL_DOCTOR_H

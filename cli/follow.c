@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* follow.c - `knotctl start`: subscribe, then start on the same connection (the session is its), then show the session until it ends; on a TTY, single keys steer it. */
 #include "follow.h"
 

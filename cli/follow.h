@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* follow.h - `knotctl start`: start a session and follow it until it ends. */
 #ifndef KNOTCTL_FOLLOW_H
 #define KNOTCTL_FOLLOW_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* history.c - `knotctl history [AREA]`: the person's sessions and check-ins of the last days, as a chart on a terminal, lines, CSV or JSON, with knotd's care advice. */
 #include "history.h"
 

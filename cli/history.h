@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* history.h - `knotctl history [AREA]`: the person's sessions and check-ins of the last days, as a chart on a terminal, lines, CSV or JSON, with knotd's care advice. */
 #ifndef KNOTCTL_HISTORY_H
 #define KNOTCTL_HISTORY_H

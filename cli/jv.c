@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jv.c - member access for replies and events: the protocol lets knotd add members, so read only what is known. */
 #include "jv.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jv.h - typed reads of knotd's JSON members with defaults, so a missing or odd member never crashes knotctl. */
 #ifndef KNOTCTL_JV_H
 #define KNOTCTL_JV_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # knotctl.bash - bash completion for knotctl(1): commands, each command's options, and areas and serials asked from knotd.
 #
 # Plain bash (compgen), so it works with or without the bash-completion

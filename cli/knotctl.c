@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* knotctl.c - knotctl's command line: options, the command table and the one-request commands. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* knotctl.h - what knotctl's command files share: the parsed global options. */
 #ifndef KNOTCTL_H
 #define KNOTCTL_H

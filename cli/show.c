@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* show.c - turns replies and events into text: devices, blocks for status, the advice at a start, the care advice, progress lines. */
 #include "show.h"
 

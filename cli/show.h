@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* show.h - knotctl's human-readable text for knotd's replies and events. */
 #ifndef KNOTCTL_SHOW_H
 #define KNOTCTL_SHOW_H

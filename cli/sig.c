@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sig.c - SIGINT, SIGTERM and SIGHUP as a flag: the handler only records which came; the follow and watch loops act on it. */
 #include "sig.h"
 

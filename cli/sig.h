@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sig.h - knotctl's SIGINT, SIGTERM and SIGHUP handling: a flag set by the handler, read where it is safe to act on it. */
 #ifndef KNOTCTL_SIG_H
 #define KNOTCTL_SIG_H

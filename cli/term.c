@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* term.c - the redrawn status line: \r plus ANSI erase-line on a TTY (no escape codes with NO_COLOR or TERM=dumb), nothing of the sort in pipes and logs. */
 #include "term.h"
 

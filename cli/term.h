@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* term.h - knotctl's terminal output: one status line redrawn in place on a TTY, plain lines otherwise. */
 #ifndef KNOTCTL_TERM_H
 #define KNOTCTL_TERM_H

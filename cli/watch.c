@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* watch.c - `knotctl watch`: a live status line per massager on a TTY, one line per event in a pipe or log. */
 #include "watch.h"
 

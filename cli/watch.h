@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* watch.h - `knotctl watch`: knotd's events, live, until Ctrl-C. */
 #ifndef KNOTCTL_WATCH_H
 #define KNOTCTL_WATCH_H

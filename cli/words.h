@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* words.h - the small pieces knotctl's sentences are built from: a tool with its article, a title inside a sentence, times as a person says them. */
 #ifndef KNOTCTL_WORDS_H
 #define KNOTCTL_WORDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* advice.c - what knotd tells the person, in words: the guide's advice, and what to do about a fault. */
 #include "advice.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* advice.h - what knotd tells the person, in words: the guide's advice, and what to do about a fault (no I/O). */
 #ifndef KNOT_ADVICE_H
 #define KNOT_ADVICE_H

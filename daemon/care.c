@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* care.c - the care record: check-ins, red flags and the "treated often, no better" rule, per person and area (pure, days as arguments). */
 #include "care.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* care.h - the care record: check-ins, red flags and when to see a professional, per person and area (pure, days as arguments). */
 #ifndef KNOT_CARE_H
 #define KNOT_CARE_H

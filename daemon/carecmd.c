@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* carecmd.c - the control protocol's care requests: check-ins, red flags, history, and when to see a professional. */
 #include "carecmd.h"
 

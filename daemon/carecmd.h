@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* carecmd.h - the control protocol's care requests (checkin, history) and the care advice start and status carry. */
 #ifndef KNOT_CARECMD_H
 #define KNOT_CARECMD_H

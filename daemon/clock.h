@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clock.h - the daemon's one clock: CLOCK_MONOTONIC in milliseconds. */
 #ifndef KNOT_CLOCK_H
 #define KNOT_CLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* commands.c - executes control requests against the massagers and the safety engine; builds replies. */
 #include "commands.h"
 

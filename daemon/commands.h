@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* commands.h - the control protocol's requests: dispatch, device selection, replies. */
 #ifndef KNOT_COMMANDS_H
 #define KNOT_COMMANDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.c - reads knotd.conf with inih; every unknown key or bad value is an error naming file:line. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.h - knotd.conf settings (INI, parsed with inih) and their validation. */
 #ifndef KNOT_CONFIG_H
 #define KNOT_CONFIG_H

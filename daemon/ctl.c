@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctl.c - the control socket server: accepts, frames JSON lines, enforces limits, fans out events. */
 #include "ctl.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctl.h - knotd's control socket: connections, line framing, limits, subscribers. */
 #ifndef KNOT_CTL_H
 #define KNOT_CTL_H

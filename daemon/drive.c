@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* drive.c - one massager's device control as pure logic: attach, heartbeat, what to send, what an observation means. */
 #include "drive.h"
 

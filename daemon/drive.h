@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* drive.h - one massager's device control as pure logic: attach, heartbeat, what to send, what an observation means (no I/O, time as an argument). */
 #ifndef KNOT_DRIVE_H
 #define KNOT_DRIVE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* idle.c - when knotd may exit because nothing needs it: no massager, no client, nothing pending, for idle_exit_s (pure logic). */
 #include "idle.h"
 

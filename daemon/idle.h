@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* idle.h - when knotd may exit because nothing needs it (pure logic: the clock is an argument). */
 #ifndef KNOT_IDLE_H
 #define KNOT_IDLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* journal.c - appends session and check-in records to the journal (O_APPEND, one write each, a regular file only, never waiting), rotates it, and reads it back. */
 #include "journal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* journal.h - the care record on disk: JSON lines for every session start and end and every check-in, appended, never rewritten (docs/JOURNAL.md). */
 #ifndef KNOT_JOURNAL_H
 #define KNOT_JOURNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* knotd.h - the daemon-wide state every module reads: settings, profiles, the event loop. */
 #ifndef KNOT_KNOTD_H
 #define KNOT_KNOTD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.c - leveled logging to stderr, one write(2) per line, never waiting on a pipe or socket; "<N>" prefixes under systemd. */
 #include "log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.h - leveled logging to stderr, with syslog priority prefixes when systemd's journal reads it; never blocking on a pipe or socket. */
 #ifndef KNOT_LOG_H
 #define KNOT_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c - knotd: options, start-up, signals (via the loop), reload and orderly shutdown. */
 #include <errno.h>
 #include <event2/event.h>

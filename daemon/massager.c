@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* massager.c - the libusb shell of each attached massager: carries out drive.c's requests, keeps its timer, reports upward. */
 #include "massager.h"
 

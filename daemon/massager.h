@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* massager.h - one attached massager: the libusb shell that carries out what drive.c decides, and its session. */
 #ifndef KNOT_MASSAGER_H
 #define KNOT_MASSAGER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* notify.c - tells systemd when knotd is ready, reloading or stopping, and pets its watchdog from the loop; never waits for systemd. */
 #include "notify.h"
 

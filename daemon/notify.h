@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* notify.h - systemd readiness, reload, stopping and watchdog notifications over NOTIFY_SOCKET, never blocking. */
 #ifndef KNOT_NOTIFY_H
 #define KNOT_NOTIFY_H

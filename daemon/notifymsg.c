@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* notifymsg.c - what knotd tells systemd: NOTIFY_SOCKET's address and the pending messages, coalesced (pure logic, no I/O). */
 #include "notifymsg.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* notifymsg.h - what knotd tells systemd, as pure logic: the NOTIFY_SOCKET address, and pending messages coalesced into one datagram. */
 #ifndef KNOT_NOTIFYMSG_H
 #define KNOT_NOTIFYMSG_H

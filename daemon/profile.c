@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile.c - loads body-area profiles with libconfig and rejects any profile that crosses a hard limit of profile.h. */
 #include <errno.h>
 #include <libconfig.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile.h - body-area profiles: loading with libconfig and validation against hard limits (no device I/O). */
 #ifndef KNOT_PROFILE_H
 #define KNOT_PROFILE_H

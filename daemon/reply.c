@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reply.c - the control protocol's reply objects, shared by every file that answers a request. */
 #include "reply.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reply.h - the control protocol's reply objects: {"ok":true} and errors with a code and a message. */
 #ifndef KNOT_REPLY_H
 #define KNOT_REPLY_H

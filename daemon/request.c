@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* request.c - control requests as pure logic (no I/O): the strict one-line JSON parser, typed members, client text quoted safely. */
 #include "request.h"
 

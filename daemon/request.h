@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* request.h - control requests as pure logic (no I/O): the one-line JSON parser, typed members, client text quoted safely. */
 #ifndef KNOT_REQUEST_H
 #define KNOT_REQUEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rest.c - per person and area: rest in proportion to what the muscle got, and the day's dose (pure, time as an argument). */
 #include "rest.h"
 

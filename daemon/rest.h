@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rest.h - what each person's muscles still need: rest after a session and the day's dose, per person and area (pure, time as an argument). */
 #ifndef KNOT_REST_H
 #define KNOT_REST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* session.c - the massage session state machine (trial, ramp, hold, stop): pure logic, no I/O, no clock reads, no allocation. */
 #include <limits.h>
 #include <stdarg.h>

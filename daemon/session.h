@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* session.h - the massage session state machine: trial, ramp, hold, stop; pure logic, time as an argument. */
 #ifndef KNOT_SESSION_H
 #define KNOT_SESSION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* textfile.c - reads a settings file safely from the event loop: opened non-blocking, regular files only, bounded. */
 #include "textfile.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* textfile.h - reads a whole settings file without ever blocking: regular files only, bounded in size. */
 #ifndef KNOT_TEXTFILE_H
 #define KNOT_TEXTFILE_H

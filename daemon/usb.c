@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* usb.c - runs libusb inside the libevent loop (no threads of ours) and defers hotplug to the loop. */
 #include "usb.h"
 

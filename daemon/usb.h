@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* usb.h - libusb folded into the libevent loop: pollfds, timeouts and deferred hotplug. */
 #ifndef KNOT_USB_H
 #define KNOT_USB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* utf8.c - UTF-8 as RFC 3629 has it: decoding one character, validating and scrubbing texts (pure). */
 #include "utf8.h"
 

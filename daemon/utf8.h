@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* utf8.h - UTF-8 as RFC 3629 has it: one character, a valid span, a scrubbed text (pure; shared by requests, replies and profiles). */
 #ifndef KNOT_UTF8_H
 #define KNOT_UTF8_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* view.c - builds the JSON objects of the control protocol from daemon state (no I/O). */
 #include "view.h"
 

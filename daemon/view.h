@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* view.h - JSON views (json-c) of devices, sessions, areas and events, as docs/CONTROL.md defines them. */
 #ifndef KNOT_VIEW_H
 #define KNOT_VIEW_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctl.c - knot-sim's control socket: scripted scenes and fault injection for tests. */
 #include "ctl.h"
 

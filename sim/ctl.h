@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctl.h - knot-sim's fault-injection socket: one text command per line, "ok"/"err" replies. */
 #ifndef KNOT_SIM_CTL_H
 #define KNOT_SIM_CTL_H

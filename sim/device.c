@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* device.c - the virtual massager's firmware core: control requests, motor model, watchdog, faults. */
 #include "device.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* device.h - the virtual massager's firmware core: protocol, motor model, watchdog, faults (no I/O). */
 #ifndef KNOT_SIM_DEVICE_H
 #define KNOT_SIM_DEVICE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gadget.c - knot-gadget: the virtual massager's device core as a real USB device, on FunctionFS ep0 of a configfs gadget. */
 #include "gadget.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gadget.h - knot-gadget's one massager: the device core behind FunctionFS ep0, its motor, and the scene commands on it. */
 #ifndef KNOT_SIM_GADGET_H
 #define KNOT_SIM_GADGET_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gadget_configfs.c - creates, binds, unbinds and removes knot-gadget's configfs gadget and mounts its FunctionFS. */
 #include "gadget_configfs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gadget_configfs.h - knot-gadget's USB gadget in configfs: one configuration, one FunctionFS function, bound to a UDC. */
 #ifndef KNOT_SIM_GADGET_CONFIGFS_H
 #define KNOT_SIM_GADGET_CONFIGFS_H

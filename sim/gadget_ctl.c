@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gadget_ctl.c - knot-gadget's control socket: scene commands and fault injection on the gadget, in knot-sim's words. */
 #include "gadget_ctl.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gadget_ctl.h - knot-gadget's control socket: knot-sim's scene commands, one per line, "ok"/"err" replies. */
 #ifndef KNOT_SIM_GADGET_CTL_H
 #define KNOT_SIM_GADGET_CTL_H

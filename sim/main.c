@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c - knot-sim: plugs virtual massagers into a umockdev testbed and runs a command against them. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* motor.c - what every motor shares: the duty a level asks for. */
 #include "motor.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* motor.h - the massager's motor as knot-gadget drives it: one PWM duty out, tachometer, current and temperature in. */
 #ifndef KNOT_SIM_MOTOR_H
 #define KNOT_SIM_MOTOR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* motor_model.c - the model motor: duty kept, readings taken from device.c's own model of speed, current and heat. */
 #include "motor_model.h"
 

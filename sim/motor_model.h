@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* motor_model.h - the motor of device.c's model behind the motor interface: what knot-sim and the VM test drive. */
 #ifndef KNOT_SIM_MOTOR_MODEL_H
 #define KNOT_SIM_MOTOR_MODEL_H

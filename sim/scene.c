@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scene.c - parses and carries out a scene command by a table, for both virtual massagers. */
 #include "scene.h"
 

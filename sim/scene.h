@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scene.h - the scene commands a test gives a virtual massager (plug, fault, press, ...), one table for knot-sim and knot-gadget. */
 #ifndef KNOT_SIM_SCENE_H
 #define KNOT_SIM_SCENE_H

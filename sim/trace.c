@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* trace.c - writes the device-side event log, one timestamped line per event. */
 #include "trace.h"
 

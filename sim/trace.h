@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* trace.h - the virtual massager's device-side event log (the truth safety tests check). */
 #ifndef KNOT_SIM_TRACE_H
 #define KNOT_SIM_TRACE_H

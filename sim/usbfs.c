@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* usbfs.c - emulates one massager's usbdevfs node and sysfs entry on a umockdev testbed. */
 #include "usbfs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* usbfs.h - one virtual massager on the umockdev testbed: sysfs entry, usbdevfs ioctls, hotplug. */
 #ifndef KNOT_SIM_USBFS_H
 #define KNOT_SIM_USBFS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* knot-usbtest.c - test-only libusb client: drives the massager protocol from stdin commands, one reply line each. */
 #include <errno.h>
 #include <libusb.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* control.h - knotd's control socket protocol (JSON lines), shared by knotd and knotctl; see docs/CONTROL.md. */
 #ifndef KNOT_CONTROL_H
 #define KNOT_CONTROL_H

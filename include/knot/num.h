@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* num.h - whole numbers and tenths read from text the one way every knotd program does: digits only, in a range. */
 #ifndef KNOT_NUM_H
 #define KNOT_NUM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* proto.h - the knot massager USB wire protocol, shared by knotd and the device (version 1.1). */
 #ifndef KNOT_PROTO_H
 #define KNOT_PROTO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unixsock.h - a Unix stream socket bound to a path, the one way knotd, knot-sim and knot-gadget make theirs. */
 #ifndef KNOT_UNIXSOCK_H
 #define KNOT_UNIXSOCK_H

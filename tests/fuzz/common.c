@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* common.c - helpers of the libFuzzer harnesses: input stream, memfd files, failing with a message. */
 #include "common.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* common.h - what the libFuzzer harnesses share: the input read as a stream, a memfd standing in for a file, loud failure. */
 #ifndef KNOT_FUZZ_COMMON_H
 #define KNOT_FUZZ_COMMON_H

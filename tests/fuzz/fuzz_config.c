@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_config.c - libFuzzer harness: knotd.conf as loaded by config_load() (daemon/config.c), read from a memfd. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_device.c - libFuzzer harness: the virtual massager's firmware core (sim/device.c) under fuzz SETUP packets, data and time; docs/PROTOCOL.md §8 and §9 checked after every call. */
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_drive.c - libFuzzer harness: the device controller (daemon/drive.c) answered by the fuzz input; it must never command a level above 0 without a fresh, matching look. */
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_journal.c - libFuzzer harness: the session journal read back by journal_replay() (daemon/journal.c) from a memfd. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_profile.c - libFuzzer harness: body-area profiles through profile_parse() and profile_load() (daemon/profile.c); an accepted profile keeps every hard limit. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_request.c - libFuzzer harness: one control line through request_parse() (daemon/request.h). */
 #include <json-c/json.h>
 #include <stdlib.h>

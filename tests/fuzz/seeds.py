@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """seeds.py - writes the binary seed inputs of fuzz_drive and fuzz_device (tests/fuzz/corpus/), scripts in the harnesses' op language."""
 import os
 import struct

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """conftest.py - pytest fixtures shared by the scenario tests."""
 import os
 

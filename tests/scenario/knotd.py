@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """knotd.py - test harness: knotd under knot-sim with a private config, socket, journal and log."""
 import json
 import os

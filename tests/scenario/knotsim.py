@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """knotsim.py - test harness: runs programs under knot-sim, talks to its control socket, reads its trace."""
 import os
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_advice.py - what knotctl tells the person, through the real socket against knot-sim: the guide's tool as what it is, the warm-up, the stretch after every end, refusals said like a person, areas AREA, status."""
 import json
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_care.py - the care record through the real socket: check-ins, red flags, history, when to see a professional, rotation."""
 import json
 import os

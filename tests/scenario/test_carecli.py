@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_carecli.py - the care record as knotctl says it, through the real socket against knot-sim: red flags at a start and in status, checkin and its confirmation, the invite after a session, history as a chart, text, JSON and CSV."""
 import json
 import re

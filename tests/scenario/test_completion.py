@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_completion.py - knotctl's bash completion driven in bash: commands, each command's options, areas and serials from a running knotd."""
 import os
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_daemon.py - knotd end to end through its real socket against the virtual massager."""
 import contextlib
 import json

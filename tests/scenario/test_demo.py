@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_demo.py - `make demo` keeps its promise: scripts/demo runs a whole first session in under a minute, and the device's own trace shows the guide's rule kept."""
 import os
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_doctor.py - knotctl doctor through the real socket against knot-sim: each line ok or problem with its fix, and its exit status."""
 import os
 import pwd

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_fault.py - a latched fault never leaves the massager unusable: cleared when its cause is gone, else refused with what to do."""
 from knotsim import wait_for
 

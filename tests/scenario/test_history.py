@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_history.py - knotctl history through the real socket against knot-sim: lines with the care advice, CSV read back, JSON as knotd says it, an area, --days at its edges, the chart on a real terminal, nothing to show."""
 import csv
 import io

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_install.py - make install / uninstall as a packager runs them, and the builder's hardening flags in the binaries."""
 import glob
 import os

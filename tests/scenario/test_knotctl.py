@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_knotctl.py - the command line's contract: help, version, errors and their exit codes, --json."""
 import json
 import os

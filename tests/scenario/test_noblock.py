@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_noblock.py - nothing a stranger or a full queue can stall blocks knotd's loop: notify socket, journal, log."""
 import fcntl
 import json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_profiles_doc.py - knotd-profiles(5) says each number's range, and knotd --check-config keeps to it: both ends load, one past either end is refused, naming the key."""
 import os
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_requests.py - raw request bytes through knotd's real socket: strict JSON in, valid UTF-8 strict JSON out."""
 import json
 import math

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_rest.py - rest a person understands: in proportion to what the muscle got, per person, the day's dose."""
 import json
 import re

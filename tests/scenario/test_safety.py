@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_safety.py - the safety engine seen from the device: trial, ramp, ouch, time limit, refusals, faults."""
 import threading
 import time

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_sim.py - the virtual massager through the real libusb path: protocol, watchdog, hotplug, faults."""
 import os
 import signal

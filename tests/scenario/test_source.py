@@ -1,7 +1,9 @@
+# SPDX-License-Identifier: MIT
 """test_source.py - the tree's own rules, read from the source: layers that never call back up, files that say their purpose, functions named for their file."""
 import glob
 import os
 import re
+import subprocess
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -36,17 +38,27 @@ def test_no_daemon_file_calls_back_into_a_file_that_calls_it():
     assert both == [], "files that call each other: %s" % both
 
 
-def test_every_source_file_starts_with_its_purpose():
+def test_every_source_file_starts_with_its_licence_and_purpose():
     files = [f for d in ("daemon", "cli", "sim", "include/knot", "tests/unit", "tests/fuzz")
              for f in glob.glob(os.path.join(ROOT, d, "*.[ch]"))]
     assert len(files) > 50, files
     bad = []
     for f in files:
-        first = source(f).split("\n", 1)[0]
+        lines = source(f).split("\n", 2)
         name = os.path.basename(f)
-        if not re.fullmatch(r"/\* %s - \S.*\*/" % re.escape(name), first):
-            bad.append("%s: %s" % (os.path.relpath(f, ROOT), first[:60]))
-    assert bad == [], "no one-line purpose first: %s" % bad
+        if lines[0] != "/* SPDX-License-Identifier: MIT */" or \
+                not re.fullmatch(r"/\* %s - \S.*\*/" % re.escape(name), lines[1]):
+            bad.append("%s: %s" % (os.path.relpath(f, ROOT), " | ".join(lines[:2])[:80]))
+    assert bad == [], "no licence line, then a one-line purpose: %s" % bad
+
+
+def test_every_source_file_says_its_licence():
+    tracked = subprocess.run(["git", "-C", ROOT, "ls-files"], capture_output=True, text=True, check=True).stdout
+    files = [f for f in tracked.split() if not f.startswith("tests/fuzz/corpus/") and
+             not f.endswith((".md", ".patch")) and f != "LICENSE"]
+    assert len(files) > 150, len(files)
+    missing = [f for f in files if "SPDX-License-Identifier: MIT" not in "".join(source(os.path.join(ROOT, f)).split("\n")[:3])]
+    assert missing == [], "no SPDX line: %s" % missing
 
 
 def test_daemon_functions_are_named_for_their_file():

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_stall.py - a knotd that stalls past the device's watchdog must look at the device before it commands a level again."""
 import os
 import signal

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_system.py - how knotd fits the system: socket activation, make install, the unit file."""
 import glob
 import json

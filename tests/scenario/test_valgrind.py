@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_valgrind.py - knotd's whole life under valgrind (plain build): no invalid access, no definite leak."""
 import os
 import shutil

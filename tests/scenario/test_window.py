@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_window.py - knotctl start's live view on a real terminal (tmux): keys, the question after the trial, the terminal put back, ownership."""
 import json
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """tmuxpane.py - test harness: a terminal of our own (a tmux server and pane) to run knotctl's live view in, typed into and read back."""
 import os
 import re

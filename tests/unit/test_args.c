@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_args.c - knotctl's checks of command-line values before anything is sent: whole numbers in a range, a check-in's note as knotd will take it. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_care.c - cmocka unit tests of the care record (daemon/care.c): red flags, and the 7-of-10-days rule at its edges on a fake calendar. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_chart.c - history's chart arithmetic: the columns days fall in for 1 to 365 days, a bar's height at its edges, pain glyphs, date numbers across months, leap days and years. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_config.c - knotd.conf parsing: defaults, every key, and errors that name file:line. */
 #include <errno.h>
 #include <grp.h>

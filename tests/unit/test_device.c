@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_device.c - cmocka unit tests of the virtual massager's firmware core, on a fake clock. */
 #include <stdarg.h>
 #include <stddef.h>

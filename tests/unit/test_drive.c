@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_drive.c - cmocka unit tests of the pure device controller (daemon/drive.c) on a fake clock with scripted answers. */
 #include <errno.h>
 #include <stdarg.h>

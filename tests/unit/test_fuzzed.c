@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_fuzzed.c - cmocka regression tests of what the libFuzzer harnesses (tests/fuzz/) found, each replayed step by step. */
 #include <stdarg.h>
 #include <stddef.h>

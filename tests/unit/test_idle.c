@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_idle.c - when knotd exits because nothing needs it: the idle spell, what ends it, the limit, 0 = never. */
 #include <setjmp.h>
 #include <stdarg.h>

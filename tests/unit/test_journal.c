@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_journal.c - cmocka unit tests of the journal reader: records found whatever lies between them, in bounded memory. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_loop.c - closed-loop simulation in virtual time: session engine + pure controller against the device core, with faults, stalls, hangs and resets. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_notifymsg.c - systemd notifications as pure logic: NOTIFY_SOCKET addresses, and pending state coalesced into one datagram. */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_num.c - knot/num.h: whole numbers and tenths as knotd.conf, knot-sim's options and its scene commands read them. */
 #include <setjmp.h>
 #include <stdarg.h>

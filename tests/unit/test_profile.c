@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_profile.c - cmocka unit tests of profile loading, hard-limit validation, look-up and listing. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_request.c - control request lines as pure logic: what the strict parser takes, and what it refuses and why. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_rest.c - cmocka unit tests of rest per person and area: proportional rest, the daily dose, renamed areas. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_session.c - cmocka unit tests of the session state machine on a fake clock, plus a seeded randomized invariant test. */
 #include <stdarg.h>
 #include <stddef.h>

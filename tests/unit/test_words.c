@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_words.c - knotctl's small pieces of English: tools with their article, clauses, times and doses as a person reads them, a title's verb, red flags. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """guest.py - the scenarios inside the QEMU guest: knot-gadget on dummy_hcd, real udev and systemd start knotd, knotctl drives it."""
 import grp
 import json
