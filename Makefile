@@ -8,6 +8,11 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/knotd
 SYSCONFDIR ?= /etc
+DATADIR ?= $(PREFIX)/share
+# The package's settings and profiles (replaced by every upgrade) and the
+# admin's own, which win, file by file (knotd(8), FILES).
+PKGDATADIR ?= $(DATADIR)/knotd
+CONFDIR ?= $(SYSCONFDIR)/knotd
 DESTDIR ?=
 # Where systemd and udev look, as their pkg-config files say (absolute paths,
 # whatever PREFIX: a unit under /usr/local is never found); the fallbacks are
@@ -38,7 +43,8 @@ SAN :=
 endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
-KNOT_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -DKNOT_VERSION='"$(VERSION)"' -MMD -MP $(SAN)
+KNOT_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -DKNOT_VERSION='"$(VERSION)"' \
+	-DKNOT_PKGDATADIR='"$(PKGDATADIR)"' -DKNOT_CONFDIR='"$(CONFDIR)"' -MMD -MP $(SAN)
 KNOT_LDFLAGS = $(SAN)
 
 # Recursive (=) so pkg-config runs only when a recipe needs it: after scripts/deps.
@@ -65,6 +71,15 @@ TEST_BINS := $(UNIT_TESTS:%=$(B)/tests/%) $(B)/tests/knot-usbtest
 .PHONY: all tests check check-build demo bench clean install deps mutate soak
 all: $(B)/knotd $(B)/knotctl $(B)/knot-sim
 tests: $(TEST_BINS)
+
+# The paths compiled in: the stamp changes only when PKGDATADIR or CONFDIR
+# does, so that `make` then `make install PREFIX=/usr` rebuilds what uses them.
+$(B)/paths.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PKGDATADIR) $(CONFDIR)' | cmp -s - $@ 2>/dev/null || echo '$(PKGDATADIR) $(CONFDIR)' > $@
+$(B)/daemon/main.o $(B)/daemon/config.o $(B)/cli/doctor.o: $(B)/paths.stamp
+.PHONY: FORCE
+FORCE:
 
 $(B)/daemon/%.o: daemon/%.c
 	@mkdir -p $(@D)
@@ -210,7 +225,7 @@ MAN5 := config/knotd.conf.5 config/knotd-profiles.5
 MAN8 := daemon/knotd.8
 DOCS := README.md $(sort $(wildcard docs/*.md))
 INSTALLED = $(SBINDIR)/knotd $(BINDIR)/knotctl \
-	$(SYSCONFDIR)/knotd/knotd.conf $(SYSCONFDIR)/knotd/profiles.conf \
+	$(PKGDATADIR)/knotd.conf $(PKGDATADIR)/profiles.conf \
 	$(UNITS:systemd/%=$(UNITDIR)/%) $(UDEVDIR)/70-knotd.rules $(SYSUSERSDIR)/knotd.conf \
 	$(COMPLETIONDIR)/knotctl $(patsubst %,$(DOCDIR)/%,$(notdir $(DOCS))) \
 	$(patsubst %,$(MANDIR)/man1/%,$(notdir $(MAN1))) \
@@ -221,8 +236,9 @@ INSTALLED = $(SBINDIR)/knotd $(BINDIR)/knotctl \
 install: $(B)/knotd $(B)/knotctl
 	install -D -m 0755 $(B)/knotd $(DESTDIR)$(SBINDIR)/knotd
 	install -D -m 0755 $(B)/knotctl $(DESTDIR)$(BINDIR)/knotctl
-	install -D -m 0644 config/knotd.conf $(DESTDIR)$(SYSCONFDIR)/knotd/knotd.conf
-	install -D -m 0644 config/profiles.conf $(DESTDIR)$(SYSCONFDIR)/knotd/profiles.conf
+	install -D -m 0644 config/knotd.conf $(DESTDIR)$(PKGDATADIR)/knotd.conf
+	install -D -m 0644 config/profiles.conf $(DESTDIR)$(PKGDATADIR)/profiles.conf
+	install -d -m 0755 $(DESTDIR)$(CONFDIR)   # the admin's: a file here replaces the package's
 	install -d -m 0755 $(DESTDIR)$(UNITDIR)
 	for u in $(UNITS); do \
 		sed 's|/usr/sbin/knotd|$(SBINDIR)/knotd|' $$u > $(DESTDIR)$(UNITDIR)/$${u#systemd/} && \
@@ -241,7 +257,7 @@ install: $(B)/knotd $(B)/knotctl
 # Exactly what install put, and the directories that are knotd's alone once empty.
 uninstall:
 	rm -f $(INSTALLED:%=$(DESTDIR)%)
-	rmdir $(DESTDIR)$(SYSCONFDIR)/knotd $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	rmdir $(DESTDIR)$(PKGDATADIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build

@@ -25,11 +25,11 @@
 #include "conn.h"
 #include "jv.h"
 #include "knot/control.h"
+#include "knot/files.h"
 
 extern char **environ;
 
 #define DOCTOR_GROUP "knot"            /* knotd.conf's default socket_group */
-#define DOCTOR_CONFIG "/etc/knotd/knotd.conf"
 #define DOCTOR_CHECK_MS 10000          /* knotd --check-config opens nothing that can block; this is a backstop */
 #define DOCTOR_OUT_MAX 8192            /* of knotd --check-config's words: its first error is what counts */
 
@@ -367,8 +367,9 @@ static const char *doctor_line_with(const char *text, const char *needle, char *
 
 static void doctor_files(struct doctor *d, const char *config)
 {
-    const char *file = config ? config : DOCTOR_CONFIG;
-    char knotd[PATH_MAX], out[DOCTOR_OUT_MAX], line[512];
+    char knotd[PATH_MAX], out[DOCTOR_OUT_MAX], line[512], found[PATH_MAX];
+    /* Without CONFIG, the one knotd reads: the admin's, else the package's. */
+    const char *file = config ? config : knot_file(KNOT_CONFDIR, KNOT_PKGDATADIR, "knotd.conf", found, sizeof(found));
     int rc;
 
     if (access(file, R_OK) < 0 && errno != ENOENT) {
@@ -377,7 +378,8 @@ static void doctor_files(struct doctor *d, const char *config)
     }
     if (config && access(file, F_OK) < 0) {
         doctor_say(d, "problem", "the settings file %s does not exist", file);
-        doctor_fix("name the file knotd reads (knotd -c FILE), or leave it out for %s", DOCTOR_CONFIG);
+        doctor_fix("name the file knotd reads (knotd -c FILE), or leave it out for %s/knotd.conf (else %s/knotd.conf)",
+                   KNOT_CONFDIR, KNOT_PKGDATADIR);
         return;
     }
     if (!doctor_knotd(knotd, sizeof(knotd))) {

@@ -70,8 +70,8 @@ static void knotctl_usage(FILE *out)
             "                      a line a record; --csv for a spreadsheet\n"
             "  doctor [CONFIG]     what stands between you and a session: knotd running or\n"
             "                      ready to start, your right to the socket, a massager,\n"
-            "                      the files (CONFIG, default /etc/knotd/knotd.conf), the\n"
-            "                      journal; each line ok or problem, with the fix\n"
+            "                      the files (CONFIG, default: the knotd.conf knotd reads),\n"
+            "                      the journal; each line ok or problem, with the fix\n"
             "  help                this help\n"
             "\n"
             "Options:\n"
@@ -290,7 +290,7 @@ static int knotctl_doctor(const struct knotctl_opts *o, char **argv, int argc)
         return KNOTCTL_EXIT_USAGE;
     }
     if (argc && !argv[0][0]) {
-        fprintf(stderr, "knotctl: CONFIG must not be empty; leave it out for /etc/knotd/knotd.conf\n");
+        fprintf(stderr, "knotctl: CONFIG must not be empty; leave it out for the knotd.conf knotd reads\n");
         return KNOTCTL_EXIT_USAGE;
     }
     return doctor_run(o, argc ? argv[0] : NULL);

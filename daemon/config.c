@@ -14,6 +14,7 @@
 
 #include "idle.h"
 #include "knot/control.h"
+#include "knot/files.h"
 #include "knot/num.h"
 #include "knot/proto.h"
 #include "log.h"
@@ -301,11 +302,16 @@ static int config_handler(void *user, const char *section, const char *key, cons
 
 void config_defaults(struct config *c)
 {
+    config_defaults_in(c, KNOT_CONFDIR, KNOT_PKGDATADIR);
+}
+
+void config_defaults_in(struct config *c, const char *confdir, const char *pkgdir)
+{
     memset(c, 0, sizeof(*c));
     snprintf(c->socket, sizeof(c->socket), "%s", KNOT_SOCKET_DEFAULT);
     snprintf(c->socket_group, sizeof(c->socket_group), "knot");
     c->socket_mode = 0660;
-    snprintf(c->profiles, sizeof(c->profiles), "/etc/knotd/profiles.conf");
+    knot_file(confdir, pkgdir, "profiles.conf", c->profiles, sizeof(c->profiles));
     snprintf(c->journal, sizeof(c->journal), "/var/lib/knotd/journal");
     c->log_level = LOG_L_INFO;
     c->max_clients = 64;

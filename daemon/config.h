@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CONFIG_DEFAULT_PATH "/etc/knotd/knotd.conf"
 #define CONFIG_MAX_IDS 8
 #define CONFIG_PATH_LEN 256
 #define CONFIG_FILE_MAX 65536           /* a settings file is a few hundred bytes */
@@ -29,7 +28,11 @@ struct config {
     unsigned n_ids;
 };
 
+/* The built-in settings; profiles is the profiles.conf that applies
+ * (knot_file(): the admin's in KNOT_CONFDIR, else the package's). */
 void config_defaults(struct config *c);
+/* The same with the two directories given (the tests' own). */
+void config_defaults_in(struct config *c, const char *confdir, const char *pkgdir);
 /* config_load() found no file: c keeps the defaults, err says so. */
 #define CONFIG_ABSENT 1
 /* Parse path over the defaults: 0, or CONFIG_ABSENT when the file does not

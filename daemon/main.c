@@ -16,6 +16,7 @@
 #include "idle.h"
 #include "journal.h"
 #include "knot/control.h"
+#include "knot/files.h"
 #include "knot/proto.h"
 #include "knotd.h"
 #include "log.h"
@@ -40,16 +41,29 @@ static void main_usage(FILE *f)
         "Usage: knotd [OPTION...]\n"
         "Drive USB percussion massagers safely: lowest speed first, gentle ramp,\n"
         "per-area limits, automatic stop. Controlled with knotctl(1).\n\n"
-        "  -c, --config FILE   settings file (default %s)\n"
+        "  -c, --config FILE   settings file (default %s if it exists, else the package's %s)\n"
         "      --check-config  validate the settings and profiles, then exit\n"
         "  -v, --verbose       log debug messages\n"
         "  -h, --help          show this help\n"
         "  -V, --version       show the version\n",
-        CONFIG_DEFAULT_PATH);
+        KNOT_CONFDIR "/knotd.conf", KNOT_PKGDATADIR "/knotd.conf");
 }
 
 /* Settings and profiles together: both valid, or neither is taken. Returns
  * CONFIG_ABSENT when there was no settings file and the defaults apply. */
+static const char *main_config_given;   /* -c FILE */
+
+/* -c FILE, or the knotd.conf that applies now: the admin's, else the
+ * package's (looked up again at every reload: a local copy made since wins). */
+static const char *main_config_path(void)
+{
+    static char found[CONFIG_PATH_LEN + 16];
+
+    if (main_config_given)
+        return main_config_given;
+    return knot_file(KNOT_CONFDIR, KNOT_PKGDATADIR, "knotd.conf", found, sizeof(found));
+}
+
 static int main_load(const char *path, struct config *cfg, struct profile *prof)
 {
     char err[512];
@@ -78,6 +92,7 @@ static void main_reload(void)
     struct profile *prof = malloc(sizeof(*prof));
 
     notify_reloading();
+    knotd.config_path = main_config_path();
     if (!prof || main_load(knotd.config_path, &cfg, prof) < 0) {
         log_error("reload rejected; the previous settings and profiles stay in force");
         free(prof);
@@ -274,10 +289,10 @@ int main(int argc, char **argv)
     bool check = false, verbose = false;
     int c, rc = 1, loaded = 0;
 
-    knotd.config_path = CONFIG_DEFAULT_PATH;
+    knotd.config_path = NULL;
     while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': knotd.config_path = optarg; break;
+        case 'c': main_config_given = optarg; break;
         case 'C': check = true; break;
         case 'v': verbose = true; break;
         case 'h': main_usage(stdout); return 0;
@@ -294,6 +309,7 @@ int main(int argc, char **argv)
     }
     log_init();
     knotd.profiles = malloc(sizeof(*knotd.profiles));
+    knotd.config_path = main_config_path();
     if (!knotd.profiles || (loaded = main_load(knotd.config_path, &knotd.cfg, knotd.profiles)) < 0) {
         free(knotd.profiles);
         return 1;

@@ -73,8 +73,8 @@ def expected(unitdir, sysusersdir, udevdir, completionsdir):
     files = {
         "usr/sbin/knotd": "755",
         "usr/bin/knotctl": "755",
-        "etc/knotd/knotd.conf": "644",
-        "etc/knotd/profiles.conf": "644",
+        "usr/share/knotd/knotd.conf": "644",
+        "usr/share/knotd/profiles.conf": "644",
         udevdir + "/rules.d/70-knotd.rules": "644",
         sysusersdir + "/knotd.conf": "644",
         completionsdir + "/knotctl": "644",
@@ -103,6 +103,8 @@ def test_install_is_what_a_user_needs_and_uninstall_takes_it_all_back(plain):
     make(plain, "B=" + b, "install", "PREFIX=/usr", "DESTDIR=" + dest)
     assert tree(dest) == expected("lib/systemd/system", "usr/lib/sysusers.d", "lib/udev",
                                 "usr/share/bash-completion/completions")
+    # The defaults are the package's (share/knotd); /etc/knotd is there for the admin, empty.
+    assert os.listdir(os.path.join(dest, "etc", "knotd")) == []
     # Neither built nor asked for: installing needs no umockdev or GLib.
     assert not os.path.exists(os.path.join(b, "knot-sim")) and not os.path.exists(os.path.join(b, "knot-gadget"))
     assert not os.path.exists(str(plain / "asked")), open(str(plain / "asked")).read()
@@ -112,8 +114,8 @@ def test_install_is_what_a_user_needs_and_uninstall_takes_it_all_back(plain):
 
     make(plain, "B=" + b, "uninstall", "PREFIX=/usr", "DESTDIR=" + dest)
     assert tree(dest) == {}
-    assert not os.path.exists(os.path.join(dest, "etc", "knotd"))
-    assert not os.path.exists(os.path.join(dest, "usr", "share", "doc", "knotd"))
+    for d in ("etc/knotd", "usr/share/knotd", "usr/share/doc/knotd"):
+        assert not os.path.exists(os.path.join(dest, d)), d
 
 
 def test_install_directories_come_from_pkg_config_and_follow_prefix(plain):

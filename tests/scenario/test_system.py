@@ -43,7 +43,7 @@ def test_make_install_honours_prefix_and_destdir(tmp_path):
     files = sorted(os.path.relpath(os.path.join(d, f), dest) for d, _, fs in os.walk(dest) for f in fs)
     assert files == sorted([
         "opt/knot/sbin/knotd", "opt/knot/bin/knotctl",
-        "opt/knot/etc/knotd/knotd.conf", "opt/knot/etc/knotd/profiles.conf",
+        "opt/knot/share/knotd/knotd.conf", "opt/knot/share/knotd/profiles.conf",
         "lib/systemd/system/knotd.service", "lib/systemd/system/knotd.socket", "lib/udev/rules.d/70-knotd.rules",
         "usr/lib/sysusers.d/knotd.conf",
         "opt/knot/share/man/man1/knotctl.1", "opt/knot/share/man/man5/knotd.conf.5",
@@ -55,14 +55,16 @@ def test_make_install_honours_prefix_and_destdir(tmp_path):
     assert "ExecStart=/opt/knot/sbin/knotd\n" in unit
     assert os.access(os.path.join(dest, "opt/knot/sbin/knotd"), os.X_OK)
     # The installed default settings and profiles pass knotd's own check.
-    cfg = os.path.join(dest, "opt/knot/etc/knotd/knotd.conf")
+    # The admin's directory is there, empty: the package's defaults live in share/knotd.
+    assert os.listdir(os.path.join(dest, "opt/knot/etc/knotd")) == []
+    cfg = os.path.join(dest, "opt/knot/share/knotd/knotd.conf")
     text = open(cfg).read()
     # Every key ships commented out at its default: the file passes on a machine where the
     # group "knot" does not exist yet (sysusers has not run; a group the file names must exist).
     assert "\n#socket_group = knot\n" in text and "\nsocket_group" not in text
     assert "\n#profiles = /etc/knotd/profiles.conf\n" in text
     text = text.replace("\n#profiles = /etc/knotd/profiles.conf\n",
-                        "\nprofiles = %s\n" % os.path.join(dest, "opt/knot/etc/knotd/profiles.conf"))
+                        "\nprofiles = %s\n" % os.path.join(dest, "opt/knot/share/knotd/profiles.conf"))
     open(cfg, "w").write(text)
     r = subprocess.run([os.path.join(dest, "opt/knot/sbin/knotd"), "-c", cfg, "--check-config"],
                        capture_output=True, text=True)
@@ -126,3 +128,36 @@ def test_status_line_follows_massagers_and_sessions(knotd):
     system_wait_status(d, r"^1 massager, idle$")
     assert d.sim.ctl("@GUN-2 unplug") == "ok"
     system_wait_status(d, r"^no massager$")
+
+
+def test_the_admins_files_win_over_the_packages(tmp_path):
+    """Installed for real under a prefix of the test's own: knotd reads the package's settings and
+    profiles from share/knotd until the admin puts a file of the same name in etc/knotd, file by file."""
+    root = str(tmp_path / "p")
+    dirs = ["PREFIX=" + root, "SYSCONFDIR=%s/etc" % root, "UNITDIR=%s/units" % root, "SYSUSERSDIR=%s/sysusers" % root,
+            "UDEVDIR=%s/rules" % root, "COMPLETIONDIR=%s/completion" % root, "B=%s/b" % tmp_path]
+    r = subprocess.run(["make", "-s", "-C", ROOT, "install", *dirs], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    knotd, share, etc = os.path.join(root, "sbin", "knotd"), os.path.join(root, "share", "knotd"), \
+        os.path.join(root, "etc", "knotd")
+    # No -c: the package's knotd.conf, and with it the package's profiles.
+    r = subprocess.run([knotd, "--check-config"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and r.stdout.startswith("%s/knotd.conf: ok; %s/profiles.conf: ok" % (share, share)), r
+    # The admin's profiles win (a broken one is an error, never skipped for the package's)...
+    with open(os.path.join(etc, "profiles.conf"), "w") as f:
+        f.write("areas = ( { name = \"calves\"; } );\n")
+    r = subprocess.run([knotd, "--check-config"], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "%s/profiles.conf:1: calves: missing title" % etc in r.stderr, r
+    shutil.copy(os.path.join(share, "profiles.conf"), os.path.join(etc, "profiles.conf"))
+    r = subprocess.run([knotd, "--check-config"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and ("%s/profiles.conf: ok" % etc) in r.stdout, r
+    # ...and so do the admin's settings, by themselves.
+    with open(os.path.join(etc, "knotd.conf"), "w") as f:
+        f.write("[daemon]\nlog_level = loud\n")
+    r = subprocess.run([knotd, "--check-config"], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "%s/knotd.conf:2: log_level 'loud'" % etc in r.stderr, r
+    r = subprocess.run(["make", "-s", "-C", ROOT, "uninstall", *dirs], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    # The admin's own files stay; everything the package put is gone.
+    left = sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
+    assert left == ["etc/knotd/knotd.conf", "etc/knotd/profiles.conf"], left

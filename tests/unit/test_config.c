@@ -16,6 +16,10 @@
 #include "config.h"
 #include "log.h"
 
+/* Directories no host has: the defaults never depend on this machine's /etc. */
+#define TEST_CONFDIR "/nonexistent-etc/knotd"
+#define TEST_PKGDIR "/nonexistent-share/knotd"
+
 static char test_path[64];
 
 /* Write len bytes of text to a temporary file and parse it over the defaults. */
@@ -28,7 +32,7 @@ static int test_parse_n(const char *text, size_t len, struct config *c, char *er
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, len), (ssize_t)len);
     close(fd);
-    config_defaults(c);
+    config_defaults_in(c, TEST_CONFDIR, TEST_PKGDIR);
     err[0] = '\0';
     fd = config_load(test_path, c, err, errlen);
     unlink(test_path);
@@ -44,11 +48,11 @@ static void test_defaults(void **state)
 {
     struct config c;
     (void)state;
-    config_defaults(&c);
+    config_defaults_in(&c, TEST_CONFDIR, TEST_PKGDIR);
     assert_string_equal(c.socket, "/run/knotd/knotd.sock");
     assert_string_equal(c.socket_group, "knot");
     assert_int_equal(c.socket_mode, 0660);
-    assert_string_equal(c.profiles, "/etc/knotd/profiles.conf");
+    assert_string_equal(c.profiles, TEST_PKGDIR "/profiles.conf");
     assert_string_equal(c.journal, "/var/lib/knotd/journal");
     assert_int_equal(c.idle_exit_s, 60);
     assert_int_equal(c.n_ids, 1);
@@ -167,7 +171,7 @@ static void test_long_lines(void **state)
     /* A comment of any length is a comment, whatever its tail says. */
     text = test_filled("[daemon]\n# ", 'x', 250, " profiles = /nonexistent/evil.conf\n");
     assert_int_equal(test_parse(text, &c, err, sizeof(err)), 0);
-    assert_string_equal(c.profiles, "/etc/knotd/profiles.conf");
+    assert_string_equal(c.profiles, TEST_PKGDIR "/profiles.conf");
     text = test_filled("[daemon]\n; ", 'y', 3000, "\nsocket_mode = 0600\n");
     assert_int_equal(test_parse(text, &c, err, sizeof(err)), 0);
     assert_int_equal(c.socket_mode, 0600);
@@ -259,6 +263,31 @@ static void test_indented_comments(void **state)
     assert_int_equal(c.socket_mode, 0600);
 }
 
+/* The package's profiles.conf until the admin puts one in the configuration
+ * directory: then that one, whatever it holds (it is never skipped). */
+static void test_the_admins_profiles_win(void **state)
+{
+    char etc[] = "/tmp/knotd-etc-XXXXXX", share[] = "/tmp/knotd-share-XXXXXX", want[64], mine[64];
+    struct config c;
+    FILE *f;
+    (void)state;
+    assert_non_null(mkdtemp(etc));
+    assert_non_null(mkdtemp(share));
+    snprintf(want, sizeof(want), "%s/profiles.conf", share);
+    config_defaults_in(&c, etc, share);
+    assert_string_equal(c.profiles, want);   /* the package's, even before it is installed */
+    snprintf(mine, sizeof(mine), "%s/profiles.conf", etc);
+    assert_non_null(f = fopen(mine, "w"));
+    fclose(f);                                /* empty: still the admin's */
+    config_defaults_in(&c, etc, share);
+    assert_string_equal(c.profiles, mine);
+    unlink(mine);
+    config_defaults_in(&c, etc, share);
+    assert_string_equal(c.profiles, want);
+    rmdir(etc);
+    rmdir(share);
+}
+
 /* Every key has a default, so a missing file is no reason to refuse to run. */
 static void test_missing_file(void **state)
 {
@@ -327,6 +356,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_the_admins_profiles_win),
         cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_errors_name_line),
         cmocka_unit_test(test_long_lines),

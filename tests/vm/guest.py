@@ -201,8 +201,9 @@ def guest_enabled(unit):
 
 
 def guest_knotd_conf(extra):
-    """The shipped knotd.conf with extra lines after it (a [daemon] section may come twice)."""
-    with open("/etc/knotd/knotd.conf.shipped") as f:
+    """The package's knotd.conf with extra lines after it (a [daemon] section may come twice), as the
+    admin's own /etc/knotd/knotd.conf, which knotd then reads instead."""
+    with open("/usr/share/knotd/knotd.conf") as f:
         text = f.read()
     with open("/etc/knotd/knotd.conf", "w") as f:
         f.write(text + extra)
@@ -255,7 +256,9 @@ def sc_install():
     guest_sh("useradd", "-M", "-N", "-s", "/bin/sh", MEMBER)
     guest_sh("useradd", "-M", "-N", "-s", "/bin/sh", OTHER)
     guest_sh("usermod", "-aG", "knot", MEMBER)
-    shutil.copy("/etc/knotd/knotd.conf", "/etc/knotd/knotd.conf.shipped")
+    # The defaults are the package's; /etc/knotd is the admin's, empty until they change something.
+    assert sorted(os.listdir("/usr/share/knotd")) == ["knotd.conf", "profiles.conf"], os.listdir("/usr/share/knotd")
+    assert os.listdir("/etc/knotd") == [], os.listdir("/etc/knotd")
     assert guest_active("knotd.socket") == "active", "knotd.socket does not listen"
     st = os.stat(SOCK)
     assert st.st_gid == grp.getgrnam("knot").gr_gid and st.st_mode & 0o777 == 0o660, oct(st.st_mode)
@@ -398,6 +401,31 @@ def non_member():
 
 
 @scenario
+def package():
+    """What the package installed works for a person: knotctl doctor finds nothing wrong for a member and says
+    what to fix for anyone else; bash completes areas asked from the running knotd; the docs are in place."""
+    guest_ready()
+    r = guest_sh("knotctl", "doctor", user=MEMBER, check=False)
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0 and lines and not [l for l in lines if l.startswith("problem")], r.stdout
+    assert any(l.startswith("ok") and SERIAL in l for l in lines), r.stdout
+    r = guest_sh("knotctl", "doctor", user=OTHER, check=False)
+    assert r.returncode == 1 and any(l.startswith("problem") for l in r.stdout.splitlines()), r.stdout
+    assert "knot" in r.stdout, r.stdout
+    completion = "/usr/share/bash-completion/completions/knotctl"
+    r = guest_sh("bash", "--norc", "--noprofile", "-c",
+                 'source %s; COMP_WORDS=(knotctl start ""); COMP_CWORD=2; _knotctl; printf "%%s\\n" "${COMPREPLY[@]}"'
+                 % completion, user=MEMBER)
+    areas = r.stdout.split()
+    assert "calves" in areas and "neck" not in areas, r.stdout
+    for path in ("/usr/share/doc/knotd/README.md", "/usr/share/doc/knotd/CONTROL.md",
+                 "/usr/share/man/man1/knotctl.1", "/usr/share/man/man5/knotd-profiles.5",
+                 "/usr/share/man/man8/knotd.8", "/usr/bin/knotctl", "/usr/sbin/knotd"):
+        assert os.path.exists(path), path
+    assert not os.path.exists("/usr/bin/knot-sim") and not os.path.exists("/usr/local/bin/knot-sim")
+
+
+@scenario
 def unplug():
     """Unplug mid-session: the motor stops with the power and knotd ends the session; a replug restarts knotd."""
     guest_ready()
@@ -448,20 +476,19 @@ def reload_rejected():
     """A broken profiles file: systemctl reload fails, knotd keeps running on the old files, the motor goes on."""
     assert guest_running(), "the reload scenario's session should still run"
     pid = guest_prop("knotd.service", "MainPID")
-    with open("/etc/knotd/profiles.conf") as f:
-        good = f.read()
     areas = len(guest_knotd("areas")["areas"])
     t1 = time.monotonic_ns()
+    # The admin's copy of the package's profiles, broken: it wins over the package's, so it is rejected.
+    shutil.copy("/usr/share/knotd/profiles.conf", "/etc/knotd/profiles.conf")
     try:
         with open("/etc/knotd/profiles.conf", "a") as f:
             f.write("\nthis is not a profile\n")
         r = guest_sh("systemctl", "reload", "knotd.service", check=False)
         assert r.returncode != 0, "systemctl reload succeeded with a broken profiles file: %s" % r.stdout
         log = guest_sh("journalctl", "-b", "-u", "knotd.service", "-o", "cat").stdout
-        assert "profiles.conf:" in log, "the journal does not name the broken file's line"
+        assert "/etc/knotd/profiles.conf:" in log, "the journal does not name the admin's broken file's line"
     finally:
-        with open("/etc/knotd/profiles.conf", "w") as f:
-            f.write(good)
+        os.unlink("/etc/knotd/profiles.conf")   # back to the package's
     assert guest_prop("knotd.service", "MainPID") == pid and guest_active("knotd.service") == "active"
     assert len(guest_knotd("areas")["areas"]) == areas
     assert guest_running(), guest_device()
@@ -590,7 +617,7 @@ def coldplug():
 
 
 SCENARIO_NAMES = {"socket_start": "socket", "plug": "plug", "privilege": "privilege", "session": "session",
-                  "non_member": "non-member", "unplug": "unplug", "reload": "reload",
+                  "non_member": "non-member", "package": "package", "unplug": "unplug", "reload": "reload",
                   "reload_rejected": "reload-rejected", "stop": "stop", "sigkill": "sigkill", "idle_exit": "idle-exit",
                   "security": "security"}
 
