@@ -579,6 +579,37 @@ def idle_exit():
 
 
 @scenario
+def by_hand():
+    """knotd run by hand, outside systemd: it makes its socket's directory (0755) and serves; a socket whose
+    parent directory is missing too is refused, naming that directory. (Its own usb ids: the massager stays
+    knotd.service's.)"""
+    base = "/run/knot-by-hand"
+    shutil.rmtree(base, ignore_errors=True)
+    os.mkdir(base)
+    sock, conf = base + "/sockdir/knotd.sock", base + "/knotd.conf"
+    with open(conf, "w") as f:
+        f.write("[daemon]\nsocket = %s\nsocket_group = knot\njournal = %s/journal\n[usb]\nids = 1209:0001\n"
+                % (sock, base))
+    p = subprocess.Popen(["knotd", "-c", conf], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        guest_wait(lambda: os.path.exists(sock) or p.poll() is not None, SERVICE_S, "knotd's socket")
+        assert p.poll() is None, p.stdout.read()
+        assert os.stat(base + "/sockdir").st_mode & 0o777 == 0o755, oct(os.stat(base + "/sockdir").st_mode)
+        r = guest_sh("knotctl", "-s", sock, "status", user=MEMBER)
+        assert "no massager connected" in r.stdout, r.stdout
+    finally:
+        p.terminate()
+        out = p.communicate(timeout=30)[0]
+    assert p.returncode == 0 and "created %s/sockdir" % base in out, (p.returncode, out)
+    with open(conf, "w") as f:
+        f.write("[daemon]\nsocket = %s/no/deeper/knotd.sock\nsocket_group = knot\njournal = %s/journal\n"
+                "[usb]\nids = 1209:0001\n" % (base, base))
+    r = guest_sh("knotd", "-c", conf, check=False, timeout=30)
+    assert r.returncode != 0 and "%s/no" % base in r.stdout and "missing" in r.stdout, r.stdout
+    shutil.rmtree(base)
+
+
+@scenario
 def security():
     """systemd-analyze security on the installed, running unit: 1.5 or lower."""
     r = guest_sh("systemd-analyze", "security", "--no-pager", "knotd.service", check=False)
@@ -618,7 +649,7 @@ def coldplug():
 
 SCENARIO_NAMES = {"socket_start": "socket", "plug": "plug", "privilege": "privilege", "session": "session",
                   "non_member": "non-member", "package": "package", "unplug": "unplug", "reload": "reload",
-                  "reload_rejected": "reload-rejected", "stop": "stop", "sigkill": "sigkill", "idle_exit": "idle-exit",
+                  "reload_rejected": "reload-rejected", "stop": "stop", "sigkill": "sigkill", "idle_exit": "idle-exit", "by_hand": "by-hand",
                   "security": "security"}
 
 
