@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "idle.h"
 #include "knot/control.h"
@@ -27,6 +28,7 @@ struct config_parse {
     int line;          /* line inih is handling: our reader counts them */
     int why_line;      /* line of the first error the reader or the handler found */
     char why[200];
+    int seen[16];      /* config_fields[i] was set on line seen[i] (0: not yet) */
 };
 
 /* Record the first error; the reader and the handler both report here. */
@@ -241,6 +243,7 @@ static const struct config_field {
 };
 
 #define CONFIG_FIELDS (sizeof(config_fields) / sizeof(config_fields[0]))
+_Static_assert(CONFIG_FIELDS <= sizeof(((struct config_parse *)0)->seen) / sizeof(int), "config_parse.seen is too short");
 
 static int config_set(struct config_parse *p, const struct config_field *f, const char *value)
 {
@@ -290,8 +293,15 @@ static int config_handler(void *user, const char *section, const char *key, cons
         if (strcmp(section, config_fields[i].section) != 0)
             continue;
         known_section = true;
-        if (strcmp(key, config_fields[i].key) == 0)
-            return config_set(p, &config_fields[i], value);
+        if (strcmp(key, config_fields[i].key) != 0)
+            continue;
+        /* Given twice, the last would win without a word: which one did the admin mean? */
+        if (p->seen[i]) {
+            config_why(p, "%s is set twice (first on line %d)", key, p->seen[i]);
+            return 0;
+        }
+        p->seen[i] = p->line;
+        return config_set(p, &config_fields[i], value);
     }
     if (!known_section)
         config_why(p, "unknown section [%.40s] (known: [daemon], [usb])", section);
@@ -329,6 +339,13 @@ int config_load(const char *path, struct config *c, char *err, size_t errlen)
 
     rc = textfile_read(path, CONFIG_FILE_MAX, &text, &p.len, err, errlen);
     if (rc == -ENOENT) {
+        struct stat st;
+
+        /* A symbolic link to nothing is the admin's file gone wrong, not no file. */
+        if (lstat(path, &st) == 0) {
+            snprintf(err, errlen, "%s: a symbolic link to nothing (%s)", path, strerror(ENOENT));
+            return -ENOENT;
+        }
         snprintf(err, errlen, "%s: not found; running on the built-in defaults", path);
         return CONFIG_ABSENT;
     }

@@ -288,6 +288,39 @@ static void test_the_admins_profiles_win(void **state)
     rmdir(share);
 }
 
+/* A key given twice is an error naming both lines; a section may come back. */
+static void test_a_key_given_twice(void **state)
+{
+    struct config c;
+    char err[256];
+    (void)state;
+    assert_int_equal(test_parse("[daemon]\nmax_clients = 5\nlog_level = info\nmax_clients = 7\n", &c, err,
+                                sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, ":4: max_clients is set twice (first on line 2)"));
+    assert_int_equal(test_parse("[daemon]\nlog_level = debug\n[usb]\nids = 1209:4b4e\n[daemon]\nlog_level = error\n",
+                                &c, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, ":6: log_level is set twice (first on line 2)"));
+    assert_int_equal(test_parse("[daemon]\nlog_level = debug\n[usb]\nids = 1209:4b4e\n[daemon]\nmax_clients = 3\n",
+                                &c, err, sizeof(err)), 0);
+    assert_int_equal(c.max_clients, 3);
+}
+
+/* A symbolic link to nothing is an error, never "no file, the defaults". */
+static void test_a_dangling_link_is_no_missing_file(void **state)
+{
+    char dir[] = "/tmp/knotd-link-XXXXXX", link[64], err[256];
+    struct config c;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(link, sizeof(link), "%s/knotd.conf", dir);
+    assert_int_equal(symlink("/nonexistent/knotd.conf", link), 0);
+    config_defaults_in(&c, TEST_CONFDIR, TEST_PKGDIR);
+    assert_int_equal(config_load(link, &c, err, sizeof(err)), -ENOENT);
+    assert_non_null(strstr(err, "a symbolic link to nothing"));
+    unlink(link);
+    rmdir(dir);
+}
+
 /* Every key has a default, so a missing file is no reason to refuse to run. */
 static void test_missing_file(void **state)
 {
@@ -357,6 +390,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_the_admins_profiles_win),
+        cmocka_unit_test(test_a_key_given_twice),
+        cmocka_unit_test(test_a_dangling_link_is_no_missing_file),
         cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_errors_name_line),
         cmocka_unit_test(test_long_lines),
