@@ -326,6 +326,29 @@ static const struct profile_area *profile_key_owner(const struct profile *p, uns
     return NULL;
 }
 
+/* A name or an alias (what) of area idx, in lower: valid, and nobody's yet
+ * (no earlier area's name or alias, nor this one's). 0, or -EINVAL, said. */
+static int profile_claim(const struct profile_ctx *c, const config_setting_t *s, const struct profile *p,
+                         unsigned idx, const char *label, const char *what, char lower[PROFILE_NAME_LEN])
+{
+    char key[PROFILE_NAME_LEN];
+    const char *bad = profile_check_name(config_setting_get_string(s), lower);
+    const struct profile_area *owner;
+
+    if (bad) {
+        profile_msg(c, s, "%s: %s \"%s\" %s", label, what, config_setting_get_string(s), bad);
+        return -EINVAL;
+    }
+    profile_key_of(lower, key);
+    owner = profile_key_owner(p, idx, key);
+    if (owner) {
+        profile_msg(c, s, "%s: %s \"%s\" is already used by %s (line %u)", label, what, lower, owner->name,
+                    owner->line);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static int profile_aliases(const struct profile_ctx *c, const char *label, const config_setting_t *s,
                            struct profile *p, unsigned idx)
 {
@@ -344,27 +367,15 @@ static int profile_aliases(const struct profile_ctx *c, const char *label, const
     }
     for (i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-        char lower[PROFILE_NAME_LEN], key[PROFILE_NAME_LEN];
-        const struct profile_area *owner;
-        const char *bad;
+        char lower[PROFILE_NAME_LEN];
 
         if (config_setting_type(e) != CONFIG_TYPE_STRING) {
             profile_msg(c, e, "%s: aliases must be an array of strings, element %d is %s", label, i + 1,
                         profile_type_name(config_setting_type(e)));
             return -EINVAL;
         }
-        bad = profile_check_name(config_setting_get_string(e), lower);
-        if (bad) {
-            profile_msg(c, e, "%s: alias \"%s\" %s", label, config_setting_get_string(e), bad);
+        if (profile_claim(c, e, p, idx, label, "alias", lower))
             return -EINVAL;
-        }
-        profile_key_of(lower, key);
-        owner = profile_key_owner(p, idx, key);
-        if (owner) {
-            profile_msg(c, e, "%s: alias \"%s\" is already used by %s (line %u)", label, lower, owner->name,
-                        owner->line);
-            return -EINVAL;
-        }
         memcpy(a->aliases[a->n_aliases++], lower, sizeof(lower));
     }
     return 0;
@@ -375,26 +386,14 @@ static int profile_area_name(const struct profile_ctx *c, const config_setting_t
                              const char *label)
 {
     struct profile_area *a = &p->areas[idx];
-    char lower[PROFILE_NAME_LEN], key[PROFILE_NAME_LEN];
-    const struct profile_area *owner;
-    const char *bad;
+    char lower[PROFILE_NAME_LEN];
 
     if (config_setting_type(s) != CONFIG_TYPE_STRING) {
         profile_msg(c, s, "%s: name must be a string, not %s", label, profile_type_name(config_setting_type(s)));
         return -EINVAL;
     }
-    bad = profile_check_name(config_setting_get_string(s), lower);
-    if (bad) {
-        profile_msg(c, s, "%s: name \"%s\" %s", label, config_setting_get_string(s), bad);
+    if (profile_claim(c, s, p, idx, label, "name", lower))
         return -EINVAL;
-    }
-    profile_key_of(lower, key);
-    owner = profile_key_owner(p, idx, key);
-    if (owner) {
-        profile_msg(c, s, "%s: name \"%s\" is already used by %s (line %u)", label, lower, owner->name,
-                    owner->line);
-        return -EINVAL;
-    }
     memcpy(a->name, lower, sizeof(lower));
     return 0;
 }
