@@ -180,15 +180,10 @@ static gboolean ctl_accept_cb(gint fd, GIOCondition cond, gpointer user)
 
 int ctl_listen(const char *path, struct usbfs_dev **devs, size_t ndevs)
 {
-    int fd = knot_unix_bind(path);
+    int fd = knot_unix_listen(path, 16);
 
     if (fd < 0)
         return fd;
-    if (listen(fd, 16) < 0) {
-        int e = -errno;
-        close(fd);
-        return e;
-    }
     ctl_fd = fd;
     ctl_path = g_strdup(path);
     ctl_devs = devs;

@@ -80,15 +80,10 @@ void gctl_execute(struct gadget *g, const char *line, char *out, size_t outlen)
 
 int gctl_listen(const char *path)
 {
-    int fd = knot_unix_bind(path);
+    int fd = knot_unix_listen(path, 8);
 
     if (fd < 0)
         return fd;
-    if (listen(fd, 8) < 0) {
-        int e = -errno;
-        close(fd);
-        return e;
-    }
     gctl_fd = fd;
     snprintf(gctl_path, sizeof(gctl_path), "%s", path);
     return 0;

@@ -36,4 +36,19 @@ static inline int knot_unix_bind(const char *path)
     return fd;
 }
 
+/* knot_unix_bind() and listening with backlog: the listening fd, or a negative errno. */
+static inline int knot_unix_listen(const char *path, int backlog)
+{
+    int fd = knot_unix_bind(path), e;
+
+    if (fd < 0)
+        return fd;
+    if (listen(fd, backlog) < 0) {
+        e = -errno;
+        close(fd);
+        return e;
+    }
+    return fd;
+}
+
 #endif
