@@ -113,13 +113,14 @@ void care_treated(struct care_book *b, uid_t uid, const char *area, int64_t day)
 void care_check(const struct care_book *b, uid_t uid, const struct profile_area *a, int64_t today,
                 struct care_state *out)
 {
-    int64_t oldest = today - (CARE_WINDOW_DAYS - 1);
     int64_t first_day = INT64_MAX, last_day = INT64_MIN;
 
     memset(out, 0, sizeof(*out));
     out->first_pain = out->last_pain = -1;
     for (unsigned k = 0; k < b->n; k++) {
         const struct care_entry *e = &b->e[k];
+        /* An entry of a later day than today (the clock went back) ends its window on its own day. */
+        int64_t end = e->day > today ? e->day : today, oldest = end - (CARE_WINDOW_DAYS - 1);
 
         if (!profile_area_is(a, e->area))
             continue;
@@ -128,7 +129,7 @@ void care_check(const struct care_book *b, uid_t uid, const struct profile_area 
         if (e->uid != uid)
             continue;
         out->flags |= e->flags;
-        for (int64_t day = oldest; day <= today; day++) {
+        for (int64_t day = oldest; day <= end; day++) {
             int i = care_index(e, day);
 
             if (i < 0)

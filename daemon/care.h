@@ -30,6 +30,8 @@
  *     the same or more pain) is no improvement.
  *
  * Days are local day numbers (days since the epoch in local time), passed in.
+ * An entry whose newest day is later than today (the wall clock went back)
+ * has its window end on that day: what it holds still counts.
  */
 
 #define CARE_MAX 128              /* (person, area) entries kept; the least useful makes room */

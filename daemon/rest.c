@@ -38,7 +38,7 @@ static struct rest_entry *rest_add(struct rest_book *b, uid_t uid, const char *a
         e = &b->e[b->n++];
     } else {
         for (unsigned i = 0; i < b->n && !e; i++)
-            if (b->e[i].until_ms <= now_ms && b->e[i].day != day)
+            if (b->e[i].until_ms <= now_ms && b->e[i].day < day)
                 e = &b->e[i];
         for (unsigned i = 0; i < b->n && !e; i++)
             if (b->e[i].until_ms <= now_ms)
@@ -77,7 +77,7 @@ enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct 
             continue;
         if (e->until_ms > now_ms && e->until_ms - now_ms > out->rest_left_ms)
             out->rest_left_ms = e->until_ms - now_ms;
-        if (e->day == day)
+        if (e->day >= day)   /* a later day: the clock went back, and the dose still counts */
             out->dose_used_ms += e->dose_ms;
     }
     if (out->rest_left_ms)
@@ -109,7 +109,9 @@ void rest_charge(struct rest_book *b, uid_t uid, const struct profile_area *a, u
 
     if (!e)
         e = rest_add(b, uid, a->name, now_ms, day);
-    if (e->day != day) {
+    /* A new day starts a new dose; a day behind the entry's (the clock went
+     * back) adds to the entry's day: knotd's day only moves forward. */
+    if (e->day < day) {
         e->day = day;
         e->dose_ms = 0;
     }
@@ -126,8 +128,8 @@ void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t unt
         e = rest_add(b, uid, area, 0, day);
     if (until_ms > e->until_ms)
         e->until_ms = until_ms;
-    if (ran_ms) {
-        if (e->day != day) {
+    if (ran_ms && e->day <= day) {
+        if (e->day < day) {
             e->day = day;
             e->dose_ms = 0;
         }
@@ -138,7 +140,7 @@ void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t unt
 bool rest_first_today(const struct rest_book *b, uid_t uid, int64_t day)
 {
     for (unsigned i = 0; i < b->n; i++)
-        if ((b->e[i].uid == uid || b->e[i].uid == REST_ANYONE) && b->e[i].day == day && b->e[i].dose_ms > 0)
+        if ((b->e[i].uid == uid || b->e[i].uid == REST_ANYONE) && b->e[i].day >= day && b->e[i].dose_ms > 0)
             return false;
     return true;
 }

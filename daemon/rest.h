@@ -24,8 +24,12 @@
  *     running time on it per person and local day. A start needs at least a
  *     trial's worth of it left, and a session never runs past what is left.
  *
- * Times: cool-downs in the daemon's monotonic milliseconds; days as local day
- * numbers (days since the epoch in local time), both passed in.
+ * Times: cool-downs on the boot clock (CLOCK_BOOTTIME in milliseconds: it
+ * counts a suspend and no wall-clock step moves it); days as local day
+ * numbers (days since the epoch in local time), both passed in. knotd's day
+ * only moves forward: an entry of a later day than the one passed in (the
+ * wall clock went back across midnight) counts as that day's, never as
+ * yesterday's, so a clock set back never hands out a new dose.
  */
 
 #define REST_MAX 128                /* (person, area) entries kept; the oldest idle one makes room */
@@ -34,7 +38,7 @@
 struct rest_entry {
     uid_t uid;
     char area[PROFILE_NAME_LEN];    /* the area's name when the entry was made (aliases match later) */
-    uint64_t until_ms;              /* rest until (monotonic ms); 0 = none */
+    uint64_t until_ms;              /* rest until (boot-clock ms); 0 = none */
     int64_t day;                    /* the local day dose_ms counts for */
     uint64_t dose_ms;               /* the motor's running time on the area that day */
 };

@@ -189,6 +189,36 @@ static void test_restore_and_a_full_book(void **state)
     assert_int_equal(rest_check(&b, 9, &a, T0, DAY, &st), REST_RESTING);
 }
 
+/* Measured: stepping the wall clock back 3 min across local midnight reset the
+ * day's dose to 0 and a start was accepted. knotd's day only moves forward. */
+static void test_a_clock_set_back_across_midnight_keeps_the_dose(void **state)
+{
+    struct rest_book b;
+    struct rest_state st;
+    struct profile_area a = calves();
+
+    (void)state;
+    rest_init(&b);
+    rest_charge(&b, 1000, &a, MIN(5), T0, DAY + 1);         /* the whole dose, just after midnight */
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(60), DAY + 1, &st), REST_DOSE);
+    /* The clock goes back to 23:58 of the day before: still used up. */
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(60), DAY, &st), REST_DOSE);
+    assert_int_equal(st.dose_used_ms, MIN(5));
+    assert_false(rest_first_today(&b, 1000, DAY));
+    /* Another session charged on the earlier day adds to the entry's day, never resets it. */
+    rest_charge(&b, 1000, &a, S(10), T0 + MIN(61), DAY);
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(90), DAY + 1, &st), REST_DOSE);
+    assert_int_equal(st.dose_used_ms, MIN(5) + S(10));
+    /* The next day by the clock, the dose is new. */
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(90), DAY + 2, &st), REST_OK);
+    assert_int_equal(st.dose_used_ms, 0);
+    assert_true(rest_first_today(&b, 1000, DAY + 2));
+    /* A restored record of an older day than the entry's adds nothing to it. */
+    rest_restore(&b, 1000, "calves", 0, S(30), DAY);
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(90), DAY + 1, &st), REST_DOSE);
+    assert_int_equal(st.dose_used_ms, MIN(5) + S(10));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_daily_dose),
         cmocka_unit_test(test_renamed_area_keeps_rest_and_dose),
         cmocka_unit_test(test_restore_and_a_full_book),
+        cmocka_unit_test(test_a_clock_set_back_across_midnight_keeps_the_dose),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
