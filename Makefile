@@ -117,6 +117,7 @@ $(B)/tests/test_notifymsg: $(B)/daemon/notifymsg.o
 $(B)/tests/test_idle: $(B)/daemon/idle.o
 $(B)/tests/test_rest: $(B)/daemon/rest.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
 $(B)/tests/test_care: $(B)/daemon/care.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
+$(B)/tests/test_timeline: $(B)/daemon/timeline.o $(B)/daemon/care.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
 $(B)/tests/test_journal: $(B)/daemon/journal.o $(B)/daemon/care.o $(B)/daemon/log.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
 $(B)/tests/test_request: $(B)/daemon/request.o $(B)/daemon/utf8.o
 $(B)/tests/test_words: $(B)/cli/words.o

@@ -193,6 +193,14 @@ void show_status(json_object *reply)
     if (jv_obj(reply, "journal") && !jv_bool(jv_obj(reply, "journal"), "ok", true))
         printf("%sjournal: %s; new sessions are refused\n", n ? "\n" : "",
                jv_str(jv_obj(reply, "journal"), "error", "cannot be written"));
+    /* The wall clock went back behind the journal (knotd(8), TIME): times it says may look odd. */
+    if (jv_int(reply, "clock_behind_s", 0) > 0) {
+        char behind[32];
+
+        words_wait(behind, sizeof(behind), jv_int(reply, "clock_behind_s", 0));
+        printf("%sclock: the system clock is %s behind the journal's newest record (it went back); "
+               "those records count as written now\n", n ? "\n" : "", behind);
+    }
 }
 
 void show_before(json_object *start_reply)

@@ -1,16 +1,29 @@
 /* SPDX-License-Identifier: MIT */
-/* clock.h - the daemon's one clock: CLOCK_MONOTONIC in milliseconds. */
+/* clock.h - the daemon's clocks: CLOCK_MONOTONIC for sessions, CLOCK_BOOTTIME for rest, the local day of the wall clock. */
 #ifndef KNOT_CLOCK_H
 #define KNOT_CLOCK_H
 
 #include <stdint.h>
 #include <time.h>
 
-static inline uint64_t clock_now_ms(void)
+static inline uint64_t clock_ms(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Sessions, the device and every timer: no wall-clock step moves it. */
+static inline uint64_t clock_now_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
+}
+
+/* Rest: like CLOCK_MONOTONIC, but it also counts a suspend (a muscle rests
+ * while the laptop sleeps). The journal records it with the boot's id. */
+static inline uint64_t clock_boot_ms(void)
+{
+    return clock_ms(CLOCK_BOOTTIME);
 }
 
 /* The local day of wall-clock time t: days since the epoch, local time (the

@@ -19,6 +19,7 @@
 #include "rest.h"
 #include "reply.h"
 #include "request.h"
+#include "timeline.h"
 #include "view.h"
 
 /* One request as its handler sees it. */
@@ -314,7 +315,7 @@ static json_object *commands_start(const struct commands_call *c)
             log_info("uid %u: refused %s: red flags from a check-in", (unsigned)peer->uid, a->name);
             return flagged;
         }
-        enum rest_verdict v = rest_check(&knotd.rest, peer->uid, a, clock_now_ms(), clock_local_day(time(NULL)), &rs);
+        enum rest_verdict v = rest_check(&knotd.rest, peer->uid, a, clock_boot_ms(), clock_local_day(time(NULL)), &rs);
 
         if (v != REST_OK)
             return commands_rest_refusal(a, v, &rs);
@@ -455,6 +456,7 @@ static json_object *commands_journal(void)
 }
 
 /* Where one of uid's areas stands today: resting until when, the day's dose. */
+/* now_ms on the boot clock (rest's). */
 static json_object *commands_rest_of(uid_t uid, const struct profile_area *a, uint64_t now_ms, time_t wall)
 {
     struct rest_state rs;
@@ -474,7 +476,7 @@ static json_object *commands_rest_of(uid_t uid, const struct profile_area *a, ui
 static json_object *commands_rest_list(uid_t uid)
 {
     json_object *arr = json_object_new_array();
-    uint64_t now = clock_now_ms();
+    uint64_t now = clock_boot_ms();
     time_t wall = time(NULL);
 
     for (unsigned i = 0; i < knotd.profiles->n; i++) {
@@ -520,6 +522,9 @@ static json_object *commands_list(const struct ctl_peer *peer, bool status, json
     json_object_object_add(o, "devices", arr);
     if (status) {
         json_object_object_add(o, "journal", commands_journal());
+        /* The wall clock went back behind the newest record: said, since "ready at" times may look odd. */
+        json_object_object_add(o, "clock_behind_s",
+                               json_object_new_int64(timeline_behind_s(time(NULL), journal_newest())));
         json_object_object_add(o, "rest", commands_rest_list(peer->uid));
         json_object_object_add(o, "care", carecmd_advice_list(peer->uid, NULL));
     }
@@ -541,7 +546,7 @@ static json_object *commands_areas(const struct commands_call *c)
 {
     const struct ctl_peer *peer = c->peer;
     json_object *o = reply_ok(), *arr = json_object_new_array();
-    uint64_t now = clock_now_ms();
+    uint64_t now = clock_boot_ms();
     time_t wall = time(NULL);
 
     for (unsigned i = 0; i < knotd.profiles->n; i++) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "care.h"
+#include "clock.h"
 #include "knot/control.h"
 #include "log.h"
 
@@ -21,6 +22,24 @@ static char journal_error[JOURNAL_WHY_MAX];   /* the last failure; "" while the 
 static bool journal_write_failed;             /* journal_error is from an append, not from opening */
 static bool journal_torn;                     /* a short write left a line without its newline */
 static time_t journal_first;                  /* the time of the current file's first record; 0 = none known */
+static char journal_boot[TIMELINE_BOOT_LEN];   /* this boot's id, named by every record written */
+static time_t journal_latest;                 /* the newest record's time, read or written */
+
+void journal_set_boot(const char *boot)
+{
+    snprintf(journal_boot, sizeof(journal_boot), "%s", boot);
+}
+
+time_t journal_newest(void)
+{
+    return journal_latest;
+}
+
+static void journal_saw(time_t t)
+{
+    if (t > journal_latest)
+        journal_latest = t;
+}
 
 void journal_set_path(const char *path)
 {
@@ -207,7 +226,18 @@ static int journal_append(json_object *o, char *why, size_t len)
     close(fd);
     journal_torn = false;
     journal_works();
+    journal_saw(time(NULL));
     return 0;
+}
+
+/* Which boot wrote the record, and its boot clock then: the age a restart in
+ * the same boot reads, whatever the wall clock does meanwhile. */
+static void journal_add_boot(json_object *o)
+{
+    if (!journal_boot[0])
+        return;
+    json_object_object_add(o, "boot", json_object_new_string(journal_boot));
+    json_object_object_add(o, "boot_ms", json_object_new_int64((int64_t)clock_boot_ms()));
 }
 
 static json_object *journal_base(const char *record, const char *serial, uid_t uid, const struct session *s,
@@ -221,6 +251,7 @@ static json_object *journal_base(const char *record, const char *serial, uid_t u
     json_object_object_add(o, "uid", json_object_new_int64((int64_t)uid));
     json_object_object_add(o, "area", json_object_new_string(s->area.name));
     json_object_object_add(o, "cooldown_until", json_object_new_int64((int64_t)cooldown_until));
+    journal_add_boot(o);
     return o;
 }
 
@@ -266,6 +297,7 @@ static json_object *journal_care_base(const char *record, uid_t uid, const char 
     json_object_object_add(o, "time", json_object_new_int64((int64_t)time(NULL)));
     json_object_object_add(o, "uid", json_object_new_int64((int64_t)uid));
     json_object_object_add(o, "area", json_object_new_string(area));
+    journal_add_boot(o);
     return o;
 }
 
@@ -415,6 +447,12 @@ static void journal_take(struct journal_scan *sc, const char *line, size_t len)
     rec.record = journal_str(o, "record");
     rec.until = (time_t)journal_int(o, "cooldown_until", 0);
     rec.time = (time_t)journal_int(o, "time", 0);
+    journal_saw(rec.time);
+    if (journal_str(o, "boot") && strlen(journal_str(o, "boot")) == TIMELINE_BOOT_LEN - 1 &&
+        (v = journal_int(o, "boot_ms", -1)) >= 0) {
+        memcpy(rec.boot, journal_str(o, "boot"), TIMELINE_BOOT_LEN);
+        rec.boot_ms = (uint64_t)v;
+    }
     v = journal_int(o, "uid", -1);
     rec.uid = v < 0 || v > (int64_t)UINT32_MAX - 1 ? JOURNAL_ANYONE : (uid_t)v;
     rec.end = journal_str(o, "end") ? journal_str(o, "end") : "";

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "session.h"
+#include "timeline.h"
 
 #define JOURNAL_LINE_MAX 4096              /* no record is longer; a longer line is not one */
 #define JOURNAL_WHY_MAX 384                /* a message naming the journal and what is wrong */
@@ -21,6 +22,14 @@
  * again); knotd then refuses new sessions, since their start would not be on
  * record, and lets running sessions end as they would. */
 void journal_set_path(const char *path);
+/* This boot's id (TIMELINE_BOOT_LEN - 1 hex digits, or "" if unknown): every
+ * record written from now on names it, with the boot clock, so that a
+ * restart in the same boot reads the record's age from a clock that no
+ * wall-clock step moves (timeline.h). */
+void journal_set_boot(const char *boot);
+/* The newest wall-clock time of a record read or written so far (0: none):
+ * a clock behind it went back (timeline_behind_s). */
+time_t journal_newest(void);
 const char *journal_get_path(void);
 /* Whether a new session's start can be recorded, as far as knotd can tell
  * without writing: the journal opens for appending as a regular file (it is
@@ -52,6 +61,8 @@ struct journal_rec {
     const char *area;
     uid_t uid;            /* whose record; JOURNAL_ANYONE if not recorded */
     time_t time;          /* when the record was written (wall clock) */
+    char boot[TIMELINE_BOOT_LEN];   /* the boot it was written in; "" if not recorded */
+    uint64_t boot_ms;     /* the boot clock then (CLOCK_BOOTTIME ms), if boot is set */
     time_t until;         /* start, end: rest until (wall clock) */
     uint64_t ran_ms;      /* start, end: how long the motor ran */
     bool open;            /* a start no end followed: knotd died, or the session runs */

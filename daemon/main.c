@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <systemd/sd-id128.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "notify.h"
 #include "notifymsg.h"
 #include "profile.h"
+#include "timeline.h"
 #include "usb.h"
 #include "view.h"
 
@@ -33,6 +35,7 @@ struct knotd knotd;
 #define MAIN_IDLE_LOOK_MS 1000   /* how often the idle exit looks: its granularity */
 
 static struct idle main_idle;
+static char main_boot[TIMELINE_BOOT_LEN];   /* this boot's id: SD_ID128_STRING_MAX is 33 */
 static struct event *main_idle_ev;
 
 static void main_usage(FILE *f)
@@ -136,13 +139,20 @@ static struct event_base *main_event_base(void)
     return base;
 }
 
-/* What the journal remembers holds again: a rest still due (never longer than
- * any area could owe), and today's running time toward each area's dose. */
+/* The replay's view of now: both clocks, once, and what it found. */
+struct main_replay {
+    struct timeline_now now;
+    int64_t today;
+    unsigned restored;     /* rests still due */
+    unsigned ahead;        /* records from the future: the wall clock went back */
+    int64_t ahead_s;       /* the furthest of them */
+    int64_t moved_s;       /* the largest wall-clock step since a record of this boot */
+};
+
 /* The care record: check-ins, clears, and the days each area was treated. */
-static void main_restore_care(const struct journal_rec *r)
+static void main_restore_care(const struct journal_rec *r, int64_t day)
 {
     uid_t uid = r->uid == JOURNAL_ANYONE ? CARE_ANYONE : r->uid;
-    int64_t day = clock_local_day(r->time);
 
     if (strcmp(r->record, "checkin") == 0)
         care_checkin(&knotd.care, uid, r->area, day, r->pain, r->flags);
@@ -152,26 +162,74 @@ static void main_restore_care(const struct journal_rec *r)
         care_treated(&knotd.care, uid, r->area, day);
 }
 
+/* What the journal remembers holds again: a rest still due (its age read from
+ * the boot clock in the same boot, never longer than any area could owe, a
+ * record from the future counting as now: timeline.h), and today's running
+ * time toward each area's dose. */
 static void main_restore_cb(const struct journal_rec *r, void *ctx)
 {
-    const time_t now = time(NULL);
-    const time_t longest = (time_t)PROFILE_SESSION_MAX_S + (time_t)PROFILE_COOLDOWN_MAX_S;
-    time_t until = r->until;
-    uint64_t until_ms = 0, ran_ms = clock_local_day(r->time) == clock_local_day(now) ? r->ran_ms : 0;
-    unsigned *restored = ctx;
+    struct main_replay *rp = ctx;
+    const uint64_t longest_ms = ((uint64_t)PROFILE_SESSION_MAX_S + PROFILE_COOLDOWN_MAX_S) * 1000u;
+    const struct timeline_mark mark = { r->time, r->boot, r->boot_ms };
+    int64_t day = timeline_day(clock_local_day(r->time), rp->today), moved;
+    enum timeline_clock how;
+    uint64_t left;
 
-    main_restore_care(r);
+    timeline_age_ms(&rp->now, &mark, &how, &moved);
+    if (how == TIMELINE_FUTURE && moved >= TIMELINE_BEHIND_S) {
+        rp->ahead++;
+        rp->ahead_s = moved > rp->ahead_s ? moved : rp->ahead_s;
+    } else if (how == TIMELINE_BOOT && (moved > 0 ? moved : -moved) > (rp->moved_s > 0 ? rp->moved_s : -rp->moved_s)) {
+        rp->moved_s = moved;
+    }
+    main_restore_care(r, day);
     if (strcmp(r->record, "start") && strcmp(r->record, "end"))
         return;
-    if (until > now) {
-        if (until - now > longest)
-            until = now + longest; /* a clock that ran backwards, or a forged line */
-        until_ms = clock_now_ms() + (uint64_t)(until - now) * 1000u;
-        (*restored)++;
+    left = timeline_rest_left_ms(&rp->now, &mark, r->until, longest_ms);
+    if (left)
+        rp->restored++;
+    if (left || (day == rp->today && r->ran_ms))
+        rest_restore(&knotd.rest, r->uid == JOURNAL_ANYONE ? REST_ANYONE : r->uid, r->area,
+                     left ? rp->now.boot_ms + left : 0, day == rp->today ? r->ran_ms : 0, rp->today);
+}
+
+/* The journal read back into rest and care; what the clocks did is logged. */
+static void main_replay_journal(void)
+{
+    struct main_replay rp = { .now = { time(NULL), clock_boot_ms(), main_boot } };
+    char why[JOURNAL_WHY_MAX];
+    int n;
+
+    rp.today = clock_local_day(rp.now.wall);
+    n = journal_replay(main_restore_cb, &rp, why, sizeof(why));
+    /* knotd still starts and serves: only new sessions wait for a journal that works. */
+    if (n < 0)
+        log_error("%s; no cool-downs restored", why);
+    else if (rp.restored)
+        log_info("%u rest(s) still pending from the journal", rp.restored);
+    if (rp.ahead)
+        log_warning("the clock went back: %u journal record(s) lie in the future, the furthest by %lld s; "
+                    "they count as written now (rest owed then is owed from now, their dose is today's)",
+                    rp.ahead, (long long)rp.ahead_s);
+    if (rp.moved_s >= TIMELINE_BEHIND_S || rp.moved_s <= -TIMELINE_BEHIND_S)
+        log_info("the wall clock moved %+lld s since records of this boot were written; their rest is measured "
+                 "on the boot clock", (long long)rp.moved_s);
+    journal_usable(why, sizeof(why));   /* logs it if new sessions are refused */
+}
+
+/* This boot's id, for the journal's records (timeline.h); "" if the kernel does not say. */
+static void main_read_boot(void)
+{
+    sd_id128_t id;
+    int rc = sd_id128_get_boot(&id);
+
+    if (rc < 0) {
+        log_warning("cannot read the boot id (%s): a restart reads rest from the wall clock alone", strerror(-rc));
+        main_boot[0] = '\0';
+    } else {
+        sd_id128_to_string(id, main_boot);
     }
-    if (until_ms || ran_ms)
-        rest_restore(&knotd.rest, r->uid == JOURNAL_ANYONE ? REST_ANYONE : r->uid, r->area, until_ms, ran_ms,
-                     clock_local_day(now));
+    journal_set_boot(main_boot);
 }
 
 /* STATUS= for `systemctl status`: after every change a massager reports,
@@ -240,7 +298,8 @@ static void main_ended(struct massager *m)
 {
     uint64_t owed = rest_owed_ms(main_area_of(&m->sess), m->sess.ran_ms), now = clock_now_ms();
 
-    rest_charge(&knotd.rest, m->uid, main_area_of(&m->sess), m->sess.ran_ms, now, clock_local_day(time(NULL)));
+    rest_charge(&knotd.rest, m->uid, main_area_of(&m->sess), m->sess.ran_ms, clock_boot_ms(),
+                clock_local_day(time(NULL)));
     if (m->sess.ran_ms > 0)
         care_treated(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)));
     journal_ended(m->serial, m->uid, &m->sess, (unsigned)((owed + 999u) / 1000u));
@@ -324,17 +383,8 @@ int main(int argc, char **argv)
     }
     log_set_level(verbose ? LOG_L_DEBUG : (enum log_level)knotd.cfg.log_level);
     journal_set_path(knotd.cfg.journal);
-    {
-        char why[JOURNAL_WHY_MAX];
-        unsigned restored = 0;
-        int n = journal_replay(main_restore_cb, &restored, why, sizeof(why));
-        /* knotd still starts and serves: only new sessions wait for a journal that works. */
-        if (n < 0)
-            log_error("%s; no cool-downs restored", why);
-        else if (restored)
-            log_info("%u rest(s) still pending from the journal", restored);
-        journal_usable(why, sizeof(why));   /* logs it if new sessions are refused */
-    }
+    main_read_boot();
+    main_replay_journal();
     signal(SIGPIPE, SIG_IGN);
 
     knotd.base = main_event_base();
