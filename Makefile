@@ -66,7 +66,7 @@ SIM_OBJS := $(SIM_SRCS:%.c=$(B)/%.o)
 
 # One cmocka binary per tests/unit/test_*.c; tests/run expects every one of them.
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
-TEST_BINS := $(UNIT_TESTS:%=$(B)/tests/%) $(B)/tests/knot-usbtest
+TEST_BINS := $(UNIT_TESTS:%=$(B)/tests/%) $(B)/tests/knot-usbtest $(B)/tests/libknot-wallclock.so
 
 .PHONY: all tests check check-build demo bench clean install deps mutate soak
 all: $(B)/knotd $(B)/knotctl $(B)/knot-sim
@@ -133,6 +133,12 @@ $(B)/tests/knot-usbtest.o: tests/knot-usbtest.c
 
 $(B)/tests/knot-usbtest: $(B)/tests/knot-usbtest.o
 	$(CC) $(KNOT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(USB_PKGS))
+
+# The scenario tests' wall clock (tests/knot-wallclock.c): preloaded into any
+# process a test starts (sh and tmux too), so never built with the sanitizers.
+$(B)/tests/libknot-wallclock.so: tests/knot-wallclock.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -fPIC -shared $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # ---- libFuzzer harnesses (tests/fuzz/): clang, in a tree of their own ----
 # The modules get coverage instrumentation and the sanitizers; libFuzzer's main

@@ -4,10 +4,32 @@ import os
 
 import pytest
 
+import clock
 from knotsim import BUILD, Sim, with_headroom
 from tmuxpane import Tmux
 
 USBTEST = os.path.join(BUILD, "tests", "knot-usbtest")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "clock: depends on the wall clock, the date or the zone; "
+                            "tests/run runs these again under fixed clocks (KNOT_TEST_CLOCK, TZ)")
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(tmp_path, monkeypatch):
+    """Under tests/run's clock matrix (KNOT_TEST_CLOCK), every process the test starts
+    sees the chosen wall clock, from the test's start; else the real one."""
+    offset = clock.fixed_offset()
+    wc = clock.WallClock(tmp_path, monkeypatch, offset) if offset is not None else None
+    yield wc
+    clock.reset()
+
+
+@pytest.fixture
+def wallclock(fixed_clock, tmp_path, monkeypatch):
+    """The wall clock of the processes the test starts, steppable (clock.WallClock)."""
+    return fixed_clock or clock.WallClock(tmp_path, monkeypatch, 0)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 
+import clock
 from knotsim import BUILD, ROOT, Sim, wait_for, with_headroom
 
 KNOTD = os.path.join(BUILD, "knotd")
@@ -22,12 +23,13 @@ def write_conf(path, sock, profiles, journal, extra=""):
                 "log_level = debug\n%s" % (sock, profiles, journal, extra))
 
 
-def journal_with_rest(path, area, rest_s, ran_s=0, uid=None, serial="ANOTHER-GUN", ago_s=60):
+def journal_with_rest(path, area, rest_s, ran_s=0, uid=None, serial="ANOTHER-GUN", at=None):
     """Append to the journal at path the end of an `area` session that `uid` (default: us)
-    ran for ran_s seconds ago_s seconds ago on `serial`, owing rest_s more seconds of rest."""
-    now = int(time.time())
-    rec = {"record": "end", "time": now - ago_s, "device": serial,
-           "uid": os.getuid() if uid is None else uid, "area": area, "cooldown_until": now + rest_s,
+    ran for ran_s seconds on `serial`, earlier today (or at the Unix time `at`), owing
+    rest_s more seconds of rest from now (0: none at all)."""
+    t = clock.earlier_today() if at is None else at
+    rec = {"record": "end", "time": t, "device": serial, "uid": os.getuid() if uid is None else uid,
+           "area": area, "cooldown_until": int(clock.now()) + rest_s if rest_s else t,
            "duration_s": ran_s, "ran_ms": ran_s * 1000, "target": 1, "ouches": 0, "end": "done"}
     with open(path, "a") as f:
         f.write(json.dumps(rec) + "\n")

@@ -5,9 +5,15 @@ import re
 import subprocess
 import time
 
+import pytest
+
+from clock import now as wall_now
 from knotd import KNOTCTL, SHIPPED_PROFILES, journal_with_rest
 from knotsim import wait_for
 from tmuxpane import knotctl_line
+
+# Records by date, rest and the day's dose: run again under tests/run's fixed clocks.
+pytestmark = pytest.mark.clock
 
 LEGEND = "keys: o or space = ouch"
 WARM_UP = "First session today: warm the muscle up first (a warm compress or a hot shower, 15-20 minutes)"
@@ -23,7 +29,7 @@ def line_of(lines, prefix):
 
 def clock(t):
     """The wall-clock time as knotctl says it: HH:MM today, else with the day."""
-    same_day = time.localtime(t)[:3] == time.localtime()[:3]
+    same_day = time.localtime(t)[:3] == time.localtime(wall_now())[:3]
     return time.strftime("%H:%M" if same_day else "%a %H:%M", time.localtime(t))
 
 

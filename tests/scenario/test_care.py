@@ -6,15 +6,14 @@ import time
 
 import pytest
 
+import clock
+from clock import day_at
 from knotd import Knotd
 
+# Records by date, rest and the day's dose: run again under tests/run's fixed clocks.
+pytestmark = pytest.mark.clock
+
 DAY = 86400
-
-
-def noon(days_ago):
-    """Local noon, days_ago days back: safely inside that local day."""
-    t = time.localtime(time.time() - days_ago * DAY)
-    return int(time.mktime((t.tm_year, t.tm_mon, t.tm_mday, 12, 0, 0, 0, 0, -1)))
 
 
 def write_journal(path, records):
@@ -113,9 +112,9 @@ def test_bad_check_ins_are_refused_with_what_was_wrong(knotd):
 
 
 def seeded(tmp_path, treated_days, pains, uid=None):
-    """A journal: calves treated on the given days ago (noon), check-ins (days_ago, pain)."""
-    recs = [session_end(noon(k), uid=uid) for k in treated_days]
-    recs += [checkin(noon(k) + 60, p, uid=uid) for k, p in pains]
+    """A journal: calves treated on the given days ago (day_at), check-ins (days_ago, pain)."""
+    recs = [session_end(day_at(k), uid=uid) for k in treated_days]
+    recs += [checkin(day_at(k, 1), p, uid=uid) for k, p in pains]
     recs.sort(key=lambda r: r["time"])
     return write_journal(tmp_path / "journal", recs)
 
@@ -150,14 +149,14 @@ def test_no_therapist_without_the_rule(knotd, tmp_path, treated, pains):
 
 def test_history_is_the_persons_own(knotd, tmp_path):
     journal = write_journal(tmp_path / "journal", [
-        session_end(noon(20), ran_s=45, end="done"),
-        session_end(noon(3), ran_s=90, end="pain", peak=3),
-        session_end(noon(3) + 600, area="forearms", uid=4242, ran_s=30),     # someone else's
-        checkin(noon(3) + 700, 7, note="stiff after the run"),
-        checkin(noon(3) + 800, 2, uid=4242),                                 # someone else's
+        session_end(day_at(20), ran_s=45, end="done"),
+        session_end(day_at(3), ran_s=90, end="pain", peak=3),
+        session_end(day_at(3, 10), area="forearms", uid=4242, ran_s=30),     # someone else's
+        checkin(day_at(3, 12), 7, note="stiff after the run"),
+        checkin(day_at(3, 13), 2, uid=4242),                                 # someone else's
     ])
     with open(journal, "a") as f:
-        f.write('{"record":"checkin","time":%d,"uid":%d,"area":"calves","pain":' % (noon(1), os.getuid()))  # torn
+        f.write('{"record":"checkin","time":%d,"uid":%d,"area":"calves","pain":' % (day_at(1), os.getuid()))  # torn
     d = knotd(journal=journal)
     d.wait_devices(1)
     d.start_running("calves")
@@ -174,8 +173,8 @@ def test_history_is_the_persons_own(knotd, tmp_path):
 
 def test_the_journal_rotates_and_keeps_ninety_days(knotd, tmp_path):
     journal = write_journal(tmp_path / "journal", [
-        checkin(int(time.time()) - 91 * DAY, 5),
-        checkin(int(time.time()) - 30 * DAY, 4),
+        checkin(int(clock.now()) - 91 * DAY, 5),
+        checkin(int(clock.now()) - 30 * DAY, 4),
     ])
     d = knotd(journal=journal)
     d.wait_devices(1)

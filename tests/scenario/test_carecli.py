@@ -4,17 +4,23 @@ import json
 import re
 import subprocess
 
+import pytest
+
+from clock import day_at
 from knotd import KNOTCTL
-from test_care import checkin, noon, session_end, write_journal
+from test_care import checkin, session_end, write_journal
 from tmuxpane import knotctl_line
+
+# Records by date, rest and the day's dose: run again under tests/run's fixed clocks.
+pytestmark = pytest.mark.clock
 
 EXIT_REFUSED, EXIT_USAGE = 1, 2
 
 
 def treated(days, area="calves", pains=((7, 6), (0, 6))):
-    """An area treated at noon on each of days (days ago), with check-ins (days_ago, pain) after."""
-    recs = [session_end(noon(k), area=area) for k in days]
-    recs += [checkin(noon(k) + 60, p, area=area) for k, p in pains]
+    """An area treated on each of days (days ago, day_at), with check-ins (days_ago, pain) after."""
+    recs = [session_end(day_at(k), area=area) for k in days]
+    recs += [checkin(day_at(k, 1), p, area=area) for k, p in pains]
     return recs
 
 
@@ -23,7 +29,7 @@ def journal_of(tmp_path, records):
 
 
 def test_a_red_flag_refuses_the_start_as_advice(knotd, tmp_path):
-    d = knotd(journal=journal_of(tmp_path, [checkin(noon(1), 6, flags=["numbness"])]))
+    d = knotd(journal=journal_of(tmp_path, [checkin(day_at(1), 6, flags=["numbness"])]))
     d.wait_devices(1)
     said = d.req({"cmd": "start", "area": "calves"})
     assert said["code"] == "red-flag" and said["message"].startswith("Your calves: numbness. "), said
@@ -57,7 +63,7 @@ def test_a_start_says_when_to_see_a_therapist_first(knotd, tmp_path):
 
 
 def test_status_shows_the_care_advice(knotd, tmp_path):
-    d = knotd(journal=journal_of(tmp_path, [checkin(noon(0) - 3600, 4, flags=["tingling", "sleep"])]
+    d = knotd(journal=journal_of(tmp_path, [checkin(day_at(0), 4, flags=["tingling", "sleep"])]
                                  + treated(range(8), area="forearms", pains=((7, 5), (1, 5)))))
     d.wait_devices(1)
     care = d.req({"cmd": "status"})["care"]
@@ -102,7 +108,7 @@ def test_checkin_says_what_it_recorded_and_a_red_flag_says_whom_to_see(knotd):
 
 
 def test_clear_asks_on_a_terminal_and_only_yes_clears(knotd, tmux, tmp_path):
-    d = knotd(journal=journal_of(tmp_path, [checkin(noon(1), 5, flags=["numbness", "sleep"])]))
+    d = knotd(journal=journal_of(tmp_path, [checkin(day_at(1), 5, flags=["numbness", "sleep"])]))
     d.wait_devices(1)
     t = tmux(d)
     question = (r"^Clear the red flags of your calves \(numbness, pain that disrupts your sleep\)\? You have seen a "
@@ -135,7 +141,7 @@ def test_clear_asks_on_a_terminal_and_only_yes_clears(knotd, tmux, tmp_path):
 
 
 def test_clear_off_a_terminal_needs_yes(knotd, tmp_path):
-    d = knotd(journal=journal_of(tmp_path, [checkin(noon(1), 5, flags=["bruising"])]))
+    d = knotd(journal=journal_of(tmp_path, [checkin(day_at(1), 5, flags=["bruising"])]))
     d.wait_devices(1)
     r = d.knotctl("checkin", "calves", "--clear")
     assert r.returncode == EXIT_USAGE and r.stdout == "" and r.stderr == (
@@ -180,7 +186,7 @@ BAD_LINES = [
 
 
 def test_bad_command_lines_are_usage_errors_that_say_what_was_wrong(knotd, tmp_path):
-    d = knotd(journal=journal_of(tmp_path, [checkin(noon(1), 5, flags=["numbness"])]))
+    d = knotd(journal=journal_of(tmp_path, [checkin(day_at(1), 5, flags=["numbness"])]))
     d.wait_devices(1)
     before = records(d)
     for args, says in BAD_LINES:
@@ -226,7 +232,7 @@ def test_a_session_that_ran_invites_one_check_in(knotd, tmux):
 
 
 def test_no_invite_where_nothing_ran(knotd, tmp_path):
-    d = knotd(journal=journal_of(tmp_path, [checkin(noon(1), 5, flags=["swelling"])]))
+    d = knotd(journal=journal_of(tmp_path, [checkin(day_at(1), 5, flags=["swelling"])]))
     d.wait_devices(1)
     # Detached: no end is seen, so nothing to ask about yet.
     r = d.knotctl("--detach", "start", "forearms")

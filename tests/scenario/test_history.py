@@ -8,10 +8,16 @@ import re
 import subprocess
 import time
 
+import pytest
+
+from clock import day_at, local_date, midnight
 from knotd import KNOTCTL
-from test_care import checkin, noon, session_end
+from test_care import checkin, session_end
 from test_carecli import journal_of, treated
 from tmuxpane import knotctl_line
+
+# Records by date, rest and the day's dose: run again under tests/run's fixed clocks.
+pytestmark = pytest.mark.clock
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_NOT_CONNECTED = 1, 2, 3
 
@@ -21,7 +27,7 @@ def when(t):
 
 
 def date(days_ago):
-    return time.strftime("%Y-%m-%d", time.localtime(noon(days_ago)))
+    return local_date(days_ago).isoformat()
 
 
 def session(t, area="calves", ran_s=60, end="done", peak=2, ouches=0):
@@ -45,11 +51,11 @@ NOTE = 'stiff, "worse" uphill'
 def mixed():
     """Two areas: calves treated 8 days and no better, forearms with a red flag and a note, cleared once."""
     return treated(range(8)) + [
-        session(noon(3) + 600, area="forearms", ran_s=95, end="pain", peak=3, ouches=2),
-        checkin(noon(3) + 700, 7, area="forearms", flags=["tingling", "sleep"], note=NOTE),
-        clear(noon(2), area="forearms"),
-        flagged(noon(2) + 60, ["swelling"], area="forearms"),
-        session(noon(20), ran_s=45),   # before the 14 days
+        session(day_at(3, 10), area="forearms", ran_s=95, end="pain", peak=3, ouches=2),
+        checkin(day_at(3, 12), 7, area="forearms", flags=["tingling", "sleep"], note=NOTE),
+        clear(day_at(2), area="forearms"),
+        flagged(day_at(2, 1), ["swelling"], area="forearms"),
+        session(day_at(20), ran_s=45),   # before the 14 days
     ]
 
 
@@ -63,30 +69,30 @@ def test_lines_say_each_record_and_the_care_advice_with_its_numbers(knotd, tmp_p
     assert care[0]["advice"].startswith("Your calves were treated on 8 of the last 10 days, pain 6, then 6. "), care
     lines = ["History of the last 14 days (since %s):" % date(13)]
     for k in range(7, -1, -1):
-        lines.append("%s  calves    session 1:00, peak level 2, session complete" % when(noon(k)))
+        lines.append("%s  calves    session 1:00, peak level 2, session complete" % when(day_at(k)))
         if k == 7:
-            lines.append("%s  calves    check-in: pain 6 of 10" % when(noon(7) + 60))
+            lines.append("%s  calves    check-in: pain 6 of 10" % when(day_at(7, 1)))
         if k == 3:
             lines.append("%s  forearms  session 1:35, peak level 3, stopped: it still hurt at level 1, after backing "
-                         "off; 2 ouches" % when(noon(3) + 600))
+                         "off; 2 ouches" % when(day_at(3, 10)))
             lines.append("%s  forearms  check-in: pain 7 of 10; red flags: tingling, pain that disrupts your sleep; "
-                         "note: %s" % (when(noon(3) + 700), NOTE))
+                         "note: %s" % (when(day_at(3, 12)), NOTE))
         if k == 2:
-            lines.append("%s  forearms  red flags cleared" % when(noon(2)))
-            lines.append("%s  forearms  check-in: red flag: swelling" % when(noon(2) + 60))
-    lines.append("%s  calves    check-in: pain 6 of 10" % when(noon(0) + 60))
+            lines.append("%s  forearms  red flags cleared" % when(day_at(2)))
+            lines.append("%s  forearms  check-in: red flag: swelling" % when(day_at(2, 1)))
+    lines.append("%s  calves    check-in: pain 6 of 10" % when(day_at(0, 1)))
     lines += ["", "Care advice:", "  " + care[0]["advice"], "  " + care[1]["advice"]]
     assert r.stdout.splitlines() == lines, r.stdout
     # The session 20 days ago is there when asked for.
     r = d.knotctl("history", "--days", "21")
-    assert r.returncode == 0 and "%s  calves    session 0:45" % when(noon(20)) in r.stdout, r.stdout
+    assert r.returncode == 0 and "%s  calves    session 0:45" % when(day_at(20)) in r.stdout, r.stdout
 
 
 def csv_rows(journal_records):
     """The rows --csv must print for journal records (in the 14 days), as the man page says them."""
     rows = []
     for rec in sorted(journal_records, key=lambda x: (x["time"], x["record"] != "end")):
-        if rec["time"] < noon(13) - 12 * 3600:
+        if rec["time"] < midnight(13):
             continue
         if rec["record"] == "end":
             tenths = (rec["ran_ms"] // 1000 * 10 + 30) // 60
@@ -153,7 +159,7 @@ def test_an_area_by_name_or_alias_and_an_unknown_one(knotd, tmp_path):
     calf = d.knotctl("history", "calf", "--days", "3")
     assert calf.returncode == 0 and calf.stdout.splitlines()[:2] == [
         "History of your calves, the last 3 days (since %s):" % date(2),
-        "%s  calves  session 1:00, peak level 2, session complete" % when(noon(2))], calf.stdout
+        "%s  calves  session 1:00, peak level 2, session complete" % when(day_at(2))], calf.stdout
     assert "forearms" not in calf.stdout and "physical therapist" in calf.stdout
     r = d.knotctl("history", "shins")
     assert r.returncode == EXIT_REFUSED and r.stdout == "", r
@@ -161,12 +167,12 @@ def test_an_area_by_name_or_alias_and_an_unknown_one(knotd, tmp_path):
 
 
 def test_days_at_their_edges(knotd, tmp_path):
-    d = knotd(journal=journal_of(tmp_path, [session(noon(364), ran_s=30), session(noon(365), ran_s=31),
-                                            session(noon(1), ran_s=32), session(noon(0), ran_s=33)]))
+    d = knotd(journal=journal_of(tmp_path, [session(day_at(364), ran_s=30), session(day_at(365), ran_s=31),
+                                            session(day_at(1), ran_s=32), session(day_at(0), ran_s=33)]))
     d.wait_devices(1)
     r = d.knotctl("history", "--days", "1")
     assert r.returncode == 0 and r.stdout.splitlines() == [
-        "History of today (%s):" % date(0), "%s  calves  session 0:33, peak level 2, session complete" % when(noon(0))], r
+        "History of today (%s):" % date(0), "%s  calves  session 0:33, peak level 2, session complete" % when(day_at(0))], r
     r = d.knotctl("history", "--days", "365")
     assert r.returncode == 0 and r.stdout.splitlines()[0] == "History of the last 365 days (since %s):" % date(364), r
     assert [l.split()[4] for l in r.stdout.splitlines()[1:]] == ["0:30,", "0:32,", "0:33,"], r.stdout
@@ -206,12 +212,12 @@ def test_bad_command_lines_are_usage_errors_and_nothing_is_sent(tmp_path):
 def chart_journal():
     """calves: 1, 2, 4 and 8 minutes on four days (8 the most: heights 1, 2, 4, 8), pains; forearms once."""
     return [
-        session(noon(13), ran_s=60), checkin(noon(13) + 60, 7),
-        session(noon(7), ran_s=120),
-        session(noon(3), ran_s=100), session(noon(3) + 600, ran_s=140), checkin(noon(3) + 700, 10),
-        session(noon(0), ran_s=480), checkin(noon(0) + 60, 5), checkin(noon(0) + 120, 2),
-        session(noon(1), area="forearms", ran_s=30, end="pain", ouches=2),
-        flagged(noon(1) + 60, ["numbness"], area="forearms"),
+        session(day_at(13), ran_s=60), checkin(day_at(13, 1), 7),
+        session(day_at(7), ran_s=120),
+        session(day_at(3), ran_s=100), session(day_at(3, 10), ran_s=140), checkin(day_at(3, 12), 10),
+        session(day_at(0), ran_s=480), checkin(day_at(0, 1), 5), checkin(day_at(0, 2), 2),
+        session(day_at(1), area="forearms", ran_s=30, end="pain", ouches=2),
+        flagged(day_at(1, 1), ["numbness"], area="forearms"),
     ]
 
 
@@ -224,7 +230,7 @@ def test_the_chart_on_a_terminal(knotd, tmux, tmp_path):
     d.wait_devices(1)
     care = d.req({"cmd": "history"})["care"]
     assert [c["area"] for c in care] == ["forearms"], care
-    axis = cells(["%d" % time.localtime(noon(k)).tm_mday for k in range(13, -1, -1)])
+    axis = cells(["%d" % local_date(k).day for k in range(13, -1, -1)])
     tz = {"TZ": os.environ["TZ"]} if "TZ" in os.environ else {}
     for env, bars, none in [({}, " _-=+*#%@", "."), ({"LC_ALL": "C.UTF-8"}, " \u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588",
                                                       "\u00b7")]:
@@ -259,7 +265,7 @@ def test_the_chart_on_a_terminal(knotd, tmux, tmp_path):
 
 
 def test_longer_charts_keep_to_80_columns(knotd, tmux, tmp_path):
-    d = knotd(journal=journal_of(tmp_path, chart_journal() + [session(noon(200), ran_s=600)]))
+    d = knotd(journal=journal_of(tmp_path, chart_journal() + [session(day_at(200), ran_s=600)]))
     d.wait_devices(1)
     t = tmux(d, width=200)
     for days, key in [(30, "One column a day, today last; the dates mark every 7th day."),
@@ -296,7 +302,7 @@ def test_nothing_to_show(knotd, tmux, tmp_path):
 
 
 def test_a_history_too_long_for_one_reply_says_so(knotd, tmp_path):
-    recs = [session(noon(12) + 60 * i, ran_s=10) for i in range(600)]
+    recs = [session(day_at(12, i), ran_s=10) for i in range(600)]
     d = knotd(journal=journal_of(tmp_path, recs))
     d.wait_devices(1)
     h = d.req({"cmd": "history"})

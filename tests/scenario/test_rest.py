@@ -4,8 +4,14 @@ import json
 import re
 import time
 
+import pytest
+
+from clock import day_at, now as wall_now
 from knotd import journal_with_rest
 from knotsim import wait_for
+
+# Records by date, rest and the day's dose: run again under tests/run's fixed clocks.
+pytestmark = pytest.mark.clock
 
 CALVES_TRIAL_S, CALVES_SESSION_S, CALVES_COOLDOWN_S = 10, 20, 600   # profiles-fast.conf
 
@@ -53,10 +59,10 @@ def test_rest_is_in_proportion_to_the_time_past_the_trial(knotd):
                      r"Meanwhile: Calf stretch: hold at least 30 seconds, no bouncing\.", r["message"])
     assert m, r["message"]
     assert int(m.group(1)) == -(-r["rest_left_s"] // 60), r
-    at = time.localtime(time.time() + r["rest_left_s"])
+    at = time.localtime(wall_now() + r["rest_left_s"])
     assert abs((int(m.group(2)) * 60 + int(m.group(3))) - (at.tm_hour * 60 + at.tm_min)) in (0, 1, 1439), r
     t = today(d, "calves")
-    assert abs(t["rest_left_s"] - r["rest_left_s"]) <= 1 and t["rest_until"] > time.time(), t
+    assert abs(t["rest_left_s"] - r["rest_left_s"]) <= 1 and t["rest_until"] > wall_now(), t
     assert [x for x in d.req({"cmd": "status"})["rest"] if x["area"] == "calves"], "status shows who rests"
     assert d.req({"cmd": "start", "area": "forearms"})["ok"], "other areas do not rest"
 
@@ -94,7 +100,7 @@ def test_the_days_dose_is_the_limit(knotd, tmp_path):
 
 
 def test_yesterdays_running_time_does_not_count_today(knotd, tmp_path):
-    d = knotd(journal=journal_with_rest(tmp_path / "journal", "forearms", 0, ran_s=60, ago_s=2 * 86400))
+    d = knotd(journal=journal_with_rest(tmp_path / "journal", "forearms", 0, ran_s=60, at=day_at(1)))
     d.wait_devices(1)
     assert today(d, "forearms")["dose_used_s"] == 0
     assert d.req({"cmd": "start", "area": "forearms"})["ok"]

@@ -20,8 +20,9 @@ class Tmux:
         self.sock = os.path.join(self.dir, "s")
         e = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": self.dir, "TERM": "xterm-256color",
              "KNOT_SOCKET": d.sock, "PS1": "$ "}
-        # The sanitizers' settings of the suite reach knotctl too.
-        e.update({k: v for k, v in os.environ.items() if re.match(r"^(ASAN|UBSAN|LSAN)_OPTIONS$", k)})
+        # The sanitizers' settings of the suite reach knotctl too, and so do the test's zone and wall clock.
+        e.update({k: v for k, v in os.environ.items()
+                  if re.match(r"^((ASAN|UBSAN|LSAN)_OPTIONS|TZ|LD_PRELOAD|KNOT_WALLCLOCK_FILE)$", k)})
         e.update(env or {})
         shell = "env -i %s sh" % " ".join("%s='%s'" % kv for kv in sorted(e.items()))
         self.tmux("new-session", "-d", "-s", "w", "-x", str(width), "-y", str(height), shell)
