@@ -115,7 +115,7 @@ $(B)/tests/test_loop: $(B)/daemon/drive.o $(B)/daemon/advice.o $(B)/daemon/sessi
 $(B)/tests/test_config: $(B)/daemon/config.o $(B)/daemon/log.o $(B)/daemon/textfile.o
 $(B)/tests/test_notifymsg: $(B)/daemon/notifymsg.o
 $(B)/tests/test_idle: $(B)/daemon/idle.o
-$(B)/tests/test_rest: $(B)/daemon/rest.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
+$(B)/tests/test_rest: $(B)/daemon/rest.o $(B)/daemon/timeline.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
 $(B)/tests/test_care: $(B)/daemon/care.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
 $(B)/tests/test_timeline: $(B)/daemon/timeline.o $(B)/daemon/care.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
 $(B)/tests/test_journal: $(B)/daemon/journal.o $(B)/daemon/care.o $(B)/daemon/log.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o

@@ -188,9 +188,10 @@ static void main_restore_cb(const struct journal_rec *r, void *ctx)
     left = timeline_rest_left_ms(&rp->now, &mark, r->until, longest_ms);
     if (left)
         rp->restored++;
-    if (left || (day == rp->today && r->ran_ms))
+    if (left || (day >= rp->today && r->ran_ms))
         rest_restore(&knotd.rest, r->uid == JOURNAL_ANYONE ? REST_ANYONE : r->uid, r->area,
-                     left ? rp->now.boot_ms + left : 0, day == rp->today ? r->ran_ms : 0, rp->today);
+                     left ? rp->now.boot_ms + left : 0, day >= rp->today ? r->ran_ms : 0,
+                     day >= rp->today ? day : rp->today);
 }
 
 /* The journal read back into rest and care; what the clocks did is logged. */

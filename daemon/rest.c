@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "timeline.h"
+
 void rest_init(struct rest_book *b)
 {
     memset(b, 0, sizeof(*b));
@@ -62,7 +64,7 @@ static uint64_t rest_dose_ms(const struct profile_area *a)
     return (uint64_t)(a->dose_min ? a->dose_min : PROFILE_DOSE_DEFAULT_MIN) * 60000u;
 }
 
-enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
+enum rest_verdict rest_check(struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
                              int64_t day, struct rest_state *out)
 {
     uint64_t trial_ms = (uint64_t)a->trial_s * 1000u;
@@ -71,13 +73,16 @@ enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct 
     out->dose_ms = rest_dose_ms(a);
     /* Every entry of the area counts: one per name it was ever recorded under. */
     for (unsigned i = 0; i < b->n; i++) {
-        const struct rest_entry *e = &b->e[i];
+        struct rest_entry *e = &b->e[i];
 
         if ((e->uid != uid && e->uid != REST_ANYONE) || !profile_area_is(a, e->area))
             continue;
         if (e->until_ms > now_ms && e->until_ms - now_ms > out->rest_left_ms)
             out->rest_left_ms = e->until_ms - now_ms;
-        if (e->day >= day)   /* a later day: the clock went back, and the dose still counts */
+        /* A later day: the clock went back, and the dose still counts
+         * (for a day more at most: timeline_day). */
+        e->day = timeline_day(e->day, day);
+        if (e->day >= day)
             out->dose_used_ms += e->dose_ms;
     }
     if (out->rest_left_ms)
@@ -110,7 +115,8 @@ void rest_charge(struct rest_book *b, uid_t uid, const struct profile_area *a, u
     if (!e)
         e = rest_add(b, uid, a->name, now_ms, day);
     /* A new day starts a new dose; a day behind the entry's (the clock went
-     * back) adds to the entry's day: knotd's day only moves forward. */
+     * back) adds to the entry's dose: it counts as today's too. */
+    e->day = timeline_day(e->day, day);
     if (e->day < day) {
         e->day = day;
         e->dose_ms = 0;
@@ -128,7 +134,8 @@ void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t unt
         e = rest_add(b, uid, area, 0, day);
     if (until_ms > e->until_ms)
         e->until_ms = until_ms;
-    if (ran_ms && e->day <= day) {
+    e->day = timeline_day(e->day, day);
+    if (ran_ms) {
         if (e->day < day) {
             e->day = day;
             e->dose_ms = 0;
@@ -140,7 +147,7 @@ void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t unt
 bool rest_first_today(const struct rest_book *b, uid_t uid, int64_t day)
 {
     for (unsigned i = 0; i < b->n; i++)
-        if ((b->e[i].uid == uid || b->e[i].uid == REST_ANYONE) && b->e[i].day >= day && b->e[i].dose_ms > 0)
+        if ((b->e[i].uid == uid || b->e[i].uid == REST_ANYONE) && b->e[i].day >= day && b->e[i].dose_ms > 0)   /* a later day: the clock went back */
             return false;
     return true;
 }

@@ -26,10 +26,12 @@
  *
  * Times: cool-downs on the boot clock (CLOCK_BOOTTIME in milliseconds: it
  * counts a suspend and no wall-clock step moves it); days as local day
- * numbers (days since the epoch in local time), both passed in. knotd's day
- * only moves forward: an entry of a later day than the one passed in (the
- * wall clock went back across midnight) counts as that day's, never as
- * yesterday's, so a clock set back never hands out a new dose.
+ * numbers (days since the epoch in local time), both passed in. An entry of
+ * a later day than the one passed in (the wall clock went back across
+ * midnight) counts toward that day's dose too: a clock set back never hands
+ * out a new dose before the entry's own day has passed by the clock. An
+ * entry more than a day ahead (set back by more) is moved to the day passed
+ * in: no lock-out of days for a clock error (timeline_day).
  */
 
 #define REST_MAX 128                /* (person, area) entries kept; the oldest idle one makes room */
@@ -62,8 +64,9 @@ enum rest_verdict {
 };
 
 void rest_init(struct rest_book *b);
-/* Where uid's area a stands at now_ms, on local day `day`. */
-enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
+/* Where uid's area a stands at now_ms, on local day `day` (an entry more
+ * than a day ahead is moved to it: the only change it makes). */
+enum rest_verdict rest_check(struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
                              int64_t day, struct rest_state *out);
 /* Whether uid has run no area yet on local day `day` (the day's first
  * session: warm up first). */
@@ -76,7 +79,8 @@ uint64_t rest_owed_ms(const struct profile_area *a, uint64_t ran_ms);
 void rest_charge(struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t ran_ms, uint64_t now_ms,
                  int64_t day);
 /* Restored from the journal: rest until until_ms, and ran_ms on `day`
- * (either may be 0). Names are matched later by aliases too. */
+ * (either may be 0; pass a record's day through timeline_day). Names are
+ * matched later by aliases too. */
 void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t until_ms, uint64_t ran_ms, int64_t day);
 
 #endif

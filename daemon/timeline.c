@@ -50,7 +50,7 @@ uint64_t timeline_rest_left_ms(const struct timeline_now *now, const struct time
 
 int64_t timeline_day(int64_t rec_day, int64_t today)
 {
-    return rec_day > today ? today : rec_day;
+    return rec_day > today + 1 ? today : rec_day;
 }
 
 int64_t timeline_behind_s(time_t now, time_t newest)

@@ -22,9 +22,11 @@
  *     written now. Never a lock-out of hours for a clock error, never a rest
  *     erased: it leaves the rest it owed when it was written.
  *
- * Days: a record counts for its own local day, or for today when its day is
- * later than today (a clock set back across midnight never hands out a new
- * day's dose: knotd's day only moves forward).
+ * Days: a record counts for its own local day. A clock set back across
+ * midnight leaves it on tomorrow's: it counts today and tomorrow, so a new
+ * day's dose waits until the day it was recorded in has passed by the clock.
+ * A record further ahead (the clock went back by more than a day, e.g. a
+ * dead RTC battery) counts for today alone: no lock-out of days.
  */
 
 #define TIMELINE_BOOT_LEN 33     /* a boot id: 32 hex digits and the NUL */
@@ -63,8 +65,9 @@ uint64_t timeline_age_ms(const struct timeline_now *now, const struct timeline_m
 uint64_t timeline_rest_left_ms(const struct timeline_now *now, const struct timeline_mark *m, time_t until,
                                uint64_t cap_ms);
 
-/* The local day a record of local day rec_day counts for on local day
- * today: its own, or today when its own is later. */
+/* The local day a record (or a rest entry) of local day rec_day counts for
+ * on local day today: its own, or today when its own is later than
+ * tomorrow. A day at or after today counts toward today's dose. */
 int64_t timeline_day(int64_t rec_day, int64_t today);
 
 /* Seconds the wall clock is behind the newest record (newest: its time), or

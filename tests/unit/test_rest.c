@@ -205,18 +205,33 @@ static void test_a_clock_set_back_across_midnight_keeps_the_dose(void **state)
     assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(60), DAY, &st), REST_DOSE);
     assert_int_equal(st.dose_used_ms, MIN(5));
     assert_false(rest_first_today(&b, 1000, DAY));
-    /* Another session charged on the earlier day adds to the entry's day, never resets it. */
+    /* Another session charged on that day adds to the dose, never resets it. */
     rest_charge(&b, 1000, &a, S(10), T0 + MIN(61), DAY);
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(90), DAY, &st), REST_DOSE);
+    assert_int_equal(st.dose_used_ms, MIN(5) + S(10));
+    /* Midnight by the clock again: the day the dose was recorded in, still used up. */
     assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(90), DAY + 1, &st), REST_DOSE);
     assert_int_equal(st.dose_used_ms, MIN(5) + S(10));
-    /* The next day by the clock, the dose is new. */
+    /* The day after it, the dose is new. */
     assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(90), DAY + 2, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, 0);
     assert_true(rest_first_today(&b, 1000, DAY + 2));
-    /* A restored record of an older day than the entry's adds nothing to it. */
-    rest_restore(&b, 1000, "calves", 0, S(30), DAY);
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(90), DAY + 1, &st), REST_DOSE);
-    assert_int_equal(st.dose_used_ms, MIN(5) + S(10));
+}
+
+/* A clock set back by years (a dead RTC battery) counts the dose of the
+ * "future" day as today's, and only today's: no lock-out of days. */
+static void test_a_clock_set_back_by_years_locks_out_one_day_at_most(void **state)
+{
+    struct rest_book b;
+    struct rest_state st;
+    struct profile_area a = calves();
+
+    (void)state;
+    rest_init(&b);
+    rest_charge(&b, 1000, &a, MIN(5), T0, DAY + 3650);
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(60), DAY, &st), REST_DOSE);
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(60), DAY + 1, &st), REST_OK);
+    assert_int_equal(st.dose_used_ms, 0);
 }
 
 int main(void)
@@ -230,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_renamed_area_keeps_rest_and_dose),
         cmocka_unit_test(test_restore_and_a_full_book),
         cmocka_unit_test(test_a_clock_set_back_across_midnight_keeps_the_dose),
+        cmocka_unit_test(test_a_clock_set_back_by_years_locks_out_one_day_at_most),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

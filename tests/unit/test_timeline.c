@@ -88,7 +88,9 @@ static void test_days_only_move_forward(void **state)
     (void)state;
     assert_int_equal(timeline_day(20000, 20000), 20000);
     assert_int_equal(timeline_day(19999, 20000), 19999);
-    assert_int_equal(timeline_day(20001, 20000), 20000);   /* a record of tomorrow counts as today */
+    assert_int_equal(timeline_day(20001, 20000), 20001);   /* tomorrow's (set back across midnight) stays */
+    assert_int_equal(timeline_day(20002, 20000), 20000);   /* further ahead: today's alone */
+    assert_int_equal(timeline_day(30000, 20000), 20000);
     assert_int_equal(timeline_behind_s(WALL, WALL + 59), 0);
     assert_int_equal(timeline_behind_s(WALL, WALL + 60), 60);
     assert_int_equal(timeline_behind_s(WALL, WALL - 3600), 0);
