@@ -582,13 +582,14 @@ int main(int argc, char **argv)
         for (;;) {
             struct timespec ts;
             pthread_kill(ep0_thread, SIGUSR1);
-            clock_gettime(CLOCK_REALTIME, &ts);
+            /* The monotonic clock: a wall clock set back must not stretch the wait. */
+            clock_gettime(CLOCK_MONOTONIC, &ts);
             ts.tv_nsec += 50 * 1000000L;
             if (ts.tv_nsec >= 1000000000L) {
                 ts.tv_sec++;
                 ts.tv_nsec -= 1000000000L;
             }
-            if (pthread_timedjoin_np(ep0_thread, NULL, &ts) == 0)
+            if (pthread_clockjoin_np(ep0_thread, NULL, CLOCK_MONOTONIC, &ts) == 0)
                 break;
         }
     }
