@@ -37,4 +37,24 @@ static inline int64_t clock_local_day(time_t t)
     return (int64_t)((t + tm.tm_gmtoff) / 86400);
 }
 
+/* Where today's local midnight lies on the boot clock (ms; negative: before
+ * this boot began), for the wall clock `wall` and the boot clock `boot_ms`
+ * read together. The real seconds since midnight (mktime: a 23- or 25-hour
+ * day is what it is), so the dose resets when the wall clock passes
+ * midnight, however it got there. */
+static inline int64_t clock_day_start_ms(time_t wall, uint64_t boot_ms)
+{
+    struct tm tm;
+    time_t midnight;
+
+    if (!localtime_r(&wall, &tm))
+        return (int64_t)boot_ms - (int64_t)(wall % 86400) * 1000;
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    midnight = mktime(&tm);
+    if (midnight == (time_t)-1 || midnight > wall)
+        midnight = wall - (time_t)(wall % 86400);
+    return (int64_t)boot_ms - (int64_t)(wall - midnight) * 1000;
+}
+
 #endif

@@ -315,7 +315,8 @@ static json_object *commands_start(const struct commands_call *c)
             log_info("uid %u: refused %s: red flags from a check-in", (unsigned)peer->uid, a->name);
             return flagged;
         }
-        enum rest_verdict v = rest_check(&knotd.rest, peer->uid, a, clock_boot_ms(), clock_local_day(time(NULL)), &rs);
+        uint64_t boot = clock_boot_ms();
+        enum rest_verdict v = rest_check(&knotd.rest, peer->uid, a, boot, clock_day_start_ms(time(NULL), boot), &rs);
 
         if (v != REST_OK)
             return commands_rest_refusal(a, v, &rs);
@@ -347,7 +348,7 @@ static json_object *commands_start(const struct commands_call *c)
             log_info("%s: the session is client %llu's: it stops when that connection closes", m->serial,
                      (unsigned long long)peer->id);
         if (commands_wait(m, peer, req, rest_first_today(&knotd.rest, peer->uid,
-                                                             clock_local_day(time(NULL)))) < 0) {
+                                                         clock_day_start_ms(time(NULL), clock_boot_ms()))) < 0) {
             massager_unstart(m, &undo);
             return reply_error(KNOT_E_BAD_REQUEST, "out of memory");
         }
@@ -462,7 +463,7 @@ static json_object *commands_rest_of(uid_t uid, const struct profile_area *a, ui
     struct rest_state rs;
     json_object *o = json_object_new_object();
 
-    rest_check(&knotd.rest, uid, a, now_ms, clock_local_day(wall), &rs);
+    rest_check(&knotd.rest, uid, a, now_ms, clock_day_start_ms(wall, now_ms), &rs);
     json_object_object_add(o, "rest_left_s", json_object_new_int64((int64_t)((rs.rest_left_ms + 999u) / 1000u)));
     json_object_object_add(o, "rest_until", rs.rest_left_ms ?
                            json_object_new_int64((int64_t)wall + (int64_t)((rs.rest_left_ms + 999u) / 1000u)) :

@@ -445,8 +445,9 @@ static void journal_take(struct journal_scan *sc, const char *line, size_t len)
     rec.serial = journal_str(o, "device");
     rec.area = journal_str(o, "area");
     rec.record = journal_str(o, "record");
-    rec.until = (time_t)journal_int(o, "cooldown_until", 0);
-    rec.time = (time_t)journal_int(o, "time", 0);
+    /* Clamped: a forged or corrupt time must not overflow what is computed from it. */
+    rec.until = (time_t)journal_clamp(journal_int(o, "cooldown_until", 0), 0, (int64_t)TIMELINE_TIME_MAX);
+    rec.time = (time_t)journal_clamp(journal_int(o, "time", 0), 0, (int64_t)TIMELINE_TIME_MAX);
     journal_saw(rec.time);
     if (journal_str(o, "boot") && strlen(journal_str(o, "boot")) == TIMELINE_BOOT_LEN - 1 &&
         (v = journal_int(o, "boot_ms", -1)) >= 0) {

@@ -142,7 +142,7 @@ static struct event_base *main_event_base(void)
 /* The replay's view of now: both clocks, once, and what it found. */
 struct main_replay {
     struct timeline_now now;
-    int64_t today;
+    int64_t day_ms;        /* today's local midnight on the boot clock */
     unsigned restored;     /* rests still due */
     unsigned ahead;        /* records from the future: the wall clock went back */
     int64_t ahead_s;       /* the furthest of them */
@@ -162,36 +162,40 @@ static void main_restore_care(const struct journal_rec *r, int64_t day)
         care_treated(&knotd.care, uid, r->area, day);
 }
 
-/* What the journal remembers holds again: a rest still due (its age read from
- * the boot clock in the same boot, never longer than any area could owe, a
- * record from the future counting as now: timeline.h), and today's running
- * time toward each area's dose. */
+static int64_t main_abs(int64_t v)
+{
+    return v < 0 ? -v : v;
+}
+
+/* What the journal remembers holds again, each record placed on this boot's
+ * clock (timeline.h): a rest still due (never longer than any area could
+ * owe), today's running time toward each area's dose, and the care record's
+ * days as the wall clock reads them now. A record without a time counts as
+ * written now. */
 static void main_restore_cb(const struct journal_rec *r, void *ctx)
 {
     struct main_replay *rp = ctx;
     const uint64_t longest_ms = ((uint64_t)PROFILE_SESSION_MAX_S + PROFILE_COOLDOWN_MAX_S) * 1000u;
-    const struct timeline_mark mark = { r->time, r->boot, r->boot_ms };
-    int64_t day = timeline_day(clock_local_day(r->time), rp->today), moved;
+    const struct timeline_mark mark = { r->time ? r->time : rp->now.wall, r->boot, r->boot_ms };
     enum timeline_clock how;
+    int64_t moved, at = timeline_at_ms(&rp->now, &mark, &how, &moved);
+    time_t when = rp->now.wall - (time_t)(((int64_t)rp->now.boot_ms - at) / 1000);
     uint64_t left;
 
-    timeline_age_ms(&rp->now, &mark, &how, &moved);
     if (how == TIMELINE_FUTURE && moved >= TIMELINE_BEHIND_S) {
         rp->ahead++;
         rp->ahead_s = moved > rp->ahead_s ? moved : rp->ahead_s;
-    } else if (how == TIMELINE_BOOT && (moved > 0 ? moved : -moved) > (rp->moved_s > 0 ? rp->moved_s : -rp->moved_s)) {
+    } else if (how == TIMELINE_BOOT && main_abs(moved) > main_abs(rp->moved_s)) {
         rp->moved_s = moved;
     }
-    main_restore_care(r, day);
+    main_restore_care(r, clock_local_day(when));
     if (strcmp(r->record, "start") && strcmp(r->record, "end"))
         return;
     left = timeline_rest_left_ms(&rp->now, &mark, r->until, longest_ms);
     if (left)
         rp->restored++;
-    if (left || (day >= rp->today && r->ran_ms))
-        rest_restore(&knotd.rest, r->uid == JOURNAL_ANYONE ? REST_ANYONE : r->uid, r->area,
-                     left ? rp->now.boot_ms + left : 0, day >= rp->today ? r->ran_ms : 0,
-                     day >= rp->today ? day : rp->today);
+    rest_restore(&knotd.rest, r->uid == JOURNAL_ANYONE ? REST_ANYONE : r->uid, r->area,
+                 left ? rp->now.boot_ms + left : 0, r->ran_ms, at, rp->day_ms);
 }
 
 /* The journal read back into rest and care; what the clocks did is logged. */
@@ -201,7 +205,7 @@ static void main_replay_journal(void)
     char why[JOURNAL_WHY_MAX];
     int n;
 
-    rp.today = clock_local_day(rp.now.wall);
+    rp.day_ms = clock_day_start_ms(rp.now.wall, rp.now.boot_ms);
     n = journal_replay(main_restore_cb, &rp, why, sizeof(why));
     /* knotd still starts and serves: only new sessions wait for a journal that works. */
     if (n < 0)
@@ -210,11 +214,11 @@ static void main_replay_journal(void)
         log_info("%u rest(s) still pending from the journal", rp.restored);
     if (rp.ahead)
         log_warning("the clock went back: %u journal record(s) lie in the future, the furthest by %lld s; "
-                    "they count as written now (rest owed then is owed from now, their dose is today's)",
+                    "they count as written before this boot began, or now if they name no boot",
                     rp.ahead, (long long)rp.ahead_s);
-    if (rp.moved_s >= TIMELINE_BEHIND_S || rp.moved_s <= -TIMELINE_BEHIND_S)
-        log_info("the wall clock moved %+lld s since records of this boot were written; their rest is measured "
-                 "on the boot clock", (long long)rp.moved_s);
+    if (main_abs(rp.moved_s) >= TIMELINE_BEHIND_S)
+        log_info("the wall clock moved %+lld s since records of this boot were written; their rest and dose "
+                 "are measured on the boot clock", (long long)rp.moved_s);
     journal_usable(why, sizeof(why));   /* logs it if new sessions are refused */
 }
 
@@ -298,9 +302,10 @@ static const struct profile_area *main_area_of(const struct session *s)
 static void main_ended(struct massager *m)
 {
     uint64_t owed = rest_owed_ms(main_area_of(&m->sess), m->sess.ran_ms), now = clock_now_ms();
+    uint64_t boot = clock_boot_ms();
 
-    rest_charge(&knotd.rest, m->uid, main_area_of(&m->sess), m->sess.ran_ms, clock_boot_ms(),
-                clock_local_day(time(NULL)));
+    rest_charge(&knotd.rest, m->uid, main_area_of(&m->sess), m->sess.ran_ms, boot,
+                clock_day_start_ms(time(NULL), boot));
     if (m->sess.ran_ms > 0)
         care_treated(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)));
     journal_ended(m->serial, m->uid, &m->sess, (unsigned)((owed + 999u) / 1000u));

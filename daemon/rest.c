@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "timeline.h"
-
 void rest_init(struct rest_book *b)
 {
     memset(b, 0, sizeof(*b));
@@ -32,7 +30,7 @@ static struct rest_entry *rest_find_name(struct rest_book *b, uid_t uid, const c
 
 /* A new entry; when the book is full, the one that matters least goes: an
  * entry neither resting nor counting today's dose, else the soonest rest. */
-static struct rest_entry *rest_add(struct rest_book *b, uid_t uid, const char *area, uint64_t now_ms, int64_t day)
+static struct rest_entry *rest_add(struct rest_book *b, uid_t uid, const char *area, uint64_t now_ms, int64_t day_ms)
 {
     struct rest_entry *e = NULL;
 
@@ -40,7 +38,7 @@ static struct rest_entry *rest_add(struct rest_book *b, uid_t uid, const char *a
         e = &b->e[b->n++];
     } else {
         for (unsigned i = 0; i < b->n && !e; i++)
-            if (b->e[i].until_ms <= now_ms && b->e[i].day < day)
+            if (b->e[i].until_ms <= now_ms && b->e[i].dosed_ms < day_ms)
                 e = &b->e[i];
         for (unsigned i = 0; i < b->n && !e; i++)
             if (b->e[i].until_ms <= now_ms)
@@ -55,7 +53,7 @@ static struct rest_entry *rest_add(struct rest_book *b, uid_t uid, const char *a
     memset(e, 0, sizeof(*e));
     e->uid = uid;
     snprintf(e->area, sizeof(e->area), "%s", area);
-    e->day = day;
+    e->dosed_ms = INT64_MIN;   /* no dose yet: before any day */
     return e;
 }
 
@@ -64,8 +62,14 @@ static uint64_t rest_dose_ms(const struct profile_area *a)
     return (uint64_t)(a->dose_min ? a->dose_min : PROFILE_DOSE_DEFAULT_MIN) * 60000u;
 }
 
-enum rest_verdict rest_check(struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
-                             int64_t day, struct rest_state *out)
+/* The entry's running time that counts today (begun at day_ms). */
+static uint64_t rest_today_ms(const struct rest_entry *e, int64_t day_ms)
+{
+    return e->dosed_ms >= day_ms ? e->dose_ms : 0;
+}
+
+enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
+                             int64_t day_ms, struct rest_state *out)
 {
     uint64_t trial_ms = (uint64_t)a->trial_s * 1000u;
 
@@ -73,17 +77,13 @@ enum rest_verdict rest_check(struct rest_book *b, uid_t uid, const struct profil
     out->dose_ms = rest_dose_ms(a);
     /* Every entry of the area counts: one per name it was ever recorded under. */
     for (unsigned i = 0; i < b->n; i++) {
-        struct rest_entry *e = &b->e[i];
+        const struct rest_entry *e = &b->e[i];
 
         if ((e->uid != uid && e->uid != REST_ANYONE) || !profile_area_is(a, e->area))
             continue;
         if (e->until_ms > now_ms && e->until_ms - now_ms > out->rest_left_ms)
             out->rest_left_ms = e->until_ms - now_ms;
-        /* A later day: the clock went back, and the dose still counts
-         * (for a day more at most: timeline_day). */
-        e->day = timeline_day(e->day, day);
-        if (e->day >= day)
-            out->dose_used_ms += e->dose_ms;
+        out->dose_used_ms += rest_today_ms(e, day_ms);
     }
     if (out->rest_left_ms)
         return REST_RESTING;
@@ -106,48 +106,45 @@ uint64_t rest_owed_ms(const struct profile_area *a, uint64_t ran_ms)
     return cool_ms * (ran_ms - trial_ms) / (session_ms - trial_ms);
 }
 
+/* ran_ms charged at at_ms: today's dose grows, an older day's is dropped. */
+static void rest_dose(struct rest_entry *e, uint64_t ran_ms, int64_t at_ms, int64_t day_ms)
+{
+    if (!ran_ms || at_ms < day_ms)
+        return;
+    e->dose_ms = rest_today_ms(e, day_ms) + ran_ms;
+    if (at_ms > e->dosed_ms)
+        e->dosed_ms = at_ms;
+}
+
 void rest_charge(struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t ran_ms, uint64_t now_ms,
-                 int64_t day)
+                 int64_t day_ms)
 {
     struct rest_entry *e = rest_find(b, uid, a);
     uint64_t owed = rest_owed_ms(a, ran_ms);
 
     if (!e)
-        e = rest_add(b, uid, a->name, now_ms, day);
-    /* A new day starts a new dose; a day behind the entry's (the clock went
-     * back) adds to the entry's dose: it counts as today's too. */
-    e->day = timeline_day(e->day, day);
-    if (e->day < day) {
-        e->day = day;
-        e->dose_ms = 0;
-    }
-    e->dose_ms += ran_ms;
+        e = rest_add(b, uid, a->name, now_ms, day_ms);
+    rest_dose(e, ran_ms, (int64_t)now_ms, day_ms);
     if (owed && now_ms + owed > e->until_ms)
         e->until_ms = now_ms + owed;
 }
 
-void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t until_ms, uint64_t ran_ms, int64_t day)
+void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t until_ms, uint64_t ran_ms,
+                  int64_t at_ms, int64_t day_ms)
 {
     struct rest_entry *e = rest_find_name(b, uid, area);
 
     if (!e)
-        e = rest_add(b, uid, area, 0, day);
+        e = rest_add(b, uid, area, 0, day_ms);
     if (until_ms > e->until_ms)
         e->until_ms = until_ms;
-    e->day = timeline_day(e->day, day);
-    if (ran_ms) {
-        if (e->day < day) {
-            e->day = day;
-            e->dose_ms = 0;
-        }
-        e->dose_ms += ran_ms;
-    }
+    rest_dose(e, ran_ms, at_ms, day_ms);
 }
 
-bool rest_first_today(const struct rest_book *b, uid_t uid, int64_t day)
+bool rest_first_today(const struct rest_book *b, uid_t uid, int64_t day_ms)
 {
     for (unsigned i = 0; i < b->n; i++)
-        if ((b->e[i].uid == uid || b->e[i].uid == REST_ANYONE) && b->e[i].day >= day && b->e[i].dose_ms > 0)   /* a later day: the clock went back */
+        if ((b->e[i].uid == uid || b->e[i].uid == REST_ANYONE) && rest_today_ms(&b->e[i], day_ms) > 0)
             return false;
     return true;
 }

@@ -24,14 +24,14 @@
  *     running time on it per person and local day. A start needs at least a
  *     trial's worth of it left, and a session never runs past what is left.
  *
- * Times: cool-downs on the boot clock (CLOCK_BOOTTIME in milliseconds: it
- * counts a suspend and no wall-clock step moves it); days as local day
- * numbers (days since the epoch in local time), both passed in. An entry of
- * a later day than the one passed in (the wall clock went back across
- * midnight) counts toward that day's dose too: a clock set back never hands
- * out a new dose before the entry's own day has passed by the clock. An
- * entry more than a day ahead (set back by more) is moved to the day passed
- * in: no lock-out of days for a clock error (timeline_day).
+ * Times: everything on the boot clock (CLOCK_BOOTTIME in milliseconds: it
+ * counts a suspend and no wall-clock step moves it), passed in. The day is
+ * passed as the boot-clock time of today's local midnight (day_ms, signed:
+ * it may lie before this boot began): running time counts toward today's
+ * dose when it was charged at or after it. A wall clock set back or forward
+ * moves midnight, never what was charged: a dose used a minute ago counts
+ * whatever the clock did, and a new one begins when the clock passes
+ * midnight (timeline.h).
  */
 
 #define REST_MAX 128                /* (person, area) entries kept; the oldest idle one makes room */
@@ -40,9 +40,9 @@
 struct rest_entry {
     uid_t uid;
     char area[PROFILE_NAME_LEN];    /* the area's name when the entry was made (aliases match later) */
-    uint64_t until_ms;              /* rest until (boot-clock ms); 0 = none */
-    int64_t day;                    /* the local day dose_ms counts for */
-    uint64_t dose_ms;               /* the motor's running time on the area that day */
+    uint64_t until_ms;              /* rest until (boot clock); 0 = none */
+    int64_t dosed_ms;               /* the last running time charged (boot clock; may be before this boot) */
+    uint64_t dose_ms;               /* the motor's running time on the area that day, up to dosed_ms */
 };
 
 struct rest_book {
@@ -64,23 +64,24 @@ enum rest_verdict {
 };
 
 void rest_init(struct rest_book *b);
-/* Where uid's area a stands at now_ms, on local day `day` (an entry more
- * than a day ahead is moved to it: the only change it makes). */
-enum rest_verdict rest_check(struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
-                             int64_t day, struct rest_state *out);
-/* Whether uid has run no area yet on local day `day` (the day's first
- * session: warm up first). */
-bool rest_first_today(const struct rest_book *b, uid_t uid, int64_t day);
+/* Where uid's area a stands at now_ms, today having begun at day_ms. */
+enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
+                             int64_t day_ms, struct rest_state *out);
+/* Whether uid has run no area yet today (begun at day_ms): the day's first
+ * session, warm up first. */
+bool rest_first_today(const struct rest_book *b, uid_t uid, int64_t day_ms);
 /* The rest a session owes: ran_ms the motor ran in it, in the area a as it ran. */
 uint64_t rest_owed_ms(const struct profile_area *a, uint64_t ran_ms);
-/* A session of uid on a ended at now_ms on local day `day`, the motor having
- * run ran_ms: its rest is charged (never shortening one already due) and its
- * running time added to the day's dose. */
+/* A session of uid on a ended at now_ms, today having begun at day_ms, the
+ * motor having run ran_ms: its rest is charged (never shortening one
+ * already due) and its running time added to today's dose. */
 void rest_charge(struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t ran_ms, uint64_t now_ms,
-                 int64_t day);
-/* Restored from the journal: rest until until_ms, and ran_ms on `day`
- * (either may be 0; pass a record's day through timeline_day). Names are
- * matched later by aliases too. */
-void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t until_ms, uint64_t ran_ms, int64_t day);
+                 int64_t day_ms);
+/* Restored from the journal: rest until until_ms, and ran_ms charged at
+ * at_ms (either may be 0; timeline_at_ms places a record), today having
+ * begun at day_ms: a charge before it is not today's. In any order. Names
+ * are matched later by aliases too. */
+void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t until_ms, uint64_t ran_ms,
+                  int64_t at_ms, int64_t day_ms);
 
 #endif

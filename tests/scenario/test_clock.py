@@ -128,7 +128,8 @@ def test_a_jump_forward_during_a_cool_down_keeps_the_rest(knotd, wallclock):
 
 def test_a_clock_set_back_across_midnight_keeps_the_dose(knotd, wallclock, tmp_path):
     """Measured before: stepping the wall clock back 3 min across local midnight reset
-    dose_used_s to 0 and a start was accepted."""
+    dose_used_s to 0 and a start was accepted. The dose stays used until the stepped clock
+    passes midnight, in a running knotd and after a restart alike."""
     day = clock.local_date(0) + datetime.timedelta(days=1)
     wallclock.set_local(day, 0, 1, 0)                       # 00:01:00
     at = clock.at(day, 0, 0, 20)
@@ -149,13 +150,40 @@ def test_a_clock_set_back_across_midnight_keeps_the_dose(knotd, wallclock, tmp_p
         d2.wait_devices(1)
         assert d2.req({"cmd": "start", "area": "forearms"})["code"] == "dose"
         assert "the clock went back" in d2.log()
-        # The next day by the clock (00:01 of the day after the record's), the dose is new.
-        wallclock.set_local(day + datetime.timedelta(days=1), 0, 1, 0)
-        wait_for(lambda: knotd_wall(d2) > midnight, 10, "knotd to see the next day")
-        assert today(d2, "forearms")["dose_used_s"] == 0
+        # When the clock passes midnight again, the day is new (knotd(8), TIME): set to the
+        # stroke of midnight, it is new once the boot clock has passed the record's place.
+        wallclock.set_local(day, 0, 0, 0)
+        wait_for(lambda: today(d2, "forearms")["dose_used_s"] == 0, 10, "the next day's dose")
+        assert knotd_wall(d2) == midnight
         assert d2.req({"cmd": "start", "area": "forearms"})["ok"]
         d2.trace.wait(r"^level 1 by=host")
         assert d2.req({"cmd": "stop"})["ok"]
     finally:
         assert d2.stop() == 0
     assert [lvl for _, lvl, _ in d.trace.levels()] == [], "nothing ran on the used-up day"
+
+
+def test_forged_journal_times_neither_crash_nor_lock_out(knotd, tmp_path):
+    """Found by a hostile review: a time of -2^63 overflowed at start-up (UBSan stopped knotd)."""
+    now = int(clock.now())
+    recs = [
+        {"record": "end", "time": -2 ** 63, "device": "X", "uid": os.getuid(), "area": "calves",
+         "cooldown_until": 2 ** 62, "ran_ms": 1000, "end": "done"},
+        {"record": "end", "time": -2 ** 62, "device": "X", "uid": os.getuid(), "area": "calves",
+         "cooldown_until": 2 ** 62, "ran_ms": 1000, "end": "done"},
+        {"record": "end", "time": 2 ** 63 - 1, "device": "X", "uid": os.getuid(), "area": "forearms",
+         "cooldown_until": 2 ** 63 - 1, "ran_ms": 1000, "end": "done", "boot": "f" * 32, "boot_ms": 2 ** 62},
+        {"record": "checkin", "time": now + 10 ** 12, "uid": os.getuid(), "area": "calves", "pain": 3, "flags": []},
+    ]
+    journal = tmp_path / "journal"
+    journal.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    d = knotd(journal=str(journal))
+    d.wait_devices(1)
+    # A time below zero is no time: such a record counts as written now (as one without a
+    # time), owing at most what any area could (the longest session and cool-down); a record
+    # at the end of time from another boot lies before this boot and owed nothing.
+    assert today(d, "calves")["rest_left_s"] <= 300 + 86400
+    assert today(d, "forearms")["rest_left_s"] == 0
+    st = d.req({"cmd": "status"})
+    assert 0 < st["clock_behind_s"] < 10 ** 13, st
+    assert d.knotctl("status").returncode == 0

@@ -13,7 +13,8 @@
 #define S(x) ((uint64_t)(x) * 1000u)
 #define MIN(x) ((uint64_t)(x) * 60000u)
 #define T0 S(5000)
-#define DAY 20000
+#define TODAY ((int64_t)0)                      /* today began when the boot clock did */
+#define NEXT_DAY ((int64_t)(T0 + S(850)))        /* a midnight, later */
 
 static struct profile_area calves(void)
 {
@@ -44,7 +45,7 @@ static void test_fresh_area_may_start(void **state)
 
     (void)state;
     rest_init(&b);
-    assert_int_equal(rest_check(&b, 1000, &a, T0, DAY, &st), REST_OK);
+    assert_int_equal(rest_check(&b, 1000, &a, T0, TODAY, &st), REST_OK);
     assert_int_equal(st.rest_left_ms, 0);
     assert_int_equal(st.dose_used_ms, 0);
     assert_int_equal(st.dose_ms, MIN(5));
@@ -80,19 +81,19 @@ static void test_charge_and_rest(void **state)
 
     (void)state;
     rest_init(&b);
-    rest_charge(&b, 1000, &a, S(3), T0, DAY);                 /* a short stop: may start again at once */
-    assert_int_equal(rest_check(&b, 1000, &a, T0, DAY, &st), REST_OK);
+    rest_charge(&b, 1000, &a, S(3), T0, TODAY);                 /* a short stop: may start again at once */
+    assert_int_equal(rest_check(&b, 1000, &a, T0, TODAY, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, S(3));
-    rest_charge(&b, 1000, &a, S(120), T0 + S(10), DAY);       /* a full one */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10), DAY, &st), REST_RESTING);
+    rest_charge(&b, 1000, &a, S(120), T0 + S(10), TODAY);       /* a full one */
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10), TODAY, &st), REST_RESTING);
     assert_int_equal(st.rest_left_ms, S(900));
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10) + S(899), DAY, &st), REST_RESTING);
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10) + S(899), TODAY, &st), REST_RESTING);
     assert_int_equal(st.rest_left_ms, S(1));
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10) + S(900), DAY, &st), REST_OK);
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10) + S(900), TODAY, &st), REST_OK);
     /* a shorter session later never shortens a rest already due */
-    rest_charge(&b, 1000, &a, S(120), T0 + S(2000), DAY);
-    rest_charge(&b, 1000, &a, S(20), T0 + S(2001), DAY);
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(2001), DAY, &st), REST_RESTING);
+    rest_charge(&b, 1000, &a, S(120), T0 + S(2000), TODAY);
+    rest_charge(&b, 1000, &a, S(20), T0 + S(2001), TODAY);
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(2001), TODAY, &st), REST_RESTING);
     assert_int_equal(st.rest_left_ms, S(899));
 }
 
@@ -107,9 +108,9 @@ static void test_rest_is_per_person(void **state)
 
     (void)state;
     rest_init(&b);
-    rest_charge(&b, 1000, &a, S(120), T0, DAY);
-    assert_int_equal(rest_check(&b, 1000, &a, T0, DAY, &st), REST_RESTING);
-    assert_int_equal(rest_check(&b, 1001, &a, T0, DAY, &st), REST_OK);
+    rest_charge(&b, 1000, &a, S(120), T0, TODAY);
+    assert_int_equal(rest_check(&b, 1000, &a, T0, TODAY, &st), REST_RESTING);
+    assert_int_equal(rest_check(&b, 1001, &a, T0, TODAY, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, 0);
 }
 
@@ -122,23 +123,23 @@ static void test_daily_dose(void **state)
     (void)state;
     a.cooldown_s = 0;
     rest_init(&b);
-    rest_charge(&b, 7, &a, S(120), T0, DAY);
-    rest_charge(&b, 7, &a, S(120), T0 + S(200), DAY);
-    assert_int_equal(rest_check(&b, 7, &a, T0 + S(400), DAY, &st), REST_OK);
+    rest_charge(&b, 7, &a, S(120), T0, TODAY);
+    rest_charge(&b, 7, &a, S(120), T0 + S(200), TODAY);
+    assert_int_equal(rest_check(&b, 7, &a, T0 + S(400), TODAY, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, S(240));
     assert_int_equal(st.allowed_ms, S(60));                    /* the next session is capped at what is left */
-    rest_charge(&b, 7, &a, S(45), T0 + S(500), DAY);
-    assert_int_equal(rest_check(&b, 7, &a, T0 + S(600), DAY, &st), REST_OK);
+    rest_charge(&b, 7, &a, S(45), T0 + S(500), TODAY);
+    assert_int_equal(rest_check(&b, 7, &a, T0 + S(600), TODAY, &st), REST_OK);
     assert_int_equal(st.allowed_ms, S(15));                    /* exactly a trial left: still a start */
-    rest_charge(&b, 7, &a, S(1), T0 + S(700), DAY);
+    rest_charge(&b, 7, &a, S(1), T0 + S(700), TODAY);
     /* 13 s left is less than the 15 s trial: done for today */
-    assert_int_equal(rest_check(&b, 7, &a, T0 + S(800), DAY, &st), REST_DOSE);
+    assert_int_equal(rest_check(&b, 7, &a, T0 + S(800), TODAY, &st), REST_DOSE);
     assert_int_equal(st.allowed_ms, 0);
     /* a new day, a new dose */
-    assert_int_equal(rest_check(&b, 7, &a, T0 + S(900), DAY + 1, &st), REST_OK);
+    assert_int_equal(rest_check(&b, 7, &a, T0 + S(900), NEXT_DAY, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, 0);
-    rest_charge(&b, 7, &a, S(30), T0 + S(1000), DAY + 1);
-    assert_int_equal(rest_check(&b, 7, &a, T0 + S(1000), DAY + 1, &st), REST_OK);
+    rest_charge(&b, 7, &a, S(30), T0 + S(1000), NEXT_DAY);
+    assert_int_equal(rest_check(&b, 7, &a, T0 + S(1000), NEXT_DAY, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, S(30));
 }
 
@@ -150,16 +151,16 @@ static void test_renamed_area_keeps_rest_and_dose(void **state)
 
     (void)state;
     rest_init(&b);
-    rest_charge(&b, 3, &a, S(120), T0, DAY);
+    rest_charge(&b, 3, &a, S(120), T0, TODAY);
     snprintf(renamed.name, sizeof(renamed.name), "lower-legs");
     snprintf(renamed.aliases[1], sizeof(renamed.aliases[1]), "calves");
     renamed.n_aliases = 2;
-    assert_int_equal(rest_check(&b, 3, &renamed, T0, DAY, &st), REST_RESTING);
+    assert_int_equal(rest_check(&b, 3, &renamed, T0, TODAY, &st), REST_RESTING);
     assert_int_equal(st.dose_used_ms, S(120));
     /* charged under the new name, both entries count */
     renamed.cooldown_s = 0;
-    rest_charge(&b, 3, &renamed, S(60), T0 + S(1000), DAY);
-    assert_int_equal(rest_check(&b, 3, &renamed, T0 + S(1000), DAY, &st), REST_OK);
+    rest_charge(&b, 3, &renamed, S(60), T0 + S(1000), TODAY);
+    assert_int_equal(rest_check(&b, 3, &renamed, T0 + S(1000), TODAY, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, S(180));
 }
 
@@ -172,8 +173,8 @@ static void test_restore_and_a_full_book(void **state)
 
     (void)state;
     rest_init(&b);
-    rest_restore(&b, 9, "calf", T0 + S(100), S(30), DAY);
-    assert_int_equal(rest_check(&b, 9, &a, T0, DAY, &st), REST_RESTING);
+    rest_restore(&b, 9, "calf", T0 + S(100), S(30), (int64_t)T0, TODAY);
+    assert_int_equal(rest_check(&b, 9, &a, T0, TODAY, &st), REST_RESTING);
     assert_int_equal(st.rest_left_ms, S(100));
     assert_int_equal(st.dose_used_ms, S(30));
     /* a full book makes room with an entry that no longer matters, never a resting one */
@@ -183,55 +184,73 @@ static void test_restore_and_a_full_book(void **state)
         snprintf(name, sizeof(name), "area%u", i);
         snprintf(o.name, sizeof(o.name), "%s", name);
         o.n_aliases = 0;
-        rest_charge(&b, 9, &o, S(3), T0, DAY - 1);
+        rest_charge(&b, 9, &o, S(3), T0, TODAY);
     }
     assert_int_equal(b.n, REST_MAX);
-    assert_int_equal(rest_check(&b, 9, &a, T0, DAY, &st), REST_RESTING);
+    assert_int_equal(rest_check(&b, 9, &a, T0, TODAY, &st), REST_RESTING);
 }
 
 /* Measured: stepping the wall clock back 3 min across local midnight reset the
- * day's dose to 0 and a start was accepted. knotd's day only moves forward. */
+ * day's dose to 0 and a start was accepted. The dose is charged on the boot
+ * clock, and a step moves only where midnight lies on it. */
 static void test_a_clock_set_back_across_midnight_keeps_the_dose(void **state)
 {
     struct rest_book b;
     struct rest_state st;
     struct profile_area a = calves();
+    const int64_t midnight = (int64_t)T0;
 
     (void)state;
+    a.cooldown_s = 0;   /* the dose alone */
     rest_init(&b);
-    rest_charge(&b, 1000, &a, MIN(5), T0, DAY + 1);         /* the whole dose, just after midnight */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(60), DAY + 1, &st), REST_DOSE);
-    /* The clock goes back to 23:58 of the day before: still used up. */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(60), DAY, &st), REST_DOSE);
+    rest_charge(&b, 1000, &a, MIN(5), T0 + S(20), midnight);       /* the whole dose at 00:00:20 */
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(60), midnight, &st), REST_DOSE);
+    /* At 00:01 the clock goes back to 23:58: midnight lies 23 h 58 min back on the boot clock. */
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(60), (int64_t)(T0 + S(60)) - (int64_t)MIN(23 * 60 + 58), &st),
+                     REST_DOSE);
     assert_int_equal(st.dose_used_ms, MIN(5));
-    assert_false(rest_first_today(&b, 1000, DAY));
-    /* Another session charged on that day adds to the dose, never resets it. */
-    rest_charge(&b, 1000, &a, S(10), T0 + MIN(61), DAY);
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(90), DAY, &st), REST_DOSE);
-    assert_int_equal(st.dose_used_ms, MIN(5) + S(10));
-    /* Midnight by the clock again: the day the dose was recorded in, still used up. */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(90), DAY + 1, &st), REST_DOSE);
-    assert_int_equal(st.dose_used_ms, MIN(5) + S(10));
-    /* The day after it, the dose is new. */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(90), DAY + 2, &st), REST_OK);
+    assert_false(rest_first_today(&b, 1000, (int64_t)(T0 + S(60)) - (int64_t)MIN(23 * 60 + 58)));
+    /* When the stepped clock passes midnight, two minutes on, the day is new. */
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(180), (int64_t)(T0 + S(180)), &st), REST_OK);
     assert_int_equal(st.dose_used_ms, 0);
-    assert_true(rest_first_today(&b, 1000, DAY + 2));
+    assert_true(rest_first_today(&b, 1000, (int64_t)(T0 + S(180))));
 }
 
-/* A clock set back by years (a dead RTC battery) counts the dose of the
- * "future" day as today's, and only today's: no lock-out of days. */
-static void test_a_clock_set_back_by_years_locks_out_one_day_at_most(void **state)
+/* A clock set back by years (a dead RTC battery) counts the dose as today's,
+ * and only today's; a clock set forward by days (NTP on a board without an
+ * RTC) still counts a dose used minutes ago. */
+static void test_clock_steps_never_hand_out_a_dose_early_nor_lock_out_for_days(void **state)
 {
     struct rest_book b;
     struct rest_state st;
     struct profile_area a = calves();
 
     (void)state;
+    a.cooldown_s = 0;   /* the dose alone */
     rest_init(&b);
-    rest_charge(&b, 1000, &a, MIN(5), T0, DAY + 3650);
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(60), DAY, &st), REST_DOSE);
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(60), DAY + 1, &st), REST_OK);
-    assert_int_equal(st.dose_used_ms, 0);
+    rest_charge(&b, 1000, &a, MIN(5), T0, (int64_t)T0 - (int64_t)MIN(600));   /* at 10:00 */
+    /* Set back years, to 15:00 of some day: midnight 15 h back. Still used today... */
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(1), (int64_t)(T0 + MIN(1)) - (int64_t)MIN(900), &st),
+                     REST_DOSE);
+    /* ...and new at the next midnight by that clock. */
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(540), (int64_t)(T0 + MIN(540)), &st), REST_OK);
+    /* Set forward two days, to 09:00: midnight 9 h back, before the dose: still used today. */
+    rest_init(&b);
+    rest_charge(&b, 1000, &a, MIN(5), T0, (int64_t)T0 - (int64_t)MIN(600));
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(2), (int64_t)(T0 + MIN(2)) - (int64_t)MIN(540), &st),
+                     REST_DOSE);
+    /* A charge from before this boot (negative on its clock) counts when today began even earlier. */
+    rest_init(&b);
+    rest_restore(&b, 1000, "calves", 0, MIN(5), -(int64_t)MIN(30), -(int64_t)MIN(600));
+    assert_int_equal(rest_check(&b, 1000, &a, T0, -(int64_t)MIN(600), &st), REST_DOSE);
+    assert_int_equal(rest_check(&b, 1000, &a, T0, -(int64_t)MIN(20), &st), REST_OK);
+    /* Restored in any order: both of today's count, yesterday's does not. */
+    rest_init(&b);
+    rest_restore(&b, 1000, "calves", 0, S(30), (int64_t)T0, 0);
+    rest_restore(&b, 1000, "calves", 0, S(30), (int64_t)T0 - S(100), 0);
+    rest_restore(&b, 1000, "calves", 0, S(30), -1, 0);
+    assert_int_equal(rest_check(&b, 1000, &a, T0, 0, &st), REST_OK);
+    assert_int_equal(st.dose_used_ms, S(60));
 }
 
 int main(void)
@@ -245,7 +264,7 @@ int main(void)
         cmocka_unit_test(test_renamed_area_keeps_rest_and_dose),
         cmocka_unit_test(test_restore_and_a_full_book),
         cmocka_unit_test(test_a_clock_set_back_across_midnight_keeps_the_dose),
-        cmocka_unit_test(test_a_clock_set_back_by_years_locks_out_one_day_at_most),
+        cmocka_unit_test(test_clock_steps_never_hand_out_a_dose_early_nor_lock_out_for_days),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_timeline.c - cmocka unit tests of a record's age, rest and day when the wall clock moves, and of local days in zones with DST, +14 and -11 hours. */
+/* test_timeline.c - cmocka unit tests of where a record lies on the boot clock and the rest it leaves when the wall clock moved, and of local days and midnights in zones with DST, +14 and -11 hours. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -24,7 +24,7 @@ static struct timeline_now now_at(time_t wall, uint64_t boot_ms)
     return n;
 }
 
-/* The record of this boot: the boot clock's age, whatever the wall clock did. */
+/* The record of this boot: where the boot clock says, whatever the wall clock did. */
 static void test_same_boot_reads_the_boot_clock(void **state)
 {
     struct timeline_mark m = { WALL, BOOT, 5000000 };
@@ -33,7 +33,7 @@ static void test_same_boot_reads_the_boot_clock(void **state)
     int64_t moved;
 
     (void)state;
-    assert_int_equal(timeline_age_ms(&n, &m, &how, &moved), 60000);
+    assert_int_equal(timeline_at_ms(&n, &m, &how, &moved), 5000000);
     assert_int_equal(how, TIMELINE_BOOT);
     assert_int_equal(moved, 840);
     /* A full session's 600 s of rest, 60 s ago: 540 s left, not 0 as the wall clock would say. */
@@ -41,56 +41,83 @@ static void test_same_boot_reads_the_boot_clock(void **state)
     /* The wall clock set back a day: still only 60 s of age, no day-long rest. */
     n = now_at(WALL - 86400 + 60, 5000000 + 60000);
     assert_int_equal(timeline_rest_left_ms(&n, &m, WALL + 600, 3600000), 540000);
-    assert_int_equal(timeline_age_ms(&n, &m, &how, &moved), 60000);
+    assert_int_equal(timeline_at_ms(&n, &m, &how, &moved), 5000000);
     assert_int_equal(how, TIMELINE_BOOT);
     assert_int_equal(moved, -86400);
 }
 
-/* Another boot, or none recorded: the wall clock, and the future counts as now. */
-static void test_other_boot_reads_the_wall_clock(void **state)
+/* Another boot: the wall clock, but never after this boot began; the future
+ * is placed there too, so a restart later never owes its rest afresh. */
+static void test_another_boot_lies_before_this_one(void **state)
 {
     struct timeline_mark m = { WALL, OTHER, 5000000 };
-    struct timeline_mark bare = { WALL, "", 0 };
-    struct timeline_now n = now_at(WALL + 100, 1000);
+    struct timeline_now n = now_at(WALL + 100, 1000000);   /* 1000 s after this boot began */
     enum timeline_clock how;
     int64_t moved;
 
     (void)state;
-    assert_int_equal(timeline_age_ms(&n, &m, &how, &moved), 100000);
+    /* 100 s by the wall clock, but written before this boot: at least 1000 s ago. */
+    assert_int_equal(timeline_at_ms(&n, &m, &how, &moved), 0);
     assert_int_equal(how, TIMELINE_WALL);
-    assert_int_equal(timeline_age_ms(&n, &bare, &how, &moved), 100000);
-    assert_int_equal(how, TIMELINE_WALL);
-    assert_int_equal(timeline_rest_left_ms(&n, &bare, WALL + 600, 3600000), 500000);
-    assert_int_equal(timeline_rest_left_ms(&n, &bare, WALL + 50, 3600000), 0);
-    /* Measured: with the clock a day back, rest_left_s was 86,700. It is the 600 s owed, no more. */
-    n = now_at(WALL - 86400, 1000);
-    assert_int_equal(timeline_age_ms(&n, &bare, &how, &moved), 0);
+    assert_int_equal(timeline_rest_left_ms(&n, &m, WALL + 1600, 3600000), 600000);
+    n = now_at(WALL + 5000, 1000000);
+    assert_int_equal(timeline_at_ms(&n, &m, &how, &moved), 1000000 - 5000000);
+    /* Measured: with the clock a day back, rest_left_s was 86,700. From another boot the
+     * record lies before this one, and ages with it. */
+    n = now_at(WALL - 86400, 100000);
+    assert_int_equal(timeline_at_ms(&n, &m, &how, &moved), 0);
     assert_int_equal(how, TIMELINE_FUTURE);
     assert_int_equal(moved, 86400);
-    assert_int_equal(timeline_rest_left_ms(&n, &bare, WALL + 600, 3600000), 600000);
+    assert_int_equal(timeline_rest_left_ms(&n, &m, WALL + 600, 3600000), 500000);
+    n = now_at(WALL - 86400, 700000);                         /* a restart 10 min later */
+    assert_int_equal(timeline_rest_left_ms(&n, &m, WALL + 600, 3600000), 0);
     /* Never more than the cap, however far the stamps lie apart. */
-    assert_int_equal(timeline_rest_left_ms(&n, &bare, WALL + 1000000000, 3600000), 3600000);
+    n = now_at(WALL - 86400, 100000);
+    assert_int_equal(timeline_rest_left_ms(&n, &m, WALL + 1000000000, 3600000), 3500000);
     /* A boot clock ahead of ours is no record of this boot (forged or corrupt): the wall clock. */
     m.boot = BOOT;
     m.boot_ms = 9000000;
-    n = now_at(WALL + 100, 1000);
-    assert_int_equal(timeline_age_ms(&n, &m, &how, &moved), 100000);
-    assert_int_equal(how, TIMELINE_WALL);
-    /* This boot's id unknown: the wall clock. */
-    n.boot = "";
-    m.boot_ms = 0;
-    assert_int_equal(timeline_age_ms(&n, &m, &how, &moved), 100000);
+    n = now_at(WALL + 5000, 1000000);
+    assert_int_equal(timeline_at_ms(&n, &m, &how, &moved), 1000000 - 5000000);
     assert_int_equal(how, TIMELINE_WALL);
 }
 
-static void test_days_only_move_forward(void **state)
+/* No boot recorded (an older knotd): the wall clock, and the future counts as now. */
+static void test_no_boot_reads_the_wall_clock(void **state)
+{
+    struct timeline_mark bare = { WALL, "", 0 };
+    struct timeline_now n = now_at(WALL + 100, 1000000);
+    enum timeline_clock how;
+    int64_t moved;
+
+    (void)state;
+    assert_int_equal(timeline_at_ms(&n, &bare, &how, &moved), 1000000 - 100000);
+    assert_int_equal(how, TIMELINE_WALL);
+    assert_int_equal(timeline_rest_left_ms(&n, &bare, WALL + 600, 3600000), 500000);
+    assert_int_equal(timeline_rest_left_ms(&n, &bare, WALL + 50, 3600000), 0);
+    n = now_at(WALL - 86400, 1000000);
+    assert_int_equal(timeline_at_ms(&n, &bare, &how, &moved), 1000000);
+    assert_int_equal(how, TIMELINE_FUTURE);
+    assert_int_equal(timeline_rest_left_ms(&n, &bare, WALL + 600, 3600000), 600000);
+    /* This boot's id unknown: a record naming one is another boot's, as far as anyone can tell. */
+    n.boot = "";
+    bare.boot = BOOT;
+    n.wall = WALL + 100;
+    assert_int_equal(timeline_at_ms(&n, &bare, &how, &moved), 0);
+    /* The extremes of the clamped range do not overflow. */
+    bare.boot = "";
+    bare.wall = TIMELINE_TIME_MAX;
+    n.wall = 0;
+    assert_int_equal(timeline_at_ms(&n, &bare, &how, &moved), 1000000);
+    assert_int_equal(moved, (int64_t)TIMELINE_TIME_MAX);
+    bare.wall = 0;
+    n.wall = TIMELINE_TIME_MAX;
+    assert_int_equal(timeline_rest_left_ms(&n, &bare, TIMELINE_TIME_MAX, 3600000), 0);
+}
+
+static void test_behind(void **state)
 {
     (void)state;
-    assert_int_equal(timeline_day(20000, 20000), 20000);
-    assert_int_equal(timeline_day(19999, 20000), 19999);
-    assert_int_equal(timeline_day(20001, 20000), 20001);   /* tomorrow's (set back across midnight) stays */
-    assert_int_equal(timeline_day(20002, 20000), 20000);   /* further ahead: today's alone */
-    assert_int_equal(timeline_day(30000, 20000), 20000);
     assert_int_equal(timeline_behind_s(WALL, WALL + 59), 0);
     assert_int_equal(timeline_behind_s(WALL, WALL + 60), 60);
     assert_int_equal(timeline_behind_s(WALL, WALL - 3600), 0);
@@ -162,6 +189,11 @@ static void check_day(int y, int m, int d)
     assert_int_equal(clock_local_day(local(y, m, d, 12, 0, 0)), want);
     assert_int_equal(clock_local_day(local(y, m, d, 23, 59, 59)), want);
     assert_int_equal(clock_local_day(next), want + 1);
+    /* Today's midnight on a boot clock that reads 10^9 ms now: the real time since it. */
+    assert_int_equal(clock_day_start_ms(local(y, m, d, 12, 0, 0), 1000000000),
+                     1000000000 - (int64_t)(local(y, m, d, 12, 0, 0) - midnight) * 1000);
+    assert_int_equal(clock_day_start_ms(midnight, 1000000000), 1000000000);
+    assert_int_equal(clock_day_start_ms(next - 1, 1000000000), 1000000000 - (int64_t)(next - 1 - midnight) * 1000);
 }
 
 static void test_local_days_in_every_kind_of_zone(void **state)
@@ -185,6 +217,8 @@ static void test_local_days_in_every_kind_of_zone(void **state)
     set_zone("Europe/Berlin");
     assert_int_equal(local(2027, 3, 29, 0, 0, 0) - local(2027, 3, 28, 0, 0, 0), 23 * 3600);
     assert_int_equal(local(2027, 11, 1, 0, 0, 0) - local(2027, 10, 31, 0, 0, 0), 25 * 3600);
+    /* At 03:30 on the 23-hour day, 2 h 30 min have passed since midnight. */
+    assert_int_equal(clock_day_start_ms(local(2027, 3, 28, 3, 30, 0), 100000000), 100000000 - 9000 * 1000);
     if (old)
         set_zone(old);
     else {
@@ -198,8 +232,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_boot_reads_the_boot_clock),
-        cmocka_unit_test(test_other_boot_reads_the_wall_clock),
-        cmocka_unit_test(test_days_only_move_forward),
+        cmocka_unit_test(test_another_boot_lies_before_this_one),
+        cmocka_unit_test(test_no_boot_reads_the_wall_clock),
+        cmocka_unit_test(test_behind),
         cmocka_unit_test(test_care_of_a_later_day_still_counts),
         cmocka_unit_test(test_local_days_in_every_kind_of_zone),
     };
