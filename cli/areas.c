@@ -90,6 +90,12 @@ static void areas_row_of(json_object *a, struct areas_row *r)
             words_clock(at, sizeof(at), jv_int(today, "rest_until", 0));
             snprintf(r->col[7], sizeof(r->col[7]), "until %s", at);
         }
+        /* What else keeps it closed: said as what happens, never "-" for a closed area. */
+        if (strcmp(jv_str(today, "closed", ""), KNOT_E_RED_FLAG) == 0)
+            snprintf(r->col[7], sizeof(r->col[7]), "red flag");
+        else if (strcmp(jv_str(today, "closed", ""), KNOT_E_PAIN_STOP) == 0 ||
+                 strcmp(jv_str(today, "closed", ""), KNOT_E_DOSE) == 0)
+            snprintf(r->col[7], sizeof(r->col[7]), "tomorrow");
     } else {
         words_tool(tool, sizeof(tool), jv_str(a, "tool", "another tool"));
         snprintf(r->col[1], sizeof(r->col[1]), "no - use %s", tool);
@@ -166,10 +172,17 @@ static void areas_today(json_object *a)
         return;
     words_dose(dose, sizeof(dose), used, jv_int(today, "dose_s", jv_int(a, "dose_min", 0) * 60), false);
     printf("  %-11s %s used", "today", dose);
-    if (rest > 0) {
+    /* The first thing that would refuse a start, as start itself says it (knotd's "closed"). */
+    if (strcmp(jv_str(today, "closed", ""), KNOT_E_RED_FLAG) == 0) {
+        printf("; closed by a red flag until you clear it: knotctl checkin %s --clear", jv_str(a, "name", "AREA"));
+    } else if (strcmp(jv_str(today, "closed", ""), KNOT_E_PAIN_STOP) == 0) {
+        printf("; stopped for today after pain: ready tomorrow");
+    } else if (rest > 0) {
         words_clock(at, sizeof(at), jv_int(today, "rest_until", 0));
         words_wait(wait, sizeof(wait), rest);
         printf("; resting until %s (%s left)", at, wait);
+    } else if (strcmp(jv_str(today, "closed", ""), KNOT_E_DOSE) == 0) {
+        printf("; today's dose is used up: ready tomorrow");
     } else {
         printf("; ready now");
     }

@@ -81,6 +81,15 @@ static void checkin_flag_words(json_object *care, char *buf, size_t len)
     }
 }
 
+/* Whether a care array holds a pain stop (an area closed for today). */
+static bool checkin_pain_stop(json_object *care)
+{
+    for (size_t i = 0; care && i < json_object_array_length(care); i++)
+        if (jv_bool(json_object_array_get_idx(care, i), "pain_stop", false))
+            return true;
+    return false;
+}
+
 /* One line typed after the question: yes only for y or yes. Type-ahead
  * does not answer it: the answer comes after the question is read. */
 static bool checkin_confirmed(const char *title, const char *flags)
@@ -90,7 +99,12 @@ static bool checkin_confirmed(const char *title, const char *flags)
     bool yes = false;
 
     tcflush(STDIN_FILENO, TCIFLUSH);
-    printf("Clear the red flags of your %s (%s)? You have seen a professional, or you are sure [y/N] ", title, flags);
+    if (flags[0])
+        printf("Clear the red flags of your %s (%s)? You have seen a professional, or you are sure [y/N] ", title,
+               flags);
+    else
+        printf("Lift today's stop on your %s (it still hurt at the lowest level)? Only if you are sure it was "
+               "not an injury [y/N] ", title);
     fflush(stdout);
     if (getline(&line, &cap, stdin) < 0) {
         putchar('\n');   /* Ctrl-D: the shell's prompt on a line of its own */
@@ -110,6 +124,7 @@ static int checkin_clear(const struct knotctl_opts *o, const char *area, const c
 {
     json_object *ask = conn_request_new("history", NULL), *seen = NULL, *reply = NULL;
     char flags[256];
+    bool stopped;
     int rc;
 
     json_object_object_add(ask, KNOT_K_AREA, json_object_new_string(area));
@@ -120,10 +135,11 @@ static int checkin_clear(const struct knotctl_opts *o, const char *area, const c
         return rc;
     }
     checkin_flag_words(jv_arr(seen, KNOT_K_CARE), flags, sizeof(flags));
+    stopped = checkin_pain_stop(jv_arr(seen, KNOT_K_CARE));
     json_object_put(seen);
-    if (!flags[0]) {
+    if (!flags[0] && !stopped) {
         /* Nothing to clear: nothing recorded (with --json, stdout stays knotd's lines only). */
-        fprintf(o->json ? stderr : stdout, "No red flags on your %s: nothing to clear.\n", title);
+        fprintf(o->json ? stderr : stdout, "No red flags and no stop for today on your %s: nothing to clear.\n", title);
         json_object_put(req);
         return 0;
     }
@@ -133,9 +149,13 @@ static int checkin_clear(const struct knotctl_opts *o, const char *area, const c
         return KNOTCTL_EXIT_REFUSED;
     }
     rc = conn_call(o->socket, o->json, req, &reply);
-    if (rc == 0 && !o->json) {
+    if (rc == 0 && !o->json && flags[0]) {
         printf("Cleared the red flags of your %s: the massager may go there again. If the signs come back, "
                "stop and check in again.\n", title);
+        show_care(jv_obj(reply, KNOT_K_CARE));
+    } else if (rc == 0 && !o->json) {
+        printf("Lifted today's stop on your %s: the massager may go there again. Back off at once if it "
+               "hurts.\n", title);
         show_care(jv_obj(reply, KNOT_K_CARE));
     }
     json_object_put(reply);

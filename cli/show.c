@@ -93,10 +93,14 @@ static void show_rest(json_object *rest, bool after)
 
         words_dose(dose, sizeof(dose), jv_int(r, "dose_used_s", 0), jv_int(r, "dose_s", 0), false);
         printf("  %-*s  %s used", width, jv_str(r, "title", jv_str(r, "area", "?")), dose);
-        if (jv_int(r, "rest_left_s", 0) > 0) {
+        if (strcmp(jv_str(r, "closed", ""), KNOT_E_PAIN_STOP) == 0) {
+            printf(", stopped for today after pain (ready tomorrow)");
+        } else if (jv_int(r, "rest_left_s", 0) > 0) {
             words_clock(at, sizeof(at), jv_int(r, "rest_until", 0));
             words_wait(wait, sizeof(wait), jv_int(r, "rest_left_s", 0));
             printf(", resting until %s (%s left)", at, wait);
+        } else if (strcmp(jv_str(r, "closed", ""), KNOT_E_DOSE) == 0) {
+            printf(", no more today (ready tomorrow)");
         }
         putchar('\n');
     }

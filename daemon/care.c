@@ -53,7 +53,8 @@ static struct care_entry *care_entry(struct care_book *b, uid_t uid, const char 
             /* Full: an entry without red flags and with the oldest news goes
              * (red flags are never forgotten while another entry can go). */
             for (unsigned i = 0; i < b->n; i++)
-                if (!b->e[i].flags && (!e || b->e[i].day < e->day))
+                if (!b->e[i].flags && !(b->e[i].pain_stop && b->e[i].pain_day >= day) &&
+                    (!e || b->e[i].day < e->day))
                     e = &b->e[i];
             if (!e)
                 return NULL;
@@ -93,12 +94,27 @@ bool care_checkin(struct care_book *b, uid_t uid, const char *area, int64_t day,
     return true;
 }
 
+bool care_pain_stop(struct care_book *b, uid_t uid, const char *area, int64_t day)
+{
+    struct care_entry *e = care_entry(b, uid, area, day);
+
+    if (!e)
+        return false;
+    /* The later day wins: a clock set back never shortens a stop. */
+    if (!e->pain_stop || day > e->pain_day)
+        e->pain_day = day;
+    e->pain_stop = true;
+    return true;
+}
+
 void care_clear(struct care_book *b, uid_t uid, const char *area, int64_t day)
 {
     struct care_entry *e = care_entry(b, uid, area, day);
 
-    if (e)
+    if (e) {
         e->flags = 0;
+        e->pain_stop = false;
+    }
 }
 
 void care_treated(struct care_book *b, uid_t uid, const char *area, int64_t day)
@@ -129,6 +145,10 @@ void care_check(const struct care_book *b, uid_t uid, const struct profile_area 
         if (e->uid != uid)
             continue;
         out->flags |= e->flags;
+        /* Today's, or tomorrow's (the clock went back across midnight): the
+         * area stays closed. Further ahead is a clock error, not a stop. */
+        if (e->pain_stop && e->pain_day >= today && e->pain_day <= today + 1)
+            out->pain_stop = true;
         for (int64_t day = oldest; day <= end; day++) {
             int i = care_index(e, day);
 

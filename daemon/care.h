@@ -18,6 +18,11 @@
  *     swelling, bruising, or pain that disrupts sleep blocks percussion on
  *     that area until the person clears it knowingly (a "clear" check-in).
  *
+ *   - A pain stop. A session that ended on pain at the lowest level (a
+ *     second ouch at level 1: the guide's "back off immediately" did not
+ *     help) closes that area for the person until the next local day. A
+ *     clear lifts it, as it lifts red flags: knowingly, and recorded.
+ *
  *   - Treated often, no better. The window is the CARE_WINDOW_DAYS local days
  *     ending today (today and the 9 before). A day counts as treated when the
  *     motor ran on the area that day (any session, however short). When more
@@ -56,6 +61,8 @@ struct care_entry {
     uid_t uid;
     char area[PROFILE_NAME_LEN];  /* the area's name when the entry was made (aliases match later) */
     unsigned flags;               /* red flags reported and not cleared */
+    bool pain_stop;               /* a session ended on pain on pain_day, not cleared since */
+    int64_t pain_day;
     int64_t day;                  /* the newest day the arrays below describe (index 0) */
     uint16_t treated;             /* bit i: the motor ran on the area on day - i */
     int8_t first_pain[16], last_pain[16];   /* per day (index i = day - i): -1 = no check-in */
@@ -69,6 +76,7 @@ struct care_book {
 /* Where a person's area stands today. */
 struct care_state {
     unsigned flags;               /* red flags that block percussion; 0 = none */
+    bool pain_stop;               /* a session ended on pain today: closed until tomorrow */
     unsigned treated_days;        /* of the window */
     unsigned checkin_days;        /* days of the window with a check-in */
     int first_pain, last_pain;    /* the window's first and last check-in; -1 = none */
@@ -80,7 +88,11 @@ void care_init(struct care_book *b);
  * given) and red flags (CARE_* bits, added to those not cleared). false
  * when it cannot be kept: every entry holds red flags (CARE_MAX of them). */
 bool care_checkin(struct care_book *b, uid_t uid, const char *area, int64_t day, int pain, unsigned flags);
-/* The person cleared the area's red flags knowingly. */
+/* A session of uid on area ended on pain on local day `day`: the area is
+ * closed for uid until the next local day (or a clear). false when it
+ * cannot be kept (as care_checkin). */
+bool care_pain_stop(struct care_book *b, uid_t uid, const char *area, int64_t day);
+/* The person cleared the area's red flags, and a pain stop, knowingly. */
 void care_clear(struct care_book *b, uid_t uid, const char *area, int64_t day);
 /* The motor ran on the area for uid on local day `day`. */
 void care_treated(struct care_book *b, uid_t uid, const char *area, int64_t day);

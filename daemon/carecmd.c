@@ -45,12 +45,13 @@ json_object *carecmd_state(uid_t uid, const struct profile_area *a)
     char advice[768] = "", area[sizeof(a->title)];
 
     care_check(&knotd.care, uid, a, clock_local_day(time(NULL)), &st);
-    if (!st.flags && !st.see_therapist)
+    if (!st.flags && !st.see_therapist && !st.pain_stop)
         return NULL;
     carecmd_lower(area, sizeof(area), a->title);
     o = json_object_new_object();
     json_object_object_add(o, "area", json_object_new_string(a->name));
     json_object_object_add(o, "red_flags", carecmd_flag_array(st.flags));
+    json_object_object_add(o, "pain_stop", json_object_new_boolean(st.pain_stop));
     json_object_object_add(o, "see_therapist", json_object_new_boolean(st.see_therapist));
     json_object_object_add(o, "treated_days", json_object_new_int((int)st.treated_days));
     json_object_object_add(o, "window_days", json_object_new_int(CARE_WINDOW_DAYS));
@@ -67,6 +68,12 @@ json_object *carecmd_state(uid_t uid, const struct profile_area *a)
         n = strlen(advice);
         snprintf(advice + n, sizeof(advice) - n, " The massager stays off your %s until you clear it knowingly: "
                  "knotctl checkin %s --clear.", area, a->name);
+    } else if (st.pain_stop) {
+        /* The guide: "back off immediately"; "sudden and severe: stop the self-massage and see a doctor". */
+        snprintf(advice, sizeof(advice), "Your %s still hurt at the lowest level today: stop for today. If the pain "
+                 "was sharp or sudden, or there is swelling, bruising or weakness, see a doctor. The massager stays "
+                 "off your %s until tomorrow, or until you lift it knowingly: knotctl checkin %s --clear.", area,
+                 area, a->name);
     } else {
         char pain[64];
 
@@ -84,14 +91,20 @@ json_object *carecmd_state(uid_t uid, const struct profile_area *a)
 
 json_object *carecmd_refusal(uid_t uid, const struct profile_area *a)
 {
-    json_object *st = carecmd_state(uid, a), *flags, *o;
+    json_object *st = carecmd_state(uid, a), *flags = NULL, *o;
+    bool flagged, stopped;
 
-    if (!st || !json_object_object_get_ex(st, "red_flags", &flags) || json_object_array_length(flags) == 0) {
+    flagged = st && json_object_object_get_ex(st, "red_flags", &flags) && json_object_array_length(flags) > 0;
+    stopped = st && json_object_get_boolean(json_object_object_get(st, "pain_stop"));
+    if (!flagged && !stopped) {
         json_object_put(st);
         return NULL;
     }
-    o = reply_error(KNOT_E_RED_FLAG, "%s", json_object_get_string(json_object_object_get(st, KNOT_K_ADVICE)));
-    json_object_object_add(o, "red_flags", json_object_get(flags));
+    /* A red flag first: it says whom to see; a pain stop only waits for tomorrow. */
+    o = reply_error(flagged ? KNOT_E_RED_FLAG : KNOT_E_PAIN_STOP, "%s",
+                    json_object_get_string(json_object_object_get(st, KNOT_K_ADVICE)));
+    if (flagged)
+        json_object_object_add(o, "red_flags", json_object_get(flags));
     json_object_put(st);
     return o;
 }
@@ -178,7 +191,7 @@ json_object *carecmd_checkin(const struct ctl_peer *peer, json_object *req, cons
         return reply_error(KNOT_E_JOURNAL, "%s; the check-in is not taken", why);
     if (clear) {
         care_clear(&knotd.care, peer->uid, a->name, clock_local_day(time(NULL)));
-        log_info("uid %u cleared the red flags of %s", (unsigned)peer->uid, a->name);
+        log_info("uid %u cleared the red flags and any pain stop of %s", (unsigned)peer->uid, a->name);
     } else if (!care_checkin(&knotd.care, peer->uid, a->name, clock_local_day(time(NULL)), (int)pain, flags)) {
         /* On record, so a restart would block the area: block it now too. */
         return reply_error(KNOT_E_JOURNAL, "knotd holds red flags for %d areas already; this one is on record "

@@ -456,14 +456,28 @@ static json_object *commands_journal(void)
     return o;
 }
 
-/* Where one of uid's areas stands today: resting until when, the day's dose. */
-/* now_ms on the boot clock (rest's). */
+/* Where one of uid's areas stands today: resting until when, the day's dose,
+ * and what would refuse a start now ("closed": the refusal's code, in the
+ * order start applies them; null when it may start). now_ms on the boot
+ * clock (rest's). */
 static json_object *commands_rest_of(uid_t uid, const struct profile_area *a, uint64_t now_ms, time_t wall)
 {
     struct rest_state rs;
+    struct care_state cs;
     json_object *o = json_object_new_object();
+    enum rest_verdict v = rest_check(&knotd.rest, uid, a, now_ms, clock_day_start_ms(wall, now_ms), &rs);
+    const char *closed = NULL;
 
-    rest_check(&knotd.rest, uid, a, now_ms, clock_day_start_ms(wall, now_ms), &rs);
+    care_check(&knotd.care, uid, a, clock_local_day(wall), &cs);
+    if (cs.flags)
+        closed = KNOT_E_RED_FLAG;
+    else if (cs.pain_stop)
+        closed = KNOT_E_PAIN_STOP;
+    else if (v == REST_RESTING)
+        closed = KNOT_E_COOLDOWN;
+    else if (v == REST_DOSE)
+        closed = KNOT_E_DOSE;
+    json_object_object_add(o, "closed", closed ? json_object_new_string(closed) : NULL);
     json_object_object_add(o, "rest_left_s", json_object_new_int64((int64_t)((rs.rest_left_ms + 999u) / 1000u)));
     json_object_object_add(o, "rest_until", rs.rest_left_ms ?
                            json_object_new_int64((int64_t)wall + (int64_t)((rs.rest_left_ms + 999u) / 1000u)) :

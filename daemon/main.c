@@ -149,7 +149,7 @@ struct main_replay {
     int64_t moved_s;       /* the largest wall-clock step since a record of this boot */
 };
 
-/* The care record: check-ins, clears, and the days each area was treated. */
+/* The care record: check-ins, clears, pain stops, and the days each area was treated. */
 static void main_restore_care(const struct journal_rec *r, int64_t day)
 {
     uid_t uid = r->uid == JOURNAL_ANYONE ? CARE_ANYONE : r->uid;
@@ -158,8 +158,12 @@ static void main_restore_care(const struct journal_rec *r, int64_t day)
         care_checkin(&knotd.care, uid, r->area, day, r->pain, r->flags);
     else if (strcmp(r->record, "clear") == 0)
         care_clear(&knotd.care, uid, r->area, day);
-    else if (r->ran_ms > 0)
-        care_treated(&knotd.care, uid, r->area, day);
+    else {
+        if (r->ran_ms > 0)
+            care_treated(&knotd.care, uid, r->area, day);
+        if (strcmp(r->end, KNOT_END_PAIN) == 0)
+            care_pain_stop(&knotd.care, uid, r->area, day);
+    }
 }
 
 static int64_t main_abs(int64_t v)
@@ -308,6 +312,9 @@ static void main_ended(struct massager *m)
                 clock_day_start_ms(time(NULL), boot));
     if (m->sess.ran_ms > 0)
         care_treated(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)));
+    /* "Stop for today", as the session's end said: the area is closed until tomorrow. */
+    if (m->sess.end == SESSION_END_PAIN)
+        care_pain_stop(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)));
     journal_ended(m->serial, m->uid, &m->sess, (unsigned)((owed + 999u) / 1000u));
     ctl_broadcast(view_session_event(KNOT_ACT_ENDED, m, now));
     main_update_status();

@@ -520,7 +520,7 @@ const char *session_end_advice(enum session_end e)
     /* The guide: a tear or strain comes with sudden, sharp pain, swelling,
      * bruising or weakness; then stop and see a doctor. */
     if (e == SESSION_END_PAIN)
-        return "Stop for today. If the pain was sharp or sudden, or there is swelling, bruising or weakness, "
-               "see a doctor.";
+        return "Stop for today: the massager stays off this area until tomorrow. If the pain was sharp or "
+               "sudden, or there is swelling, bruising or weakness, see a doctor.";
     return "";
 }

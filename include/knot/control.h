@@ -54,6 +54,7 @@
 #define KNOT_E_FAULT "fault"                   /* a latched fault that cannot be cleared: message says what to do */
 #define KNOT_E_ENDED "ended"                   /* the session ended before it began (stopped, unplugged): "end" says how */
 #define KNOT_E_RED_FLAG "red-flag"             /* a check-in reported a red flag on the area: see a professional; "red_flags" */
+#define KNOT_E_PAIN_STOP "pain-stop"           /* a session on the area ended on pain today: closed until tomorrow, or a clear */
 #define KNOT_E_NOT_WAITING "not-waiting"       /* go, but the session is not waiting for it */
 
 /* Commands (the value of "cmd"; docs/CONTROL.md says what each takes and answers) */

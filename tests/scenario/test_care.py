@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 """test_care.py - the care record through the real socket: check-ins, red flags, history, when to see a professional, rotation."""
+import datetime
 import json
 import os
 import time
@@ -9,6 +10,7 @@ import pytest
 import clock
 from clock import day_at
 from knotd import Knotd
+from knotsim import wait_for
 
 # Records by date, rest and the day's dose: run again under tests/run's fixed clocks.
 pytestmark = pytest.mark.clock
@@ -185,3 +187,72 @@ def test_the_journal_rotates_and_keeps_ninety_days(knotd, tmp_path):
     h = d.req({"cmd": "history", "days": 365})
     assert [c["pain"] for c in h["checkins"]] == [5, 4, 3], "rotation lost records"
     assert "rotated to" in d.log()
+
+
+def pain_stop(d, area="calves"):
+    """Starts area, says ouch twice at level 1: the session ends on pain."""
+    d.start_running(area)
+    assert d.req({"cmd": "ouch"})["ok"]
+    r = d.req({"cmd": "ouch"})
+    assert r["ok"], r
+    s = d.wait_session_end()
+    assert s["end"] == "pain" and "Stop for today" in s["advice"], s
+
+
+def test_a_pain_stop_closes_the_area_for_the_day(knotd, tmp_path, wallclock):
+    """Seen: "Stop for today" after a second ouch at level 1, and a new start accepted 3.7 s
+    later. What knotd says, it does: the area stays off until tomorrow, across a restart,
+    unless the person lifts it knowingly."""
+    d = knotd()
+    d.wait_devices(1)
+    pain_stop(d)
+    r = d.req({"cmd": "start", "area": "calves"})
+    assert r["code"] == "pain-stop", r
+    assert r["message"].startswith("Your calves still hurt at the lowest level today: stop for today."), r
+    assert "until tomorrow, or until you lift it knowingly: knotctl checkin calves --clear." in r["message"], r
+    r = d.knotctl("start", "calves", "--detach")
+    assert r.returncode == 1 and r.stdout.startswith("Your calves still hurt at the lowest level today"), r
+    # Said wherever the person looks.
+    st = d.req({"cmd": "status"})
+    assert [(c["area"], c["pain_stop"]) for c in st["care"]] == [("calves", True)], st["care"]
+    today = next(a for a in d.req({"cmd": "areas"})["areas"] if a["name"] == "calves")["today"]
+    assert today["closed"] == "pain-stop", today
+    assert "stopped for today after pain: ready tomorrow" in d.knotctl("areas", "calves").stdout
+    assert [c["pain_stop"] for c in d.req({"cmd": "history"})["care"]] == [True]
+    # Another area is not closed.
+    assert d.req({"cmd": "start", "area": "forearms"})["ok"]
+    d.trace.wait(r"^level 1 by=host.*", timeout=5)
+    assert d.req({"cmd": "stop"})["ok"]
+    # On record: a restart keeps it.
+    assert d.stop() == 0
+    second = tmp_path / "second"
+    second.mkdir()
+    d2 = Knotd(second, journal=d.journal)
+    try:
+        d2.wait_devices(1)
+        assert d2.req({"cmd": "start", "area": "calves"})["code"] == "pain-stop"
+        # Lifted knowingly, and recorded.
+        r = d2.knotctl("checkin", "calves", "--clear", "--yes")
+        assert r.returncode == 0 and r.stdout.startswith("Lifted today's stop on your calves"), r
+        assert d2.req({"cmd": "start", "area": "calves"})["ok"]
+        d2.trace.wait(r"^level 1 by=host")
+        # Closed again by another pain stop, and open the next local day by the clock.
+        assert d2.req({"cmd": "stop"})["ok"]
+        d2.wait_session_end()
+        pain_stop(d2)
+        assert d2.req({"cmd": "start", "area": "calves"})["code"] == "pain-stop"
+        wallclock.set_local(clock.local_date(0) + datetime.timedelta(days=1), 0, 0, 30)
+        wait_for(lambda: d2.req({"cmd": "history", "days": 1})["since"] > clock.midnight(1), 10,
+                 "knotd to see the next day")
+        r = d2.req({"cmd": "start", "area": "calves"})
+        assert r["ok"], r
+        d2.trace.wait(r"^level 1 by=host")
+        assert d2.req({"cmd": "stop"})["ok"]
+    finally:
+        assert d2.stop() == 0
+    # The device's own record: calves ran, stopped on pain, and nothing moved until the clear.
+    assert [lvl for _, lvl, _ in d.trace.levels()] == [1, 0, 1, 0], d.trace.levels()
+    with open(d.journal) as f:
+        recs = [json.loads(line) for line in f]
+    assert [r["end"] for r in recs if r["record"] == "end"] == ["pain", "stopped", "stopped", "pain", "stopped"]
+    assert [r["record"] for r in recs].count("clear") == 1

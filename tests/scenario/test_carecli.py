@@ -136,7 +136,7 @@ def test_clear_asks_on_a_terminal_and_only_yes_clears(knotd, tmux, tmp_path):
     t.run("clear")
     t.run(knotctl_line("checkin", "calves", "--clear"))
     screen = t.wait(r"^EXIT=\d+")
-    assert re.search(r"^No red flags on your calves: nothing to clear\.\nEXIT=0$", screen, re.M), screen
+    assert re.search(r"^No red flags and no stop for today on your calves: nothing to clear\.\nEXIT=0$", screen, re.M), screen
     assert len(records(d, "clear")) == 1
 
 
@@ -152,7 +152,7 @@ def test_clear_off_a_terminal_needs_yes(knotd, tmp_path):
     assert r.returncode == 0 and r.stdout.startswith("Cleared the red flags of your calves: "), r
     assert len(records(d, "clear")) == 1
     r = d.knotctl("--json", "checkin", "calves", "--clear", "--yes")
-    assert r.returncode == 0 and r.stdout == "" and r.stderr == "No red flags on your calves: nothing to clear.\n", r
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == "No red flags and no stop for today on your calves: nothing to clear.\n", r
     assert len(records(d, "clear")) == 1
     assert d.req({"cmd": "start", "area": "calves"})["ok"]
     assert d.req({"cmd": "stop"})["ok"]

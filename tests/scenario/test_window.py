@@ -13,8 +13,8 @@ from knotd import KNOTCTL
 from knotsim import wait_for
 from tmuxpane import knotctl_line
 
-ADVICE = ("Stop for today. If the pain was sharp or sudden, or there is swelling, bruising or weakness, "
-          "see a doctor.")
+ADVICE = ("Stop for today: the massager stays off this area until tomorrow. If the pain was sharp or sudden, "
+          "or there is swelling, bruising or weakness, see a doctor.")
 LEGEND = "keys: o or space = ouch"
 
 
@@ -276,10 +276,12 @@ def test_go_and_follow_on_the_socket(knotd):
     assert d.knotctl("ouch").returncode == 0
     r = d.knotctl("ouch")
     assert r.returncode == 0 and "stopped: it still hurt at level 1" in r.stdout and ADVICE in r.stdout, r
+    # "Stop for today" holds: forearms stays off until tomorrow.
+    assert d.req({"cmd": "start", "area": "forearms"})["code"] == "pain-stop"
     # Following: the first connection's close stops it; a start that finds it running does not take it over.
     a, b = d.connect(), d.connect()
-    assert d.req({"cmd": "start", "area": "forearms", "follow": True}, conn=a)["ok"]
-    assert d.req({"cmd": "start", "area": "forearms", "follow": True}, conn=b)["already_running"]
+    assert d.req({"cmd": "start", "area": "calves", "follow": True}, conn=a)["ok"]
+    assert d.req({"cmd": "start", "area": "calves", "follow": True}, conn=b)["already_running"]
     d.trace.wait(r"^level 1 by=host")
     closed = d.log().count(" closed")
     b.close()

@@ -69,6 +69,31 @@ static void test_red_flags_block_until_cleared(void **state)
     assert_int_equal(state_of(ME, &calves, TODAY + 1).flags, 0);
 }
 
+/* Seen: a second ouch at level 1 printed "Stop for today", and a new start
+ * was accepted 3.7 s later. The area is closed for the person until the
+ * next local day, or until a clear. */
+static void test_a_pain_stop_closes_the_area_until_tomorrow(void **state)
+{
+    (void)state;
+    assert_false(state_of(ME, &calves, TODAY).pain_stop);
+    assert_true(care_pain_stop(&book, ME, "calves", TODAY));
+    assert_true(state_of(ME, &calves, TODAY).pain_stop);
+    assert_false(state_of(ME, &quads, TODAY).pain_stop);
+    assert_false(state_of(ME + 1, &calves, TODAY).pain_stop);
+    assert_false(state_of(ME, &calves, TODAY + 1).pain_stop);   /* tomorrow */
+    /* The clock set back across midnight: still closed. */
+    assert_true(state_of(ME, &calves, TODAY - 1).pain_stop);
+    /* A check-in does not lift it; a clear does. */
+    assert_true(care_checkin(&book, ME, "calves", TODAY, 2, 0));
+    assert_true(state_of(ME, &calves, TODAY).pain_stop);
+    care_clear(&book, ME, "calves", TODAY);
+    assert_false(state_of(ME, &calves, TODAY).pain_stop);
+    /* A later stop after the clear closes it again; an earlier day's never moves it back. */
+    assert_true(care_pain_stop(&book, ME, "calves", TODAY));
+    assert_true(care_pain_stop(&book, ME, "calves", TODAY - 3));
+    assert_true(state_of(ME, &calves, TODAY).pain_stop);
+}
+
 static void test_a_red_flag_of_nobody_known_holds_for_all(void **state)
 {
     (void)state;
@@ -237,6 +262,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_red_flags_block_until_cleared),
+        T(test_a_pain_stop_closes_the_area_until_tomorrow),
         T(test_a_red_flag_of_nobody_known_holds_for_all),
         T(test_seven_treated_days_are_not_more_than_seven),
         T(test_eight_treated_days_without_check_ins),

@@ -807,7 +807,8 @@ static void test_go_to_hold_and_without_ask(void **state)
 }
 
 #define PAIN_ADVICE \
-    "Stop for today. If the pain was sharp or sudden, or there is swelling, bruising or weakness, see a doctor."
+    "Stop for today: the massager stays off this area until tomorrow. If the pain was sharp or sudden, or there " \
+    "is swelling, bruising or weakness, see a doctor."
 
 /* A second ouch at level 1 (the trial, the wait) asks for the end; a rise
  * in between makes the next ouch a first one again. */
