@@ -86,7 +86,10 @@ bool care_checkin(struct care_book *b, uid_t uid, const char *area, int64_t day,
         return false;
     e->flags |= flags & CARE_FLAGS_ALL;
     i = care_index(e, day);
-    if (i < 0 || pain < 0 || pain > CARE_PAIN_MAX)
+    /* Like with like: a check-in with a red flag reports something else than
+     * the knot's pain (numbness, swelling, ...), so its pain is no measure of
+     * improvement; it stays in the history, and the flag blocks the area. */
+    if (i < 0 || pain < 0 || pain > CARE_PAIN_MAX || (flags & CARE_FLAGS_ALL))
         return true;
     if (e->first_pain[i] < 0)
         e->first_pain[i] = (int8_t)pain;

@@ -32,7 +32,9 @@
  *     check-ins on at least two different days and the pain of the last one
  *     is lower than the pain of the first one (the first and last check-in
  *     of the window, by time); anything else (no check-in, one day of them,
- *     the same or more pain) is no improvement.
+ *     the same or more pain) is no improvement. Like with like: only
+ *     check-ins without a red flag count here (a red flag reports something
+ *     else than the knot's pain).
  *
  * Days are local day numbers (days since the epoch in local time), passed in.
  * An entry whose newest day is later than today (the wall clock went back)

@@ -94,6 +94,30 @@ static void test_a_pain_stop_closes_the_area_until_tomorrow(void **state)
     assert_true(state_of(ME, &calves, TODAY).pain_stop);
 }
 
+/* Seen: pain 5 with numbness (later cleared) counted as the improvement
+ * that hid the therapist advice. Like with like: a check-in with a red flag
+ * is no measure of the knot's pain. */
+static void test_a_red_flag_check_in_is_no_improvement(void **state)
+{
+    struct care_state st;
+
+    (void)state;
+    treat_days(8);
+    assert_true(care_checkin(&book, ME, "calves", TODAY - 7, 6, 0));
+    assert_true(care_checkin(&book, ME, "calves", TODAY - 1, 5, CARE_NUMBNESS));
+    care_clear(&book, ME, "calves", TODAY);
+    st = state_of(ME, &calves, TODAY);
+    assert_int_equal(st.flags, 0);
+    assert_int_equal(st.checkin_days, 1);
+    assert_int_equal(st.first_pain, 6);
+    assert_true(st.see_therapist);
+    /* A flag-free check-in with less pain is one. */
+    assert_true(care_checkin(&book, ME, "calves", TODAY, 5, 0));
+    st = state_of(ME, &calves, TODAY);
+    assert_int_equal(st.last_pain, 5);
+    assert_false(st.see_therapist);
+}
+
 static void test_a_red_flag_of_nobody_known_holds_for_all(void **state)
 {
     (void)state;
@@ -263,6 +287,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_red_flags_block_until_cleared),
         T(test_a_pain_stop_closes_the_area_until_tomorrow),
+        T(test_a_red_flag_check_in_is_no_improvement),
         T(test_a_red_flag_of_nobody_known_holds_for_all),
         T(test_seven_treated_days_are_not_more_than_seven),
         T(test_eight_treated_days_without_check_ins),
