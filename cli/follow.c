@@ -258,6 +258,22 @@ static size_t follow_sequence_end(const unsigned char *buf, size_t n, size_t i)
     return k < n ? k : n - 1;
 }
 
+/* The terminal is gone (SIGHUP, or a hang-up without one): nobody reads what
+ * knotctl would print, and nobody chose to stop. The session is this
+ * connection's (follow): closing it ends the session, recorded as
+ * disconnected. A follower of another's session leaves it to its owner. */
+static int follow_hangup(struct follow *f)
+{
+    conn_close(f->w);
+    return KNOTCTL_EXIT_SIGNAL(SIGHUP);
+}
+
+/* A signal: a hang-up, or a stop someone asked for (Ctrl-C, SIGTERM). */
+static int follow_signalled(struct follow *f)
+{
+    return sig_caught() == SIGHUP ? follow_hangup(f) : follow_stop(f, KNOTCTL_EXIT_SIGNAL(sig_caught()));
+}
+
 /* The terminal has something: keys, or it hung up. -1 to go on, else the exit code. */
 static int follow_keys_in(struct follow *f, short events)
 {
@@ -266,7 +282,7 @@ static int follow_keys_in(struct follow *f, short events)
 
     /* Hung up (closed window, ssh gone) without a SIGHUP reaching us: as if it had. */
     if (n <= 0)
-        return follow_stop(f, KNOTCTL_EXIT_SIGNAL(SIGHUP));
+        return follow_hangup(f);
     /* A lone Esc may be an arrow key's first byte: the rest comes within 0.1 s (VTIME). */
     if (buf[n - 1] == FOLLOW_ESC) {
         ssize_t more = term_keys_read(buf + n, sizeof(buf) - (size_t)n);
@@ -301,7 +317,7 @@ static int follow_loop(struct follow *f, struct conn *w)
         int rc = conn_read_line_or(w, f->keys ? STDIN_FILENO : -1, &events, &line);
 
         if (rc == -EINTR)
-            return follow_stop(f, KNOTCTL_EXIT_SIGNAL(sig_caught()));
+            return follow_signalled(f);
         if (rc == CONN_ALSO) {
             rc = follow_keys_in(f, events);
             if (rc >= 0)
@@ -458,7 +474,7 @@ int follow_start(const struct knotctl_opts *o, const char *area, long long level
         /* It runs (knotd answers a start once the massager does); a session
          * already running is the view's that started it, and its invite. */
         f.invite = !o->json && !jv_bool(reply, "already_running", false);
-        rc = sig_interrupted() ? follow_stop(&f, KNOTCTL_EXIT_SIGNAL(sig_caught())) : follow_loop(&f, &w);
+        rc = sig_interrupted() ? follow_signalled(&f) : follow_loop(&f, &w);
     }
     /* Every way out comes through here: the terminal is put back before knotctl exits. */
     term_keys_off();
