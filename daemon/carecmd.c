@@ -232,6 +232,9 @@ static void carecmd_history_cb(const struct journal_rec *r, void *ctx)
     a = profile_find(knotd.profiles, r->area);
     if (h->area && !profile_area_is(h->area, r->area))
         return;
+    /* A start the massager refused (the motor never moved, nothing ran) is no session. */
+    if (strcmp(r->record, "end") == 0 && !r->ran_ms && !r->peak)
+        return;
     o = json_object_new_object();
     json_object_object_add(o, "time", json_object_new_int64((int64_t)r->time));
     json_object_object_add(o, "area", json_object_new_string(a ? a->name : r->area));

@@ -207,6 +207,12 @@ void commands_begun(struct massager *m)
     struct commands_waiter **pp = &commands_waiters, *w;
     json_object *o;
 
+    /* A start the device refused (a fault, an unplug) is no session: the
+     * watchers hear of a session only once the device has it running. */
+    if (session_running(&m->sess)) {
+        m->announced = true;
+        ctl_broadcast(view_session_event(KNOT_ACT_STARTED, m, clock_now_ms()));
+    }
     while (*pp && (*pp)->m != m)
         pp = &(*pp)->next;
     if (!(w = *pp))
@@ -352,8 +358,8 @@ static json_object *commands_start(const struct commands_call *c)
             massager_unstart(m, &undo);
             return reply_error(KNOT_E_BAD_REQUEST, "out of memory");
         }
+        m->announced = false;   /* said once the device took it (commands_begun) */
         massager_run(m);
-        ctl_broadcast(view_session_event(KNOT_ACT_STARTED, m, clock_now_ms()));
         /* Answered once the device was looked at (commands_begun): a latched
          * fault is cleared first, or the start is refused with its remedy. */
         return NULL;

@@ -316,7 +316,8 @@ static void main_ended(struct massager *m)
     if (m->sess.end == SESSION_END_PAIN)
         care_pain_stop(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)));
     journal_ended(m->serial, m->uid, &m->sess, (unsigned)((owed + 999u) / 1000u));
-    ctl_broadcast(view_session_event(KNOT_ACT_ENDED, m, now));
+    if (m->announced)   /* a refused start was never announced: nothing ends */
+        ctl_broadcast(view_session_event(KNOT_ACT_ENDED, m, now));
     main_update_status();
 }
 

@@ -50,6 +50,7 @@ struct massager {
 
     bool begin_pending;                /* started; ops->begun not called yet */
     bool end_reported;                 /* the session's end went to ops->ended */
+    bool announced;                    /* the watchers heard this session start (the device took it) */
     uint64_t last_bcast_ms;
     unsigned last_bcast_level, last_bcast_faults;
     int last_bcast_phase;

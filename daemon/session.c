@@ -95,8 +95,10 @@ static int session_area_sane(const struct profile_area *a)
 /* Count the running time since the last accounting toward the ceiling. */
 static void session_account(struct session *s, struct session_dev *dev, uint64_t t)
 {
-    /* What the muscle got: rest and the daily dose are charged on it (rest.c). */
-    if (t > s->last_tick_ms && s->level > 0)
+    /* What the muscle got: rest and the daily dose are charged on it (rest.c).
+     * From the device's first acknowledgement: a start the device refused
+     * never ran, and is no session (no rest, no dose, no treated day). */
+    if (t > s->last_tick_ms && s->level > 0 && s->applied > 0)
         s->ran_ms += t - s->last_tick_ms;
     if (dev) {
         if (t > s->last_tick_ms)

@@ -85,3 +85,38 @@ def test_a_start_answered_later_keeps_the_connection_in_order(knotd):
     assert replies[2] == {"ok": True, "stopped": ["KNOTSIM1"], "id": 3}, replies[2]
     c.close()
     wait_for(lambda: d.trace.matching(r"^level 0 by=host"), 5, "the motor off")
+
+
+
+def test_a_refused_start_is_no_session(knotd):
+    """Seen: with the massager too hot, start was refused and the motor never moved, yet
+    watchers got 'session started' then 'ended', the journal an end with ran_ms 1, and history a
+    0:00 session. A refusal is not a session: no event, nothing run, no treated day, no dose."""
+    import json
+    d = knotd()
+    d.wait_devices(1)
+    w = d.connect()
+    assert d.req({"cmd": "watch"}, conn=w)["ok"]
+    assert d.sim.ctl("fault overheat") == "ok"
+    r = d.req({"cmd": "start", "area": "calves"})
+    assert r["code"] == "fault", r
+    with open(d.journal) as f:
+        ends = [x for x in map(json.loads, f) if x["record"] == "end"]
+    assert len(ends) == 1 and ends[0]["ran_ms"] == 0 and ends[0]["peak"] == 0, ends
+    assert d.req({"cmd": "history"})["sessions"] == []
+    assert d.knotctl("history").stdout.startswith("No sessions or check-ins"), "history lists a refusal"
+    t = next(a for a in d.req({"cmd": "areas"})["areas"] if a["name"] == "calves")["today"]
+    assert t["dose_used_s"] == 0 and t["rest_left_s"] == 0 and t["closed"] is None, t
+    # The watcher heard the device's state, never of a session: everything sent to it before
+    # the reply to a status asked after the refusal, read line by line.
+    w.sendall(b'{"cmd": "status"}\n')
+    f = w.makefile("r")
+    events = []
+    while True:
+        line = json.loads(f.readline())
+        if "event" not in line:
+            break
+        events.append(line)
+    assert any(e.get("event") == "status" for e in events), "the watcher hears nothing at all: %r" % events
+    assert [e for e in events if e.get("event") == "session"] == [], events
+    assert d.trace.levels() == []
