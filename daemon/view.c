@@ -163,10 +163,20 @@ json_object *view_status_event(const struct massager *m, uint64_t now_ms)
 
 json_object *view_session_event(const char *action, const struct massager *m, uint64_t now_ms)
 {
-    json_object *o = view_event(KNOT_EV_SESSION);
+    json_object *o = view_event(KNOT_EV_SESSION), *sess = view_session(&m->sess, now_ms);
+    const struct drive_status *st = &m->drv.st;
+
+    /* Ended by a fault: the fault's own words (too hot, and until when), where the person looks. */
+    if (m->sess.end == SESSION_END_FAULT && st->faults) {
+        struct advice_readings r = { st->faults, st->temp_dc, st->battery, st->force_dn };
+        char remedy[256];
+
+        advice_fault(&r, remedy, sizeof(remedy));
+        json_object_object_add(sess, KNOT_K_ADVICE, json_object_new_string(remedy));
+    }
     view_add(o, "action", json_object_new_string(action));
     view_add(o, "serial", json_object_new_string(m->serial));
-    view_add(o, "session", view_session(&m->sess, now_ms));
+    view_add(o, "session", sess);
     return o;
 }
 

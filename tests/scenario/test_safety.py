@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 """test_safety.py - the safety engine seen from the device: trial, ramp, ouch, time limit, refusals, faults."""
+import re
 import threading
 import time
 
@@ -113,6 +114,25 @@ def test_overheat_mid_session_turns_motor_off_with_reason(knotd):
     # The host never raised the level again after the fault, nor asked to.
     assert [l for _, l, _ in d.trace.levels()] == [1, 0]
     assert d.trace.refused_raises() == []
+
+
+def test_a_fault_ends_the_view_with_its_own_words(knotd):
+    """Seen: the live view printed only 'stopped: the massager reported a fault' for heat, stall
+    and a low battery. The fault's own words, and what to do, are said where the person looks."""
+    import subprocess
+    from knotd import KNOTCTL
+    d = knotd()
+    d.wait_devices(1)
+    p = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    d.trace.wait(r"^level 1 by=host")
+    assert d.sim.ctl("fault overheat") == "ok"
+    out, err = p.communicate(timeout=15)
+    assert p.returncode == 1, (p.returncode, out, err)
+    assert re.search(r"^stopped: the massager reported a fault", out, re.M), out
+    assert re.search(r"^The massager is too hot \(\d+\.\d C\): let it cool below 45 C, then start again\.$",
+                     out, re.M), out
+    assert "After-care" not in out, "no stretch after a fault: what to do about the massager instead"
 
 
 def test_second_start_same_area_is_noop_other_area_busy(knotd):
