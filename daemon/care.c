@@ -53,8 +53,7 @@ static struct care_entry *care_entry(struct care_book *b, uid_t uid, const char 
             /* Full: an entry without red flags and with the oldest news goes
              * (red flags are never forgotten while another entry can go). */
             for (unsigned i = 0; i < b->n; i++)
-                if (!b->e[i].flags && !(b->e[i].pain_stop && b->e[i].pain_day >= day) &&
-                    (!e || b->e[i].day < e->day))
+                if (!b->e[i].flags && !b->e[i].pain_stop && (!e || b->e[i].day < e->day))
                     e = &b->e[i];
             if (!e)
                 return NULL;
@@ -97,20 +96,20 @@ bool care_checkin(struct care_book *b, uid_t uid, const char *area, int64_t day,
     return true;
 }
 
-bool care_pain_stop(struct care_book *b, uid_t uid, const char *area, int64_t day)
+bool care_pain_stop(struct care_book *b, uid_t uid, const char *area, int64_t day, int64_t at_ms)
 {
     struct care_entry *e = care_entry(b, uid, area, day);
 
     if (!e)
         return false;
-    /* The later day wins: a clock set back never shortens a stop. */
-    if (!e->pain_stop || day > e->pain_day)
-        e->pain_day = day;
+    /* The newest stop on the boot clock wins: no wall-clock step reorders them. */
+    if (!e->pain_stop || at_ms > e->pain_ms)
+        e->pain_ms = at_ms;
     e->pain_stop = true;
     return true;
 }
 
-void care_clear(struct care_book *b, uid_t uid, const char *area, int64_t day)
+void care_clear(struct care_book *b, uid_t uid, const struct profile_area *a, const char *area, int64_t day)
 {
     struct care_entry *e = care_entry(b, uid, area, day);
 
@@ -118,6 +117,11 @@ void care_clear(struct care_book *b, uid_t uid, const char *area, int64_t day)
         e->flags = 0;
         e->pain_stop = false;
     }
+    for (unsigned i = 0; a && i < b->n; i++)
+        if (b->e[i].uid == uid && profile_area_is(a, b->e[i].area)) {
+            b->e[i].flags = 0;
+            b->e[i].pain_stop = false;
+        }
 }
 
 void care_treated(struct care_book *b, uid_t uid, const char *area, int64_t day)
@@ -129,7 +133,7 @@ void care_treated(struct care_book *b, uid_t uid, const char *area, int64_t day)
         e->treated |= (uint16_t)(1u << i);
 }
 
-void care_check(const struct care_book *b, uid_t uid, const struct profile_area *a, int64_t today,
+void care_check(const struct care_book *b, uid_t uid, const struct profile_area *a, int64_t today, int64_t day_ms,
                 struct care_state *out)
 {
     int64_t first_day = INT64_MAX, last_day = INT64_MIN;
@@ -148,9 +152,9 @@ void care_check(const struct care_book *b, uid_t uid, const struct profile_area 
         if (e->uid != uid)
             continue;
         out->flags |= e->flags;
-        /* Today's, or tomorrow's (the clock went back across midnight): the
-         * area stays closed. Further ahead is a clock error, not a stop. */
-        if (e->pain_stop && e->pain_day >= today && e->pain_day <= today + 1)
+        /* Since today's midnight on the boot clock: a wall-clock step moves
+         * midnight, never the stop. */
+        if (e->pain_stop && e->pain_ms >= day_ms)
             out->pain_stop = true;
         for (int64_t day = oldest; day <= end; day++) {
             int i = care_index(e, day);

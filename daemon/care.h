@@ -63,8 +63,8 @@ struct care_entry {
     uid_t uid;
     char area[PROFILE_NAME_LEN];  /* the area's name when the entry was made (aliases match later) */
     unsigned flags;               /* red flags reported and not cleared */
-    bool pain_stop;               /* a session ended on pain on pain_day, not cleared since */
-    int64_t pain_day;
+    bool pain_stop;               /* a session ended on pain at pain_ms, not cleared since */
+    int64_t pain_ms;              /* boot clock (may lie before this boot), as rest's dose */
     int64_t day;                  /* the newest day the arrays below describe (index 0) */
     uint16_t treated;             /* bit i: the motor ran on the area on day - i */
     int8_t first_pain[16], last_pain[16];   /* per day (index i = day - i): -1 = no check-in */
@@ -90,17 +90,22 @@ void care_init(struct care_book *b);
  * given) and red flags (CARE_* bits, added to those not cleared). false
  * when it cannot be kept: every entry holds red flags (CARE_MAX of them). */
 bool care_checkin(struct care_book *b, uid_t uid, const char *area, int64_t day, int pain, unsigned flags);
-/* A session of uid on area ended on pain on local day `day`: the area is
- * closed for uid until the next local day (or a clear). false when it
- * cannot be kept (as care_checkin). */
-bool care_pain_stop(struct care_book *b, uid_t uid, const char *area, int64_t day);
+/* A session of uid on area ended on pain at at_ms (the boot clock, on local
+ * day `day`): the area is closed for uid until the next local midnight (or a
+ * clear), wherever a wall-clock step puts midnight. false when it cannot be
+ * kept (as care_checkin). */
+bool care_pain_stop(struct care_book *b, uid_t uid, const char *area, int64_t day, int64_t at_ms);
 /* The person cleared the area's red flags, and a pain stop, knowingly. */
-void care_clear(struct care_book *b, uid_t uid, const char *area, int64_t day);
+/* Every entry of uid for that area is cleared: the one named area, and with
+ * a (may be NULL) every one recorded under a's name or an alias (an area
+ * renamed since keeps its old entries; a clear must reach them too). */
+void care_clear(struct care_book *b, uid_t uid, const struct profile_area *a, const char *area, int64_t day);
 /* The motor ran on the area for uid on local day `day`. */
 void care_treated(struct care_book *b, uid_t uid, const char *area, int64_t day);
-/* The state of uid's area a on local day `today`. Records of CARE_ANYONE
+/* The state of uid's area a on local day `today`, whose midnight lies at
+ * day_ms on the boot clock (clock_day_start_ms: a pain stop after it holds). Records of CARE_ANYONE
  * (no uid known) count for everyone's red flags. */
-void care_check(const struct care_book *b, uid_t uid, const struct profile_area *a, int64_t today,
+void care_check(const struct care_book *b, uid_t uid, const struct profile_area *a, int64_t today, int64_t day_ms,
                 struct care_state *out);
 /* The names of flags, comma separated ("numbness, swelling"), into buf. */
 void care_flag_names(unsigned flags, char *buf, size_t len);

@@ -43,8 +43,9 @@ json_object *carecmd_state(uid_t uid, const struct profile_area *a)
     struct care_state st;
     json_object *o;
     char advice[768] = "", area[sizeof(a->title)];
+    time_t wall = time(NULL);
 
-    care_check(&knotd.care, uid, a, clock_local_day(time(NULL)), &st);
+    care_check(&knotd.care, uid, a, clock_local_day(wall), clock_day_start_ms(wall, clock_boot_ms()), &st);
     if (!st.flags && !st.see_therapist && !st.pain_stop)
         return NULL;
     carecmd_lower(area, sizeof(area), a->title);
@@ -190,7 +191,7 @@ json_object *carecmd_checkin(const struct ctl_peer *peer, json_object *req, cons
     if (rc < 0)
         return reply_error(KNOT_E_JOURNAL, "%s; the check-in is not taken", why);
     if (clear) {
-        care_clear(&knotd.care, peer->uid, a->name, clock_local_day(time(NULL)));
+        care_clear(&knotd.care, peer->uid, a, a->name, clock_local_day(time(NULL)));
         log_info("uid %u cleared the red flags and any pain stop of %s", (unsigned)peer->uid, a->name);
     } else if (!care_checkin(&knotd.care, peer->uid, a->name, clock_local_day(time(NULL)), (int)pain, flags)) {
         /* On record, so a restart would block the area: block it now too. */

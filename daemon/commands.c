@@ -474,7 +474,7 @@ static json_object *commands_rest_of(uid_t uid, const struct profile_area *a, ui
     enum rest_verdict v = rest_check(&knotd.rest, uid, a, now_ms, clock_day_start_ms(wall, now_ms), &rs);
     const char *closed = NULL;
 
-    care_check(&knotd.care, uid, a, clock_local_day(wall), &cs);
+    care_check(&knotd.care, uid, a, clock_local_day(wall), clock_day_start_ms(wall, now_ms), &cs);
     if (cs.flags)
         closed = KNOT_E_RED_FLAG;
     else if (cs.pain_stop)

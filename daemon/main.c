@@ -150,19 +150,19 @@ struct main_replay {
 };
 
 /* The care record: check-ins, clears, pain stops, and the days each area was treated. */
-static void main_restore_care(const struct journal_rec *r, int64_t day)
+static void main_restore_care(const struct journal_rec *r, int64_t day, int64_t at_ms)
 {
     uid_t uid = r->uid == JOURNAL_ANYONE ? CARE_ANYONE : r->uid;
 
     if (strcmp(r->record, "checkin") == 0)
         care_checkin(&knotd.care, uid, r->area, day, r->pain, r->flags);
     else if (strcmp(r->record, "clear") == 0)
-        care_clear(&knotd.care, uid, r->area, day);
+        care_clear(&knotd.care, uid, profile_find(knotd.profiles, r->area), r->area, day);
     else {
         if (r->ran_ms > 0)
             care_treated(&knotd.care, uid, r->area, day);
         if (strcmp(r->end, KNOT_END_PAIN) == 0)
-            care_pain_stop(&knotd.care, uid, r->area, day);
+            care_pain_stop(&knotd.care, uid, r->area, day, at_ms);
     }
 }
 
@@ -192,7 +192,7 @@ static void main_restore_cb(const struct journal_rec *r, void *ctx)
     } else if (how == TIMELINE_BOOT && main_abs(moved) > main_abs(rp->moved_s)) {
         rp->moved_s = moved;
     }
-    main_restore_care(r, clock_local_day(when));
+    main_restore_care(r, clock_local_day(when), at);
     if (strcmp(r->record, "start") && strcmp(r->record, "end"))
         return;
     left = timeline_rest_left_ms(&rp->now, &mark, r->until, longest_ms);
@@ -314,7 +314,7 @@ static void main_ended(struct massager *m)
         care_treated(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)));
     /* "Stop for today", as the session's end said: the area is closed until tomorrow. */
     if (m->sess.end == SESSION_END_PAIN)
-        care_pain_stop(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)));
+        care_pain_stop(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)), (int64_t)boot);
     journal_ended(m->serial, m->uid, &m->sess, (unsigned)((owed + 999u) / 1000u));
     if (m->announced)   /* a refused start was never announced: nothing ends */
         ctl_broadcast(view_session_event(KNOT_ACT_ENDED, m, now));

@@ -28,6 +28,17 @@ static struct rest_entry *rest_find_name(struct rest_book *b, uid_t uid, const c
     return NULL;
 }
 
+/* The entry's running time that counts today: charged at or after day_ms. */
+static uint64_t rest_today_ms(const struct rest_entry *e, int64_t day_ms)
+{
+    uint64_t sum = 0;
+
+    for (unsigned i = 0; i < REST_DOSE_SLOTS; i++)
+        if (e->dose[i].ran_ms && e->dose[i].at_ms >= day_ms)
+            sum += e->dose[i].ran_ms;
+    return sum;
+}
+
 /* A new entry; when the book is full, the one that matters least goes: an
  * entry neither resting nor counting today's dose, else the soonest rest. */
 static struct rest_entry *rest_add(struct rest_book *b, uid_t uid, const char *area, uint64_t now_ms, int64_t day_ms)
@@ -38,7 +49,7 @@ static struct rest_entry *rest_add(struct rest_book *b, uid_t uid, const char *a
         e = &b->e[b->n++];
     } else {
         for (unsigned i = 0; i < b->n && !e; i++)
-            if (b->e[i].until_ms <= now_ms && b->e[i].dosed_ms < day_ms)
+            if (b->e[i].until_ms <= now_ms && rest_today_ms(&b->e[i], day_ms) == 0)
                 e = &b->e[i];
         for (unsigned i = 0; i < b->n && !e; i++)
             if (b->e[i].until_ms <= now_ms)
@@ -53,7 +64,6 @@ static struct rest_entry *rest_add(struct rest_book *b, uid_t uid, const char *a
     memset(e, 0, sizeof(*e));
     e->uid = uid;
     snprintf(e->area, sizeof(e->area), "%s", area);
-    e->dosed_ms = INT64_MIN;   /* no dose yet: before any day */
     return e;
 }
 
@@ -62,11 +72,6 @@ static uint64_t rest_dose_ms(const struct profile_area *a)
     return (uint64_t)(a->dose_min ? a->dose_min : PROFILE_DOSE_DEFAULT_MIN) * 60000u;
 }
 
-/* The entry's running time that counts today (begun at day_ms). */
-static uint64_t rest_today_ms(const struct rest_entry *e, int64_t day_ms)
-{
-    return e->dosed_ms >= day_ms ? e->dose_ms : 0;
-}
 
 enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
                              int64_t day_ms, struct rest_state *out)
@@ -106,14 +111,36 @@ uint64_t rest_owed_ms(const struct profile_area *a, uint64_t ran_ms)
     return cool_ms * (ran_ms - trial_ms) / (session_ms - trial_ms);
 }
 
-/* ran_ms charged at at_ms: today's dose grows, an older day's is dropped. */
+/* ran_ms charged at at_ms into a slot of its own. A charge two days before
+ * today's midnight can count for no day a clock step could bring back
+ * (short of a step of days, which counts everything): its slot is reused
+ * first. Full: the two oldest merge, at the later time (it counts for as
+ * long as the later one: never less). */
 static void rest_dose(struct rest_entry *e, uint64_t ran_ms, int64_t at_ms, int64_t day_ms)
 {
-    if (!ran_ms || at_ms < day_ms)
+    const int64_t stale_ms = day_ms - 2 * 86400000LL;
+    unsigned free_i = REST_DOSE_SLOTS, a = REST_DOSE_SLOTS, b = REST_DOSE_SLOTS;
+
+    if (!ran_ms || at_ms < stale_ms)
         return;
-    e->dose_ms = rest_today_ms(e, day_ms) + ran_ms;
-    if (at_ms > e->dosed_ms)
-        e->dosed_ms = at_ms;
+    for (unsigned i = 0; i < REST_DOSE_SLOTS; i++) {
+        if (!e->dose[i].ran_ms || e->dose[i].at_ms < stale_ms) {
+            free_i = i;
+            break;
+        }
+        if (a == REST_DOSE_SLOTS || e->dose[i].at_ms < e->dose[a].at_ms) {
+            b = a;
+            a = i;
+        } else if (b == REST_DOSE_SLOTS || e->dose[i].at_ms < e->dose[b].at_ms) {
+            b = i;
+        }
+    }
+    if (free_i == REST_DOSE_SLOTS) {
+        e->dose[b].ran_ms += e->dose[a].ran_ms;   /* b is the later of the two oldest */
+        free_i = a;
+    }
+    e->dose[free_i].at_ms = at_ms;
+    e->dose[free_i].ran_ms = ran_ms;
 }
 
 void rest_charge(struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t ran_ms, uint64_t now_ms,

@@ -37,12 +37,22 @@
 #define REST_MAX 128                /* (person, area) entries kept; the oldest idle one makes room */
 #define REST_ANYONE ((uid_t)-1)     /* an entry of no known person counts for everyone (fail closed) */
 
+#define REST_DOSE_SLOTS 8           /* charges kept per entry; the two oldest merge, at the later time */
+
+/* Running time charged at one time (boot clock; may lie before this boot). */
+struct rest_dose {
+    int64_t at_ms;
+    uint64_t ran_ms;                /* 0: an empty slot */
+};
+
 struct rest_entry {
     uid_t uid;
     char area[PROFILE_NAME_LEN];    /* the area's name when the entry was made (aliases match later) */
     uint64_t until_ms;              /* rest until (boot clock); 0 = none */
-    int64_t dosed_ms;               /* the last running time charged (boot clock; may be before this boot) */
-    uint64_t dose_ms;               /* the motor's running time on the area that day, up to dosed_ms */
+    /* Each charge at its own time: a clock set back across midnight moves
+     * midnight back over all of them, and each counts again (found by a
+     * review: one total forgot the charges before the last midnight). */
+    struct rest_dose dose[REST_DOSE_SLOTS];
 };
 
 struct rest_book {

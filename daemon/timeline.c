@@ -27,8 +27,9 @@ int64_t timeline_at_ms(const struct timeline_now *now, const struct timeline_mar
     *how = wall_age_s < 0 ? TIMELINE_FUTURE : TIMELINE_WALL;
     *moved_s = wall_age_s < 0 ? -wall_age_s : 0;
     at = now_ms - (wall_age_s < 0 ? 0 : wall_age_s * 1000);
-    /* Another boot's record was written before this boot began. */
-    if (m->boot && m->boot[0] && at > 0)
+    /* Another boot's record was written before this boot began (known only
+     * when this boot's id is: else it may be this boot's own). */
+    if (now->boot && now->boot[0] && m->boot && m->boot[0] && at > 0)
         at = 0;
     return at;
 }

@@ -241,9 +241,11 @@ def test_a_pain_stop_closes_the_area_for_the_day(knotd, tmp_path, wallclock):
         d2.wait_session_end()
         pain_stop(d2)
         assert d2.req({"cmd": "start", "area": "calves"})["code"] == "pain-stop"
-        wallclock.set_local(clock.local_date(0) + datetime.timedelta(days=1), 0, 0, 30)
-        wait_for(lambda: d2.req({"cmd": "history", "days": 1})["since"] > clock.midnight(1), 10,
-                 "knotd to see the next day")
+        # The stroke of the next midnight: open once the boot clock has passed the stop's place.
+        wallclock.set_local(clock.local_date(0) + datetime.timedelta(days=1), 0, 0, 0)
+        wait_for(lambda: (lambda t: t if t["closed"] is None else None)(
+            next(a for a in d2.req({"cmd": "areas"})["areas"] if a["name"] == "calves")["today"]), 10,
+            "the next day")
         r = d2.req({"cmd": "start", "area": "calves"})
         assert r["ok"], r
         d2.trace.wait(r"^level 1 by=host")

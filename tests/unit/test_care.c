@@ -12,6 +12,8 @@
 
 #define TODAY 20000   /* a local day number */
 #define ME 1000u
+/* Where local midnight of a day lies on the boot clock: day TODAY began at 10^9 ms. */
+#define DAY_MS(day) ((int64_t)1000000000 + ((int64_t)(day) - TODAY) * 86400000)
 
 static struct care_book book;
 static struct profile_area calves, quads;
@@ -33,7 +35,7 @@ static struct care_state state_of(uid_t uid, const struct profile_area *a, int64
 {
     struct care_state st;
 
-    care_check(&book, uid, a, today, &st);
+    care_check(&book, uid, a, today, DAY_MS(today), &st);
     return st;
 }
 
@@ -65,7 +67,7 @@ static void test_red_flags_block_until_cleared(void **state)
         snprintf(renamed.aliases[0], sizeof(renamed.aliases[0]), "calves");
         assert_int_equal(state_of(ME, &renamed, TODAY).flags, CARE_TINGLING | CARE_SWELLING);
     }
-    care_clear(&book, ME, "calves", TODAY + 1);
+    care_clear(&book, ME, NULL, "calves", TODAY + 1);
     assert_int_equal(state_of(ME, &calves, TODAY + 1).flags, 0);
 }
 
@@ -74,24 +76,54 @@ static void test_red_flags_block_until_cleared(void **state)
  * next local day, or until a clear. */
 static void test_a_pain_stop_closes_the_area_until_tomorrow(void **state)
 {
+    const int64_t now = DAY_MS(TODAY) + 3600000;   /* 01:00 */
+    struct care_state st;
+
     (void)state;
     assert_false(state_of(ME, &calves, TODAY).pain_stop);
-    assert_true(care_pain_stop(&book, ME, "calves", TODAY));
+    assert_true(care_pain_stop(&book, ME, "calves", TODAY, now));
     assert_true(state_of(ME, &calves, TODAY).pain_stop);
     assert_false(state_of(ME, &quads, TODAY).pain_stop);
     assert_false(state_of(ME + 1, &calves, TODAY).pain_stop);
     assert_false(state_of(ME, &calves, TODAY + 1).pain_stop);   /* tomorrow */
-    /* The clock set back across midnight: still closed. */
-    assert_true(state_of(ME, &calves, TODAY - 1).pain_stop);
+    /* The clock set back across midnight (to 23:50 the day before): midnight lies 23 h 50 min
+     * back on the boot clock, so the stop, 10 min ago, holds. */
+    care_check(&book, ME, &calves, TODAY - 1, now + 600000 - 85800000, &st);
+    assert_true(st.pain_stop);
+    /* Set back two days, or forward two (found by a review: the day number lifted it): still closed
+     * until that clock's next midnight. */
+    care_check(&book, ME, &calves, TODAY - 2, now + 60000 - 43200000, &st);
+    assert_true(st.pain_stop);
+    care_check(&book, ME, &calves, TODAY + 2, now + 60000 - 7200000, &st);
+    assert_true(st.pain_stop);
     /* A check-in does not lift it; a clear does. */
     assert_true(care_checkin(&book, ME, "calves", TODAY, 2, 0));
     assert_true(state_of(ME, &calves, TODAY).pain_stop);
-    care_clear(&book, ME, "calves", TODAY);
+    care_clear(&book, ME, NULL, "calves", TODAY);
     assert_false(state_of(ME, &calves, TODAY).pain_stop);
-    /* A later stop after the clear closes it again; an earlier day's never moves it back. */
-    assert_true(care_pain_stop(&book, ME, "calves", TODAY));
-    assert_true(care_pain_stop(&book, ME, "calves", TODAY - 3));
+    /* A stop after the clear closes it again; an older one (another boot's) never shortens it. */
+    assert_true(care_pain_stop(&book, ME, "calves", TODAY, now));
+    assert_true(care_pain_stop(&book, ME, "calves", TODAY, -5000));
     assert_true(state_of(ME, &calves, TODAY).pain_stop);
+}
+
+/* Found by a review: a red flag and a pain stop recorded under an area's old
+ * name (an alias now) stayed after a clear of the area. */
+static void test_a_clear_reaches_the_old_names(void **state)
+{
+    struct profile_area renamed = calves;
+
+    (void)state;
+    snprintf(renamed.name, sizeof(renamed.name), "lower-legs");
+    snprintf(renamed.aliases[0], sizeof(renamed.aliases[0]), "calves");
+    renamed.n_aliases = 1;
+    assert_true(care_checkin(&book, ME, "calves", TODAY, 3, CARE_NUMBNESS));
+    assert_true(care_pain_stop(&book, ME, "calves", TODAY, DAY_MS(TODAY) + 1000));
+    assert_int_equal(state_of(ME, &renamed, TODAY).flags, CARE_NUMBNESS);
+    assert_true(state_of(ME, &renamed, TODAY).pain_stop);
+    care_clear(&book, ME, &renamed, "lower-legs", TODAY);
+    assert_int_equal(state_of(ME, &renamed, TODAY).flags, 0);
+    assert_false(state_of(ME, &renamed, TODAY).pain_stop);
 }
 
 /* Seen: pain 5 with numbness (later cleared) counted as the improvement
@@ -105,7 +137,7 @@ static void test_a_red_flag_check_in_is_no_improvement(void **state)
     treat_days(8);
     assert_true(care_checkin(&book, ME, "calves", TODAY - 7, 6, 0));
     assert_true(care_checkin(&book, ME, "calves", TODAY - 1, 5, CARE_NUMBNESS));
-    care_clear(&book, ME, "calves", TODAY);
+    care_clear(&book, ME, NULL, "calves", TODAY);
     st = state_of(ME, &calves, TODAY);
     assert_int_equal(st.flags, 0);
     assert_int_equal(st.checkin_days, 1);
@@ -255,7 +287,7 @@ static void test_a_full_book_keeps_red_flags(void **state)
     }
     /* No entry without a red flag can make room: the check-in is refused. */
     assert_false(care_checkin(&book, ME, "calves", TODAY, 1, CARE_BRUISING));
-    care_clear(&book, ME, "a5", TODAY);
+    care_clear(&book, ME, NULL, "a5", TODAY);
     assert_true(care_checkin(&book, ME, "calves", TODAY, 1, CARE_BRUISING));
     assert_int_equal(state_of(ME, &calves, TODAY).flags, CARE_BRUISING);
     snprintf(area, sizeof(area), "a%u", 6);
@@ -288,6 +320,7 @@ int main(void)
         T(test_red_flags_block_until_cleared),
         T(test_a_pain_stop_closes_the_area_until_tomorrow),
         T(test_a_red_flag_check_in_is_no_improvement),
+        T(test_a_clear_reaches_the_old_names),
         T(test_a_red_flag_of_nobody_known_holds_for_all),
         T(test_seven_treated_days_are_not_more_than_seven),
         T(test_eight_treated_days_without_check_ins),

@@ -216,6 +216,33 @@ static void test_a_clock_set_back_across_midnight_keeps_the_dose(void **state)
     assert_true(rest_first_today(&b, 1000, (int64_t)(T0 + S(180))));
 }
 
+/* Found by a review: 30 s used at 23:58:50, 3 s just after midnight, then
+ * the clock set back across midnight: the running knotd counted 3 s, a
+ * restart 33. Every charge keeps its own time; the book stays bounded. */
+static void test_each_charge_keeps_its_time(void **state)
+{
+    struct rest_book b;
+    struct rest_state st;
+    struct profile_area a = calves();
+    const int64_t midnight = (int64_t)T0;
+
+    (void)state;
+    a.cooldown_s = 0;
+    rest_init(&b);
+    rest_charge(&b, 1000, &a, S(30), T0 - S(70), midnight - 86400000);
+    rest_charge(&b, 1000, &a, S(3), T0 + S(3), midnight);
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10), midnight, &st), REST_OK);
+    assert_int_equal(st.dose_used_ms, S(3));
+    /* Set back to 23:59: midnight lies a day earlier again. */
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10), midnight - 86400000, &st), REST_OK);
+    assert_int_equal(st.dose_used_ms, S(33));
+    /* More charges than slots: none is lost, the oldest merge at the later time. */
+    for (unsigned i = 0; i < 3 * REST_DOSE_SLOTS; i++)
+        rest_charge(&b, 1000, &a, S(1), T0 + S(20 + i), midnight);
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(100), midnight, &st), REST_OK);
+    assert_int_equal(st.dose_used_ms, S(3) + S(3 * REST_DOSE_SLOTS) + S(30));
+}
+
 /* A clock set back by years (a dead RTC battery) counts the dose as today's,
  * and only today's; a clock set forward by days (NTP on a board without an
  * RTC) still counts a dose used minutes ago. */
@@ -265,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_restore_and_a_full_book),
         cmocka_unit_test(test_a_clock_set_back_across_midnight_keeps_the_dose),
         cmocka_unit_test(test_clock_steps_never_hand_out_a_dose_early_nor_lock_out_for_days),
+        cmocka_unit_test(test_each_charge_keeps_its_time),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
