@@ -118,7 +118,15 @@ static int follow_end(struct follow *f, const char *end, json_object *session)
 
     term_clear();
     if (!f->o->json) {
-        printf("%s\n", show_end(end, f->faults, why, sizeof(why)));
+        /* Not this view's doing (its own stop says "stopped"): say who ended it. */
+        if (strcmp(end, KNOT_END_STOPPED) == 0)
+            snprintf(why, sizeof(why), "stopped from elsewhere (knotctl stop)");
+        else if (strcmp(end, KNOT_END_DISCONNECTED) == 0)
+            snprintf(why, sizeof(why), "stopped: the knotctl that started it went away (its terminal closed, or it "
+                     "was killed)");
+        else
+            show_end(end, f->faults, why, sizeof(why));
+        printf("%s\n", why);
         /* After pain the advice replaces the after-care: no stretching today. */
         if (advice[0])
             printf("%s\n", advice);
@@ -326,7 +334,12 @@ static int follow_loop(struct follow *f, struct conn *w)
         }
         if (rc <= 0) {
             term_clear();
-            return conn_read_fail(w, rc);
+            rc = conn_read_fail(w, rc);
+            /* knotd died under a running session: what the motor does now. */
+            if (rc == KNOTCTL_EXIT_NOT_CONNECTED)
+                fprintf(stderr, "knotctl: the massager's own watchdog stops the motor by itself within a fraction "
+                        "of a second (250 ms by default), with no knotd feeding it\n");
+            return rc;
         }
         ev = conn_parse(line);
         if (!ev) {

@@ -225,8 +225,8 @@ def test_a_session_that_ran_invites_one_check_in(knotd, tmux):
         assert d.req({"cmd": "stop"})["ok"]
         out, _ = owner.communicate(timeout=10)
     rest, _ = follower.communicate(timeout=10)
-    assert "\nstopped\n" in "\n" + rest and "How do" not in rest, rest
-    assert out.endswith("stopped\nAfter-care: Calf stretch: hold at least 30 seconds, no bouncing.\n"
+    assert "\nstopped from elsewhere (knotctl stop)\n" in "\n" + rest and "How do" not in rest, rest
+    assert out.endswith("stopped from elsewhere (knotctl stop)\nAfter-care: Calf stretch: hold at least 30 seconds, no bouncing.\n"
                         + INVITE % ("calves", "calves") + "\n"), out
     assert out.count("How do") == 1 and owner.returncode == 0, out
 

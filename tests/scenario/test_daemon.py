@@ -12,7 +12,7 @@ import socket
 import subprocess
 import time
 
-from knotd import Knotd, journal_with_rest, write_conf
+from knotd import KNOTCTL, Knotd, journal_with_rest, write_conf
 from knotsim import wait_for
 
 
@@ -497,7 +497,10 @@ def test_killed_daemon_leaves_motor_off_and_area_resting(tmp_path):
     # The shell keeps the massager plugged in for a while after knotd dies.
     d = Knotd(first, ("--watchdog-ms", "250"), wrapper=["sh", "-c", '"$@"; sleep 2', "sh"])
     d.wait_devices(1)
-    d.start_running("calves")
+    # Followed by a knotctl: it must say what the motor does now that knotd is gone.
+    view = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    d.trace.wait(r"^level 1 by=host")
 
     def child(pid):
         return int(subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()[0])
@@ -505,6 +508,9 @@ def test_killed_daemon_leaves_motor_off_and_area_resting(tmp_path):
     os.kill(child(child(d.sim.proc.pid)), signal.SIGKILL)
     d.trace.wait(r"^level 0 by=watchdog")
     assert [l for _, l, _ in d.trace.levels()] == [1, 0]
+    _, err = view.communicate(timeout=10)
+    assert view.returncode == 3 and "knotd closed the connection" in err, (view.returncode, err)
+    assert "watchdog stops the motor by itself" in err, err
     d.stop()
     with restarted_on(tmp_path, d.journal) as d2:
         r = d2.req({"cmd": "start", "area": "calves"})
