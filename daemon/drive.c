@@ -137,8 +137,11 @@ void drive_cmd_setup(struct drive_cmd c, uint8_t setup[8])
     setup[0] = out ? KNOT_RT_OUT : KNOT_RT_IN;
     setup[1] = c.op == DRIVE_OP_LEVEL ? KNOT_REQ_SET_LEVEL : c.op == DRIVE_OP_CLEAR ? KNOT_REQ_CLEAR_FAULT :
                c.op == DRIVE_OP_INFO ? KNOT_REQ_GET_INFO : KNOT_REQ_GET_STATUS;
-    setup[2] = (uint8_t)(c.op == DRIVE_OP_LEVEL ? c.level & 0xff : 0);
-    setup[3] = (uint8_t)(c.op == DRIVE_OP_LEVEL ? c.level >> 8 : 0);
+    /* knotd drives the motor: its status poll is the heartbeat (1.2; older devices ignore wValue). */
+    unsigned value = c.op == DRIVE_OP_LEVEL ? c.level : c.op == DRIVE_OP_STATUS ? KNOT_STATUS_HEARTBEAT : 0;
+
+    setup[2] = (uint8_t)(value & 0xff);
+    setup[3] = (uint8_t)(value >> 8);
     setup[4] = KNOT_USB_INTERFACE;
     setup[5] = 0;
     setup[6] = (uint8_t)(len & 0xff);

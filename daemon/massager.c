@@ -288,6 +288,13 @@ static void massager_after(struct massager *m, unsigned notes)
         log_info("%s: massager attached (%u levels, firmware %u.%u, protocol %u.%u, watchdog %u ms); motor off",
                  m->serial, m->drv.info.levels, m->drv.info.fw >> 8, m->drv.info.fw & 0xff, m->drv.info.proto_major,
                  m->drv.info.proto_minor, m->drv.info.watchdog_ms);
+        /* Before 1.2 any request feeds the watchdog: a program reading the
+         * massager would keep a dead knotd's motor running. */
+        if (m->drv.info.proto_minor < 2)
+            log_warning("%s: protocol 1.%u: every request feeds its watchdog, so a program that reads it could "
+                        "keep the motor running if knotd died; only knotd should open it (the udev rule gives "
+                        "the node to user knotd alone); firmware 1.2 feeds it from knotd's heartbeat only",
+                        m->serial, m->drv.info.proto_minor);
         massager_ops->added(m);
     }
     massager_drive(m);

@@ -60,11 +60,13 @@ static int ctl_press(void *d, unsigned dn) { return usbfs_press(d, dn); }
 static int ctl_battery(void *d, unsigned pct) { return usbfs_battery(d, pct); }
 static int ctl_fail_next(void *d, unsigned n) { return usbfs_fail_next(d, n); }
 static int ctl_hang(void *d, bool hang) { return usbfs_hang(d, hang); }
+static int ctl_monitor(void *d, unsigned ms) { return usbfs_monitor(d, ms); }
 static void ctl_describe(void *d, char *buf, size_t len) { usbfs_describe(d, buf, len); }
 
 static const struct scene_ops ctl_scene = {
     .plug = ctl_plug, .unplug = ctl_unplug, .fault = ctl_fault, .clear = ctl_clear, .press = ctl_press,
-    .battery = ctl_battery, .fail_next = ctl_fail_next, .hang = ctl_hang, .describe = ctl_describe,
+    .battery = ctl_battery, .fail_next = ctl_fail_next, .hang = ctl_hang, .monitor = ctl_monitor,
+    .describe = ctl_describe,
     .late_unplug = true,
 };
 

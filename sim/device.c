@@ -134,6 +134,18 @@ static bool kdev_envelope(const struct kdev *d)
     return !d->cfg.proto_1_0;
 }
 
+/* 1.2: only the driving host feeds the watchdog (SET_LEVEL, the heartbeat);
+ * before, every request did. */
+static bool kdev_heartbeat_only(const struct kdev *d)
+{
+    return !d->cfg.proto_1_0 && !d->cfg.proto_1_1;
+}
+
+static void kdev_feed(struct kdev *d)
+{
+    d->last_host_ms = d->last_tick_ms;   /* == now_ms unless the clock went backwards */
+}
+
 /* Off for rest_s clears the running account, and with it a forced rest. */
 static void kdev_rest(struct kdev *d)
 {
@@ -331,7 +343,7 @@ void kdev_info(const struct kdev *d, struct knot_info *info)
 
     memset(info, 0, sizeof(*info));   /* reserved bytes, ppm past N and serial padding are 0 */
     info->proto_major = KNOT_PROTO_MAJOR;
-    info->proto_minor = d->cfg.proto_1_0 ? 0 : KNOT_PROTO_MINOR;
+    info->proto_minor = d->cfg.proto_1_0 ? 0 : d->cfg.proto_1_1 ? 1 : KNOT_PROTO_MINOR;
     info->fw_version = knot_put_le16(d->cfg.fw_version);
     info->levels = d->cfg.levels;
     info->watchdog_ms = knot_put_le16(d->cfg.watchdog_ms);
@@ -404,7 +416,7 @@ static int kdev_standard(struct kdev *d, uint8_t rt, uint8_t req, uint16_t wvalu
     return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);
 }
 
-static int kdev_vendor_in(struct kdev *d, uint8_t req, uint16_t wlength, uint8_t *data, size_t cap)
+static int kdev_vendor_in(struct kdev *d, uint8_t req, uint16_t wvalue, uint16_t wlength, uint8_t *data, size_t cap)
 {
     struct knot_info info;
     struct knot_status st;
@@ -416,6 +428,8 @@ static int kdev_vendor_in(struct kdev *d, uint8_t req, uint16_t wlength, uint8_t
         kdev_info(d, &info);
         return kdev_reply(&info, d->cfg.proto_1_0 ? KNOT_INFO_SIZE_1_0 : sizeof(info), wlength, data, cap);
     case KNOT_REQ_GET_STATUS:
+        if (wvalue == KNOT_STATUS_HEARTBEAT)
+            kdev_feed(d);   /* the driving host; a monitor's read (any other wValue) feeds nothing */
         d->seq++;   /* before filling: the first answer carries 1, 0 means never read */
         kdev_status(d, &st);
         return kdev_reply(&st, d->cfg.proto_1_0 ? KNOT_STATUS_SIZE_1_0 : sizeof(st), wlength, data, cap);
@@ -480,6 +494,7 @@ static int kdev_vendor_out(struct kdev *d, uint8_t req, uint16_t wvalue, uint16_
 
         if (why)
             return kdev_refuse(d, why);
+        kdev_feed(d);   /* only a SET_LEVEL the device took: it is the driving host's */
         kdev_set_level(d, (uint8_t)wvalue, KDEV_BY_HOST);
         kdev_check_faults(d);   /* a pressed head or flat pack trips at once */
         return 0;
@@ -504,7 +519,8 @@ int kdev_control(struct kdev *d, const uint8_t setup[8], uint8_t *data, size_t c
 
     /* an expired watchdog fires before this request can feed it */
     kdev_tick(d, now_ms);
-    d->last_host_ms = d->last_tick_ms;   /* == now_ms unless the clock went backwards */
+    if (!kdev_heartbeat_only(d))
+        kdev_feed(d);   /* 1.0, 1.1: every request handled feeds it */
     d->req_type = rt;
     d->req = req;
     d->req_value = wvalue;
@@ -514,7 +530,7 @@ int kdev_control(struct kdev *d, const uint8_t setup[8], uint8_t *data, size_t c
     if (windex != KNOT_USB_INTERFACE)
         return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);
     if (rt == KNOT_RT_IN)
-        return kdev_vendor_in(d, req, wlength, data, cap);
+        return kdev_vendor_in(d, req, wvalue, wlength, data, cap);
     if (rt == KNOT_RT_OUT)
         return kdev_vendor_out(d, req, wvalue, wlength);
     return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);   /* class requests, other recipients */

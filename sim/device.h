@@ -65,7 +65,8 @@ struct kdev_config {
     uint16_t watchdog_ms;    /* 0 = KNOT_WATCHDOG_MS_DEFAULT */
     uint16_t fw_version;
     char serial[KNOT_SERIAL_LEN + 1];
-    bool proto_1_0;          /* behave as a 1.0 device: no envelope, 1.0 block sizes */
+    bool proto_1_0;          /* behave as a 1.0 device: no envelope, 1.0 block sizes (and as 1.1 below) */
+    bool proto_1_1;          /* behave as a 1.1 device: every request feeds the watchdog */
     /* the envelope (1.1); 0 = the protocol's floor. A value below the floor is raised to it. */
     uint16_t trial_ms, rise_gap_ms, ceiling_s, rest_s;
 };

@@ -34,7 +34,7 @@
 struct gadget_opts {
     const char *trace, *ctl, *serial, *name, *udc, *ffs;
     unsigned levels, watchdog_ms, vid, pid;
-    bool unplugged, trace_requests, proto_1_0;
+    bool unplugged, trace_requests, proto_1_0, proto_1_1;
 };
 
 static struct gadget gadget = {
@@ -59,7 +59,7 @@ static void gadget_usage(FILE *f)
         "  --levels N          motor levels, 1..%d (default 5)\n"
         "  --serial S          serial number (default KNOTGADGET1)\n"
         "  --watchdog-ms MS    device watchdog (default %d)\n"
-        "  --protocol 1.0|1.1  protocol the massager speaks (default 1.1)\n"
+        "  --protocol 1.0|1.1|1.2  protocol the massager speaks (default 1.2)\n"
         "  --vid HEX, --pid HEX  USB IDs (default %04x:%04x)\n"
         "  --gadget NAME       configfs gadget and FunctionFS instance (default knot)\n"
         "  --udc NAME          device controller to bind (default: the first in /sys/class/udc)\n"
@@ -111,8 +111,9 @@ static int gadget_parse(int argc, char **argv, struct gadget_opts *o)
         case O_UNPLUGGED: o->unplugged = true; break;
         case O_TRACE_REQ: o->trace_requests = true; break;
         case O_PROTOCOL:
-            ok = !strcmp(optarg, "1.0") || !strcmp(optarg, "1.1");
+            ok = !strcmp(optarg, "1.0") || !strcmp(optarg, "1.1") || !strcmp(optarg, "1.2");
             o->proto_1_0 = !strcmp(optarg, "1.0");
+            o->proto_1_1 = !strcmp(optarg, "1.1");
             break;
         case O_GADGET: ok = *optarg && !strchr(optarg, '/') && strlen(optarg) < 64; o->name = optarg; break;
         case O_UDC: o->udc = optarg; break;
@@ -501,7 +502,8 @@ int main(int argc, char **argv)
     if (gadget_parse(argc, argv, &o) < 0)
         return 2;
     g->cfg = (struct kdev_config){ .levels = (uint8_t)o.levels, .watchdog_ms = (uint16_t)o.watchdog_ms,
-                                   .fw_version = 0x0100, .proto_1_0 = o.proto_1_0 };
+                                   .fw_version = 0x0100, .proto_1_0 = o.proto_1_0,
+                                   .proto_1_1 = o.proto_1_1 };
     snprintf(g->cfg.serial, sizeof(g->cfg.serial), "%s", o.serial);
     g->trace_requests = o.trace_requests;
     kdev_init(&g->core, &g->cfg, gadget_trace_cb, g, trace_now_ms());

@@ -40,11 +40,14 @@ static int gctl_battery(void *g, unsigned pct) { return gadget_battery(g, pct); 
 static int gctl_hang(void *g, bool hang) { return gadget_hang(g, hang); }
 static void gctl_describe(void *g, char *buf, size_t len) { gadget_describe(g, buf, len); }
 
-/* No fail_next: knot-sim fails a URB with EPROTO; a device controller has no such knob. */
+/* No fail_next: knot-sim fails a URB with EPROTO; a device controller has no
+ * such knob. No monitor: on a real USB stack the other reader is a real
+ * program on the host (tests/vm does that). */
 static const struct scene_ops gctl_scene = {
     .plug = gctl_plug, .unplug = gctl_unplug, .fault = gctl_fault, .clear = gctl_clear, .press = gctl_press,
     .battery = gctl_battery, .hang = gctl_hang, .describe = gctl_describe,
-    .why_not = "needs knot-sim: a real USB stack cannot fail a transfer on demand",
+    .why_not = "needs knot-sim: a real USB stack cannot fail a transfer on demand, and its second reader is a "
+               "real program on the host",
 };
 
 void gctl_execute(struct gadget *g, const char *line, char *out, size_t outlen)

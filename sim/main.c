@@ -29,7 +29,7 @@ struct sim_opts {
     unsigned vid, pid;
     bool unplugged;
     bool trace_requests;
-    bool proto_1_0;
+    bool proto_1_0, proto_1_1;
 };
 
 static GMainLoop *sim_loop;
@@ -52,8 +52,9 @@ static void sim_usage(FILE *f)
         "  --serial S          serial number (default KNOTSIM1); with --devices K\n"
         "                      the others are S-2, S-3...\n"
         "  --watchdog-ms MS    device watchdog (default %d)\n"
-        "  --protocol 1.0|1.1  protocol the massagers speak (default 1.1; 1.0 has no\n"
-        "                      envelope of its own: only the host's limits hold)\n"
+        "  --protocol 1.0|1.1|1.2  protocol the massagers speak (default 1.2; 1.0 has no\n"
+        "                      envelope of its own, and before 1.2 every request\n"
+        "                      feeds the watchdog, a monitor's read too)\n"
         "  --devices K         number of massagers, 1..%d (default 1)\n"
         "  --vid HEX, --pid HEX  USB IDs (default %04x:%04x)\n"
         "  --unplugged         start with every massager unplugged\n"
@@ -104,8 +105,9 @@ static int sim_parse(int argc, char **argv, struct sim_opts *o)
         case O_UNPLUGGED: o->unplugged = true; break;
         case O_TRACE_REQ: o->trace_requests = true; break;
         case O_PROTOCOL:
-            ok = !strcmp(optarg, "1.0") || !strcmp(optarg, "1.1");
+            ok = !strcmp(optarg, "1.0") || !strcmp(optarg, "1.1") || !strcmp(optarg, "1.2");
             o->proto_1_0 = !strcmp(optarg, "1.0");
+            o->proto_1_1 = !strcmp(optarg, "1.1");
             break;
         case 'h': sim_usage(stdout); exit(0);
         case 'V': printf("knot-sim %s (protocol %d.%d)\n", KNOT_VERSION, KNOT_PROTO_MAJOR, KNOT_PROTO_MINOR); exit(0);
@@ -198,6 +200,7 @@ int main(int argc, char **argv)
         p.dev.watchdog_ms = (uint16_t)o.watchdog_ms;
         p.dev.fw_version = 0x0100;
         p.dev.proto_1_0 = o.proto_1_0;
+        p.dev.proto_1_1 = o.proto_1_1;
         if (i == 0)
             g_strlcpy(p.dev.serial, o.serial, sizeof(p.dev.serial));
         else

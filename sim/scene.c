@@ -117,6 +117,17 @@ static void scene_hang(const struct scene_call *c)
     scene_reply(c, c->ops->hang(c->dev, c->words[0][0] == 'h'), c->words[0]);
 }
 
+static void scene_monitor(const struct scene_call *c)
+{
+    unsigned ms;
+
+    if (!knot_uint(c->words[1], 10, 0, 60000, &ms) || (ms > 0 && ms < 10))
+        snprintf(c->out, c->outlen, "err monitor takes a period in ms, 10..60000 (0: stop), not '%.32s'",
+                 c->words[1]);
+    else
+        scene_reply(c, c->ops->monitor(c->dev, ms), "monitor");
+}
+
 static void scene_status(const struct scene_call *c)
 {
     char state[320];
@@ -143,6 +154,7 @@ static const struct scene_cmd {
     { "error", 1, offsetof(struct scene_ops, fail_next), scene_error },
     { "hang", 0, offsetof(struct scene_ops, hang), scene_hang },
     { "unhang", 0, offsetof(struct scene_ops, hang), scene_hang },
+    { "monitor", 1, offsetof(struct scene_ops, monitor), scene_monitor },
     { "status", 0, offsetof(struct scene_ops, describe), scene_status },
 };
 

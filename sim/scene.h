@@ -19,6 +19,7 @@ struct scene_ops {
     int (*battery)(void *dev, unsigned pct);
     int (*fail_next)(void *dev, unsigned n);
     int (*hang)(void *dev, bool hang);
+    int (*monitor)(void *dev, unsigned period_ms);        /* another program reading status; 0: none */
     void (*describe)(void *dev, char *buf, size_t len);
     const char *why_not;                                  /* for a NULL member */
     bool late_unplug;                                     /* takes "unplug late MS" */

@@ -35,6 +35,8 @@ struct usbfs_dev {
     unsigned fail_next;
     uint16_t fault_at_raise;   /* latch these when the next raise arrives */
     uint64_t remove_at_ms;     /* unplugged, its removal event not sent yet (unplug late); 0 = none */
+    unsigned monitor_ms;       /* another program's status reads (scene "monitor"); 0 = none */
+    uint64_t monitor_next_ms;
     GQueue urbs;               /* struct usbfs_urb *, in submission order */
 };
 
@@ -466,13 +468,30 @@ int usbfs_battery(struct usbfs_dev *d, unsigned pct)
     return 0;
 }
 
+int usbfs_monitor(struct usbfs_dev *d, unsigned period_ms)
+{
+    USBFS_LOCKED(d, d->monitor_ms = period_ms; d->monitor_next_ms = trace_now_ms() + period_ms);
+    return 0;
+}
+
 void usbfs_tick(struct usbfs_dev *d)
 {
-    if (d->remove_at_ms && trace_now_ms() >= d->remove_at_ms)
+    uint64_t now = trace_now_ms();
+
+    if (d->remove_at_ms && now >= d->remove_at_ms)
         usbfs_remove(d);
     g_mutex_lock(&d->lock);
     if (d->plugged)
-        kdev_tick(&d->core, trace_now_ms());
+        kdev_tick(&d->core, now);
+    /* A monitor's read, as any program with the node open could send it. */
+    while (d->plugged && d->monitor_ms && now >= d->monitor_next_ms) {
+        const uint8_t setup[8] = { KNOT_RT_IN, KNOT_REQ_GET_STATUS, 0, 0, KNOT_USB_INTERFACE, 0,
+                                   KNOT_STATUS_SIZE & 0xff, KNOT_STATUS_SIZE >> 8 };
+        uint8_t buf[KNOT_STATUS_SIZE];
+
+        kdev_control(&d->core, setup, buf, sizeof(buf), now);
+        d->monitor_next_ms += d->monitor_ms;
+    }
     g_mutex_unlock(&d->lock);
 }
 

@@ -36,6 +36,9 @@ int usbfs_fault_at_raise(struct usbfs_dev *d, uint16_t fault);
 int usbfs_clear(struct usbfs_dev *d);
 int usbfs_press(struct usbfs_dev *d, unsigned force_dn);
 int usbfs_battery(struct usbfs_dev *d, unsigned pct);
+/* Another program reading the massager's status every period_ms (a monitor:
+ * GET_STATUS with wValue 0), straight into the core; 0 stops it. */
+int usbfs_monitor(struct usbfs_dev *d, unsigned period_ms);
 /* Human/machine readable one-line state, "key=value ..." */
 void usbfs_describe(struct usbfs_dev *d, char *buf, size_t len);
 const char *usbfs_serial(const struct usbfs_dev *d);

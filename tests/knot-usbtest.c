@@ -68,9 +68,9 @@ static int ut_open(const char *serial)
     return rc;
 }
 
-static int ut_in(uint8_t req, void *buf, uint16_t len)
+static int ut_in(uint8_t req, uint16_t value, void *buf, uint16_t len)
 {
-    return libusb_control_transfer(ut_dev, KNOT_RT_IN, req, 0, KNOT_USB_INTERFACE, buf, len, 1000);
+    return libusb_control_transfer(ut_dev, KNOT_RT_IN, req, value, KNOT_USB_INTERFACE, buf, len, 1000);
 }
 
 static int ut_out(uint8_t req, uint16_t value)
@@ -78,10 +78,11 @@ static int ut_out(uint8_t req, uint16_t value)
     return libusb_control_transfer(ut_dev, KNOT_RT_OUT, req, value, KNOT_USB_INTERFACE, NULL, 0, 1000);
 }
 
-static int ut_status(char *out, size_t len)
+/* wvalue: KNOT_STATUS_HEARTBEAT for the driving host's heartbeat, 0 for a read. */
+static int ut_status(uint16_t wvalue, char *out, size_t len)
 {
     struct knot_status st;
-    int r = ut_in(KNOT_REQ_GET_STATUS, &st, sizeof(st));
+    int r = ut_in(KNOT_REQ_GET_STATUS, wvalue, &st, sizeof(st));
 
     if (r < 0)
         return r;
@@ -137,7 +138,7 @@ static void ut_command(char *line)
     } else if (!strcmp(cmd, "info")) {
         struct knot_info in;
         char ppm[128] = "";
-        rc = ut_in(KNOT_REQ_GET_INFO, &in, sizeof(in));
+        rc = ut_in(KNOT_REQ_GET_INFO, 0, &in, sizeof(in));
         if (rc < 0) {
             ut_reply_err(rc);
             return;
@@ -164,7 +165,7 @@ static void ut_command(char *line)
         else
             printf("ok\n");
     } else if (!strcmp(cmd, "status")) {
-        rc = ut_status(buf, sizeof(buf));
+        rc = ut_status(0, buf, sizeof(buf));
         if (rc < 0)
             ut_reply_err(rc);
         else
@@ -174,13 +175,13 @@ static void ut_command(char *line)
         long long end = ut_now_ms() + atoi(arg);
         int polls = 0;
         rc = 0;
-        while (ut_now_ms() < end && (rc = ut_status(buf, sizeof(buf))) == 0) {
+        while (ut_now_ms() < end && (rc = ut_status(KNOT_STATUS_HEARTBEAT, buf, sizeof(buf))) == 0) {
             polls++;
             usleep(KNOT_HEARTBEAT_MS * 1000);
         }
         if (rc < 0)
             ut_reply_err(rc);
-        else if ((rc = ut_status(buf, sizeof(buf))) < 0)
+        else if ((rc = ut_status(KNOT_STATUS_HEARTBEAT, buf, sizeof(buf))) < 0)
             ut_reply_err(rc);
         else
             printf("ok polls=%d %s\n", polls, buf);

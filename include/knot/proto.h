@@ -15,7 +15,7 @@
  */
 
 #define KNOT_PROTO_MAJOR 1   /* incompatible changes */
-#define KNOT_PROTO_MINOR 1   /* compatible additions; 1.1 added the device's own envelope */
+#define KNOT_PROTO_MINOR 2   /* compatible additions; 1.1 added the device's own envelope, 1.2 the heartbeat */
 
 /* Default IDs (pid.codes open-source VID). knotd takes the IDs it accepts
  * from its configuration; these are the defaults there and in the udev rule. */
@@ -33,7 +33,7 @@
 
 enum knot_request {
     KNOT_REQ_GET_INFO = 0x01,    /* IN,  wLength = KNOT_INFO_SIZE */
-    KNOT_REQ_GET_STATUS = 0x02,  /* IN,  wLength = KNOT_STATUS_SIZE; the heartbeat */
+    KNOT_REQ_GET_STATUS = 0x02,  /* IN,  wLength = KNOT_STATUS_SIZE; wValue = KNOT_STATUS_HEARTBEAT from the driving host */
     KNOT_REQ_SET_LEVEL = 0x03,   /* OUT, wValue = level (0 = off), no data */
     KNOT_REQ_CLEAR_FAULT = 0x04, /* OUT, no data */
     KNOT_REQ_IDENTIFY = 0x05,    /* OUT, wValue = milliseconds to blink the LED */
@@ -45,6 +45,11 @@ enum knot_request {
 #define KNOT_WATCHDOG_MS_MIN 100   /* a host refuses a device outside this range */
 #define KNOT_WATCHDOG_MS_MAX 1000
 #define KNOT_HEARTBEAT_MS 50       /* the host's status poll period while running (at most watchdog_ms / 5) */
+/* 1.2: GET_STATUS with this wValue is the driving host's heartbeat and feeds
+ * the watchdog; with any other (a monitor's read: 0) it is a read and feeds
+ * nothing. SET_LEVEL feeds it too; no other request does. A 1.0 or 1.1
+ * device ignores wValue here and feeds on every request. */
+#define KNOT_STATUS_HEARTBEAT 0x4b4e
 #define KNOT_HOST_TIMEOUT_MS 200   /* the host gives up on a request after this long */
 
 /*

@@ -24,18 +24,20 @@
  * before trial_ms of running nor sooner than rise_gap_ms after a change, no
  * more than ceiling_s of running unless rest_s off cleared it; a stalled
  * request leaves the level as it was; the motor never runs watchdog_ms after
- * the last request; a fault means off.
+ * the last request that may feed it (1.2: a taken SET_LEVEL or the
+ * heartbeat; before, any); a fault means off.
  */
 
 struct model {
     struct kdev *d;
     unsigned levels, watchdog_ms;
     bool envelope;
+    bool heartbeat_only;            /* 1.2: only the heartbeat and a taken SET_LEVEL feed the watchdog */
     uint64_t trial_ms, gap_ms, ceiling_ms, rest_ms;
     unsigned level;                 /* as the trace reported it */
     uint64_t start, change, off;    /* trace times: start from off, any change, the last stop */
     uint64_t run;                   /* running time of the finished runs since the account was cleared */
-    uint64_t host;                  /* the last request */
+    uint64_t host;                  /* the last request that may feed the watchdog */
     bool in_set;                    /* a SET_LEVEL is being handled */
     unsigned set_value;
 };
@@ -111,6 +113,7 @@ static void power_up(struct kdev *d, const struct kdev_config *cfg, uint64_t now
     m.levels = info.levels;
     m.watchdog_ms = knot_le16(info.watchdog_ms);
     m.envelope = info.proto_minor >= 1;
+    m.heartbeat_only = info.proto_minor >= 2;
     m.trial_ms = knot_le16(info.trial_ms);
     m.gap_ms = knot_le16(info.rise_gap_ms);
     m.ceiling_ms = knot_le16(info.ceiling_s) * 1000ull;
@@ -134,6 +137,7 @@ static void config(struct kdev_config *cfg, struct fuzz_in *in)
     cfg->fw_version = 0x0101;
     memcpy(cfg->serial, "FUZZDEV1", 8);
     cfg->proto_1_0 = flags & 1;
+    cfg->proto_1_1 = (flags & 0x80) != 0;
     if (flags & 2)
         cfg->trial_ms = (uint16_t)fuzz_u16(in);
     if (flags & 4)
@@ -209,8 +213,12 @@ static void control(struct kdev *d, struct fuzz_in *in, uint64_t now)
     set_level = s[0] == KNOT_RT_OUT && s[1] == KNOT_REQ_SET_LEVEL;
     m.in_set = set_level;
     m.set_value = wvalue;
-    m.host = now;
     rc = kdev_control(d, s, data, data ? cap : 0, now);
+    /* 1.2: a monitor's read, a refused SET_LEVEL or any other request never feeds the watchdog. */
+    if (!m.heartbeat_only || (set_level && rc == 0) ||
+        (s[0] == KNOT_RT_IN && s[1] == KNOT_REQ_GET_STATUS && wvalue == KNOT_STATUS_HEARTBEAT &&
+         (unsigned)(s[4] | s[5] << 8) == KNOT_USB_INTERFACE && wlength > 0))
+        m.host = now;
     m.in_set = false;
     say("%llu: request %02x %02x value %u length %u into %zu: %d, level %u\n", (unsigned long long)now, s[0], s[1],
         wvalue, wlength, cap, rc, d->level);

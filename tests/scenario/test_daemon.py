@@ -12,6 +12,8 @@ import socket
 import subprocess
 import time
 
+import pytest
+
 from knotd import KNOTCTL, Knotd, journal_with_rest, write_conf
 from knotsim import wait_for
 
@@ -515,6 +517,36 @@ def test_killed_daemon_leaves_motor_off_and_area_resting(tmp_path):
     with restarted_on(tmp_path, d.journal) as d2:
         r = d2.req({"cmd": "start", "area": "calves"})
         assert r["code"] == "cooldown", "a crash must not reset the rest a muscle needs"
+
+
+@pytest.mark.parametrize("protocol", ["1.2", "1.1"])
+def test_a_monitor_does_not_keep_a_dead_knotds_motor_running(tmp_path, protocol):
+    """Seen with a raw reader written from PROTOCOL.md: knotd SIGKILLed mid-session while another
+    program read status every 50 ms; the motor stopped only by unplug, 3 s later. Protocol 1.2:
+    only knotd's heartbeat feeds the watchdog. A 1.1 massager cannot tell: knotd warns of it."""
+    d = Knotd(tmp_path, ("--watchdog-ms", "250", "--protocol", protocol),
+              wrapper=["sh", "-c", '"$@"; sleep 3', "sh"])
+    try:
+        d.wait_devices(1)
+        warned = "every request feeds its watchdog" in d.log()
+        assert warned == (protocol == "1.1"), d.log()
+        d.start_running("calves")
+        assert d.sim.ctl("monitor 50") == "ok"
+        knotd_pid = int(subprocess.run(["pgrep", "-P", str(int(subprocess.run(
+            ["pgrep", "-P", str(d.sim.proc.pid)], capture_output=True, text=True).stdout.split()[0]))],
+            capture_output=True, text=True).stdout.split()[0])
+        t0 = time.monotonic_ns()   # the trace's clock
+        os.kill(knotd_pid, signal.SIGKILL)
+        if protocol == "1.2":
+            ns = d.trace.wait(r"^level 0 by=watchdog", timeout=5)[0]
+            # One watchdog period after knotd's last heartbeat (at most 50 ms before the kill), and a tick.
+            assert ns - t0 <= 250_000_000 + 50_000_000, (ns - t0) / 1e6
+        else:
+            # The monitor keeps it fed: the known weakness of 1.1, bounded by the unplug (or the ceiling).
+            stop = d.trace.wait(r"^level 0 by=(watchdog|unplug)", timeout=10)
+            assert "by=unplug" in stop[1] and stop[0] - t0 > 1_000_000_000, stop
+    finally:
+        d.stop()
 
 
 def test_restart_finds_cooldowns_behind_any_junk(knotd, tmp_path):

@@ -12,7 +12,7 @@ def test_info_block(usbsim):
     s = usbsim("--levels", "3", "--serial", "ABC123", "--watchdog-ms", "120")
     assert s.cmd("open") == "ok"
     info = fields(s.cmd("info"))
-    assert info == {"bytes": "48", "proto": "1.1", "fw": "0x0100", "levels": "3",
+    assert info == {"bytes": "48", "proto": "1.2", "fw": "0x0100", "levels": "3",
                     "watchdog_ms": "120", "serial": "ABC123", "ppm": "1800,2500,3200",
                     "trial_ms": "10000", "rise_gap_ms": "4000", "ceiling_s": "720", "rest_s": "100"}
 

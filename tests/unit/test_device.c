@@ -173,17 +173,29 @@ static struct st decode_status(const uint8_t *b)
     return s;
 }
 
-static struct st get_status(struct fix *f)
+static struct st status_with(struct fix *f, uint16_t wvalue)
 {
     uint8_t b[KNOT_STATUS_SIZE];
     int rc;
     struct st s;
 
     memset(b, 0xaa, sizeof(b));
-    rc = ctl(f, KNOT_RT_IN, KNOT_REQ_GET_STATUS, 0, KNOT_USB_INTERFACE, KNOT_STATUS_SIZE, b, sizeof(b));
+    rc = ctl(f, KNOT_RT_IN, KNOT_REQ_GET_STATUS, wvalue, KNOT_USB_INTERFACE, KNOT_STATUS_SIZE, b, sizeof(b));
     s = decode_status(b);
     s.rc = rc;
     return s;
+}
+
+/* The driving host's poll: its heartbeat (1.2). */
+static struct st get_status(struct fix *f)
+{
+    return status_with(f, KNOT_STATUS_HEARTBEAT);
+}
+
+/* A monitor's read (wValue 0): it feeds no watchdog on a 1.2 device. */
+static struct st read_status(struct fix *f)
+{
+    return status_with(f, 0);
 }
 
 /* The snapshot without side effects: no seq bump, no watchdog feed. */
@@ -535,16 +547,58 @@ static void test_watchdog_fires_before_feed(void **state)
     assert_int_equal(s.last_stop, KNOT_STOP_WATCHDOG);
     assert_event(f, 1, KDEV_EV_LEVEL, 0, KDEV_BY_WATCHDOG);
 
-    /* a stalled or standard request feeds it too */
+    /* 1.2: only the driving host feeds it. A refused SET_LEVEL, a standard
+     * request, a monitor's status read, IDENTIFY and GET_INFO feed nothing. */
     assert_int_equal(set_level(f, 1), 0);
-    f->now += 200;
+    f->now += 50;
     assert_int_equal(set_level(f, 99), KDEV_STALL);
-    f->now += 200;
+    f->now += 50;
     assert_int_equal(ctl(f, 0x80, 6, 0x0300, 0, 4, (uint8_t[4]){ 0 }, 4), 4);
-    f->now += 200;
+    f->now += 50;
+    assert_int_equal(read_status(f).level, 1);
+    f->now += 50;
+    assert_int_equal(ctl(f, KNOT_RT_OUT, KNOT_REQ_IDENTIFY, 100, KNOT_USB_INTERFACE, 0, NULL, 0), 0);
+    f->now += 49;
+    assert_int_equal(ctl(f, KNOT_RT_IN, KNOT_REQ_GET_INFO, 0, KNOT_USB_INTERFACE, KNOT_INFO_SIZE,
+                         (uint8_t[KNOT_INFO_SIZE]){ 0 }, KNOT_INFO_SIZE), KNOT_INFO_SIZE);
+    f->now += 1;
     kdev_tick(&f->dev, f->now);
+    assert_int_equal(f->dev.level, 0);
+    assert_event(f, f->nev - 1, KDEV_EV_LEVEL, 0, KDEV_BY_WATCHDOG);
+}
+
+/* Seen with a raw reader written from PROTOCOL.md: host A set the level and was
+ * killed, process B only read status every 50 ms, and a 1.1 motor ran on. On
+ * 1.2 only the heartbeat (and a taken SET_LEVEL) feeds the watchdog; a 1.1
+ * device (emulated) still feeds on anything, as its protocol says. */
+static void test_a_monitor_never_keeps_a_dead_hosts_motor_running(void **state)
+{
+    struct fix *f = *state;
+    unsigned i;
+
+    assert_int_equal(set_level(f, 1), 0);
+    for (i = 0; i < 20; i++) {   /* a second of a monitor polling every 50 ms */
+        f->now += 50;
+        read_status(f);
+    }
+    assert_int_equal(f->dev.level, 0);
+    assert_int_equal(peek(f).last_stop, KNOT_STOP_WATCHDOG);
+    /* The heartbeat keeps it running. */
+    assert_int_equal(set_level(f, 1), 0);
+    for (i = 0; i < 20; i++) {
+        f->now += 50;
+        get_status(f);
+    }
     assert_int_equal(f->dev.level, 1);
-    assert_int_equal(f->nev, 3);
+    /* A 1.1 device: the monitor keeps it running (knotd warns of it at attach). */
+    init_dev(f, 8, 0, "KN0001");
+    f->dev.cfg.proto_1_1 = true;
+    assert_int_equal(set_level(f, 1), 0);
+    for (i = 0; i < 20; i++) {
+        f->now += 50;
+        read_status(f);
+    }
+    assert_int_equal(f->dev.level, 1);
 }
 
 static void test_watchdog_idle(void **state)
@@ -1176,7 +1230,7 @@ static void test_info_envelope_and_1_0(void **state)
 
     memset(b, 0xaa, sizeof(b));
     assert_int_equal(ctl(f, KNOT_RT_IN, KNOT_REQ_GET_INFO, 0, 0, sizeof(b), b, sizeof(b)), KNOT_INFO_SIZE);
-    assert_int_equal(b[1], 1);
+    assert_int_equal(b[1], 2);
     assert_int_equal(le16_at(b, 40), KNOT_TRIAL_MS);
     assert_int_equal(le16_at(b, 42), KNOT_RISE_GAP_MS);
     assert_int_equal(le16_at(b, 44), KNOT_CEILING_S);
@@ -1222,6 +1276,7 @@ int main(void)
         T(test_watchdog_exact),
         T(test_watchdog_fires_in_long_tick),
         T(test_watchdog_fires_before_feed),
+        T(test_a_monitor_never_keeps_a_dead_hosts_motor_running),
         T(test_watchdog_idle),
         T(test_polls_keep_running),
         T(test_custom_watchdog),

@@ -194,7 +194,8 @@ static void loop_fail(struct world *w, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     print_error("closed loop: seed %" PRIu64 " sequence %u at %" PRIu64 " ms: %s\n", w->seed, w->seq, w->now, msg);
-    print_error("device: protocol 1.%d, %u levels, watchdog %u ms; the last events:\n", w->cfg.proto_1_0 ? 0 : 1,
+    print_error("device: protocol 1.%d, %u levels, watchdog %u ms; the last events:\n",
+                w->cfg.proto_1_0 ? 0 : w->cfg.proto_1_1 ? 1 : 2,
                 w->cfg.levels, w->cfg.watchdog_ms);
     for (unsigned i = w->nlog > LOOP_LOG ? w->nlog - LOOP_LOG : 0; i < w->nlog; i++)
         print_error("  %s\n", w->log[i % LOOP_LOG]);
@@ -757,6 +758,7 @@ static void loop_sequence(struct world *w, uint64_t seed, unsigned seq)
     w->cfg.levels = (uint8_t)(1 + rnd(KNOT_MAX_LEVELS));
     w->cfg.watchdog_ms = watchdogs[rnd(5)];
     w->cfg.proto_1_0 = rnd(3) == 0;
+    w->cfg.proto_1_1 = !w->cfg.proto_1_0 && rnd(3) == 0;   /* every request feeds its watchdog */
     snprintf(w->cfg.serial, sizeof(w->cfg.serial), "LOOP%u", seq % 1000);
     w->leave_at = UINT64_MAX;
     w->planned_end = UINT64_MAX;
