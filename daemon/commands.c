@@ -414,6 +414,12 @@ static json_object *commands_move(const struct commands_call *c)
     return commands_session_reply(m);
 }
 
+/* A session runs, or the motor is not known to be off. */
+static bool commands_running(const struct massager *m)
+{
+    return session_running(&m->sess) || drive_level(&m->drv) != 0;
+}
+
 static json_object *commands_stop(const struct commands_call *c)
 {
     const struct ctl_peer *peer = c->peer;
@@ -427,20 +433,24 @@ static json_object *commands_stop(const struct commands_call *c)
         json_object_put(list);
         return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
     }
+    /* "stopped" names what ran: a motor already off is commanded off all the
+     * same (stop never trusts a belief), but not said to have been stopped. */
     if (serial) {
         m = commands_pick(req, &err);
         if (!m) {
             json_object_put(list);
             return err;
         }
+        if (commands_running(m))
+            json_object_array_add(list, json_object_new_string(m->serial));
         massager_stop(m, SESSION_END_STOPPED);
-        json_object_array_add(list, json_object_new_string(m->serial));
     } else {
+        for (m = massager_first(); m; m = m->next)
+            if (commands_running(m))
+                json_object_array_add(list, json_object_new_string(m->serial));
         /* stop with no device named stops every massager: every motor is
          * commanded off before any end is journaled or announced. */
         massager_stop_all(SESSION_END_STOPPED);
-        for (m = massager_first(); m; m = m->next)
-            json_object_array_add(list, json_object_new_string(m->serial));
     }
     log_info("uid %u: stop (%zu massager(s))", (unsigned)peer->uid, json_object_array_length(list));
     o = reply_ok();

@@ -50,6 +50,11 @@ def test_start_and_stop_reach_the_motor(knotd):
     # The finished session is in the journal.
     rec = json.loads(open(d.journal).read().splitlines()[-1])
     assert rec["area"] == "calves" and rec["end"] == "stopped" and rec["device"] == "KNOTSIM1"
+    # The motor is off: another stop says nothing ran (it was "stopped: [KNOTSIM1]" again).
+    assert d.req({"cmd": "stop"}) == {"ok": True, "stopped": []}
+    r = d.knotctl("stop")
+    assert r.returncode == 0 and r.stdout == "no motor was running\n", r
+    assert [(l, by) for _, l, by in d.trace.levels()] == [(1, "host"), (0, "host")]
 
 
 def test_unplug_during_run_ends_session_and_replug_finds_motor_off(knotd):
