@@ -73,9 +73,9 @@ def test_a_stop_from_another_terminal_ends_the_view_with_the_stretch(knotd, tmux
         assert re.search(r"^stopped from elsewhere \(knotctl stop\)\nAfter-care: %s\n%s\nEXIT=0$"
                          % (re.escape(CALF_STRETCH), re.escape(invite)),
                          screen, re.M), screen
-        # Nothing ran: no stretch for a session that ended before.
+        # Nothing ran: no stretch, and nothing said to be stopped, for a session that ended before.
         r = d.knotctl("stop")
-        assert r.returncode == 0 and r.stdout == "stopped KNOTSIM1\n", r
+        assert r.returncode == 0 and r.stdout == "no motor was running\n", r
     finally:
         watch.terminate()
         out, _ = watch.communicate(timeout=10)
