@@ -36,6 +36,13 @@ def journal_with_rest(path, area, rest_s, ran_s=0, uid=None, serial="ANOTHER-GUN
     return str(path)
 
 
+def restarted(d, tmp_path, name="second", journal=None):
+    """A new knotd on d's journal (or another), in a directory of its own: a restart."""
+    where = tmp_path / name
+    where.mkdir()
+    return Knotd(where, journal=journal or d.journal)
+
+
 class Knotd:
     def __init__(self, tmp_path, sim_args=(), profiles=FAST_PROFILES, extra_conf="", sock_dir=None,
                  wrapper=(), knotd=KNOTD, ready_timeout=10.0, journal=None, env=None, log_path=None,

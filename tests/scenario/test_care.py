@@ -3,13 +3,12 @@
 import datetime
 import json
 import os
-import time
 
 import pytest
 
 import clock
 from clock import day_at
-from knotd import Knotd
+from knotd import restarted
 from knotsim import wait_for
 
 # Records by date, rest and the day's dose: run again under tests/run's fixed clocks.
@@ -55,9 +54,7 @@ def test_a_red_flag_blocks_the_area_until_cleared_knowingly(knotd, tmp_path):
     assert [c["area"] for c in d.req({"cmd": "status"})["care"]] == ["calves"]
     # On record: a restart does not forget it.
     assert d.stop() == 0
-    second = tmp_path / "second"
-    second.mkdir()
-    d2 = Knotd(second, journal=d.journal)
+    d2 = restarted(d, tmp_path)
     try:
         d2.wait_devices(1)
         assert d2.req({"cmd": "start", "area": "calves"})["code"] == "red-flag"
@@ -225,9 +222,7 @@ def test_a_pain_stop_closes_the_area_for_the_day(knotd, tmp_path, wallclock):
     assert d.req({"cmd": "stop"})["ok"]
     # On record: a restart keeps it.
     assert d.stop() == 0
-    second = tmp_path / "second"
-    second.mkdir()
-    d2 = Knotd(second, journal=d.journal)
+    d2 = restarted(d, tmp_path)
     try:
         d2.wait_devices(1)
         assert d2.req({"cmd": "start", "area": "calves"})["code"] == "pain-stop"

@@ -8,7 +8,7 @@ import time
 import pytest
 
 import clock
-from knotd import Knotd, journal_with_rest
+from knotd import journal_with_rest, restarted
 from knotsim import wait_for
 
 CALVES_TRIAL_S, CALVES_SESSION_S, CALVES_COOLDOWN_S = 10, 20, 600   # profiles-fast.conf
@@ -34,12 +34,6 @@ def knotd_wall(d):
     """knotd's own wall clock, read back: history's 'since' for one day is its local midnight."""
     since = d.req({"cmd": "history", "days": 1})["since"]
     return since
-
-
-def restarted(d, tmp_path, name, journal=None):
-    where = tmp_path / name
-    where.mkdir()
-    return Knotd(where, journal=journal or d.journal)
 
 
 @pytest.mark.clock
