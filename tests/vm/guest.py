@@ -323,7 +323,8 @@ def plug():
     devunit = guest_sh("systemd-escape", "--path", "--suffix=device", sysdev).stdout.strip()
     assert "knotd.service" in guest_prop(devunit, "Wants"), "%s does not want knotd.service" % devunit
     # knotd's attach as the device saw it: GET_INFO, SET_LEVEL 0, GET_STATUS (PROTOCOL.md 10.1).
-    for req in (r"^req info 0", r"^req level 0", r"^req status 0"):
+    # knotd's status poll is its heartbeat (protocol 1.2: wValue 0x4B4E = 19278).
+    for req in (r"^req info 0", r"^req level 0", r"^req status 19278"):
         assert guest_trace_after(t0_ns, req), "the device never received %s" % req
     assert guest_sh("knotctl", "devices", user=MEMBER).stdout.count(SERIAL) == 1, node
     udevd = guest_sh("journalctl", "-b", "-u", "systemd-udevd.service", "-o", "cat").stdout
