@@ -315,6 +315,7 @@ int conn_request(struct conn *c, json_object *req, json_object **reply, char **r
  * they are on stdout. */
 static const char *const conn_said_to_person[] = {
     KNOT_E_NOT_ALLOWED, KNOT_E_COOLDOWN, KNOT_E_DOSE, KNOT_E_FAULT, KNOT_E_RED_FLAG, KNOT_E_PAIN_STOP,
+    KNOT_E_WARM_UP,
 };
 
 bool conn_for_person(json_object *reply)

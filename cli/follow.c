@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "areas.h"
@@ -20,6 +21,7 @@
 
 #define FOLLOW_ESC 0x1b
 #define FOLLOW_CTRL_C 0x03
+#define FOLLOW_AGAIN (-2)   /* the person said the muscle is warm: start again, saying so */
 
 struct follow {
     const struct knotctl_opts *o;
@@ -358,12 +360,52 @@ static int follow_loop(struct follow *f, struct conn *w)
     }
 }
 
+/* knotd asks for the day's warm-up before the motor moves. At a terminal
+ * the person answers (a line: Enter starts, anything else leaves); type-ahead
+ * does not answer a question not yet read. Elsewhere --warmed-up says it. */
+static int follow_warm_up(const struct knotctl_opts *o, const char *area, json_object *reply)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    bool go;
+
+    if (o->json || !isatty(STDIN_FILENO) || !term_tty()) {
+        conn_check(reply, o->json);
+        if (!o->json)
+            fprintf(stderr, "knotctl: nobody here to ask; once the muscle is warm: knotctl start %s --warmed-up\n",
+                    area);
+        return KNOTCTL_EXIT_REFUSED;
+    }
+    term_keys_off();   /* a line, not single keys */
+    printf("%s\n", jv_str(reply, KNOT_K_MESSAGE, "Warm the muscle up first."));
+    tcflush(STDIN_FILENO, TCIFLUSH);
+    printf("Is the muscle warm? Enter to start, q and Enter to leave: ");
+    fflush(stdout);
+    if (getline(&line, &cap, stdin) < 0) {
+        putchar('\n');   /* Ctrl-D: leaving */
+        go = false;
+    } else {
+        go = line[strspn(line, " \t\r\n")] == '\0';
+    }
+    free(line);
+    if (sig_interrupted())
+        return KNOTCTL_EXIT_SIGNAL(sig_caught());
+    if (!go)
+        printf("Nothing started.\n");
+    return go ? FOLLOW_AGAIN : KNOTCTL_EXIT_OK;
+}
+
 /* A refused start: knotd's words; for an area the massager does not belong
- * on, the guide's advice there with the stretch, said as advice. */
+ * on, the guide's advice there with the stretch, said as advice; the day's
+ * warm-up asked (FOLLOW_AGAIN: start again, warm). */
 static int follow_refused(const struct knotctl_opts *o, const char *area, json_object *reply)
 {
-    if (!o->json && strcmp(jv_str(reply, KNOT_K_CODE, ""), KNOT_E_NOT_ALLOWED) == 0)
+    const char *code = jv_str(reply, KNOT_K_CODE, "");
+
+    if (!o->json && strcmp(code, KNOT_E_NOT_ALLOWED) == 0)
         return areas_elsewhere(o, area, reply);
+    if (strcmp(code, KNOT_E_WARM_UP) == 0)
+        return follow_warm_up(o, area, reply);
     return conn_check(reply, o->json);
 }
 
@@ -388,11 +430,12 @@ static int follow_detached(const struct knotctl_opts *o, const char *area, json_
     free(raw);
     if (rc == 0 && !o->json) {
         show_care(jv_obj(reply, KNOT_K_CARE));
-        show_before(reply);
         show_advice(jv_obj(reply, "area"));
         /* knotd answers a start of the area that already runs with that session. */
         printf("%s on %s; follow with 'knotctl watch'\n",
                jv_bool(reply, "already_running", false) ? "already running" : "started", jv_str(reply, KNOT_K_DEVICE, "?"));
+        if (!o->auto_ramp && !jv_bool(reply, "already_running", false))
+            printf("After the trial it stays at level 1 until your go-ahead: knotctl go\n");
     }
     json_object_put(reply);
     return rc;
@@ -439,47 +482,70 @@ static int follow_begin(struct follow *f, struct conn *w, json_object *req, json
     if (rc == 0 && !o->json) {
         /* Treated often and no better: a physical therapist, first, in one line. */
         show_care(jv_obj(*reply, KNOT_K_CARE));
-        show_before(*reply);
         show_advice(f->area);
         if (jv_bool(*reply, "already_running", false))
             printf("Already running on %s; following it.\n", f->serial);
         else
-            show_plan(f->area, jv_obj(*reply, "session"), f->keys);
+            show_plan(f->area, jv_obj(*reply, "session"), !o->auto_ramp);
+        /* Nobody at keys here: the go-ahead comes from elsewhere. */
+        if (!f->keys && !o->auto_ramp && !jv_bool(*reply, "already_running", false))
+            printf("After the trial it stays at level 1 until your go-ahead: knotctl go\n");
         if (f->keys)
             printf("%s\n", FOLLOW_LEGEND);
     }
     return rc;
 }
 
-int follow_start(const struct knotctl_opts *o, const char *area, long long level)
+/* The start request, every choice said rather than left to knotd's
+ * defaults: the go-ahead (unless --auto-ramp), whose the session is, and
+ * whether the muscle is warm. */
+static json_object *follow_request(const struct knotctl_opts *o, const char *area, long long level, bool warm)
 {
-    struct follow f;
-    struct conn w;
-    json_object *req = conn_request_new("start", o->device), *reply = NULL, *s;
-    int rc;
+    json_object *req = conn_request_new("start", o->device);
 
     json_object_object_add(req, KNOT_K_AREA, json_object_new_string(area));
     if (level > 0)
         json_object_object_add(req, KNOT_K_LEVEL, json_object_new_int64(level));
-    if (o->detach)
-        return follow_detached(o, area, req);
+    json_object_object_add(req, KNOT_K_ASK, json_object_new_boolean(!o->auto_ramp));
+    /* A followed session is this connection's: however knotctl ends
+     * (killed, its terminal or ssh link gone), knotd stops the motor. */
+    json_object_object_add(req, o->detach ? KNOT_K_DETACH : KNOT_K_FOLLOW, json_object_new_boolean(1));
+    if (warm)
+        json_object_object_add(req, KNOT_K_WARMED_UP, json_object_new_boolean(1));
+    return req;
+}
 
-    memset(&f, 0, sizeof(f));
-    f.o = o;
-    f.area_name = area;
-    f.w = &w;
-    f.level = f.target = -1;
+/* Subscribe, start (asking for the warm-up if knotd does), follow to the end. */
+static int follow_run(const struct knotctl_opts *o, const char *area, long long level)
+{
+    struct follow f;
+    struct conn w;
+    json_object *reply = NULL, *s;
+    bool warm = o->warmed_up;
+    int rc;
+
     sig_install();
-    /* Someone at this terminal can steer with keys and answer after the
-     * trial; a pipe, a log or --json cannot, and gets no question. */
-    f.keys = !o->json && term_tty() && term_keys_on();
-    /* The session is this connection's: however knotctl ends (killed, its
-     * terminal or ssh link gone), knotd stops the motor when it closes. */
-    json_object_object_add(req, KNOT_K_FOLLOW, json_object_new_boolean(1));
-    if (f.keys)
-        json_object_object_add(req, KNOT_K_ASK, json_object_new_boolean(1));
-
-    rc = follow_begin(&f, &w, req, &reply);
+    for (;;) {
+        memset(&f, 0, sizeof(f));
+        f.o = o;
+        f.area_name = area;
+        f.w = &w;
+        f.level = f.target = -1;
+        /* Someone at this terminal can steer with keys and answer after the
+         * trial; a pipe, a log or --json cannot: the go-ahead then comes from
+         * `knotctl go` elsewhere. */
+        f.keys = !o->json && term_tty() && term_keys_on();
+        rc = follow_begin(&f, &w, follow_request(o, area, level, warm), &reply);
+        if (rc != FOLLOW_AGAIN || warm)
+            break;
+        /* Warm now, the person said: a new watch and a new start. */
+        warm = true;
+        conn_close(&w);
+        json_object_put(reply);
+        reply = NULL;
+    }
+    if (rc == FOLLOW_AGAIN)
+        rc = KNOTCTL_EXIT_PROTOCOL;   /* knotd asked twice: it did not hear warmed_up */
     s = jv_obj(reply, "session");
     if (rc == 0 && strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) == 0) {
         rc = follow_end(&f, jv_str(s, "end", ""), s);
@@ -494,4 +560,16 @@ int follow_start(const struct knotctl_opts *o, const char *area, long long level
     conn_close(&w);
     json_object_put(reply);   /* f.area points into it */
     return rc;
+}
+
+int follow_start(const struct knotctl_opts *o, const char *area, long long level)
+{
+    int rc;
+
+    if (!o->detach)
+        return follow_run(o, area, level);
+    rc = follow_detached(o, area, follow_request(o, area, level, o->warmed_up));
+    if (rc == FOLLOW_AGAIN && !o->warmed_up)
+        rc = follow_detached(o, area, follow_request(o, area, level, true));
+    return rc == FOLLOW_AGAIN ? KNOTCTL_EXIT_PROTOCOL : rc;
 }

@@ -13,7 +13,7 @@ _knotctl_options_for() {
     case "$1" in
     version|devices|areas) echo "-s --socket --json" ;;
     status|stop|up|down|ouch|go|watch) echo "-s --socket -d --device --json" ;;
-    start) echo "-s --socket -d --device --json --detach" ;;
+    start) echo "-s --socket -d --device --json --detach --warmed-up --auto-ramp" ;;
     checkin) echo "-s --socket --json --pain --numbness --tingling --weakness --swelling --bruising --sleep --note --clear --yes" ;;
     history) echo "-s --socket --json --days --csv" ;;
     doctor) echo "-s --socket -d --device" ;;

@@ -43,13 +43,16 @@ static void knotctl_usage(FILE *out)
             "  status              level, session, temperature, battery and faults\n"
             "  areas [AREA]        body areas: whether the massager belongs there, limits,\n"
             "                      today's rest and dose; with AREA all of its advice\n"
-            "  start AREA [LEVEL]  start a session: level 1 for a short trial, then one\n"
-            "                      level at a time up to LEVEL (default: the area's);\n"
-            "                      follows it until it ends, Ctrl-C stops the motor.\n"
-            "                      On a terminal: keys o or space = ouch, + - = up, down,\n"
-            "                      q or Esc = stop; after the trial it asks how it feels\n"
-            "                      and goes on only on Enter or +. Closing the terminal\n"
-            "                      or killing knotctl stops the session too\n"
+            "  start AREA [LEVEL] [--warmed-up] [--auto-ramp]\n"
+            "                      start a session: level 1 for a short trial, then, on\n"
+            "                      your go-ahead, one level at a time up to LEVEL (default:\n"
+            "                      the area's); follows it until it ends, Ctrl-C stops the\n"
+            "                      motor. The area's first session today asks first\n"
+            "                      whether the muscle is warm. On a terminal: keys o or\n"
+            "                      space = ouch, + - = up, down, q or Esc = stop; after\n"
+            "                      the trial Enter or + is the go-ahead (elsewhere:\n"
+            "                      knotctl go). Closing the terminal or killing knotctl\n"
+            "                      stops the session too\n"
             "  stop                motor off (every massager unless -d names one)\n"
             "  up, down            raise or lower the target level by one\n"
             "  ouch                back off to level 1 at once; the trial starts again;\n"
@@ -80,6 +83,10 @@ static void knotctl_usage(FILE *out)
             "      --json           print knotd's JSON lines instead of text\n"
             "      --detach         start: return once the session runs, do not follow it;\n"
             "                       the session then ends only by itself or on stop\n"
+            "      --warmed-up      start: the muscle is warm (15-20 minutes of warmth):\n"
+            "                       the day's first session starts without asking\n"
+            "      --auto-ramp      start: ramp after the trial without waiting for a\n"
+            "                       go-ahead (nobody to answer: use with care)\n"
             "      --pain N         checkin: pain from 0 (none) to 10 (the worst)\n"
             "      --numbness ... --sleep\n"
             "                       checkin: red flags (--sleep: the pain disrupts your sleep)\n"
@@ -315,7 +322,8 @@ static const struct knotctl_cmd knotctl_cmds[] = {
     { "help", 0, 0, "", NULL, knotctl_help },
 };
 
-enum { OPT_JSON = 256, OPT_DETACH, OPT_PAIN, OPT_NOTE, OPT_CLEAR, OPT_YES, OPT_DAYS, OPT_CSV, OPT_FLAG };
+enum { OPT_JSON = 256, OPT_DETACH, OPT_PAIN, OPT_NOTE, OPT_CLEAR, OPT_YES, OPT_DAYS, OPT_CSV, OPT_WARMED_UP,
+       OPT_AUTO_RAMP, OPT_FLAG };
 
 /* Every option: the global ones (cmd NULL) and those of one command, which
  * may stand anywhere on the line (getopt permutes) but go with it only. The
@@ -337,6 +345,8 @@ static const struct knotctl_opt {
     { "yes", no_argument, OPT_YES, "checkin" },
     { "days", required_argument, OPT_DAYS, "history" },
     { "csv", no_argument, OPT_CSV, "history" },
+    { "warmed-up", no_argument, OPT_WARMED_UP, "start" },
+    { "auto-ramp", no_argument, OPT_AUTO_RAMP, "start" },
 };
 
 #define KNOTCTL_FIXED_OPTS (sizeof(knotctl_opt_table) / sizeof(knotctl_opt_table[0]))
@@ -413,6 +423,12 @@ int main(int argc, char **argv)
             break;
         case OPT_CSV:
             o.csv = true;
+            break;
+        case OPT_WARMED_UP:
+            o.warmed_up = true;
+            break;
+        case OPT_AUTO_RAMP:
+            o.auto_ramp = true;
             break;
         case 'h':
             knotctl_usage(stdout);

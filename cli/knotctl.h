@@ -17,6 +17,8 @@ struct knotctl_opts {
     bool clear, yes;      /* checkin --clear, and --yes: confirmed without asking */
     const char *days;     /* history --days, as typed */
     bool csv;             /* history --csv */
+    bool warmed_up;       /* start --warmed-up: the day's first session without the question */
+    bool auto_ramp;       /* start --auto-ramp: the ramp begins after the trial without a go-ahead */
 };
 
 #define KNOTCTL_EXIT_INTERRUPTED 130   /* 128 + SIGINT, as a shell reports it */

@@ -207,14 +207,6 @@ void show_status(json_object *reply)
     }
 }
 
-void show_before(json_object *start_reply)
-{
-    const char *before = jv_str(start_reply, "before", "");
-
-    if (before[0])
-        printf("%s\n", before);
-}
-
 void show_guide_tool(json_object *area)
 {
     char title[64], tool[128], action[300];
@@ -364,6 +356,9 @@ void show_progress(char *buf, size_t len, json_object *st, enum show_form form)
                  trial ? tleft : "", trial ? " left" : "");
         if (ease && strlen(buf) + 1 < len)
             snprintf(buf + strlen(buf), len - strlen(buf), ", pressing too hard");
+        /* In a log nobody presses Enter: say where the go-ahead comes from. */
+        if (strcmp(phase, KNOT_PHASE_WAIT) == 0 && strlen(buf) + 1 < len)
+            snprintf(buf + strlen(buf), len - strlen(buf), ", until your go-ahead: knotctl go");
         return;
     }
     {

@@ -22,8 +22,6 @@ void show_care(json_object *care);
 /* An array of care objects (status, history): "Care advice:" and each
  * one's advice; nothing when it is empty. after: a blank line first. */
 void show_care_list(json_object *care, bool after);
-/* A start reply's "before" (the day's first session: warm up first), if any. */
-void show_before(json_object *start_reply);
 /* "The guide's tool for the calves is a foam roller: sit with ...": the
  * guide's other tool for the area, said as what it is. */
 void show_guide_tool(json_object *area);

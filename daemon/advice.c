@@ -21,8 +21,7 @@ const char advice_with_gun[] =
 /* "apply a warm compress or hop in a hot shower for 15-20 minutes", "staying
  * well-hydrated". */
 const char advice_warm_up[] =
-    "First session today: warm the muscle up first (a warm compress or a hot shower, 15-20 minutes) and drink "
-    "some water.";
+    "warm the muscle up first (a warm compress or a hot shower, 15-20 minutes) and drink some water.";
 /* "If you feel sharp or worsening pain, back off immediately"; "a sudden,
  * sharp pain ... swelling, bruising ... weakness ... stop the self-massage and
  * see a doctor". */

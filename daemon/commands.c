@@ -108,14 +108,20 @@ static json_object *commands_session_reply(const struct massager *m)
     return o;
 }
 
-/* start's optional flag `key` (a JSON boolean, absent = false): 0, or -1 with *err set. */
-static int commands_start_flag(json_object *req, const char *key, bool *on, json_object **err)
+/* start's optional flag `key` (a JSON boolean, absent = dflt): 0, or -1 with *err set. */
+static int commands_start_flag(json_object *req, const char *key, bool dflt, bool *on, json_object **err)
 {
     char why[REQUEST_WHY_MAX];
 
-    if (request_bool(req, key, on, why, sizeof(why)) == REQUEST_WRONG) {
+    switch (request_bool(req, key, on, why, sizeof(why))) {
+    case REQUEST_WRONG:
         *err = reply_error(KNOT_E_BAD_REQUEST, "%s", why);
         return -1;
+    case REQUEST_ABSENT:
+        *on = dflt;
+        break;
+    default:
+        break;
     }
     return 0;
 }
@@ -145,6 +151,16 @@ static void commands_lower_title(char *buf, size_t len, const struct profile_are
     for (i = 0; buf[i]; i++)
         if (buf[i] >= 'A' && buf[i] <= 'Z')
             buf[i] = (char)(buf[i] - 'A' + 'a');
+}
+
+/* The area's first session today, and the person has not said it is warm:
+ * the guide's warm-up, asked before the motor moves. */
+static json_object *commands_warm_up(const struct profile_area *a)
+{
+    char area[sizeof(a->title)];
+
+    commands_lower_title(area, sizeof(area), a);
+    return reply_error(KNOT_E_WARM_UP, "First session on your %s today: %s", area, advice_warm_up);
 }
 
 /* Rest or the day's dose stands in the way: said like a person would, with
@@ -179,12 +195,11 @@ struct commands_waiter {
     const struct massager *m;
     uint64_t client;
     json_object *id;        /* the request's "id", echoed in the reply */
-    bool first_today;       /* the person's first session today: warm up first */
     uid_t uid;              /* who asked: the care record's advice is theirs */
 };
 static struct commands_waiter *commands_waiters;
 
-static int commands_wait(const struct massager *m, const struct ctl_peer *peer, json_object *req, bool first_today)
+static int commands_wait(const struct massager *m, const struct ctl_peer *peer, json_object *req)
 {
     struct commands_waiter *w = calloc(1, sizeof(*w));
     json_object *id;
@@ -194,7 +209,6 @@ static int commands_wait(const struct massager *m, const struct ctl_peer *peer, 
     w->m = m;
     w->client = peer->id;
     w->uid = peer->uid;
-    w->first_today = first_today;
     if (json_object_object_get_ex(req, KNOT_K_ID, &id))
         w->id = json_object_get(id);
     w->next = commands_waiters;
@@ -222,8 +236,6 @@ void commands_begun(struct massager *m)
         o = commands_session_reply(m);
         json_object_object_add(o, "area", view_area(&m->sess.area));
         json_object_object_add(o, "already_running", json_object_new_boolean(false));
-        if (w->first_today)
-            json_object_object_add(o, "before", json_object_new_string(advice_warm_up));
         /* Treated often and no better: said at every start, with the numbers. */
         json_object_object_add(o, "care", carecmd_state(w->uid, &m->sess.area));
     } else if (m->sess.end == SESSION_END_FAULT && m->drv.remedy[0]) {
@@ -283,7 +295,7 @@ static json_object *commands_start(const struct commands_call *c)
     struct massager *m;
     char why[512] = "";
     int64_t level = 0;
-    bool ask, follow;
+    bool ask, follow, detach, warmed_up;
     int rc;
 
     rc = request_string(req, KNOT_K_AREA, &area_name, why, sizeof(why));
@@ -291,9 +303,16 @@ static json_object *commands_start(const struct commands_call *c)
         return reply_error(KNOT_E_BAD_REQUEST, "start needs 'area' (a string)");
     if (rc == REQUEST_WRONG)
         return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
-    if (commands_start_flag(req, KNOT_K_ASK, &ask, &err) < 0 ||
-        commands_start_flag(req, KNOT_K_FOLLOW, &follow, &err) < 0)
+    /* Safe by default: the person is asked after the trial, and the session
+     * is the connection's; ramping alone and outliving it are said. */
+    if (commands_start_flag(req, KNOT_K_ASK, true, &ask, &err) < 0 ||
+        commands_start_flag(req, KNOT_K_DETACH, false, &detach, &err) < 0 ||
+        commands_start_flag(req, KNOT_K_FOLLOW, !detach, &follow, &err) < 0 ||
+        commands_start_flag(req, KNOT_K_WARMED_UP, false, &warmed_up, &err) < 0)
         return err;
+    if (detach && follow)
+        return reply_error(KNOT_E_BAD_REQUEST, "'detach' and 'follow' contradict each other: a session is either the "
+                           "connection's or knotd's");
     rc = request_int(req, KNOT_K_LEVEL, &level, why, sizeof(why));
     if (rc == REQUEST_WRONG)
         return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
@@ -326,6 +345,11 @@ static json_object *commands_start(const struct commands_call *c)
 
         if (v != REST_OK)
             return commands_rest_refusal(a, v, &rs);
+        /* Nothing of this area ran today: warm it up first, asked before the motor moves. */
+        if (rest_wants_warm_up(&rs, warmed_up)) {
+            log_info("uid %u: %s waits for a warm-up: the first session today", (unsigned)peer->uid, a->name);
+            return commands_warm_up(a);
+        }
         if (rs.allowed_ms < (uint64_t)a->session_s * 1000u) {
             capped = *a;
             capped.session_s = (unsigned)(rs.allowed_ms / 1000u);
@@ -353,8 +377,7 @@ static json_object *commands_start(const struct commands_call *c)
         if (follow)
             log_info("%s: the session is client %llu's: it stops when that connection closes", m->serial,
                      (unsigned long long)peer->id);
-        if (commands_wait(m, peer, req, rest_first_today(&knotd.rest, peer->uid,
-                                                         clock_day_start_ms(time(NULL), clock_boot_ms()))) < 0) {
+        if (commands_wait(m, peer, req) < 0) {
             massager_unstart(m, &undo);
             return reply_error(KNOT_E_BAD_REQUEST, "out of memory");
         }

@@ -168,10 +168,7 @@ void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t unt
     rest_dose(e, ran_ms, at_ms, day_ms);
 }
 
-bool rest_first_today(const struct rest_book *b, uid_t uid, int64_t day_ms)
+bool rest_wants_warm_up(const struct rest_state *rs, bool warmed_up)
 {
-    for (unsigned i = 0; i < b->n; i++)
-        if ((b->e[i].uid == uid || b->e[i].uid == REST_ANYONE) && rest_today_ms(&b->e[i], day_ms) > 0)
-            return false;
-    return true;
+    return rs->dose_used_ms == 0 && !warmed_up;
 }

@@ -77,9 +77,9 @@ void rest_init(struct rest_book *b);
 /* Where uid's area a stands at now_ms, today having begun at day_ms. */
 enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
                              int64_t day_ms, struct rest_state *out);
-/* Whether uid has run no area yet today (begun at day_ms): the day's first
- * session, warm up first. */
-bool rest_first_today(const struct rest_book *b, uid_t uid, int64_t day_ms);
+/* Whether a start must wait for the guide's warm-up: by rs (rest_check's),
+ * nothing of the area ran today, and the person has not said it is warm. */
+bool rest_wants_warm_up(const struct rest_state *rs, bool warmed_up);
 /* The rest a session owes: ran_ms the motor ran in it, in the area a as it ran. */
 uint64_t rest_owed_ms(const struct profile_area *a, uint64_t ran_ms);
 /* A session of uid on a ended at now_ms, today having begun at day_ms, the

@@ -3,7 +3,8 @@
 #ifndef KNOT_CONTROL_H
 #define KNOT_CONTROL_H
 
-#define KNOT_CONTROL_VERSION 1          /* bumped on incompatible changes */
+#define KNOT_CONTROL_VERSION 2          /* bumped on incompatible changes (2: start waits for a go-ahead,
+                                         * belongs to its connection, asks for a warm-up first) */
 #define KNOT_SOCKET_DEFAULT "/run/knotd/knotd.sock"
 #define KNOT_SOCKET_ENV "KNOT_SOCKET"
 #define KNOT_CONTROL_LINE_MAX 4096      /* longer request: error reply, then disconnect */
@@ -18,8 +19,10 @@
 #define KNOT_K_DEVICE "device"
 #define KNOT_K_AREA "area"
 #define KNOT_K_LEVEL "level"
-#define KNOT_K_ASK "ask"                /* start: wait at level 1 after each trial for "go" */
-#define KNOT_K_FOLLOW "follow"          /* start: the session belongs to this connection, stops when it closes */
+#define KNOT_K_ASK "ask"                /* start: wait at level 1 after each trial for "go" (default true) */
+#define KNOT_K_FOLLOW "follow"          /* start: the session belongs to this connection (default true) */
+#define KNOT_K_DETACH "detach"          /* start: the session is knotd's, it outlives the connection (default false) */
+#define KNOT_K_WARMED_UP "warmed_up"    /* start: the person has warmed the area up (the day's first session asks) */
 
 /* The care record's limits (checkin, history), for clients to check first */
 #define KNOT_PAIN_MAX 10                /* pain: 0 (none) to 10 (the worst) */
@@ -56,6 +59,7 @@
 #define KNOT_E_RED_FLAG "red-flag"             /* a check-in reported a red flag on the area: see a professional; "red_flags" */
 #define KNOT_E_PAIN_STOP "pain-stop"           /* a session on the area ended on pain today: closed until tomorrow, or a clear */
 #define KNOT_E_NOT_WAITING "not-waiting"       /* go, but the session is not waiting for it */
+#define KNOT_E_WARM_UP "warm-up"               /* the area's first session today: warm it up, then start with "warmed_up" */
 
 /* Commands (the value of "cmd"; docs/CONTROL.md says what each takes and answers) */
 #define KNOT_CMD_VERSION "version"

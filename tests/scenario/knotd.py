@@ -15,6 +15,13 @@ KNOTD = os.path.join(BUILD, "knotd")
 KNOTCTL = os.path.join(BUILD, "knotctl")
 FAST_PROFILES = os.path.join(ROOT, "tests", "scenario", "profiles-fast.conf")
 SHIPPED_PROFILES = os.path.join(ROOT, "config", "profiles.conf")
+# knotd's defaults are the safe ones: a start waits for a go-ahead after the
+# trial, belongs to its connection, and the day's first asks for a warm-up
+# (docs/CONTROL.md). Most tests are about something else, and start the way a
+# script does, saying each unsafe choice explicitly; tests of the defaults
+# send raw=True (test_goahead.py).
+SCRIPT_START = {"ask": False, "warmed_up": True, "detach": True}
+SCRIPT_START_OPTIONS = ("--warmed-up", "--auto-ramp")
 
 
 def write_conf(path, sock, profiles, journal, extra=""):
@@ -94,8 +101,12 @@ class Knotd:
         s.connect(self.sock)
         return s
 
-    def req(self, obj, conn=None):
-        """One request, one reply (dict). Event lines before the reply are skipped."""
+    def req(self, obj, conn=None, raw=False):
+        """One request, one reply (dict). Event lines before the reply are skipped.
+        A start says what a script says (SCRIPT_START) unless raw or the test says otherwise."""
+        if not raw and obj.get("cmd") == "start":
+            said = {k: v for k, v in SCRIPT_START.items() if not (k == "detach" and "follow" in obj)}
+            obj = {**said, **obj}
         own = conn is None
         s = conn or self.connect()
         try:
@@ -111,7 +122,10 @@ class Knotd:
             if own:
                 s.close()
 
-    def knotctl(self, *args, user=None, env=None, timeout=30):
+    def knotctl(self, *args, user=None, env=None, timeout=30, raw=False):
+        """knotctl as a script runs it: a start says --warmed-up --auto-ramp unless raw."""
+        if not raw and "start" in args:
+            args = args + SCRIPT_START_OPTIONS
         e = dict(os.environ)
         e["KNOT_SOCKET"] = self.sock
         e.update(env or {})

@@ -16,7 +16,9 @@ from tmuxpane import knotctl_line
 pytestmark = pytest.mark.clock
 
 LEGEND = "keys: o or space = ouch"
-WARM_UP = "First session today: warm the muscle up first (a warm compress or a hot shower, 15-20 minutes)"
+WARM_UP = ("First session on your calves today: warm the muscle up first (a warm compress or a hot shower, "
+           "15-20 minutes)")
+WARM_QUESTION = "Is the muscle warm? Enter to start, q and Enter to leave: "
 CALF_TOOL = ("The guide's tool for the calves is a foam roller: sit with the roller under your calf and use your "
              "hands to support your weight.")
 CALF_STRETCH = "Calf stretch: hold at least 30 seconds, no bouncing."   # profiles-fast.conf
@@ -37,19 +39,23 @@ def test_the_first_session_warms_up_and_the_guides_tool_is_said_as_what_it_is(kn
     d = knotd()
     d.wait_devices(1)
     t = tmux(d)
-    t.run(knotctl_line("start", "calves"))
+    t.run(knotctl_line("start", "calves", raw=True))
+    # The day's first session asks before the motor moves.
+    t.wait(re.escape(WARM_QUESTION.strip()))
+    assert d.trace.levels() == [], "the motor moved before the person said the muscle is warm"
+    t.key("Enter")
     screen = t.wait(LEGEND)
     lines = screen.splitlines()
-    # Before the view, in this order: warm up, the guide's other tool, the massager itself, the plan.
-    order = [line_of(lines, p) for p in (WARM_UP, CALF_TOOL, "With the massager: the lowest speed first, for 10-20 "
-                                         "seconds", "Trial at level 1 for 10 s", LEGEND)]
+    # In this order: warm up (asked), the guide's other tool, the massager itself, the plan.
+    order = [line_of(lines, p) for p in (WARM_UP, WARM_QUESTION.strip(), CALF_TOOL, "With the massager: the lowest "
+                                         "speed first, for 10-20 seconds", "Trial at level 1 for 10 s", LEGEND)]
     assert None not in order and order == sorted(order), screen
     assert "tool: Foam Roller" not in screen and "Quick action" not in screen, screen
     d.trace.wait(r"^level 1 by=host")
     t.type("q")
     t.wait(r"^EXIT=0")
-    # The warm-up is for the day's first session only.
-    r = d.knotctl("--detach", "start", "calves")
+    # The warm-up is for the area's first session of the day only.
+    r = d.knotctl("--detach", "start", "calves", raw=True)
     assert r.returncode == 0 and r.stdout.startswith(CALF_TOOL + "\nWith the massager: "), r
     assert "warm" not in r.stdout, r.stdout
     assert d.req({"cmd": "stop"})["ok"]

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from clock import day_at
-from knotd import KNOTCTL
+from knotd import KNOTCTL, SCRIPT_START_OPTIONS
 from test_care import checkin, session_end, write_journal
 from tmuxpane import knotctl_line
 
@@ -53,7 +53,7 @@ def test_a_start_says_when_to_see_a_therapist_first(knotd, tmp_path):
     assert d.req({"cmd": "stop"})["ok"]
     # Followed (here through a pipe): the same one line, before the session's view.
     d.wait_session_end()
-    p = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves"], stdout=subprocess.PIPE, text=True)
+    p = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves", *SCRIPT_START_OPTIONS], stdout=subprocess.PIPE, text=True)
     try:
         assert p.stdout.readline() == advice + "\n"
         assert p.stdout.readline().startswith("The guide's tool for the calves")
@@ -213,14 +213,20 @@ def test_a_session_that_ran_invites_one_check_in(knotd, tmux):
     assert re.search(r"^stopped\n%s\nEXIT=0$" % re.escape(INVITE % ("forearms", "forearms")), screen, re.M), screen
     assert screen.count("How do your") == 1, screen
     # Two views of one session: the one that started it invites, once; the other follows it and does not.
-    owner = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calf"], stdout=subprocess.PIPE, text=True)
+    owner = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calf", *SCRIPT_START_OPTIONS], stdout=subprocess.PIPE, text=True)
     try:
         # Its plan is said once knotd's reply is in (the session runs), then the follower starts.
-        while not owner.stdout.readline().startswith("Trial at level 1"):
-            pass
-        follower = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves"], stdout=subprocess.PIPE, text=True)
-        while "Already running on KNOTSIM1; following it." not in follower.stdout.readline():
-            pass
+        for line in owner.stdout:
+            if line.startswith("Trial at level 1"):
+                break
+        else:
+            raise AssertionError("the owner's knotctl ended before its plan")
+        follower = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves", *SCRIPT_START_OPTIONS], stdout=subprocess.PIPE, text=True)
+        for line in follower.stdout:
+            if "Already running on KNOTSIM1; following it." in line:
+                break
+        else:
+            raise AssertionError("the follower's knotctl ended before it followed")
     finally:
         assert d.req({"cmd": "stop"})["ok"]
         out, _ = owner.communicate(timeout=10)

@@ -39,6 +39,7 @@ def test_commands_and_each_commands_options():
     assert complete("-") == ["-s", "--socket", "-d", "--device", "--json", "--detach", "-h", "--help", "-V",
                              "--version"]
     assert complete("start", "--d") == ["--device", "--detach"]
+    assert complete("start", "--w") == ["--warmed-up"] and complete("start", "--a") == ["--auto-ramp"]
     assert complete("version", "-") == ["-s", "--socket", "--json"]
     assert complete("stop", "-") == ["-s", "--socket", "-d", "--device", "--json"]
     assert complete("help", "-") == []

@@ -14,14 +14,14 @@ import time
 
 import pytest
 
-from knotd import KNOTCTL, Knotd, journal_with_rest, write_conf
+from knotd import KNOTCTL, SCRIPT_START_OPTIONS, Knotd, journal_with_rest, write_conf
 from knotsim import wait_for
 
 
 def test_ready_notification_and_version(knotd):
     d = knotd()
     r = d.req({"cmd": "version", "id": 7})
-    assert r == {"ok": True, "version": "0.1.0", "protocol": 1, "id": 7}
+    assert r == {"ok": True, "version": "0.1.0", "protocol": 2, "id": 7}
     assert "ready on" in d.log()
 
 
@@ -505,7 +505,7 @@ def test_killed_daemon_leaves_motor_off_and_area_resting(tmp_path):
     d = Knotd(first, ("--watchdog-ms", "250"), wrapper=["sh", "-c", '"$@"; sleep 2', "sh"])
     d.wait_devices(1)
     # Followed by a knotctl: it must say what the motor does now that knotd is gone.
-    view = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves"], stdout=subprocess.PIPE,
+    view = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves", *SCRIPT_START_OPTIONS], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     d.trace.wait(r"^level 1 by=host")
 

@@ -22,8 +22,8 @@ def test_the_demo_shows_the_whole_promise_within_a_minute():
     assert p.returncode == 0, (p.stdout[-3000:], p.stderr[-3000:])
     assert took < DEADLINE_S and "\033" not in out, took
     # What the person saw in the live view, in order.
-    seen = ["The massager does not belong on the neck.", "First session today: warm the muscle up first",
-            "The guide's tool for the calves is a foam roller", "With the massager: the lowest speed first",
+    seen = ["The massager does not belong on the neck.", "First session on your calves today: warm the muscle up "
+            "first", "Is the muscle warm? Enter to start", "The guide's tool for the calves is a foam roller", "With the massager: the lowest speed first",
             "keys: o or space = ouch", "trial: staying at level 1 for", "How does it feel? Enter or + to go on up to "
             "level 3", "going on: up to level 3", "backing off to level 1", "How does it feel? Enter or + to go on up "
             "to level 2", "session complete", "After-care: Calf stretch", "Time to rest your calves \u2014 ready in "]

@@ -75,7 +75,7 @@ def test_a_start_answered_later_keeps_the_connection_in_order(knotd):
     d = knotd()
     d.wait_devices(1)
     c = d.connect()
-    c.sendall(b'{"cmd":"start","area":"calves","id":1}\n{"cmd":"status","id":2}\n{"cmd":"stop","id":3}')
+    c.sendall(b'{"cmd":"start","area":"calves","warmed_up":true,"id":1}\n{"cmd":"status","id":2}\n{"cmd":"stop","id":3}')
     c.shutdown(1)   # and the last request without a newline, then EOF
     f = c.makefile("r")
     replies = [json.loads(line) for line in f]

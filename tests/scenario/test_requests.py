@@ -156,7 +156,7 @@ def test_bad_requests_get_bad_request_and_the_connection_stays_usable(knotd):
         assert r["ok"] is False and r["code"] == "bad-request", (raw, r)
         assert what in r["message"], (raw, what, r["message"])
         assert "id" not in r, (raw, r)
-    assert replies[-1] == {"ok": True, "version": "0.1.0", "protocol": 1, "id": "after"}
+    assert replies[-1] == {"ok": True, "version": "0.1.0", "protocol": 2, "id": "after"}
     s.close()
     # Not one of them reached the motor (one asked for calves, hid a NUL, then neck).
     assert d.trace.levels() == []
@@ -234,7 +234,7 @@ def test_every_reply_and_event_of_a_session_is_strict_json(knotd):
     assert ask({"cmd": "areas"})["ok"]
     # A force with a tenth that no double holds exactly: 12.3 N.
     assert d.sim.ctl("@GUN press 12.3") == "ok"
-    assert ask({"cmd": "start", "area": "calves", "device": "GUN"})["ok"]
+    assert ask({"cmd": "start", "area": "calves", "device": "GUN", "warmed_up": True, "ask": False})["ok"]
     d.trace.wait(r"^level 1 by=host dev=GUN$")
     assert ask({"cmd": "up", "device": "GUN"})["code"] == "trial"
     assert ask({"cmd": "ouch", "device": "GUN"})["ok"]

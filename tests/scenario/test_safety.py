@@ -120,10 +120,10 @@ def test_a_fault_ends_the_view_with_its_own_words(knotd):
     """Seen: the live view printed only 'stopped: the massager reported a fault' for heat, stall
     and a low battery. The fault's own words, and what to do, are said where the person looks."""
     import subprocess
-    from knotd import KNOTCTL
+    from knotd import KNOTCTL, SCRIPT_START_OPTIONS
     d = knotd()
     d.wait_devices(1)
-    p = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves"], stdout=subprocess.PIPE,
+    p = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves", *SCRIPT_START_OPTIONS], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     d.trace.wait(r"^level 1 by=host")
     assert d.sim.ctl("fault overheat") == "ok"
@@ -148,10 +148,10 @@ def test_second_start_same_area_is_noop_other_area_busy(knotd):
 def test_pressing_too_hard_warns_and_holds_and_knotctl_follows_to_the_end(knotd):
     """knotctl start follows the session; pressure above the area's limit holds the ramp."""
     import subprocess
-    from knotd import KNOTCTL
+    from knotd import KNOTCTL, SCRIPT_START_OPTIONS
     d = knotd()
     d.wait_devices(1)
-    follow = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves"], stdout=subprocess.PIPE,
+    follow = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "calves", *SCRIPT_START_OPTIONS], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     d.trace.wait(r"^level 1 by=host")
     assert d.sim.ctl("press 30") == "ok"   # calves allow 20 N (fast profile); the device stalls at 45 N

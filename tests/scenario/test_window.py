@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from knotd import KNOTCTL
+from knotd import KNOTCTL, SCRIPT_START_OPTIONS
 from knotsim import wait_for
 from tmuxpane import knotctl_line
 
@@ -175,12 +175,12 @@ def test_a_follower_that_goes_away_stops_the_motor_within_a_second(knotd, tmux, 
     d.wait_devices(1)
     if how == "pipe-SIGKILL":
         # Not a terminal: no keys, no question, but the session is still its connection's.
-        p = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "forearms"], stdout=subprocess.PIPE,
+        p = subprocess.Popen([KNOTCTL, "-s", d.sock, "start", "forearms", *SCRIPT_START_OPTIONS], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         pid = p.pid
     else:
         t = tmux(d)
-        t.run("exec %s start forearms" % KNOTCTL)   # the pane's process is knotctl itself
+        t.run("exec %s start forearms --warmed-up" % KNOTCTL)   # the pane's process is knotctl itself
         t.wait(LEGEND)
         pid = t.pane_pid()
     d.trace.wait(r"^level 1 by=host")
@@ -206,15 +206,35 @@ def test_a_follower_that_goes_away_stops_the_motor_within_a_second(knotd, tmux, 
             assert json.loads(j.read().splitlines()[-1])["end"] == "disconnected"
 
 
-def test_a_detached_session_survives_its_client_and_does_not_ask(knotd, tmux):
+def test_a_detached_session_survives_its_client_and_waits_for_go(knotd, tmux):
     d = knotd()
     d.wait_devices(1)
     t = tmux(d)
     t.run(knotctl_line("--detach", "start", "forearms", "2"))
     screen = t.wait(r"^EXIT=0")
     assert "started on KNOTSIM1" in screen
+    assert "After the trial it stays at level 1 until your go-ahead: knotctl go" in screen, screen
     assert_restored(t, screen)
-    # Its client is long gone when the ramp comes: no wait phase, no owner.
+    # Its client is long gone after the trial: the session runs on, and waits for a go-ahead from elsewhere.
+    wait_for(lambda: d.devices()[0]["session"]["phase"] == "wait", 15, "the wait after the trial")
+    assert [lv for _, lv, _ in d.trace.levels()] == [1]
+    r = d.knotctl("go")
+    assert r.returncode == 0, r
+    d.trace.wait(r"^level 2 by=host", timeout=15)
+    st = d.devices()[0]["session"]
+    assert st["phase"] == "hold" and st["end"] == "", st
+    assert d.req({"cmd": "go"})["code"] == "not-waiting"
+    assert d.req({"cmd": "stop"})["ok"]
+
+
+def test_a_detached_auto_ramp_session_does_not_ask(knotd, tmux):
+    d = knotd()
+    d.wait_devices(1)
+    t = tmux(d)
+    t.run(knotctl_line("--detach", "start", "forearms", "2", "--auto-ramp"))
+    screen = t.wait(r"^EXIT=0")
+    assert "started on KNOTSIM1" in screen and "go-ahead" not in screen, screen
+    # Ramping by itself was said: no wait phase, no owner.
     d.trace.wait(r"^level 2 by=host", timeout=15)
     st = d.devices()[0]["session"]
     assert st["phase"] == "hold" and st["end"] == "", st

@@ -74,7 +74,10 @@ class Tmux:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def knotctl_line(*args):
-    """A command line for the pane: knotctl, then its exit status and the terminal's modes."""
+def knotctl_line(*args, raw=False):
+    """A command line for the pane: knotctl, then its exit status and the terminal's modes.
+    A start says the muscle is warm (--warmed-up) unless raw: the warm-up question is test_advice's."""
+    if not raw and "start" in args:
+        args = args + ("--warmed-up",)
     return "%s %s; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -E -x -e '-?(icanon|echo)' | tr '\\n' ' '; echo; echo END" \
         % (KNOTCTL, " ".join(args))

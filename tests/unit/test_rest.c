@@ -209,11 +209,12 @@ static void test_a_clock_set_back_across_midnight_keeps_the_dose(void **state)
     assert_int_equal(rest_check(&b, 1000, &a, T0 + S(60), (int64_t)(T0 + S(60)) - (int64_t)MIN(23 * 60 + 58), &st),
                      REST_DOSE);
     assert_int_equal(st.dose_used_ms, MIN(5));
-    assert_false(rest_first_today(&b, 1000, (int64_t)(T0 + S(60)) - (int64_t)MIN(23 * 60 + 58)));
+    assert_false(rest_wants_warm_up(&st, false));   /* the area ran "today": no second warm-up */
     /* When the stepped clock passes midnight, two minutes on, the day is new. */
     assert_int_equal(rest_check(&b, 1000, &a, T0 + S(180), (int64_t)(T0 + S(180)), &st), REST_OK);
     assert_int_equal(st.dose_used_ms, 0);
-    assert_true(rest_first_today(&b, 1000, (int64_t)(T0 + S(180))));
+    assert_true(rest_wants_warm_up(&st, false));    /* a new day: warm it up first */
+    assert_false(rest_wants_warm_up(&st, true));
 }
 
 /* Found by a review: 30 s used at 23:58:50, 3 s just after midnight, then
@@ -280,6 +281,33 @@ static void test_clock_steps_never_hand_out_a_dose_early_nor_lock_out_for_days(v
     assert_int_equal(st.dose_used_ms, S(60));
 }
 
+/* The guide's warm-up comes before the first session of an area each day:
+ * per person and per area, and a charge of another area or person does not
+ * count; a zero-length charge (a start the device refused) is no session. */
+static void test_warm_up_is_per_person_and_area(void **state)
+{
+    struct rest_book b;
+    struct rest_state st;
+    struct profile_area a = calves(), other = calves();
+    const int64_t midnight = (int64_t)T0;
+
+    (void)state;
+    snprintf(other.name, sizeof(other.name), "forearms");
+    other.n_aliases = 0;
+    rest_init(&b);
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10), midnight, &st), REST_OK);
+    assert_true(rest_wants_warm_up(&st, false));
+    rest_charge(&b, 1000, &other, S(30), T0 + S(40), midnight);       /* forearms ran */
+    rest_charge(&b, 2000, &a, S(30), T0 + S(40), midnight);           /* someone else's calves ran */
+    rest_charge(&b, 1000, &a, 0, T0 + S(50), midnight);               /* a refused start */
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(60), midnight, &st), REST_OK);
+    assert_true(rest_wants_warm_up(&st, false));
+    assert_false(rest_wants_warm_up(&st, true));
+    rest_charge(&b, 1000, &a, S(3), T0 + S(70), midnight);            /* three seconds of calves */
+    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(80), midnight, &st), REST_OK);
+    assert_false(rest_wants_warm_up(&st, false));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_a_clock_set_back_across_midnight_keeps_the_dose),
         cmocka_unit_test(test_clock_steps_never_hand_out_a_dose_early_nor_lock_out_for_days),
         cmocka_unit_test(test_each_charge_keeps_its_time),
+        cmocka_unit_test(test_warm_up_is_per_person_and_area),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

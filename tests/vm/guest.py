@@ -216,7 +216,8 @@ def guest_running():
 def guest_start_session(area):
     """The member starts a session the way a user does; returns when the device runs it."""
     t0 = time.monotonic_ns()
-    guest_sh("knotctl", "--detach", "start", area, user=MEMBER)
+    # As a script starts one (the safe defaults are the scenario tests'): warm, ramping by itself.
+    guest_sh("knotctl", "--detach", "--warmed-up", "--auto-ramp", "start", area, user=MEMBER)
     guest_wait(lambda: guest_trace_after(t0, r"^level 1 by=host"), TRACE_S, "the device at level 1 after start")
     return t0
 
