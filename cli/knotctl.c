@@ -2,9 +2,11 @@
 /* knotctl.c - knotctl's command line: options, the command table and the one-request commands. */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "areas.h"
 #include "checkin.h"
@@ -20,6 +22,9 @@
 #include "term.h"
 #include "watch.h"
 #include "words.h"
+
+#define KNOTCTL_FRESH_POLL_MS 20    /* status: how often to ask again for the look knotd started */
+#define KNOTCTL_FRESH_MS 1000       /* at most: a massager that does not answer is shown as it is, with its age */
 
 
 struct knotctl_cmd {
@@ -134,10 +139,45 @@ static int knotctl_devices(const struct knotctl_opts *o, char **argv, int argc)
     return knotctl_one(o, conn_request_new("devices", NULL), NULL, show_devices);
 }
 
+static long long knotctl_mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether a status reply holds readings that were not fresh (KNOT_FRESH_MS)
+ * when the person asked, waited_ms ago (read_ago_ms -1: none yet, nothing to
+ * wait for). */
+static bool knotctl_stale(json_object *reply, long long waited_ms)
+{
+    json_object *devs = jv_arr(reply, "devices");
+
+    for (size_t i = 0; devs && i < json_object_array_length(devs); i++)
+        if (jv_int(json_object_array_get_idx(devs, i), "read_ago_ms", -1) > waited_ms + KNOT_FRESH_MS)
+            return true;
+    return false;
+}
+
 static int knotctl_status(const struct knotctl_opts *o, char **argv, int argc)
 {
+    long long asked_ms = knotctl_mono_ms();
+    json_object *seen = conn_fetch(o->socket, conn_request_new("status", o->device));
+
     (void)argv;
     (void)argc;
+    /* Idle, knotd reads a massager only when someone asks: this status
+     * started a look, and the one shown waits for its readings (a few
+     * milliseconds; at most KNOTCTL_FRESH_MS for one that does not answer).
+     * Timed after each reply: a reading taken since the asking is never older. */
+    while (seen && knotctl_stale(seen, knotctl_mono_ms() - asked_ms) &&
+           knotctl_mono_ms() - asked_ms < KNOTCTL_FRESH_MS) {
+        poll(NULL, 0, KNOTCTL_FRESH_POLL_MS);
+        json_object_put(seen);
+        seen = conn_fetch(o->socket, conn_request_new("status", o->device));
+    }
+    json_object_put(seen);
     return knotctl_one(o, conn_request_new("status", o->device), NULL, show_status);
 }
 

@@ -174,7 +174,7 @@ void show_status(json_object *reply)
         }
         printf("  motor %.1f C, battery %lld %%, faults: %s", jv_num(d, "temp_c", 0), jv_int(d, "battery", 0),
                faults[0] ? faults : "none");
-        /* knotd reads an idle massager only when asked to run it: say how old this is. */
+        /* Idle, knotd reads a massager only when asked: say how old this is. */
         if (!s || strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) == 0) {
             char ago[32];
             words_ago(ago, sizeof(ago), jv_int(d, "read_ago_s", -1));

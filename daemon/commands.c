@@ -569,9 +569,17 @@ static json_object *commands_list(const struct ctl_peer *peer, bool status, json
         return reply_error(KNOT_E_NO_DEVICE, "no massager with serial '%s' is connected",
                               request_quote(q, sizeof(q), serial, strlen(serial), 32));
     }
-    for (struct massager *m = massager_first(); m; m = m->next)
-        if (!serial || strcmp(serial, m->serial) == 0)
-            json_object_array_add(arr, status ? view_status(m, now) : view_device(m));
+    for (struct massager *m = massager_first(); m; m = m->next) {
+        if (serial && strcmp(serial, m->serial) != 0)
+            continue;
+        json_object_array_add(arr, status ? view_status(m, now) : view_device(m));
+        /* Someone is looking: readings stay fresh (a look now if these are
+         * old: `read_ago_s` says; ask again for the new ones). */
+        if (status) {
+            drive_watch(&m->drv, now);
+            massager_run(m);
+        }
+    }
     o = reply_ok();
     json_object_object_add(o, "devices", arr);
     if (status) {

@@ -194,6 +194,28 @@ void drive_reject(struct drive *d, const char *why)
     drive_say(d, "%s", why);
 }
 
+void drive_watch(struct drive *d, uint64_t now_ms)
+{
+    d->watched_until_ms = now_ms + DRIVE_WATCH_MS;
+    d->asked_ms = now_ms;
+}
+
+/* When the next idle look is due while watched; UINT64_MAX when none is. */
+static uint64_t drive_look_ms(const struct drive *d, uint64_t now_ms)
+{
+    uint64_t at;
+
+    if (d->phase != DRIVE_READY || now_ms >= d->watched_until_ms)
+        return UINT64_MAX;
+    at = d->st_valid ? d->st_ms + DRIVE_LOOK_MS : now_ms;
+    /* Asked after the readings had aged: a look now, not at the period. */
+    if (d->st_valid && d->asked_ms > d->st_ms + DRIVE_FRESH_MS && d->asked_ms < at)
+        at = d->asked_ms;
+    if (at < now_ms)
+        at = now_ms;
+    return at > d->retry_ms ? at : d->retry_ms;
+}
+
 bool drive_active(const struct drive *d, uint64_t now_ms)
 {
     /* Spinning down counts too (bounded), so the status ends on the real 0 ppm. */
@@ -286,7 +308,7 @@ struct drive_cmd drive_next(struct drive *d, uint64_t now_ms)
             return (struct drive_cmd){ DRIVE_OP_LEVEL, want };
         /* holding a rise for the device's window: the heartbeat goes on */
     }
-    if (drive_active(d, now_ms) && now_ms >= d->next_poll_ms)
+    if (drive_active(d, now_ms) ? now_ms >= d->next_poll_ms : now_ms >= drive_look_ms(d, now_ms))
         return status;
     return none;
 }
@@ -587,6 +609,10 @@ uint64_t drive_wake_ms(const struct drive *d, uint64_t now_ms)
         uint64_t poll = d->next_poll_ms > d->retry_ms ? d->next_poll_ms : d->retry_ms;
 
         t = poll < t ? poll : t;
+    } else if (!d->busy) {
+        uint64_t look = drive_look_ms(d, now_ms);
+
+        t = look < t ? look : t;
     }
     if (!d->busy && d->hold_ms && d->hold_ms < t)
         t = d->hold_ms;

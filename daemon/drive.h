@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "knot/control.h"
 #include "knot/proto.h"
 #include "session.h"
 
@@ -35,6 +36,9 @@
 #define DRIVE_MAX_FAILS 3          /* failed requests in a row during a session: contact lost */
 #define DRIVE_SPINDOWN_MS 2000     /* keep polling after off until the motor reports 0 ppm, this long at most */
 #define DRIVE_SKEW_MS 100          /* a rise the device allows this much later is clock skew, not a bug */
+#define DRIVE_WATCH_MS 60000u      /* after a status request, idle looks go on this long */
+#define DRIVE_LOOK_MS 1000u        /* idle and watched: readings at most this old (a person watching it cool) */
+#define DRIVE_FRESH_MS KNOT_FRESH_MS   /* a status request finds readings older than this: a look at once */
 /* A device stricter than knotd's own ceiling and rest would be leant on: refused. */
 #define DRIVE_CEILING_MIN_S (SESSION_CEILING_MS / 1000u + 60u)
 #define DRIVE_REST_MAX_S (SESSION_REST_MS / 1000u - 5u)
@@ -126,6 +130,8 @@ struct drive {
     uint64_t sent_ms;
 
     uint64_t next_poll_ms;          /* the next heartbeat */
+    uint64_t watched_until_ms;      /* someone asked how the massager is: idle looks until then */
+    uint64_t asked_ms;              /* when they last asked */
     uint64_t retry_ms;              /* after a failure, nothing before this */
     uint64_t hold_ms;               /* a rise waits for the device's rise window */
     unsigned fails;
@@ -171,6 +177,12 @@ void drive_end(struct drive *d, enum session_end why, uint64_t now_ms);
 /* Before exit: ends the session and returns the request that leaves the
  * motor off, for the owner to send at once (synchronously). */
 struct drive_cmd drive_shutdown(struct drive *d, uint64_t now_ms);
+
+/* Someone asked for the massager's status at now_ms. Idle, knotd does not
+ * poll (a device left alone may sleep); now it looks at once if the readings
+ * are more than DRIVE_FRESH_MS old, then every DRIVE_LOOK_MS for
+ * DRIVE_WATCH_MS. Looks are reads: they never move the motor. */
+void drive_watch(struct drive *d, uint64_t now_ms);
 
 /* The heartbeat must run: a session, or a motor not known to be off and still. */
 bool drive_active(const struct drive *d, uint64_t now_ms);

@@ -74,10 +74,14 @@ json_object *view_status(const struct massager *m, uint64_t now_ms)
         advice_fault(&r, remedy, sizeof(remedy));
         view_add(o, "fault_advice", json_object_new_string(remedy));
     }
-    /* Idle, knotd does not poll: the readings are as old as this says. */
+    /* Idle, knotd reads the massager only while someone asks: the readings
+     * are as old as this says (a status asks for a look: drive_watch). */
     view_add(o, "read_ago_s", json_object_new_int64(m->drv.st_valid && now_ms >= m->drv.st_done_ms
                                                         ? (int64_t)((now_ms - m->drv.st_done_ms) / 1000u)
                                                         : -1));
+    view_add(o, "read_ago_ms", json_object_new_int64(m->drv.st_valid && now_ms >= m->drv.st_done_ms
+                                                         ? (int64_t)(now_ms - m->drv.st_done_ms)
+                                                         : -1));
     view_add(o, "session", view_session(&m->sess, now_ms));
     return o;
 }

@@ -24,6 +24,9 @@
 #define KNOT_K_DETACH "detach"          /* start: the session is knotd's, it outlives the connection (default false) */
 #define KNOT_K_WARMED_UP "warmed_up"    /* start: the person has warmed the area up (the day's first session asks) */
 
+/* status: readings at most this old (ms) are fresh; older ones start a look (docs/CONTROL.md) */
+#define KNOT_FRESH_MS 200
+
 /* The care record's limits (checkin, history), for clients to check first */
 #define KNOT_PAIN_MAX 10                /* pain: 0 (none) to 10 (the worst) */
 #define KNOT_NOTE_MAX 200               /* bytes of a check-in's note */

@@ -901,10 +901,48 @@ static void test_a_gone_device_ends_the_session_as_unplugged(void **state)
 
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
+/* Seen: status showed 56.9 C "from 59 s ago" while the device said 34.7 C.
+ * Idle, knotd reads nothing until someone asks; a status then looks at once
+ * if the readings are older than DRIVE_FRESH_MS, and every DRIVE_LOOK_MS
+ * while it is watched; looks never move the motor. */
+static void test_an_idle_massager_is_read_while_someone_asks(void **state)
+{
+    struct fix *f = *state;
+    struct dev off = { 0 };
+
+    attach(f, 2, 250);
+    advance(f, 60000);
+    expect_cmd(f, DRIVE_OP_NONE, 0);                    /* idle and unwatched: left alone */
+    assert_int_equal(drive_wake_ms(&f->d, f->now), UINT64_MAX);
+    drive_watch(&f->d, f->now);
+    assert_int_equal(drive_wake_ms(&f->d, f->now), f->now);
+    expect_cmd(f, DRIVE_OP_STATUS, 0);                  /* a look at once */
+    answer_status(f, &off);
+    advance(f, 100);
+    drive_watch(&f->d, f->now);                         /* asked again: these are fresh */
+    expect_cmd(f, DRIVE_OP_NONE, 0);
+    advance(f, DRIVE_LOOK_MS);
+    expect_cmd(f, DRIVE_OP_STATUS, 0);                  /* watched: one a period */
+    answer_status(f, &off);
+    for (uint64_t t = 0; t < DRIVE_WATCH_MS + DRIVE_LOOK_MS; t += 10) {
+        struct drive_cmd c = drive_next(&f->d, f->now);
+
+        assert_int_not_equal(c.op, DRIVE_OP_LEVEL);      /* a look never moves the motor */
+        if (c.op == DRIVE_OP_STATUS) {
+            drive_sent(&f->d, c, f->now);
+            answer_status(f, &off);
+        }
+        advance(f, 10);
+    }
+    expect_cmd(f, DRIVE_OP_NONE, 0);                    /* nobody asked for a minute: left alone again */
+    assert_int_equal(drive_wake_ms(&f->d, f->now), UINT64_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_attach_and_idle),
+        T(test_an_idle_massager_is_read_while_someone_asks),
         T(test_attach_refusals),
         T(test_attach_1_0_device),
         T(test_start_reads_the_device_first),
