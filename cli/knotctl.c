@@ -163,7 +163,8 @@ static bool knotctl_stale(json_object *reply, long long waited_ms)
 static int knotctl_status(const struct knotctl_opts *o, char **argv, int argc)
 {
     long long asked_ms = knotctl_mono_ms();
-    json_object *seen = conn_fetch(o->socket, conn_request_new("status", o->device));
+    json_object *reply = NULL;
+    int rc = conn_call(o->socket, false, conn_request_new("status", o->device), &reply);
 
     (void)argv;
     (void)argc;
@@ -171,13 +172,16 @@ static int knotctl_status(const struct knotctl_opts *o, char **argv, int argc)
      * started a look, and the one shown waits for its readings (a few
      * milliseconds; at most KNOTCTL_FRESH_MS for one that does not answer).
      * Timed after each reply: a reading taken since the asking is never older. */
-    while (seen && knotctl_stale(seen, knotctl_mono_ms() - asked_ms) &&
+    while (rc == 0 && knotctl_stale(reply, knotctl_mono_ms() - asked_ms) &&
            knotctl_mono_ms() - asked_ms < KNOTCTL_FRESH_MS) {
         poll(NULL, 0, KNOTCTL_FRESH_POLL_MS);
-        json_object_put(seen);
-        seen = conn_fetch(o->socket, conn_request_new("status", o->device));
+        json_object_put(reply);
+        rc = conn_call(o->socket, false, conn_request_new("status", o->device), &reply);
     }
-    json_object_put(seen);
+    json_object_put(reply);
+    if (rc)
+        return rc;   /* said once, by conn_call */
+    /* The one shown, as knotd wrote it (--json) or said for a person. */
     return knotctl_one(o, conn_request_new("status", o->device), NULL, show_status);
 }
 

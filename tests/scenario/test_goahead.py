@@ -8,8 +8,6 @@ import pytest
 from knotd import KNOTCTL
 from knotsim import wait_for
 
-# The day's first session: by date, so again under tests/run's fixed clocks.
-pytestmark = pytest.mark.clock
 
 CALVES_TRIAL_S, CALVES_STEP_S = 10, 5   # profiles-fast.conf
 WARM_UP = "First session on your calves today: warm the muscle up first"
@@ -27,6 +25,8 @@ def session(d):
     return d.devices()[0]["session"]
 
 
+# The day's first session: by date, so again under tests/run's fixed clocks.
+@pytest.mark.clock
 def test_a_bare_start_asks_for_the_warm_up_before_anything_moves(knotd):
     d = knotd()
     d.wait_devices(1)
