@@ -13,6 +13,19 @@ static inline uint64_t clock_ms(clockid_t id)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* The wall-clock second at which a wait of left_ms from now ends, rounded
+ * up: the same second however often it is asked (time(NULL) plus whole
+ * seconds would move by one as the wall clock ticks). */
+static inline time_t clock_wall_until_s(uint64_t left_ms)
+{
+    struct timespec ts;
+    int64_t ms;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + (int64_t)left_ms;
+    return (time_t)(ms >= 0 ? (ms + 999) / 1000 : ms / 1000);
+}
+
 /* Sessions, the device and every timer: no wall-clock step moves it. */
 static inline uint64_t clock_now_ms(void)
 {

@@ -130,7 +130,7 @@ static int commands_start_flag(json_object *req, const char *key, bool dflt, boo
 static void commands_when(char *buf, size_t len, uint64_t left_ms)
 {
     uint64_t left_s = (left_ms + 999u) / 1000u;
-    time_t at = time(NULL) + (time_t)left_s;
+    time_t at = clock_wall_until_s(left_ms);
     struct tm tm;
     char clock[16] = "";
 
@@ -519,8 +519,7 @@ static json_object *commands_rest_of(uid_t uid, const struct profile_area *a, ui
     json_object_object_add(o, "closed", closed ? json_object_new_string(closed) : NULL);
     json_object_object_add(o, "rest_left_s", json_object_new_int64((int64_t)((rs.rest_left_ms + 999u) / 1000u)));
     json_object_object_add(o, "rest_until", rs.rest_left_ms ?
-                           json_object_new_int64((int64_t)wall + (int64_t)((rs.rest_left_ms + 999u) / 1000u)) :
-                           NULL);
+                           json_object_new_int64((int64_t)clock_wall_until_s(rs.rest_left_ms)) : NULL);
     json_object_object_add(o, "dose_used_s", json_object_new_int64((int64_t)(rs.dose_used_ms / 1000u)));
     json_object_object_add(o, "dose_s", json_object_new_int64((int64_t)(rs.dose_ms / 1000u)));
     return o;
