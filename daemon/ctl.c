@@ -536,8 +536,17 @@ static int ctl_make_dir(const char *sock)
 
 static int ctl_bind(const struct config *cfg)
 {
-    int fd = knot_unix_bind(cfg->socket), e;
+    pid_t other;
+    int fd = knot_unix_bind_owned(cfg->socket, &other), e;
 
+    /* One knotd per socket: a second would take the path, and every client
+     * with it, from the one that drives the motor. */
+    if (fd == -EBUSY && other > 0)
+        log_error("another knotd (pid %ld) is serving %s: not starting a second one", (long)other, cfg->socket);
+    else if (fd == -EBUSY)
+        log_error("another process is serving %s (its queue is full): not starting a second knotd", cfg->socket);
+    else if (fd < 0)
+        log_error("cannot listen on %s: %s", cfg->socket, strerror(-fd));
     if (fd < 0)
         return fd;
     ctl_owns_path = true;
@@ -545,6 +554,7 @@ static int ctl_bind(const struct config *cfg)
         log_warning("cannot give %s to group %s: %s", cfg->socket, cfg->socket_group, strerror(errno));
     if (chmod(cfg->socket, cfg->socket_mode) < 0) {
         e = -errno;
+        log_error("cannot listen on %s: chmod: %s", cfg->socket, strerror(-e));
         close(fd);
         return e;
     }
@@ -601,10 +611,8 @@ int ctl_init(const struct config *cfg)
         if (fd < 0)
             return fd;   /* said already */
         fd = ctl_bind(cfg);
-        if (fd < 0) {
-            log_error("cannot listen on %s: %s", cfg->socket, strerror(-fd));
-            return fd;
-        }
+        if (fd < 0)
+            return fd;   /* said already */
         snprintf(ctl_path, sizeof(ctl_path), "%s", cfg->socket);
     }
     ctl_listener = evconnlistener_new(knotd.base, ctl_accept_cb, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,

@@ -637,3 +637,19 @@ def test_status_readings_are_fresh_when_someone_asks(knotd):
         assert "(readings from just now)" in r.stdout, r.stdout
     # Looks are reads: the motor never moved.
     assert d.trace.levels() == []
+
+
+def test_a_second_knotd_refuses_and_leaves_the_socket_to_the_first(knotd):
+    """Seen: a second knotd started by hand unlinked the live socket; `stop` then reached it and
+    answered stopped: [] while the first drove the motor on. One knotd per socket."""
+    import subprocess
+    from knotd import KNOTD
+    d = knotd()
+    d.wait_devices(1)
+    d.start_running("calves")
+    r = subprocess.run([KNOTD, "-c", d.conf], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1, r
+    assert "another knotd (pid %d) is serving %s: not starting a second one" % (d.pid(), d.sock) in r.stderr, r.stderr
+    # The first still has the socket and its clients: stop reaches it, and the motor goes off.
+    assert d.req({"cmd": "stop"})["stopped"] == ["KNOTSIM1"]
+    d.trace.wait(r"^level 0 by=host")
