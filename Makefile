@@ -123,6 +123,7 @@ $(B)/tests/test_request: $(B)/daemon/request.o $(B)/daemon/utf8.o
 $(B)/tests/test_words: $(B)/cli/words.o
 $(B)/tests/test_args: $(B)/cli/args.o
 $(B)/tests/test_chart: $(B)/cli/chart.o
+$(B)/tests/test_admit: $(B)/daemon/admit.o
 
 $(B)/tests/test_%: $(B)/tests/test_%.o
 	$(CC) $(KNOT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CMOCKA_PKGS) libconfig inih json-c)

@@ -16,6 +16,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "admit.h"
 #include "reply.h"
 #include "knot/control.h"
 #include "knot/unixsock.h"
@@ -25,7 +26,6 @@
 #include "utf8.h"
 
 #define CTL_CLOSE_TIMEOUT_S 5   /* a closing peer that will not read its last reply */
-#define CTL_RESERVED 8           /* slots only root and the group may take: stop always gets through */
 
 struct ctl_client {
     struct ctl_client *next;
@@ -448,6 +448,39 @@ static void ctl_error_cb(struct evconnlistener *l, void *arg)
     event_base_once(knotd.base, -1, EV_TIMEOUT, ctl_resume_cb, NULL, &pause);
 }
 
+/* Admission (admit.c): true when the connection was refused, told why and
+ * closed. The reply is best effort, non-blocking: a new connection's socket
+ * buffer is empty. */
+static bool ctl_refuse(int fd, const struct ucred *cred)
+{
+    struct admit_limits lim = { ctl_max_clients, ADMIT_RESERVED, admit_per_uid(ctl_max_clients) };
+    struct admit_peer p = { ctl_n_clients, 0, false, cred->uid == 0 };
+    enum admit_verdict v;
+    char msg[256];
+    int n;
+
+    for (struct ctl_client *c = ctl_clients; c; c = c->next)
+        p.held += c->peer.uid == cred->uid;
+    /* Only asked when it matters: the group lookup reads the peer's groups. */
+    p.may_control = ctl_n_clients >= ctl_max_clients && ctl_may_control(fd);
+    v = admit_check(&lim, &p);
+    if (v == ADMIT_OK)
+        return false;
+    if (v == ADMIT_UID_FULL)
+        n = snprintf(msg, sizeof(msg), "{\"ok\":false,\"code\":\"%s\",\"message\":\"uid %u holds %u connections, "
+                     "the most one person may\"}\n", KNOT_E_TOO_MANY, (unsigned)cred->uid, p.held);
+    else
+        n = snprintf(msg, sizeof(msg), "{\"ok\":false,\"code\":\"%s\",\"message\":\"too many clients\"}\n",
+                     KNOT_E_TOO_MANY);
+    if (v == ADMIT_UID_FULL && p.held == lim.per_uid)   /* said once per flood, not per connection */
+        log_warning("uid %u (pid %d) holds %u connections, its share: refusing more", (unsigned)cred->uid,
+                    (int)cred->pid, p.held);
+    if (n > 0 && send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        log_debug("could not tell a client it is one too many: %s", strerror(errno));
+    close(fd);
+    return true;
+}
+
 static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
     struct ucred cred;
@@ -458,18 +491,14 @@ static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
     (void)sa;
     (void)salen;
     (void)arg;
-    if (ctl_n_clients >= ctl_max_clients + CTL_RESERVED ||
-        (ctl_n_clients >= ctl_max_clients && !ctl_may_control(fd))) {
-        static const char msg[] = "{\"ok\":false,\"code\":\"" KNOT_E_TOO_MANY "\",\"message\":\"too many clients\"}\n";
-        /* Best effort, non-blocking: the socket buffer of a new connection is empty. */
-        if (send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-            log_debug("could not tell a client it is one too many: %s", strerror(errno));
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
         close(fd);
         return;
     }
+    if (ctl_refuse(fd, &cred))
+        return;
     c = calloc(1, sizeof(*c));
-    if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-        free(c);
+    if (!c) {
         close(fd);
         return;
     }

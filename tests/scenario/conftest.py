@@ -79,3 +79,15 @@ def tmux():
     yield start
     for t in panes:
         t.close()
+
+
+@pytest.fixture
+def public_dir():
+    """A directory other users can traverse, for a socket they must reach (pytest's own tmp is
+    0700; tests/run points TMPDIR at a directory of its own run)."""
+    import shutil
+    import tempfile
+    path = tempfile.mkdtemp(prefix="knotd-sock.")
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

@@ -122,7 +122,7 @@ class Knotd:
             if own:
                 s.close()
 
-    def knotctl(self, *args, user=None, env=None, timeout=30, raw=False):
+    def knotctl(self, *args, user=None, member=False, env=None, timeout=30, raw=False):
         """knotctl as a script runs it: a start says --warmed-up --auto-ramp unless raw."""
         if not raw and "start" in args:
             args = args + SCRIPT_START_OPTIONS
@@ -131,8 +131,9 @@ class Knotd:
         e.update(env or {})
         pre = []
         if user:
-            pre = ["setpriv", "--reuid", str(pwd.getpwnam(user).pw_uid),
-                   "--regid", str(pwd.getpwnam(user).pw_gid), "--clear-groups"]
+            # member: another person in the socket's group (the tests' socket_group is root, gid 0).
+            gid = 0 if member else pwd.getpwnam(user).pw_gid
+            pre = ["setpriv", "--reuid", str(pwd.getpwnam(user).pw_uid), "--regid", str(gid), "--clear-groups"]
         return subprocess.run(pre + [KNOTCTL, *args], capture_output=True, text=True, env=e, timeout=timeout)
 
     def log(self):

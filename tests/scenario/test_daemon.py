@@ -10,6 +10,7 @@ import tempfile
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -653,3 +654,50 @@ def test_a_second_knotd_refuses_and_leaves_the_socket_to_the_first(knotd):
     # The first still has the socket and its clients: stop reaches it, and the motor goes off.
     assert d.req({"cmd": "stop"})["stopped"] == ["KNOTSIM1"]
     d.trace.wait(r"^level 0 by=host")
+
+
+FLOOD = r"""
+import json, socket, sys
+held, refused = [], 0
+for _ in range(int(sys.argv[2])):
+    c = socket.socket(socket.AF_UNIX)
+    c.connect(sys.argv[1])
+    try:
+        c.sendall(b'{"cmd":"version"}\n')
+    except OSError:
+        pass   # refused: knotd said so and closed
+    line = c.makefile("r").readline()
+    if line and json.loads(line).get("ok"):
+        held.append(c)
+    else:
+        refused += 1
+        last = line
+        c.close()
+print(len(held), refused, last.strip(), flush=True)
+sys.stdin.read()   # held until the test closes our stdin
+"""
+
+
+def test_stop_gets_through_while_another_person_floods(knotd, public_dir):
+    """Seen: a member held 300 connections (72 accepted); then another person's `knotctl stop` failed,
+    and a detached session ran on. One person's flood takes their own share, not the others'."""
+    import subprocess
+    d = knotd(sock_dir=public_dir)
+    d.wait_devices(1)
+    # The flooder: nobody, a member of the socket's group (gid 0 in these tests).
+    flood = subprocess.Popen(["setpriv", "--reuid", "65534", "--regid", "0", "--clear-groups", sys.executable, "-c",
+                              FLOOD, d.sock, "300"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        held, refused, last = flood.stdout.readline().split(" ", 2)
+        assert (int(held), int(refused)) == (16, 284), (held, refused)
+        assert json.loads(last) == {"ok": False, "code": "too-many-clients",
+                                    "message": "uid 65534 holds 16 connections, the most one person may"}, last
+        # Another member (daemon, uid 1) starts a session and stops it.
+        r = d.knotctl("--detach", "start", "calves", user="daemon", member=True)
+        assert r.returncode == 0, r
+        d.trace.wait(r"^level 1 by=host")
+        r = d.knotctl("stop", user="daemon", member=True)
+        assert r.returncode == 0 and r.stdout.startswith("stopped KNOTSIM1"), r
+        d.trace.wait(r"^level 0 by=host")
+    finally:
+        flood.communicate("", timeout=10)
