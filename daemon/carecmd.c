@@ -227,7 +227,8 @@ static void carecmd_history_cb(const struct journal_rec *r, void *ctx)
     const struct profile_area *a;
     json_object *o;
 
-    if (r->uid != h->uid || r->time < h->since)
+    /* A red flag restated at a rotation is not something the person did then. */
+    if (r->uid != h->uid || r->time < h->since || r->carried)
         return;
     /* An area renamed since keeps its history: the name it has now. */
     a = profile_find(knotd.profiles, r->area);

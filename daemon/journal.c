@@ -20,10 +20,17 @@
 static char journal_path[256];
 static char journal_error[JOURNAL_WHY_MAX];   /* the last failure; "" while the journal works */
 static bool journal_write_failed;             /* journal_error is from an append, not from opening */
-static bool journal_torn;                     /* a short write left a line without its newline */
 static time_t journal_first;                  /* the time of the current file's first record; 0 = none known */
 static char journal_boot[TIMELINE_BOOT_LEN];   /* this boot's id, named by every record written */
 static time_t journal_latest;                 /* the newest record's time, read or written */
+static journal_rotate_fn journal_rotated_fn;   /* the owner restates what is in force after a rotation */
+static void *journal_rotated_ctx;
+
+void journal_on_rotate(journal_rotate_fn fn, void *ctx)
+{
+    journal_rotated_fn = fn;
+    journal_rotated_ctx = ctx;
+}
 
 void journal_set_boot(const char *boot)
 {
@@ -48,7 +55,7 @@ void journal_set_path(const char *path)
     snprintf(journal_path, sizeof(journal_path), "%s", path);
     /* Another file: what went wrong with the old one says nothing about it. */
     journal_error[0] = '\0';
-    journal_write_failed = journal_torn = false;
+    journal_write_failed = false;
     journal_first = 0;
 }
 
@@ -78,6 +85,10 @@ static void journal_rotate(time_t now)
     log_info("journal %s rotated to %s (records from the last %d days and more are kept)", journal_path, old,
              JOURNAL_KEEP_DAYS);
     journal_first = 0;
+    /* The next rotation drops what was renamed now: red flags still in force
+     * go on in the new file (the new file is young: this does not recurse). */
+    if (journal_rotated_fn)
+        journal_rotated_fn(journal_rotated_ctx);
 }
 
 const char *journal_get_path(void)
@@ -140,6 +151,72 @@ static int journal_open(int flags, char *why, size_t len)
     return fd;
 }
 
+static int journal_parse(const char *buf, size_t len, json_object **out);
+
+/* The file ends in the middle of a line (knotd killed mid-write, a short
+ * write that could not be taken back): a whole record that lost only its
+ * newline gets it; anything else is cut back to the last whole record,
+ * said in the log. Then every append starts on a line of its own. 0, or -1
+ * with why when the file cannot be mended (no record is appended then). */
+static int journal_mend(int fd, char *why, size_t len)
+{
+    char tail[JOURNAL_LINE_MAX + 2];
+    json_object *o = NULL;
+    struct stat st;
+    off_t keep;
+    ssize_t n;
+    size_t i;
+
+    if (fstat(fd, &st) < 0 || st.st_size == 0)
+        return 0;
+    n = pread(fd, tail, st.st_size < (off_t)sizeof(tail) ? (size_t)st.st_size : sizeof(tail),
+              st.st_size < (off_t)sizeof(tail) ? 0 : st.st_size - (off_t)sizeof(tail));
+    if (n <= 0) {
+        snprintf(why, len, "cannot read the end of journal %s: %s", journal_path, n < 0 ? strerror(errno) : "empty");
+        return -1;
+    }
+    if (tail[n - 1] == '\n')
+        return 0;
+    for (i = (size_t)n; i > 0 && tail[i - 1] != '\n'; i--)
+        ;
+    /* A tail longer than any record is no record: it goes, back to the last newline (or all of it). */
+    if (journal_parse(tail + i, (size_t)n - i, &o) == 1) {
+        json_object_put(o);
+        if (write(fd, "\n", 1) == 1) {
+            log_warning("journal %s: its last record had lost its newline (knotd stopped mid-write): added",
+                        journal_path);
+            return 0;
+        }
+        snprintf(why, len, "cannot finish the last line of journal %s: %s", journal_path, strerror(errno));
+        return -1;
+    }
+    keep = i > 0 || st.st_size <= (off_t)sizeof(tail) ? st.st_size - (off_t)((size_t)n - i) : 0;
+    if (i == 0 && st.st_size > (off_t)sizeof(tail)) {
+        /* No newline in the last 4 KiB: search further back for the last one. */
+        off_t pos = st.st_size - (off_t)sizeof(tail);
+
+        keep = 0;
+        while (pos > 0 && !keep) {
+            size_t k = pos < (off_t)sizeof(tail) ? (size_t)pos : sizeof(tail);
+
+            if (pread(fd, tail, k, pos - (off_t)k) != (ssize_t)k)
+                break;
+            for (i = k; i > 0 && !keep; i--)
+                if (tail[i - 1] == '\n')
+                    keep = pos - (off_t)k + (off_t)i;
+            pos -= (off_t)k;
+        }
+    }
+    if (ftruncate(fd, keep) < 0) {
+        snprintf(why, len, "cannot cut the torn last line of journal %s: %s", journal_path, strerror(errno));
+        return -1;
+    }
+    log_warning("journal %s: its last line was torn (%lld bytes without a newline: knotd stopped mid-write, or "
+                "the disk filled); cut back to the last whole record", journal_path,
+                (long long)(st.st_size - keep));
+    return 0;
+}
+
 /* Logged when the journal stops working, or fails in a new way; not per record. */
 static void journal_fail(const char *why, bool write_failed)
 {
@@ -164,8 +241,10 @@ bool journal_usable(char *why, size_t len)
 
     if (!journal_path[0])
         return true;   /* no journal configured: nothing to keep */
-    fd = journal_open(O_WRONLY | O_APPEND | O_CREAT, buf, sizeof(buf));
-    if (fd < 0) {
+    fd = journal_open(O_RDWR | O_APPEND | O_CREAT, buf, sizeof(buf));
+    if (fd < 0 || journal_mend(fd, buf, sizeof(buf)) < 0) {
+        if (fd >= 0)
+            close(fd);
         journal_fail(buf, false);
         snprintf(why, len, "%s", buf);
         return false;
@@ -184,47 +263,60 @@ static int journal_append(json_object *o, char *why, size_t len)
 {
     const char *text = json_object_to_json_string_ext(o, KNOT_JSON_LINE_FLAGS);
     char line[JOURNAL_LINE_MAX + 1];
-    char buf[JOURNAL_WHY_MAX];
+    char buf[JOURNAL_WHY_MAX] = "";
+    struct stat st;
     int fd, n;
     ssize_t w;
 
     if (!journal_path[0])
         return 0;
     journal_rotate(time(NULL));
-    /* After a torn line the record starts on a line of its own. */
-    n = snprintf(line, sizeof(line), "%s%s\n", journal_torn ? "\n" : "", text);
+    n = snprintf(line, sizeof(line), "%s\n", text);
     if (n <= 0 || (size_t)n >= sizeof(line)) {
         snprintf(why, len, "a record for journal %s would be longer than %d bytes", journal_path, JOURNAL_LINE_MAX);
         return -1;
     }
-    fd = journal_open(O_WRONLY | O_APPEND | O_CREAT, buf, sizeof(buf));
+    /* O_RDWR: a torn end is read, then mended, before the record goes on. */
+    fd = journal_open(O_RDWR | O_APPEND | O_CREAT, buf, sizeof(buf));
+    if (fd >= 0 && journal_mend(fd, buf, sizeof(buf)) < 0) {
+        close(fd);
+        fd = -1;
+    } else if (fd >= 0 && fstat(fd, &st) < 0) {
+        snprintf(buf, sizeof(buf), "cannot check journal %s: %s", journal_path, strerror(errno));
+        close(fd);
+        fd = -1;
+    }
     if (fd < 0) {
         journal_fail(buf, false);
         snprintf(why, len, "%s", buf);
         return -1;
     }
-    if (!journal_first) {
-        struct stat st;
-
-        if (fstat(fd, &st) == 0 && st.st_size == 0)
-            journal_first = time(NULL);   /* a new file begins with this record */
-    }
-    /* One write() of a whole line with O_APPEND: records never interleave or tear. */
+    if (!journal_first && st.st_size == 0)
+        journal_first = time(NULL);   /* a new file begins with this record */
+    /* One write() of a whole line with O_APPEND: records never interleave. */
     w = write(fd, line, (size_t)n);
-    if (w != n) {
-        if (w < 0)
-            snprintf(buf, sizeof(buf), "cannot append to journal %s: %s", journal_path, strerror(errno));
-        else
-            snprintf(buf, sizeof(buf), "cannot append to journal %s: only %zd of %d bytes written (disk full?)",
-                     journal_path, w, n);
-        journal_torn = journal_torn || w > 0;
+    if (w < 0)
+        snprintf(buf, sizeof(buf), "cannot append to journal %s: %s", journal_path, strerror(errno));
+    else if (w != n)
+        snprintf(buf, sizeof(buf), "cannot append to journal %s: only %zd of %d bytes written (disk full?)",
+                 journal_path, w, n);
+    /* On disk before the request that wrote it is answered (docs/JOURNAL.md). */
+    else if (fdatasync(fd) < 0)
+        snprintf(buf, sizeof(buf), "cannot write journal %s to disk: %s", journal_path, strerror(errno));
+    else
+        buf[0] = '\0';
+    if (buf[0]) {
+        /* A record that did not make it is never left in place: taken back
+         * (or, if even that fails, mended at the next append). */
+        if (w > 0 && ftruncate(fd, st.st_size) < 0)
+            log_warning("journal %s: cannot take back a short write (%s); the next append cuts it", journal_path,
+                        strerror(errno));
         close(fd);
         journal_fail(buf, true);
         snprintf(why, len, "%s", buf);
         return -1;
     }
     close(fd);
-    journal_torn = false;
     journal_works();
     journal_saw(time(NULL));
     return 0;
@@ -301,11 +393,14 @@ static json_object *journal_care_base(const char *record, uid_t uid, const char 
     return o;
 }
 
-int journal_checkin(uid_t uid, const char *area, int pain, unsigned flags, const char *note, char *why, size_t len)
+static int journal_checkin_as(uid_t uid, const char *area, int pain, unsigned flags, const char *note, bool carried,
+                              char *why, size_t len)
 {
     json_object *o = journal_care_base("checkin", uid, area), *names = json_object_new_array();
     int rc;
 
+    if (carried)
+        json_object_object_add(o, "carried", json_object_new_boolean(1));
     if (pain >= 0)
         json_object_object_add(o, "pain", json_object_new_int(pain));
     for (unsigned bit = 1; bit & CARE_FLAGS_ALL; bit <<= 1)
@@ -317,6 +412,16 @@ int journal_checkin(uid_t uid, const char *area, int pain, unsigned flags, const
     rc = journal_append(o, why, len);
     json_object_put(o);
     return rc;
+}
+
+int journal_checkin(uid_t uid, const char *area, int pain, unsigned flags, const char *note, char *why, size_t len)
+{
+    return journal_checkin_as(uid, area, pain, flags, note, false, why, len);
+}
+
+int journal_carry(uid_t uid, const char *area, unsigned flags, char *why, size_t len)
+{
+    return journal_checkin_as(uid, area, -1, flags, "", true, why, len);
 }
 
 int journal_cleared(uid_t uid, const char *area, char *why, size_t len)
@@ -464,6 +569,11 @@ static void journal_take(struct journal_scan *sc, const char *line, size_t len)
     v = journal_int(o, "pain", -1);
     rec.pain = v < 0 || v > CARE_PAIN_MAX ? -1 : (int)v;
     rec.flags = journal_flags(o);
+    {
+        json_object *c;
+
+        rec.carried = json_object_object_get_ex(o, "carried", &c) && json_object_get_boolean(c);
+    }
     if (!sc->first)
         sc->first = rec.time ? rec.time : 1;
     if (!journal_is_session(rec.record)) {

@@ -50,6 +50,14 @@ void journal_ended(const char *serial, uid_t uid, const struct session *s, unsig
 int journal_checkin(uid_t uid, const char *area, int pain, unsigned flags, const char *note, char *why, size_t len);
 /* uid cleared the red flags of area knowingly. 0, or -1 with why. */
 int journal_cleared(uid_t uid, const char *area, char *why, size_t len);
+/* Rotation drops the file before the one it renames: what is still in force
+ * must not go with it. After each rotation knotd calls fn(ctx), set by the
+ * owner, which restates it in the new file with journal_carry(). */
+typedef void (*journal_rotate_fn)(void *ctx);
+void journal_on_rotate(journal_rotate_fn fn, void *ctx);
+/* A red flag of uid's area still in force, restated at a rotation: a
+ * checkin record with "carried": true (history does not list it). */
+int journal_carry(uid_t uid, const char *area, unsigned flags, char *why, size_t len);
 
 #define JOURNAL_ANYONE ((uid_t)-1)   /* a record without a uid (before knotd kept them) */
 
@@ -71,6 +79,7 @@ struct journal_rec {
     int pain;             /* checkin: 0..10, -1 if not given */
     unsigned flags;       /* checkin: red flags (CARE_* bits) */
     const char *note;     /* checkin: the person's note; else "" */
+    bool carried;         /* checkin: a red flag restated at a rotation, not something the person did then */
 };
 
 /* Called with each record in order (an end replacing its start), then each open start. */

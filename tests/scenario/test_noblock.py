@@ -131,7 +131,7 @@ def test_journal_turned_fifo_mid_session_stops_new_sessions_only(knotd):
     st = d.req({"cmd": "status", "device": "GUN"})
     assert st["journal"]["ok"] is False and "(a FIFO)" in st["journal"]["error"], st
     assert st["devices"][0]["session"]["end"] == "", "the running session goes on"
-    r = d.req({"cmd": "start", "area": "calves", "device": "GUN-2"})
+    r = d.req({"cmd": "start", "area": "forearms", "device": "GUN-2"})
     assert r["code"] == "journal" and d.journal in r["message"], r
     assert d.req({"cmd": "ouch", "device": "GUN"})["ok"]
     # Its end cannot be recorded; stop still turns the motor off at once.
@@ -155,7 +155,8 @@ LIMITED = ["/usr/bin/python3", "-c",
 
 def test_failed_start_record_undoes_the_start(knotd, tmp_path):
     journal = tmp_path / "journal"
-    journal.write_bytes(b"\0" * FSIZE_LIMIT)   # NULs: what a power cut leaves; read back as no record
+    # NULs (what a power cut leaves; read back as no record) up to the limit, on a whole line: nothing to mend.
+    journal.write_bytes(b"\0" * (FSIZE_LIMIT - 1) + b"\n")
     d = knotd(journal=str(journal), wrapper=LIMITED)
     d.wait_devices(1)
     r = d.req({"cmd": "start", "area": "calves"})

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@ struct seen {
     time_t until[8];
     uid_t uid[8];
     uint64_t ran_ms[8];
+    bool carried[8];
     unsigned n;
 };
 
@@ -41,6 +44,7 @@ static void collect(const struct journal_rec *r, void *ctx)
         s->pain[s->n] = r->pain;
         s->flags[s->n] = r->flags;
         s->time[s->n] = r->time;
+        s->carried[s->n] = r->carried;
     }
     s->n++;
 }
@@ -292,10 +296,117 @@ static void test_rotation_keeps_ninety_days(void **state)
     journal_set_path("");
 }
 
+/* The crash contract, swept: knotd killed at every byte of a record's
+ * write leaves the file ending anywhere inside that record. Whatever the
+ * offset, the next append (a red flag) is a record of its own, every record
+ * acknowledged before is read back, and the torn one is either whole (all
+ * its bytes were there) or gone. In the spirit of SQLite's and ALICE's
+ * crash testing, on the file knotd really writes. */
+static void test_a_crash_at_every_byte_of_a_record(void **state)
+{
+    char path[256], why[JOURNAL_WHY_MAX], before[2048], rec[1024];
+    size_t base, len;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(tmpdir));
+    snprintf(path, sizeof(path), "%s/journal", tmpdir);
+    /* What knotd writes: an acknowledged red flag, then the record a crash tears. */
+    journal_set_path(path);
+    assert_int_equal(journal_checkin(1, "calves", 6, CARE_NUMBNESS, "", why, sizeof(why)), 0);
+    base = file_size(path);
+    assert_int_equal(journal_checkin(1, "quads", 3, CARE_SWELLING, "after the run", why, sizeof(why)), 0);
+    len = file_size(path) - base;
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(fread(before, 1, base, f), base);
+    assert_int_equal(fread(rec, 1, len, f), len);
+    fclose(f);
+    journal_set_path("");
+    for (size_t k = 0; k <= len; k++) {
+        struct seen s = { 0 };
+        int fd = open(path, O_WRONLY | O_TRUNC | O_CREAT, 0600);
+
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, before, base), (ssize_t)base);
+        assert_int_equal(write(fd, rec, k), (ssize_t)k);
+        close(fd);
+        /* knotd starts again, and a red flag is checked in. */
+        journal_set_path(path);
+        assert_true(journal_usable(why, sizeof(why)));
+        assert_int_equal(journal_checkin(1, "glutes-hips", 7, CARE_WEAKNESS, "", why, sizeof(why)), 0);
+        /* Whole only when every byte but perhaps the newline was there. */
+        bool whole = k >= len - 1;
+
+        assert_int_equal(journal_replay(collect, &s, why, sizeof(why)), whole ? 3 : 2);
+        assert_string_equal(s.area[0], "calves");
+        assert_int_equal(s.flags[0], CARE_NUMBNESS);
+        if (whole) {
+            assert_string_equal(s.area[1], "quads");
+            assert_int_equal(s.flags[1], CARE_SWELLING);
+        }
+        assert_string_equal(s.area[whole ? 2 : 1], "glutes-hips");
+        assert_int_equal(s.flags[whole ? 2 : 1], CARE_WEAKNESS);
+        journal_set_path("");
+    }
+    unlink(path);
+    rmdir(tmpdir);
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_journal.XXXXXX");
+}
+
+static void carry_numbness(void *ctx)
+{
+    char why[JOURNAL_WHY_MAX];
+
+    (*(int *)ctx)++;
+    assert_int_equal(journal_carry(1, "calves", CARE_NUMBNESS, why, sizeof(why)), 0);
+}
+
+/* What is in force goes on in the new file at a rotation: the owner's hook
+ * runs once, its record comes first in the new file, marked carried. */
+static void test_rotation_carries_what_is_in_force(void **state)
+{
+    char path[256], old[300], why[JOURNAL_WHY_MAX], text[512];
+    struct seen s = { 0 };
+    time_t then = time(NULL) - (time_t)(JOURNAL_KEEP_DAYS + 1) * 86400;
+    int calls = 0, fd;
+
+    (void)state;
+    assert_non_null(mkdtemp(tmpdir));
+    snprintf(path, sizeof(path), "%s/journal", tmpdir);
+    snprintf(old, sizeof(old), "%s.1", path);
+    snprintf(text, sizeof(text), "{\"record\":\"checkin\",\"time\":%lld,\"uid\":1,\"area\":\"calves\","
+             "\"flags\":[\"numbness\"]}\n", (long long)then);
+    write_file(path, text);
+    journal_set_path(path);
+    journal_on_rotate(carry_numbness, &calls);
+    assert_int_equal(journal_replay(collect, &s, why, sizeof(why)), 1);
+    assert_int_equal(journal_checkin(1, "calves", 2, 0, "", why, sizeof(why)), 0);
+    assert_int_equal(calls, 1);
+    assert_true(file_size(old) == strlen(text));
+    memset(&s, 0, sizeof(s));
+    fd = open(path, O_RDONLY);
+    assert_int_equal(journal_replay_fd(fd, "j", collect, &s), 2);
+    close(fd);
+    assert_string_equal(s.record[0], "checkin");
+    assert_true(s.carried[0] && !s.carried[1]);
+    assert_int_equal(s.flags[0], CARE_NUMBNESS);
+    assert_int_equal(s.pain[0], -1);
+    assert_int_equal(s.pain[1], 2);
+    journal_on_rotate(NULL, NULL);
+    unlink(path);
+    unlink(old);
+    rmdir(tmpdir);
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_journal.XXXXXX");
+    journal_set_path("");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_start_and_end),
+        cmocka_unit_test(test_a_crash_at_every_byte_of_a_record),
+        cmocka_unit_test(test_rotation_carries_what_is_in_force),
         cmocka_unit_test(test_only_start_and_end_are_records),
         cmocka_unit_test(test_ten_megabytes_of_junk),
         cmocka_unit_test(test_junk_between_records),
