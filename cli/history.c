@@ -213,7 +213,8 @@ static void history_csv(const struct history_rec *r, size_t n)
     for (size_t i = 0; i < n; i++) {
         json_object *o = r[i].o;
         char when[32], minutes[32] = "", peak[24] = "", ouches[24] = "", pain[24] = "", flags[256] = "";
-        const char *end = "", *note = "";
+        char note[4 * KNOT_NOTE_MAX] = "";   /* the person's own words, with nothing that reorders or hides */
+        const char *end = "";
 
         history_when(when, sizeof(when), r[i].time);
         if (r[i].kind == HISTORY_SESSION) {
@@ -225,7 +226,7 @@ static void history_csv(const struct history_rec *r, size_t n)
             if (jv_int(o, "pain", -1) >= 0)
                 snprintf(pain, sizeof(pain), "%lld", jv_int(o, "pain", -1));
             jv_join(jv_arr(o, "flags"), " ", flags, sizeof(flags));
-            note = jv_str(o, "note", "");
+            words_safe(note, sizeof(note), jv_str(o, "note", ""));
         }
         const char *row[COLS] = { when, history_kinds[r[i].kind], jv_str(o, "area", ""), minutes, peak, end, ouches,
                                   pain, flags, note };
@@ -280,8 +281,12 @@ static void history_said(const struct history_rec *r, char *buf, size_t len)
             snprintf(buf + used, len - used, "%s%s", k ? ", " : "", words_flag(name ? name : "?"));
         }
         used = strlen(buf);
-        if (jv_str(o, "note", "")[0])
-            snprintf(buf + used, len - used, "; note: %s", jv_str(o, "note", ""));
+        if (jv_str(o, "note", "")[0]) {
+            char note[4 * KNOT_NOTE_MAX];   /* each hidden character said as <U+XXXX>: room for it */
+
+            words_safe(note, sizeof(note), jv_str(o, "note", ""));
+            snprintf(buf + used, len - used, "; note: %s", note);
+        }
     }
 }
 

@@ -20,6 +20,61 @@ void words_lower(char *buf, size_t len, const char *text)
 /* Tools a sentence names without "a": they say whose or which already. */
 static const char *const words_own_article[] = { "your ", "the ", "a ", "an ", "my " };
 
+/* The code point of the UTF-8 sequence at s (its length in *n), or -1. */
+static long words_code_point(const unsigned char *s, size_t *n)
+{
+    if (s[0] < 0x80) {
+        *n = 1;
+        return s[0];
+    }
+    if ((s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
+        *n = 2;
+        return ((long)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+    }
+    if ((s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
+        *n = 3;
+        return ((long)(s[0] & 0x0f) << 12) | ((long)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+    }
+    *n = 1;
+    return -1;
+}
+
+/* Characters that reorder or hide what a terminal shows. */
+static bool words_unsafe(long cp)
+{
+    return (cp >= 0x200b && cp <= 0x200f) ||   /* zero-width space/joiners, LRM, RLM */
+           (cp >= 0x2028 && cp <= 0x202e) ||   /* line/paragraph separators, embeddings, overrides */
+           (cp >= 0x2060 && cp <= 0x2069) ||   /* word joiner, invisible operators, isolates */
+           cp == 0x061c || cp == 0xfeff;       /* Arabic letter mark, zero-width no-break space */
+}
+
+void words_safe(char *buf, size_t len, const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t used = 0, n;
+
+    if (!len)
+        return;
+    while (*s) {
+        long cp = words_code_point(s, &n);
+        int w;
+
+        if (cp >= 0 && words_unsafe(cp)) {
+            w = snprintf(buf + used, len - used, "<U+%04lX>", (unsigned long)cp);
+        } else if (used + n < len) {
+            memcpy(buf + used, s, n);
+            w = (int)n;
+        } else {
+            break;   /* no room for the whole character */
+        }
+        if (w < 0 || used + (size_t)w >= len)
+            break;
+        used += (size_t)w;
+        s += n;
+    }
+    buf[used < len ? used : len - 1] = '\0';
+}
+
 void words_tool(char *buf, size_t len, const char *tool)
 {
     char low[128];

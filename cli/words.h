@@ -8,6 +8,10 @@
 
 /* "Upper Back" -> "upper back": a profile's title or tool inside a sentence. */
 void words_lower(char *buf, size_t len, const char *text);
+/* text (UTF-8) as a terminal may show it: the characters that reorder or hide
+ * text (bidi embeddings, overrides and isolates, zero-width characters, the
+ * line and paragraph separators) become a visible <U+XXXX>; the rest as is. */
+void words_safe(char *buf, size_t len, const char *text);
 /* "Foam Roller" -> "a foam roller", "Massage Ball" -> "a massage ball",
  * "Your Fingers" -> "your fingers": the guide's tool as a sentence names it. */
 void words_tool(char *buf, size_t len, const char *tool);

@@ -279,7 +279,7 @@ static time_t carecmd_trim(json_object *a, json_object *b, size_t budget)
         int64_t ty = y ? json_object_get_int64(json_object_object_get(y, "time")) : INT64_MAX;
         json_object *arr = tx <= ty ? a : b;
 
-        total -= carecmd_size(json_object_array_get_idx(arr, 0)) + 1;
+        total -= carecmd_size(json_object_array_get_idx(arr, 0));   /* the element and its comma */
         json_object_array_del_idx(arr, 0, 1);
         cut = (time_t)(tx <= ty ? tx : ty) + 1;
     }

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from clock import day_at, local_date, midnight
+from clock import day_at, local_date, midnight, noon
 from knotd import KNOTCTL
 from test_care import checkin, session_end
 from test_carecli import journal_of, treated
@@ -312,3 +312,34 @@ def test_a_history_too_long_for_one_reply_says_so(knotd, tmp_path):
     assert r.returncode == 0 and lines[1] == ("Only the newest records fit in one reply: those before %s are left "
                                               "out (ask for fewer --days, or one AREA)." % when(h["since"])), lines[:3]
     assert len(lines) == 2 + len(h["sessions"]), len(lines)
+
+
+def test_a_huge_history_stays_under_the_reply_budget(knotd, tmp_path):
+    """Seen: with about 17k records the reply outgrew its 48 KiB budget by about a byte a record, and
+    at 18k knotd dropped the client for not reading its output."""
+    noons = [noon(days_ago) for days_ago in range(1, 14)]
+    recs = sorted((session(noons[i % 13] + 2 * (i // 13), ran_s=1) for i in range(17000)),   # within an hour of noon
+                  key=lambda r: r["time"])
+    d = knotd(journal=journal_of(tmp_path, recs))
+    d.wait_devices(1)
+    with d.connect() as c:
+        c.sendall(b'{"cmd":"history"}\n')
+        line = c.makefile("rb").readline()
+    h = json.loads(line)
+    assert h["ok"] and h["truncated"] and len(line) <= 48 * 1024 + 1024, (len(line), len(h["sessions"]))
+    assert d.req({"cmd": "version"})["ok"], "knotd serves on"
+
+
+def test_notes_cannot_reorder_the_terminal(knotd):
+    """Seen: notes with bidi overrides, isolates and zero-width characters were printed raw: a terminal
+    showed reordered text. They stay in the record as written; knotctl shows them as <U+XXXX>."""
+    d = knotd()
+    d.wait_devices(1)
+    note = "sore \u202eevoba\u202c then \u2066x\u2069\u200b\u2028end"
+    assert d.req({"cmd": "checkin", "area": "calves", "pain": 2, "note": note})["ok"]
+    assert d.req({"cmd": "history"})["checkins"][0]["note"] == note, "the record keeps what was written"
+    for args in (("history",), ("history", "--csv")):
+        r = d.knotctl(*args)
+        assert r.returncode == 0, r
+        assert "sore <U+202E>evoba<U+202C> then <U+2066>x<U+2069><U+200B><U+2028>end" in r.stdout, r.stdout
+        assert not any(c in r.stdout for c in "\u202e\u202c\u2066\u2069\u200b\u2028"), r.stdout

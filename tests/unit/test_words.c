@@ -155,9 +155,27 @@ static void test_flags(void **state)
     assert_string_equal(words_flag_names[WORDS_FLAGS - 1], "sleep");
 }
 
+/* Seen: notes with bidi overrides and zero-width characters printed raw, so
+ * a terminal showed reordered text. Each becomes a visible <U+XXXX>. */
+static void test_safe_neutralizes_what_reorders_or_hides(void **state)
+{
+    (void)state;
+    words_safe(buf, sizeof(buf), "sore \xe2\x80\xae" "evoba\xe2\x80\xac" " after the run");
+    assert_string_equal(buf, "sore <U+202E>evoba<U+202C> after the run");
+    words_safe(buf, sizeof(buf), "a\xe2\x81\xa6" "b\xe2\x81\xa9" "c\xe2\x80\x8b" "d\xe2\x80\xa8" "e\xef\xbb\xbf");
+    assert_string_equal(buf, "a<U+2066>b<U+2069>c<U+200B>d<U+2028>e<U+FEFF>");
+    words_safe(buf, sizeof(buf), "Wade \xc3\xa9t\xc3\xa9 \xe2\x9c\x93");   /* ordinary UTF-8 as it is */
+    assert_string_equal(buf, "Wade \xc3\xa9t\xc3\xa9 \xe2\x9c\x93");
+    words_safe(buf, 8, "abc\xe2\x80\xae" "xyz");                      /* cut before a marker that does not fit */
+    assert_string_equal(buf, "abc");
+    words_safe(buf, 5, "ab\xc3\xa9\xc3\xa9");                      /* never half a character */
+    assert_string_equal(buf, "ab\xc3\xa9");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_safe_neutralizes_what_reorders_or_hides),
         cmocka_unit_test(test_tool),
         cmocka_unit_test(test_lower_and_clause),
         cmocka_unit_test(test_durations),
