@@ -218,7 +218,12 @@ int checkin_run(const struct knotctl_opts *o, const char *area)
         json_object_object_add(req, "note", json_object_new_string(o->note));
     rc = conn_call(o->socket, o->json, req, &reply);
     if (rc == 0 && !o->json) {
+        json_object *stopped = jv_arr(reply, "stopped");
+
         checkin_said(o, title, pain);
+        /* The red flag stopped the session running on the area: said first. */
+        for (size_t i = 0; stopped && i < json_object_array_length(stopped); i++)
+            printf("Stopped the session on %s.\n", json_object_get_string(json_object_array_get_idx(stopped, i)));
         /* A red flag: whom to see and how to clear it; or the therapist rule, with its numbers. */
         show_care(jv_obj(reply, KNOT_K_CARE));
     }

@@ -136,8 +136,9 @@ static int follow_end(struct follow *f, const char *end, json_object *session)
             follow_aftercare(f, session);
         follow_invite(f);
     }
-    /* 0: it ran its course or the person ended it (a stop, a second ouch). */
-    return strcmp(end, KNOT_END_DONE) == 0 || strcmp(end, KNOT_END_STOPPED) == 0 || strcmp(end, KNOT_END_PAIN) == 0
+    /* 0: it ran its course or the person ended it (a stop, a second ouch, their red flag). */
+    return strcmp(end, KNOT_END_DONE) == 0 || strcmp(end, KNOT_END_STOPPED) == 0 || strcmp(end, KNOT_END_PAIN) == 0 ||
+                   strcmp(end, KNOT_END_RED_FLAG) == 0
                ? 0 : KNOTCTL_EXIT_REFUSED;
 }
 

@@ -382,28 +382,34 @@ void show_progress(char *buf, size_t len, json_object *st, enum show_form form)
     }
 }
 
+/* What each end says, said for the person; a fault adds its own words. */
+static const struct {
+    const char *end, *words;
+} show_ends[] = {
+    { KNOT_END_DONE, "session complete" },
+    { KNOT_END_STOPPED, "stopped" },
+    { KNOT_END_FAULT, "stopped: the massager reported a fault" },
+    { KNOT_END_UNPLUGGED, "stopped: the massager was unplugged" },
+    { KNOT_END_LOST, "stopped: knotd lost contact with the massager" },
+    { KNOT_END_CEILING, "stopped: the massager has run as long as it may and needs a rest" },
+    { KNOT_END_SHUTDOWN, "stopped: knotd is shutting down" },
+    { KNOT_END_PAIN, "stopped: it still hurt at level 1, after backing off" },
+    { KNOT_END_DISCONNECTED, "stopped: the knotctl that followed the session went away" },
+    { KNOT_END_RED_FLAG, "stopped: you reported a red flag on this area" },
+    { KNOT_END_PROFILE, "stopped: the profiles were reloaded without this area for the massager" },
+};
+
 const char *show_end(const char *end, const char *faults, char *buf, size_t len)
 {
-    if (strcmp(end, KNOT_END_DONE) == 0)
-        snprintf(buf, len, "session complete");
-    else if (strcmp(end, KNOT_END_STOPPED) == 0)
-        snprintf(buf, len, "stopped");
-    else if (strcmp(end, KNOT_END_FAULT) == 0)
-        snprintf(buf, len, "stopped: the massager reported a fault%s%s", faults && faults[0] ? ": " : "",
-                 faults ? faults : "");
-    else if (strcmp(end, KNOT_END_UNPLUGGED) == 0)
-        snprintf(buf, len, "stopped: the massager was unplugged");
-    else if (strcmp(end, KNOT_END_LOST) == 0)
-        snprintf(buf, len, "stopped: knotd lost contact with the massager");
-    else if (strcmp(end, KNOT_END_CEILING) == 0)
-        snprintf(buf, len, "stopped: the massager has run as long as it may and needs a rest");
-    else if (strcmp(end, KNOT_END_SHUTDOWN) == 0)
-        snprintf(buf, len, "stopped: knotd is shutting down");
-    else if (strcmp(end, KNOT_END_PAIN) == 0)
-        snprintf(buf, len, "stopped: it still hurt at level 1, after backing off");
-    else if (strcmp(end, KNOT_END_DISCONNECTED) == 0)
-        snprintf(buf, len, "stopped: the knotctl that followed the session went away");
-    else
-        snprintf(buf, len, "session ended (%s)", end[0] ? end : "no reason given");
+    for (size_t i = 0; i < sizeof(show_ends) / sizeof(show_ends[0]); i++) {
+        if (strcmp(end, show_ends[i].end) != 0)
+            continue;
+        if (strcmp(end, KNOT_END_FAULT) == 0 && faults && faults[0])
+            snprintf(buf, len, "%s: %s", show_ends[i].words, faults);
+        else
+            snprintf(buf, len, "%s", show_ends[i].words);
+        return buf;
+    }
+    snprintf(buf, len, "session ended (%s)", end[0] ? end : "no reason given");
     return buf;
 }

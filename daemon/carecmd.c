@@ -90,6 +90,15 @@ json_object *carecmd_state(uid_t uid, const struct profile_area *a)
     return o;
 }
 
+bool carecmd_flagged(uid_t uid, const struct profile_area *a)
+{
+    struct care_state st;
+    time_t wall = time(NULL);
+
+    care_check(&knotd.care, uid, a, clock_local_day(wall), clock_day_start_ms(wall, clock_boot_ms()), &st);
+    return st.flags != 0;
+}
+
 json_object *carecmd_refusal(uid_t uid, const struct profile_area *a)
 {
     json_object *st = carecmd_state(uid, a), *flags = NULL, *o;

@@ -18,6 +18,8 @@ json_object *carecmd_history(const struct ctl_peer *peer, json_object *req);
 /* What the care record says about uid's area a: red flags, or the "treated
  * often, no better" rule, with the advice in words; NULL when nothing. */
 json_object *carecmd_state(uid_t uid, const struct profile_area *a);
+/* Whether uid's area a has a red flag now: the massager stays off it. */
+bool carecmd_flagged(uid_t uid, const struct profile_area *a);
 /* A start on a refused for red flags: the error reply, or NULL when none. */
 json_object *carecmd_refusal(uid_t uid, const struct profile_area *a);
 /* carecmd_state() of every area of uid that has something to say (only: one area). */

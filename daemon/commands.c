@@ -277,10 +277,30 @@ static const struct profile_area *commands_area(json_object *req, const char *cm
 
 static json_object *commands_checkin(const struct commands_call *c)
 {
-    json_object *err = NULL;
+    json_object *err = NULL, *o, *stopped;
     const struct profile_area *a = commands_area(c->req, KNOT_CMD_CHECKIN, &err);
 
-    return a ? carecmd_checkin(c->peer, c->req, a) : err;
+    if (!a)
+        return err;
+    o = carecmd_checkin(c->peer, c->req, a);
+    if (!json_object_get_boolean(json_object_object_get(o, KNOT_K_OK)))
+        return o;
+    /* The rule that refuses a start refuses a running session too: a red
+     * flag on the area this person is running now stops it at once. */
+    stopped = json_object_new_array();
+    if (carecmd_flagged(c->peer->uid, a)) {
+        for (struct massager *m = massager_first(); m; m = m->next) {
+            massager_catch_up(m);
+            if (!session_running(&m->sess) || m->uid != c->peer->uid || !profile_area_is(a, m->sess.area.name))
+                continue;
+            log_info("uid %u: red flag on %s while it runs on %s: stopping", (unsigned)c->peer->uid, a->name,
+                     m->serial);
+            massager_stop(m, SESSION_END_RED_FLAG);
+            json_object_array_add(stopped, json_object_new_string(m->serial));
+        }
+    }
+    json_object_object_add(o, "stopped", stopped);
+    return o;
 }
 
 static json_object *commands_start(const struct commands_call *c)
@@ -339,6 +359,20 @@ static json_object *commands_start(const struct commands_call *c)
         if (flagged) {
             log_info("uid %u: refused %s: red flags from a check-in", (unsigned)peer->uid, a->name);
             return flagged;
+        }
+        /* The day's dose and the rest are the person's, whichever massager:
+         * one session of an area at a time, or three massagers give three doses. */
+        for (struct massager *o2 = massager_first(); o2; o2 = o2->next) {
+            if (o2 == m || !session_running(&o2->sess) || o2->uid != peer->uid ||
+                !profile_area_is(a, o2->sess.area.name))
+                continue;
+            char title[sizeof(a->title)];
+
+            commands_lower_title(title, sizeof(title), a);
+            log_info("uid %u: refused %s on %s: it runs on %s", (unsigned)peer->uid, a->name, m->serial, o2->serial);
+            return reply_error(KNOT_E_BUSY, "A session on your %s already runs on %s: one session of an area at a "
+                               "time (the day's dose and the rest are yours, whichever massager).", title,
+                               o2->serial);
         }
         uint64_t boot = clock_boot_ms();
         enum rest_verdict v = rest_check(&knotd.rest, peer->uid, a, boot, clock_day_start_ms(time(NULL), boot), &rs);
@@ -413,6 +447,15 @@ static json_object *commands_move(const struct commands_call *c)
     if (!m)
         return err;
     massager_catch_up(m);
+    /* Gentler is anyone's (down, ouch, stop); stronger only the owner's or root's. */
+    if ((strcmp(cmd, "up") == 0 || strcmp(cmd, KNOT_CMD_GO) == 0) && session_running(&m->sess) &&
+        !session_may_raise((unsigned)m->uid, (unsigned)peer->uid)) {
+        log_warning("uid %u: refused %s on %s: the session is uid %u's", (unsigned)peer->uid, cmd, m->serial,
+                    (unsigned)m->uid);
+        return reply_error(KNOT_E_NOT_YOURS, "the session on %s is another person's (uid %u): only they or root may "
+                           "make it stronger; anyone may make it gentler (down, ouch, stop)", m->serial,
+                           (unsigned)m->uid);
+    }
     if (strcmp(cmd, "up") == 0)
         rc = session_up(&m->sess, clock_now_ms(), why, sizeof(why));
     else if (strcmp(cmd, "down") == 0)

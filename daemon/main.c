@@ -89,6 +89,65 @@ static int main_load(const char *path, struct config *cfg, struct profile *prof)
     return absent ? CONFIG_ABSENT : 0;
 }
 
+/* The reloaded profiles, applied to running sessions where stricter: a lower
+ * maximum or a shorter time at once, a removed or closed area stops
+ * (session_reload); anything looser waits for the next session. */
+static void main_reload_sessions(void)
+{
+    for (struct massager *m = massager_first(); m; m = m->next) {
+        massager_catch_up(m);
+        if (!session_running(&m->sess))
+            continue;
+        if (session_reload(&m->sess, profile_find(knotd.profiles, m->sess.area.name), clock_now_ms()) ==
+            SESSION_GONE) {
+            log_warning("%s: the %s session stops: the reloaded profiles remove the area or close it to the massager",
+                        m->serial, m->sess.area.name);
+            massager_stop(m, SESSION_END_PROFILE);
+            continue;
+        }
+        log_info("%s: the %s session runs on under the reloaded profile: level %u, target %u of max %u, %u s left",
+                 m->serial, m->sess.area.name, session_level(&m->sess), m->sess.target, m->sess.max_level,
+                 session_left_s(&m->sess, clock_now_ms()));
+        massager_run(m);
+    }
+}
+
+/* A red flag or a pain stop on an area the new profiles no longer know (a
+ * rename without the old name kept as an alias, a removal) would silently
+ * stop holding: such profiles are rejected, with what to do. Returns how many. */
+static unsigned main_reload_orphans(const struct profile *prof, const char *path)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < knotd.care.n; i++) {
+        const struct care_entry *e = &knotd.care.e[i];
+
+        if ((e->flags || e->pain_stop) && !profile_find(prof, e->area)) {
+            log_error("%s: no area is named '%s' or has it as an alias, but uid %u has a %s there: keep '%s' in "
+                      "the renamed area's aliases (or clear it first)", path, e->area, (unsigned)e->uid,
+                      e->flags ? "red flag" : "stop for today", e->area);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* After a journal rotation: every red flag still in force, restated in the
+ * new file, so that the next rotation cannot drop it (journal_on_rotate). */
+static void main_carry_flags(void *ctx)
+{
+    char why[JOURNAL_WHY_MAX];
+
+    (void)ctx;
+    for (unsigned i = 0; i < knotd.care.n; i++) {
+        const struct care_entry *e = &knotd.care.e[i];
+
+        if (e->flags && journal_carry(e->uid, e->area, e->flags, why, sizeof(why)) < 0)
+            log_error("%s: uid %u's red flag on %s is not carried into the new journal file; it holds while knotd "
+                      "runs", why, (unsigned)e->uid, e->area);
+    }
+}
+
 static void main_reload(void)
 {
     struct config cfg;
@@ -96,7 +155,7 @@ static void main_reload(void)
 
     notify_reloading();
     knotd.config_path = main_config_path();
-    if (!prof || main_load(knotd.config_path, &cfg, prof) < 0) {
+    if (!prof || main_load(knotd.config_path, &cfg, prof) < 0 || main_reload_orphans(prof, cfg.profiles) > 0) {
         log_error("reload rejected; the previous settings and profiles stay in force");
         free(prof);
         notify_ready();
@@ -108,6 +167,7 @@ static void main_reload(void)
     /* Running sessions hold their own copy of their area: swapping is safe. */
     free(knotd.profiles);
     knotd.profiles = prof;
+    main_reload_sessions();
     snprintf(cfg.socket, sizeof(cfg.socket), "%s", knotd.cfg.socket);
     memcpy(cfg.ids, knotd.cfg.ids, sizeof(cfg.ids));
     cfg.n_ids = knotd.cfg.n_ids;
@@ -397,6 +457,7 @@ int main(int argc, char **argv)
     }
     log_set_level(verbose ? LOG_L_DEBUG : (enum log_level)knotd.cfg.log_level);
     journal_set_path(knotd.cfg.journal);
+    journal_on_rotate(main_carry_flags, NULL);
     main_read_boot();
     main_replay_journal();
     signal(SIGPIPE, SIG_IGN);

@@ -120,6 +120,11 @@ bool session_running(const struct session *s)
                  s->phase == SESSION_HOLD);
 }
 
+bool session_may_raise(unsigned owner_uid, unsigned asker_uid)
+{
+    return asker_uid == 0 || asker_uid == owner_uid;
+}
+
 unsigned session_level(const struct session *s)
 {
     return session_running(s) ? s->level : 0;
@@ -192,6 +197,45 @@ enum session_answer session_start(struct session *s, struct session_dev *dev, co
     dev->last_run_ms = session_max64(dev->last_run_ms, now_ms);
     session_say(why, whylen, "%s: level 1 for %u s (trial), then up to level %u; %u s in all", a->name,
                 a->trial_s, target, a->session_s);
+    return SESSION_OK;
+}
+
+enum session_answer session_reload(struct session *s, const struct profile_area *a, uint64_t now_ms)
+{
+    uint64_t t, end;
+
+    if (!session_running(s))
+        return SESSION_OK;
+    if (!a || !a->gun_allowed || !session_area_sane(a))
+        return SESSION_GONE;
+    t = session_now(s, now_ms);
+    if (a->max_level < s->max_level) {
+        s->max_level = s->area.max_level = a->max_level;
+        if (s->target > s->max_level)
+            s->target = s->max_level;
+        if (s->level > s->target) {
+            s->level = s->target;
+            s->step_ms = t;
+        }
+        if (s->phase == SESSION_RAMP && s->level >= s->target) {
+            s->phase = SESSION_HOLD;
+            s->phase_ms = t;
+        }
+    }
+    if (a->session_s < s->area.session_s) {
+        s->area.session_s = a->session_s;
+        end = s->start_ms + (uint64_t)a->session_s * 1000u;
+        /* Sooner, but not before now; an end already due stays where it was. */
+        end = end > t ? end : t;
+        if (end < s->end_ms)
+            s->end_ms = end;
+    }
+    if (a->trial_s > s->area.trial_s)
+        s->area.trial_s = a->trial_s;
+    if (a->step_s > s->area.step_s)
+        s->area.step_s = a->step_s;
+    if (a->force_max_dn < s->area.force_max_dn)
+        s->area.force_max_dn = a->force_max_dn;
     return SESSION_OK;
 }
 
@@ -513,6 +557,8 @@ const char *session_end_name(enum session_end e)
     case SESSION_END_REFUSED: return KNOT_END_REFUSED;
     case SESSION_END_PAIN: return KNOT_END_PAIN;
     case SESSION_END_DISCONNECTED: return KNOT_END_DISCONNECTED;
+    case SESSION_END_RED_FLAG: return KNOT_END_RED_FLAG;
+    case SESSION_END_PROFILE: return KNOT_END_PROFILE;
     }
     return "?";
 }
@@ -524,5 +570,9 @@ const char *session_end_advice(enum session_end e)
     if (e == SESSION_END_PAIN)
         return "Stop for today: the massager stays off this area until tomorrow. If the pain was sharp or "
                "sudden, or there is swelling, bruising or weakness, see a doctor.";
+    /* "When should I see a doctor or physical therapist?": the red flags. */
+    if (e == SESSION_END_RED_FLAG)
+        return "Stopped: you reported a red flag on this area. The massager stays off it until you clear it; see a "
+               "doctor or physical therapist first.";
     return "";
 }

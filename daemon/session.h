@@ -37,6 +37,8 @@ enum session_end {
     SESSION_END_REFUSED,   /* the device refused a level knotd asked for (a knotd bug) */
     SESSION_END_PAIN,      /* ouch again at level 1: nothing gentler is left (session_ouch returned 1) */
     SESSION_END_DISCONNECTED, /* the control connection that followed the session closed */
+    SESSION_END_RED_FLAG,  /* the person reported a red flag on the running area */
+    SESSION_END_PROFILE,   /* a profile reload removed the area or closed it to the massager */
 };
 
 /* What outlives one session on one device: the running ceiling. (An area's
@@ -53,7 +55,7 @@ struct session_input {
 };
 
 struct session {
-    struct profile_area area; /* a copy: a profile reload never changes a running session */
+    struct profile_area area; /* a copy: a reload changes it only where stricter (session_reload) */
     enum session_phase phase;
     enum session_end end;
     unsigned max_level;       /* min(area.max_level, device levels) */
@@ -75,6 +77,7 @@ struct session {
  * why. One meaning per value whatever the request; commands.c maps the
  * refusals to the protocol's codes in one table. */
 enum session_answer {
+    SESSION_GONE = 3,                /* reload: the area is gone or closed: the caller ends it (SESSION_END_PROFILE) */
     SESSION_PAIN_STOP = 2,           /* ouch at level 1 again: the caller ends the session (SESSION_END_PAIN) */
     SESSION_SAME_AREA = 1,           /* start: this area runs already; nothing changed */
     SESSION_OK = 0,
@@ -138,6 +141,19 @@ void session_tick(struct session *s, struct session_dev *dev, const struct sessi
 void session_level_applied(struct session *s, unsigned level, uint64_t now_ms);
 
 bool session_running(const struct session *s);
+/* The profiles were reloaded at now_ms; a is the session's area as now
+ * loaded (by its name or an alias), NULL if gone. What is stricter applies
+ * at once: a lower maximum brings max, target and level down (a lowering
+ * needs no pace), a shorter session_s moves the end closer (not before
+ * now), a longer trial or step and a lower force limit hold from now. What
+ * is looser waits for the next session. SESSION_OK (perhaps changed), or
+ * SESSION_GONE when the area is gone, closed to the massager (gun = false)
+ * or breaks a hard limit: the caller ends the session. Not running:
+ * SESSION_OK, nothing changed. */
+enum session_answer session_reload(struct session *s, const struct profile_area *a, uint64_t now_ms);
+/* Whether asker_uid may make owner_uid's session stronger (up, go): its
+ * owner or root only. Anyone who may steer may make it gentler. */
+bool session_may_raise(unsigned owner_uid, unsigned asker_uid);
 /* The level to command now: 0 unless running. */
 unsigned session_level(const struct session *s);
 /* When session_tick(..., NULL, ...) next has something to do (the trial's end,

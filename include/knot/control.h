@@ -62,6 +62,7 @@
 #define KNOT_E_RED_FLAG "red-flag"             /* a check-in reported a red flag on the area: see a professional; "red_flags" */
 #define KNOT_E_PAIN_STOP "pain-stop"           /* a session on the area ended on pain today: closed until tomorrow, or a clear */
 #define KNOT_E_NOT_WAITING "not-waiting"       /* go, but the session is not waiting for it */
+#define KNOT_E_NOT_YOURS "not-yours"           /* up or go on another person's session: only they or root may raise */
 #define KNOT_E_WARM_UP "warm-up"               /* the area's first session today: warm it up, then start with "warmed_up" */
 
 /* Commands (the value of "cmd"; docs/CONTROL.md says what each takes and answers) */
@@ -99,6 +100,8 @@
 #define KNOT_END_REFUSED "refused"             /* the massager refused a level */
 #define KNOT_END_PAIN "pain"                   /* a second ouch at level 1: stop for today (see "advice") */
 #define KNOT_END_DISCONNECTED "disconnected"   /* the connection that followed the session closed */
+#define KNOT_END_RED_FLAG "red-flag"           /* a check-in reported a red flag on the running area (see "advice") */
+#define KNOT_END_PROFILE "profile"             /* a profile reload removed the area or closed it to the massager */
 
 /* Events after "watch" ("event") and their "action" */
 #define KNOT_EV_DEVICE "device"                /* KNOT_ACT_ADDED, KNOT_ACT_REMOVED */

@@ -253,3 +253,82 @@ def test_a_pain_stop_closes_the_area_for_the_day(knotd, tmp_path, wallclock):
         recs = [json.loads(line) for line in f]
     assert [r["end"] for r in recs if r["record"] == "end"] == ["pain", "stopped", "stopped", "pain", "stopped"]
     assert [r["record"] for r in recs].count("clear") == 1
+
+
+def test_a_red_flag_stops_the_session_running_on_that_area(knotd):
+    """Seen: a check-in with a red flag on the area running right now did not stop it: the session went
+    on, rose to level 2 and ran its full time. The rule that refuses a start stops a running session."""
+    d = knotd("--devices", "2", "--serial", "GUN")
+    d.wait_devices(2)
+    assert d.req({"cmd": "start", "area": "calves", "device": "GUN"})["ok"]
+    assert d.req({"cmd": "start", "area": "forearms", "device": "GUN-2"})["ok"]
+    d.trace.wait(r"^level 1 by=host dev=GUN$")
+    d.trace.wait(r"^level 1 by=host dev=GUN-2$")
+    # Pain alone is no red flag: nothing stops.
+    r = d.req({"cmd": "checkin", "area": "calves", "pain": 4})
+    assert r["ok"] and r["stopped"] == [], r
+    r = d.knotctl("checkin", "calf", "--numbness")
+    assert r.returncode == 0 and "Stopped the session on GUN." in r.stdout, r
+    d.trace.wait(r"^level 0 by=host dev=GUN$")
+    st = d.req({"cmd": "status", "device": "GUN"})["devices"][0]["session"]
+    assert st["end"] == "red-flag" and "red flag" in st["advice"], st
+    # The other area runs on, untouched by the calves' flag.
+    assert d.req({"cmd": "status", "device": "GUN-2"})["devices"][0]["session"]["end"] == ""
+    assert [lv for _, lv, _ in d.trace.levels("GUN-2")] == [1]
+    with open(d.journal) as f:
+        ends = [json.loads(line) for line in f if '"end"' in line]
+    assert [e["end"] for e in ends if e.get("record") == "end"] == ["red-flag"], ends
+    assert d.req({"cmd": "start", "area": "calves", "device": "GUN"})["code"] == "red-flag"
+    assert d.req({"cmd": "stop"})["ok"]
+
+
+def test_a_rename_cannot_drop_a_red_flag(knotd, tmp_path):
+    """Seen: renaming an area without keeping the old name as an alias dropped its red flag.
+    Such a reload is rejected, saying what to do; with the alias, the flag follows the area."""
+    import signal
+    from knotd import FAST_PROFILES, write_conf
+    d = knotd()
+    d.wait_devices(1)
+    assert d.req({"cmd": "checkin", "area": "calves", "flags": ["numbness"]})["ok"]
+    fast = open(FAST_PROFILES).read()
+    prof = tmp_path / "renamed.conf"
+    prof.write_text(fast.replace('name = "calves";\n        aliases = ["calf"];', 'name = "lower-legs";'))
+    write_conf(d.conf, d.sock, str(prof), d.journal)
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: "reload rejected" in d.log(), 10, "the reload to be rejected")
+    assert ("%s: no area is named 'calves' or has it as an alias, but uid %d has a red flag there" % (prof, os.getuid())
+            in d.log()), d.log()[-800:]
+    assert "calves" in [a["name"] for a in d.req({"cmd": "areas"})["areas"]], "the old profiles stay"
+    prof.write_text(fast.replace('name = "calves";\n        aliases = ["calf"];',
+                                 'name = "lower-legs";\n        aliases = ["calves"];'))
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: "reloaded" in d.log(), 10, "the reload")
+    assert d.req({"cmd": "start", "area": "lower-legs"})["code"] == "red-flag"
+
+
+def test_rotation_never_drops_a_red_flag_in_force(knotd, tmp_path, wallclock):
+    """Seen: a red flag never cleared, then check-ins 91 and 182 days later: after the second
+    rotation the flag was in no journal file, and a restart let the area start."""
+    d = knotd()
+    d.wait_devices(1)
+    assert d.req({"cmd": "checkin", "area": "calves", "flags": ["swelling"]})["ok"]
+    for pain in (2, 1):
+        wallclock.step(91 * DAY)
+        wait_for(lambda: d.req({"cmd": "history", "days": 1})["since"] == clock.midnight(), 5,
+                 "knotd on the stepped clock")
+        assert d.req({"cmd": "checkin", "area": "calves", "pain": pain})["ok"]
+    assert d.log().count("rotated to") == 2, d.log()[-2000:]
+    with open(d.journal + ".1") as old:
+        assert "swelling" in old.read(), "the file the next rotation drops still holds it"
+    with open(d.journal) as cur:
+        first = json.loads(cur.readline())
+    assert first["flags"] == ["swelling"] and first["carried"] is True, first
+    # Not something the person did then: history does not list it.
+    assert [c["pain"] for c in d.req({"cmd": "history", "days": 365})["checkins"]] == [2, 1]
+    assert d.stop() == 0
+    d2 = restarted(d, tmp_path)
+    try:
+        d2.wait_devices(1)
+        assert d2.req({"cmd": "start", "area": "calves"})["code"] == "red-flag"
+    finally:
+        d2.stop()

@@ -111,3 +111,23 @@ def test_yesterdays_running_time_does_not_count_today(knotd, tmp_path):
     d.wait_devices(1)
     assert today(d, "forearms")["dose_used_s"] == 0
     assert d.req({"cmd": "start", "area": "forearms"})["ok"]
+
+
+def test_the_dose_is_the_persons_across_massagers(knotd):
+    """Seen: one person, three massagers, calves with a 60 s dose: 180 s ran. The dose and the rest
+    belong to a person and an area: one session of an area at a time, whichever massager."""
+    d = knotd("--devices", "3", "--serial", "GUN")
+    d.wait_devices(3)
+    assert d.req({"cmd": "start", "area": "forearms", "device": "GUN"})["ok"]
+    for other in ("GUN-2", "GUN-3"):
+        r = d.req({"cmd": "start", "area": "forearms", "device": other})
+        assert r["code"] == "busy" and "already runs on GUN" in r["message"], r
+    # Another area on another massager is another matter.
+    assert d.req({"cmd": "start", "area": "calves", "device": "GUN-2"})["ok"]
+    d.trace.wait(r"^level 1 by=host dev=GUN-2$")
+    assert d.trace.levels("GUN-3") == []
+    assert d.req({"cmd": "stop"})["ok"]
+    # Once it ended, the next start is capped to what is left of the day's dose.
+    r = d.req({"cmd": "start", "area": "forearms", "device": "GUN-3"})
+    assert r["ok"] and r["area"]["session_s"] < 60, r   # forearms: 1 min a day (profiles-fast.conf), some used
+    assert d.req({"cmd": "stop"})["ok"]

@@ -221,3 +221,82 @@ def test_fault_met_by_a_raise_is_refused_once_and_ends_the_session(knotd):
     refused = d.trace.refused_raises()
     assert [(l, why) for _, l, why in refused] == [(2, "fault")], refused
     assert [(l, by) for _, l, by in d.trace.levels()] == [(1, "host"), (0, "fault")]
+
+
+def test_only_the_owner_or_root_may_make_a_session_stronger(knotd, public_dir):
+    """Seen: member B could `up` member A's running session: A chose level 2, B's up put the motor at 3.
+    Anyone who may steer may make it gentler; only its owner (or root) stronger."""
+    d = knotd("--devices", "2", "--serial", "GUN", sock_dir=public_dir)
+    d.wait_devices(2)
+    # Root's session on GUN, waiting after its trial for the go-ahead.
+    assert d.req({"cmd": "start", "area": "calves", "device": "GUN", "ask": True, "level": 2})["ok"]
+    wait_for(lambda: d.req({"cmd": "status", "device": "GUN"})["devices"][0]["session"]["phase"] == "wait", 20,
+             "the wait after the trial")
+    for cmd in ("go", "up"):
+        r = d.knotctl("-d", "GUN", cmd, user="nobody", member=True)
+        assert r.returncode == 1 and "another person's" in r.stderr + r.stdout, (cmd, r)
+    assert [lv for _, lv, _ in d.trace.levels("GUN")] == [1], "another person raised the motor"
+    # Gentler is anyone's.
+    r = d.knotctl("-d", "GUN", "down", user="nobody", member=True)
+    assert r.returncode == 0, r
+    # The member's own session: theirs to raise, and root's too.
+    r = d.knotctl("-d", "GUN-2", "--detach", "start", "forearms", user="nobody", member=True, raw=True)
+    assert r.returncode == 1 and "warm" in r.stdout, r
+    r = d.knotctl("-d", "GUN-2", "--detach", "--warmed-up", "start", "forearms", "2", user="nobody", member=True,
+                  raw=True)
+    assert r.returncode == 0, r
+    wait_for(lambda: d.req({"cmd": "status", "device": "GUN-2"})["devices"][0]["session"]["phase"] == "wait", 20,
+             "the member's wait after the trial")
+    assert d.req({"cmd": "go", "device": "GUN-2"})["ok"], "root may raise"
+    d.trace.wait(r"^level 2 by=host dev=GUN-2$")
+    r = d.knotctl("-d", "GUN-2", "stop", user="nobody", member=True)
+    assert r.returncode == 0, r
+    r = d.knotctl("-d", "GUN", "stop", user="nobody", member=True)
+    assert r.returncode == 0, r
+    d.trace.wait(r"^level 0 by=host dev=GUN$")
+
+
+def test_a_reload_tightens_a_running_session_at_once(knotd, tmp_path):
+    """Seen: a reload that lowered an area's maximum left the session rising past it, a shorter
+    session_s was ignored, and a removed area ran on to its end. Stricter applies now; looser waits."""
+    import signal
+    from knotd import FAST_PROFILES
+    fast = open(FAST_PROFILES).read()
+    prof = tmp_path / "profiles.conf"
+    prof.write_text(fast)
+    d = knotd(profiles=str(prof))
+    d.wait_devices(1)
+
+    def reload(text):
+        n = d.log().count("reloaded ")
+        prof.write_text(text)
+        d.signal(signal.SIGHUP)
+        wait_for(lambda: d.log().count("reloaded ") > n, 10, "the reload")
+
+    def session():
+        return d.devices()[0]["session"]
+
+    assert d.req({"cmd": "start", "area": "forearms", "level": 2})["ok"]
+    d.trace.wait(r"^level 2 by=host", timeout=25)
+    # A lower maximum: the motor comes down at once, and the ramp stays under it.
+    reload(fast.replace("max_level = 2;", "max_level = 1;"))
+    wait_for(lambda: d.trace.levels()[-1][1:] == (1, "host"), 5, "level 1 after the reload")
+    st = session()
+    assert st["max_level"] == 1 and st["target"] == 1 and st["level"] == 1, st
+    assert d.req({"cmd": "up"})["code"] == "limit"
+    # A looser maximum waits for the next session.
+    reload(fast)
+    assert session()["max_level"] == 1
+    # A shorter time: the session ends by it.
+    reload(fast.replace("session_s = 60;", "session_s = 25;"))
+    assert session()["session_s"] == 25 and session()["left_s"] <= 25 - session()["elapsed_s"] + 1, session()
+    st = d.wait_session_end(timeout=20)
+    assert st["end"] == "done" and st["elapsed_s"] <= 26, st
+    assert max(lv for _, lv, _ in d.trace.levels()[2:]) <= 1, d.trace.levels()
+    # An area the reload removes stops at once.
+    assert d.req({"cmd": "start", "area": "calves"})["ok"]
+    d.trace.wait(r"^level 1 by=host", timeout=5)
+    n = len(d.trace.levels())
+    reload(fast.replace('name = "calves";\n        aliases = ["calf"];', 'name = "shins";\n        aliases = ["shin"];'))
+    wait_for(lambda: len(d.trace.levels()) > n and d.trace.levels()[-1][1:] == (0, "host"), 5, "level 0 after the reload")
+    assert session()["end"] == "profile", session()

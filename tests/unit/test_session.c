@@ -717,6 +717,13 @@ static void test_names(void **state)
     assert_string_equal(session_end_name(SESSION_END_REFUSED), "refused");
     assert_string_equal(session_end_name(SESSION_END_PAIN), KNOT_END_PAIN);
     assert_string_equal(session_end_name(SESSION_END_DISCONNECTED), KNOT_END_DISCONNECTED);
+    assert_string_equal(session_end_name(SESSION_END_RED_FLAG), KNOT_END_RED_FLAG);
+    /* Stronger is the owner's or root's only. */
+    assert_true(session_may_raise(1000, 1000));
+    assert_true(session_may_raise(1000, 0));
+    assert_false(session_may_raise(1000, 1001));
+    assert_false(session_may_raise(0, 1000));
+    assert_true(strstr(session_end_advice(SESSION_END_RED_FLAG), "red flag") != NULL);
 }
 
 /* With ask, the trial ends in the wait phase: level 1 until the person's
@@ -1174,6 +1181,71 @@ static void test_step_counts_from_device_ack(void **state)
     assert_int_equal(f->s.step_ms, T0 + 15080);
 }
 
+/* A reload only ever tightens a running session: whatever the new profile
+ * says, the level, target and maximum never rise, the end never moves
+ * later, the trial and step never shorten, the force limit never loosens;
+ * a removed or closed area ends it (SESSION_GONE). Randomized, seeded. */
+static void test_reload_only_ever_tightens(void **state)
+{
+    struct fix *f = *state;
+    uint64_t seed = 20261207;
+    unsigned seq, step = 0, gone = 0, lowered = 0, shortened = 0;
+
+    rng_state = seed;
+    for (seq = 0; seq < 20000; seq++) {
+        struct profile_area a = mk("calves", "Calves", true, 10 + rnd(11), 1, 1 + rnd(8), 5 + rnd(20), 30 + rnd(270),
+                                   0, 1 + rnd(300)), b;
+        struct session before;
+        int rc;
+
+        a.default_level = 1 + rnd(a.max_level);
+        memset(&f->dev, 0, sizeof(f->dev));
+        session_init(&f->s);
+        f->now = S(1000);
+        if (session_start(&f->s, &f->dev, &a, KNOT_MAX_LEVELS, 0, f->now, f->why, sizeof(f->why)) != SESSION_OK)
+            continue;
+        for (unsigned steps = rnd(60), k = 0; k < steps; k++, step = k) {
+            /* The device acknowledges each new level once (an acknowledgement restarts a trial). */
+            if (f->s.applied != session_level(&f->s))
+                session_level_applied(&f->s, session_level(&f->s), f->now);
+            f->now += rnd(3000);
+            session_tick(&f->s, &f->dev, NULL, f->now);
+            if (rnd(3) == 0)
+                session_up(&f->s, f->now, f->why, sizeof(f->why));
+        }
+        if (!session_running(&f->s))
+            continue;
+        b = mk("calves", "Calves", rnd(10) != 0, 10 + rnd(11), 1, 1 + rnd(8), 5 + rnd(20), 30 + rnd(270), 0,
+               1 + rnd(300));
+        b.default_level = 1 + rnd(b.max_level);
+        before = f->s;
+        f->now += rnd(1000);
+        rc = session_reload(&f->s, rnd(20) == 0 ? NULL : &b, f->now);
+        if (rc == SESSION_GONE) {
+            gone++;
+            RCHECK(memcmp(&before, &f->s, sizeof(before)) == 0, "a reload that ends it changed it");
+            continue;
+        }
+        RCHECK(rc == SESSION_OK && b.gun_allowed, "reload rc %d, gun %d", rc, b.gun_allowed);
+        RCHECK(session_level(&f->s) <= session_level(&before), "level rose %u -> %u", session_level(&before),
+               session_level(&f->s));
+        RCHECK(f->s.max_level <= before.max_level && f->s.max_level <= b.max_level, "max %u -> %u (profile %u)",
+               before.max_level, f->s.max_level, b.max_level);
+        RCHECK(f->s.target <= before.target && f->s.target <= f->s.max_level, "target %u -> %u", before.target,
+               f->s.target);
+        RCHECK(session_level(&f->s) <= f->s.max_level, "level %u above max %u", session_level(&f->s), f->s.max_level);
+        RCHECK(f->s.end_ms <= before.end_ms, "end moved later");
+        RCHECK(f->s.end_ms >= f->now || f->s.end_ms == before.end_ms, "end moved into the past");
+        RCHECK(f->s.area.trial_s >= before.area.trial_s && f->s.area.step_s >= before.area.step_s, "pace loosened");
+        RCHECK(f->s.area.force_max_dn <= before.area.force_max_dn, "force limit loosened");
+        lowered += session_level(&f->s) < session_level(&before);
+        shortened += f->s.end_ms < before.end_ms;
+    }
+    /* The walk reached what it checks. */
+    print_message("reload: %u gone, %u lowered, %u shortened\n", gone, lowered, shortened);
+    assert_true(gone > 100 && lowered > 100 && shortened > 100);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup(fn, setup)
@@ -1209,6 +1281,7 @@ int main(void)
         T(test_second_ouch_at_level_1),
         T(test_step_counts_from_device_ack),
         T(test_no_raise_before_ack),
+        T(test_reload_only_ever_tightens),
         T(test_random_regressions),
         T(test_random),
     };
