@@ -117,7 +117,7 @@ def test_clear_asks_on_a_terminal_and_only_yes_clears(knotd, tmux, tmp_path):
                                       ("", 1, "Not cleared: the massager stays off your calves."),
                                       ("y", 0, "Cleared the red flags of your calves: the massager may go there "
                                                "again. If the signs come back, stop and check in again.")]:
-        t.run("clear")
+        t.clear()
         t.run(knotctl_line("checkin", "calves", "--clear"))
         t.wait(question + " ?$")   # the pane drops a line's trailing space
         if answer:
@@ -133,7 +133,7 @@ def test_clear_asks_on_a_terminal_and_only_yes_clears(knotd, tmux, tmp_path):
     assert d.req({"cmd": "stop"})["ok"]
     assert len(records(d, "clear")) == 1
     # Nothing left to clear: not asked, nothing recorded.
-    t.run("clear")
+    t.clear()
     t.run(knotctl_line("checkin", "calves", "--clear"))
     screen = t.wait(r"^EXIT=\d+")
     assert re.search(r"^No red flags and no stop for today on your calves: nothing to clear\.\nEXIT=0$", screen, re.M), screen

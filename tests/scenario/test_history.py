@@ -271,7 +271,7 @@ def test_longer_charts_keep_to_80_columns(knotd, tmux, tmp_path):
     for days, key in [(30, "One column a day, today last; the dates mark every 7th day."),
                       (62, "One column a day, today last; the dates mark every 7th day."),
                       (365, "Each column is 6 days, today's last; a date above is its column's last day.")]:
-        t.run("clear")
+        t.clear()
         t.run(knotctl_line("history", "--days", str(days)))
         screen = t.wait(r"^EXIT=\d+")
         out = screen[screen.index("History of the last %d days" % days):screen.index("\nCare advice:")].split("\n")

@@ -41,7 +41,8 @@ def test_a_stop_within_the_trial_owes_no_rest(knotd):
     (on, _, _), (off, _, _) = d.trace.levels()[:2]
     ran_s = (off - on) / 1e9
     assert ran_s >= 2.5, ran_s
-    assert int(ran_s) - 1 <= t["dose_used_s"] <= ran_s, (t, ran_s)
+    # (knotd counts whole milliseconds: up to 1 ms more than the trace's nanoseconds.)
+    assert int(ran_s) - 1 <= t["dose_used_s"] <= ran_s + 0.002, (t, ran_s)
     assert t["dose_used_s"] < CALVES_TRIAL_S and t["dose_s"] == 600, t
     assert d.req({"cmd": "start", "area": "calves"})["ok"], "the area must start again at once"
     assert d.req({"cmd": "stop"})["ok"]

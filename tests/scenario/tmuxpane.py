@@ -46,6 +46,12 @@ class Tmux:
         self.type(line)
         self.key("Enter")
 
+    def clear(self):
+        """An empty screen with the prompt at its top, before the next command is typed: a line
+        typed while `clear` still runs would be wiped, its output left on the prompt's line."""
+        self.run("clear")
+        self.wait(r"\A\$ ?\s*\Z")
+
     def screen(self):
         # -J joins lines the terminal wrapped, so a long line matches as one.
         return self.tmux("capture-pane", "-p", "-J", "-t", "w")
