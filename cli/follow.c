@@ -22,6 +22,7 @@
 #define FOLLOW_ESC 0x1b
 #define FOLLOW_CTRL_C 0x03
 #define FOLLOW_AGAIN (-2)   /* the person said the muscle is warm: start again, saying so */
+#define FOLLOW_LEFT (-3)    /* the person left at the warm-up question: nothing started, exit 0 */
 
 struct follow {
     const struct knotctl_opts *o;
@@ -393,7 +394,7 @@ static int follow_warm_up(const struct knotctl_opts *o, const char *area, json_o
         return KNOTCTL_EXIT_SIGNAL(sig_caught());
     if (!go)
         printf("Nothing started.\n");
-    return go ? FOLLOW_AGAIN : KNOTCTL_EXIT_OK;
+    return go ? FOLLOW_AGAIN : FOLLOW_LEFT;
 }
 
 /* A refused start: knotd's words; for an area the massager does not belong
@@ -548,7 +549,9 @@ static int follow_run(const struct knotctl_opts *o, const char *area, long long 
     if (rc == FOLLOW_AGAIN)
         rc = KNOTCTL_EXIT_PROTOCOL;   /* knotd asked twice: it did not hear warmed_up */
     s = jv_obj(reply, "session");
-    if (rc == 0 && strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) == 0) {
+    if (rc == FOLLOW_LEFT) {
+        rc = KNOTCTL_EXIT_OK;         /* said already: nothing started, nothing to follow */
+    } else if (rc == 0 && strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) == 0) {
         rc = follow_end(&f, jv_str(s, "end", ""), s);
     } else if (rc == 0) {
         /* It runs (knotd answers a start once the massager does); a session
@@ -572,5 +575,7 @@ int follow_start(const struct knotctl_opts *o, const char *area, long long level
     rc = follow_detached(o, area, follow_request(o, area, level, o->warmed_up));
     if (rc == FOLLOW_AGAIN && !o->warmed_up)
         rc = follow_detached(o, area, follow_request(o, area, level, true));
+    if (rc == FOLLOW_LEFT)
+        return KNOTCTL_EXIT_OK;
     return rc == FOLLOW_AGAIN ? KNOTCTL_EXIT_PROTOCOL : rc;
 }

@@ -35,6 +35,11 @@ static long words_code_point(const unsigned char *s, size_t *n)
         *n = 3;
         return ((long)(s[0] & 0x0f) << 12) | ((long)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
     }
+    if ((s[0] & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80) {
+        *n = 4;
+        return ((long)(s[0] & 0x07) << 18) | ((long)(s[1] & 0x3f) << 12) | ((long)(s[2] & 0x3f) << 6) |
+               (s[3] & 0x3f);
+    }
     *n = 1;
     return -1;
 }
@@ -45,7 +50,9 @@ static bool words_unsafe(long cp)
     return (cp >= 0x200b && cp <= 0x200f) ||   /* zero-width space/joiners, LRM, RLM */
            (cp >= 0x2028 && cp <= 0x202e) ||   /* line/paragraph separators, embeddings, overrides */
            (cp >= 0x2060 && cp <= 0x2069) ||   /* word joiner, invisible operators, isolates */
-           cp == 0x061c || cp == 0xfeff;       /* Arabic letter mark, zero-width no-break space */
+           cp == 0x061c || cp == 0xfeff ||     /* Arabic letter mark, zero-width no-break space */
+           cp == 0x00ad || cp == 0x180e ||     /* soft hyphen, Mongolian vowel separator */
+           (cp >= 0xe0000 && cp <= 0xe007f);   /* tag characters: invisible */
 }
 
 void words_safe(char *buf, size_t len, const char *text)

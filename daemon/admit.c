@@ -9,9 +9,11 @@ unsigned admit_per_uid(unsigned max)
 
 enum admit_verdict admit_check(const struct admit_limits *l, const struct admit_peer *p)
 {
-    /* One person's flood takes their own share, never the others'. */
+    /* One person's flood takes their own share, never the others'; past it,
+     * someone who may stop the motor still gets a stop through. */
     if (!p->root && p->held >= l->per_uid)
-        return ADMIT_UID_FULL;
+        return p->may_control && p->held < l->per_uid + ADMIT_STOP_ONLY && p->open < l->max + l->reserve
+                   ? ADMIT_STOP_ONLY_OK : ADMIT_UID_FULL;
     if (p->open >= l->max + l->reserve)
         return ADMIT_FULL;
     /* Past max_clients, the reserve is for those who may stop the motor and

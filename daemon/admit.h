@@ -8,6 +8,7 @@
 #define ADMIT_RESERVED 8          /* beyond max_clients: for those who may control, so that stop gets through */
 #define ADMIT_RESERVE_HELD 2      /* who holds fewer than this may use the reserve (a following view, then stop) */
 #define ADMIT_PER_UID_MIN 4       /* a person's share is at least this many connections */
+#define ADMIT_STOP_ONLY 2         /* beyond their share, a member's connections that may only make things gentler */
 
 struct admit_limits {
     unsigned max;                 /* max_clients */
@@ -25,7 +26,8 @@ struct admit_peer {
 enum admit_verdict {
     ADMIT_OK = 0,
     ADMIT_FULL,                   /* max_clients reached (and the reserve, or not for this peer) */
-    ADMIT_UID_FULL,               /* this person holds their share already */
+    ADMIT_UID_FULL,               /* this person holds their share, and their stop-only ones, already */
+    ADMIT_STOP_ONLY_OK,           /* taken, but it may only stop, ouch or lower: the person is past their share */
 };
 
 /* A person's share of max connections: a quarter, at least ADMIT_PER_UID_MIN,

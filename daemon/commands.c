@@ -33,6 +33,7 @@ struct commands_call {
 enum {
     COMMANDS_CONTROL = 1 << 0,   /* moves a motor or writes the record: root or the socket group only */
     COMMANDS_UNLISTED = 1 << 1,  /* served, but not named in the unknown-command reply */
+    COMMANDS_GENTLER = 1 << 2,   /* only ever makes things gentler: served on a stop-only connection too */
 };
 
 /* The session engine's refusals as the protocol names them: one table for
@@ -275,6 +276,15 @@ static const struct profile_area *commands_area(json_object *req, const char *cm
     return NULL;
 }
 
+/* Whether a check-in request names any red flag, valid or not. */
+static bool commands_names_flags(json_object *req)
+{
+    json_object *flags;
+
+    return json_object_object_get_ex(req, "flags", &flags) && json_object_is_type(flags, json_type_array) &&
+           json_object_array_length(flags) > 0;
+}
+
 static json_object *commands_checkin(const struct commands_call *c)
 {
     json_object *err = NULL, *o, *stopped;
@@ -283,12 +293,11 @@ static json_object *commands_checkin(const struct commands_call *c)
     if (!a)
         return err;
     o = carecmd_checkin(c->peer, c->req, a);
-    if (!json_object_get_boolean(json_object_object_get(o, KNOT_K_OK)))
-        return o;
     /* The rule that refuses a start refuses a running session too: a red
-     * flag on the area this person is running now stops it at once. */
+     * flag on the area this person is running now stops it at once, even
+     * if the check-in could not be recorded (a full disk keeps no motor on). */
     stopped = json_object_new_array();
-    if (carecmd_flagged(c->peer->uid, a)) {
+    if (carecmd_flagged(c->peer->uid, a) || commands_names_flags(c->req)) {
         for (struct massager *m = massager_first(); m; m = m->next) {
             massager_catch_up(m);
             if (!session_running(&m->sess) || m->uid != c->peer->uid || !profile_area_is(a, m->sess.area.name))
@@ -698,10 +707,10 @@ static const struct commands_entry commands_table[] = {
     { KNOT_CMD_STATUS, 0, commands_status },
     { KNOT_CMD_AREAS, 0, commands_areas },
     { KNOT_CMD_START, COMMANDS_CONTROL, commands_start },
-    { KNOT_CMD_STOP, COMMANDS_CONTROL, commands_stop },
+    { KNOT_CMD_STOP, COMMANDS_CONTROL | COMMANDS_GENTLER, commands_stop },
     { KNOT_CMD_UP, COMMANDS_CONTROL, commands_move },
-    { KNOT_CMD_DOWN, COMMANDS_CONTROL, commands_move },
-    { KNOT_CMD_OUCH, COMMANDS_CONTROL, commands_move },
+    { KNOT_CMD_DOWN, COMMANDS_CONTROL | COMMANDS_GENTLER, commands_move },
+    { KNOT_CMD_OUCH, COMMANDS_CONTROL | COMMANDS_GENTLER, commands_move },
     { KNOT_CMD_GO, COMMANDS_CONTROL, commands_move },
     { KNOT_CMD_WATCH, 0, commands_watch },
     { KNOT_CMD_CHECKIN, COMMANDS_CONTROL, commands_checkin },
@@ -747,6 +756,10 @@ static json_object *commands_dispatch(const struct ctl_peer *peer, json_object *
         return reply_error(KNOT_E_PERMISSION, "uid %u may not control the massager (root or group '%s' only)",
                               (unsigned)peer->uid, knotd.cfg.socket_group);
     }
+    /* Past the person's share of connections (admit.c): a stop gets through, nothing else that moves. */
+    if (peer->stop_only && (e->flags & COMMANDS_CONTROL) && !(e->flags & COMMANDS_GENTLER))
+        return reply_error(KNOT_E_TOO_MANY, "uid %u holds its share of connections: this one may only stop, ouch or "
+                           "lower (close some, e.g. old knotctl watch)", (unsigned)peer->uid);
     return e->fn(&c);
 }
 

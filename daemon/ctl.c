@@ -451,7 +451,7 @@ static void ctl_error_cb(struct evconnlistener *l, void *arg)
 /* Admission (admit.c): true when the connection was refused, told why and
  * closed. The reply is best effort, non-blocking: a new connection's socket
  * buffer is empty. */
-static bool ctl_refuse(int fd, const struct ucred *cred)
+static bool ctl_refuse(int fd, const struct ucred *cred, bool *stop_only)
 {
     struct admit_limits lim = { ctl_max_clients, ADMIT_RESERVED, admit_per_uid(ctl_max_clients) };
     struct admit_peer p = { ctl_n_clients, 0, false, cred->uid == 0 };
@@ -462,9 +462,10 @@ static bool ctl_refuse(int fd, const struct ucred *cred)
     for (struct ctl_client *c = ctl_clients; c; c = c->next)
         p.held += c->peer.uid == cred->uid;
     /* Only asked when it matters: the group lookup reads the peer's groups. */
-    p.may_control = ctl_n_clients >= ctl_max_clients && ctl_may_control(fd);
+    p.may_control = (ctl_n_clients >= ctl_max_clients || p.held >= lim.per_uid) && ctl_may_control(fd);
     v = admit_check(&lim, &p);
-    if (v == ADMIT_OK)
+    *stop_only = v == ADMIT_STOP_ONLY_OK;
+    if (v == ADMIT_OK || v == ADMIT_STOP_ONLY_OK)
         return false;
     if (v == ADMIT_UID_FULL)
         n = snprintf(msg, sizeof(msg), "{\"ok\":false,\"code\":\"%s\",\"message\":\"uid %u holds %u connections, "
@@ -486,6 +487,7 @@ static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
     struct ucred cred;
     socklen_t len = sizeof(cred);
     struct ctl_client *c;
+    bool stop_only;
 
     (void)l;
     (void)sa;
@@ -495,7 +497,7 @@ static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
         close(fd);
         return;
     }
-    if (ctl_refuse(fd, &cred))
+    if (ctl_refuse(fd, &cred, &stop_only))
         return;
     c = calloc(1, sizeof(*c));
     if (!c) {
@@ -506,6 +508,7 @@ static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
     c->peer.gid = cred.gid;
     c->peer.pid = cred.pid;
     c->peer.may_control = cred.uid == 0 || cred.uid == geteuid() || ctl_peer_in_group(fd, &c->peer);
+    c->peer.stop_only = stop_only;
     c->peer.id = ++ctl_last_id;
     c->bev = bufferevent_socket_new(knotd.base, fd, BEV_OPT_CLOSE_ON_FREE);
     if (!c->bev) {

@@ -17,6 +17,7 @@ struct ctl_peer {
     gid_t gid;
     pid_t pid;
     bool may_control;   /* root or a member of the socket group */
+    bool stop_only;     /* admitted past the person's share: stop, ouch, down and reads only (admit.c) */
     uint64_t id;        /* the connection: never 0, never reused while knotd runs */
 };
 

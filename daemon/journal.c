@@ -199,8 +199,12 @@ static int journal_mend(int fd, char *why, size_t len)
         while (pos > 0 && !keep) {
             size_t k = pos < (off_t)sizeof(tail) ? (size_t)pos : sizeof(tail);
 
-            if (pread(fd, tail, k, pos - (off_t)k) != (ssize_t)k)
-                break;
+            /* A read that fails must not pass for "no newline at all": that would cut every record. */
+            if (pread(fd, tail, k, pos - (off_t)k) != (ssize_t)k) {
+                snprintf(why, len, "cannot read journal %s back to its last whole record: %s", journal_path,
+                         strerror(errno ? errno : EIO));
+                return -1;
+            }
             for (i = k; i > 0 && !keep; i--)
                 if (tail[i - 1] == '\n')
                     keep = pos - (off_t)k + (off_t)i;

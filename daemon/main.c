@@ -95,13 +95,30 @@ static int main_load(const char *path, struct config *cfg, struct profile *prof)
 static void main_reload_sessions(void)
 {
     for (struct massager *m = massager_first(); m; m = m->next) {
+        const struct profile_area *a;
+        struct profile_area capped;
+
         massager_catch_up(m);
         if (!session_running(&m->sess))
             continue;
-        if (session_reload(&m->sess, profile_find(knotd.profiles, m->sess.area.name), clock_now_ms()) ==
-            SESSION_GONE) {
-            log_warning("%s: the %s session stops: the reloaded profiles remove the area or close it to the massager",
-                        m->serial, m->sess.area.name);
+        a = profile_find(knotd.profiles, m->sess.area.name);
+        /* A lower dose_min counts too: the session may run only what is left
+         * of the new day's dose (rest.c; this session's time is not yet charged). */
+        if (a && a->gun_allowed) {
+            uint64_t boot = clock_boot_ms();
+            struct rest_state rs;
+
+            rest_check(&knotd.rest, m->uid, a, boot, clock_day_start_ms(time(NULL), boot), &rs);
+            if (rs.dose_used_ms + (uint64_t)a->session_s * 1000u > rs.dose_ms) {
+                capped = *a;
+                capped.session_s = rs.dose_ms > rs.dose_used_ms ? (unsigned)((rs.dose_ms - rs.dose_used_ms) / 1000u)
+                                                                : 0;
+                a = &capped;
+            }
+        }
+        if (session_reload(&m->sess, a, clock_now_ms()) == SESSION_GONE) {
+            log_warning("%s: the %s session stops: the reloaded profiles remove the area, close it to the massager "
+                        "or leave nothing of today's dose", m->serial, m->sess.area.name);
             massager_stop(m, SESSION_END_PROFILE);
             continue;
         }
@@ -117,12 +134,14 @@ static void main_reload_sessions(void)
  * stop holding: such profiles are rejected, with what to do. Returns how many. */
 static unsigned main_reload_orphans(const struct profile *prof, const char *path)
 {
+    int64_t today_ms = clock_day_start_ms(time(NULL), clock_boot_ms());
     unsigned n = 0;
 
     for (unsigned i = 0; i < knotd.care.n; i++) {
         const struct care_entry *e = &knotd.care.e[i];
+        bool stopped_today = e->pain_stop && e->pain_ms >= today_ms;   /* as care_check() reads it */
 
-        if ((e->flags || e->pain_stop) && !profile_find(prof, e->area)) {
+        if ((e->flags || stopped_today) && !profile_find(prof, e->area)) {
             log_error("%s: no area is named '%s' or has it as an alias, but uid %u has a %s there: keep '%s' in "
                       "the renamed area's aliases (or clear it first)", path, e->area, (unsigned)e->uid,
                       e->flags ? "red flag" : "stop for today", e->area);

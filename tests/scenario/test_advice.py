@@ -202,3 +202,20 @@ def test_areas_show_today_and_one_area_in_full(knotd, tmp_path):
     r = d.knotctl("areas", "elbow")
     assert r.returncode == 1 and r.stderr == "knotctl: no body area 'elbow'; known areas: neck, calves, forearms\n", r
     assert d.knotctl("areas", "calves", "neck").returncode == 2
+
+
+def test_leaving_at_the_warm_up_question_starts_nothing(knotd, tmux):
+    """Found by a review: q at the warm-up question printed "Nothing started." and then went on as if a
+    session had started (a protocol error, or with -d a view of nothing)."""
+    d = knotd()
+    d.wait_devices(1)
+    t = tmux(d)
+    for args in (("start", "calves"), ("-d", "KNOTSIM1", "start", "calves"), ("--detach", "start", "calves")):
+        t.clear()
+        t.run(knotctl_line(*args, raw=True))
+        t.wait(re.escape(WARM_QUESTION.strip()))
+        t.type("q")
+        t.key("Enter")
+        screen = t.wait(r"^EXIT=\d+")
+        assert re.search(r"leave: q\nNothing started\.\nEXIT=0$", screen, re.M), screen
+    assert d.trace.levels() == []

@@ -332,3 +332,17 @@ def test_rotation_never_drops_a_red_flag_in_force(knotd, tmp_path, wallclock):
         assert d2.req({"cmd": "start", "area": "calves"})["code"] == "red-flag"
     finally:
         d2.stop()
+
+
+def test_a_red_flag_stops_the_session_even_when_it_cannot_be_recorded(knotd):
+    """Found by a review: a check-in whose record failed (a full disk, a journal gone wrong) returned
+    before the stop, and the motor ran on over the red flag. No motor stays on for want of a disk."""
+    d = knotd()
+    d.wait_devices(1)
+    d.start_running("calves")
+    os.unlink(d.journal)
+    os.mkfifo(d.journal)
+    r = d.req({"cmd": "checkin", "area": "calves", "flags": ["numbness"]})
+    assert r["code"] == "journal" and r["stopped"] == ["KNOTSIM1"], r
+    d.trace.wait(r"^level 0 by=host")
+    assert d.devices()[0]["session"]["end"] == "red-flag"

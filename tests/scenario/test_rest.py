@@ -120,6 +120,7 @@ def test_the_dose_is_the_persons_across_massagers(knotd):
     d = knotd("--devices", "3", "--serial", "GUN")
     d.wait_devices(3)
     assert d.req({"cmd": "start", "area": "forearms", "device": "GUN"})["ok"]
+    d.trace.wait(r"^level 1 by=host dev=GUN$")
     for other in ("GUN-2", "GUN-3"):
         r = d.req({"cmd": "start", "area": "forearms", "device": other})
         assert r["code"] == "busy" and "already runs on GUN" in r["message"], r

@@ -300,3 +300,23 @@ def test_a_reload_tightens_a_running_session_at_once(knotd, tmp_path):
     reload(fast.replace('name = "calves";\n        aliases = ["calf"];', 'name = "shins";\n        aliases = ["shin"];'))
     wait_for(lambda: len(d.trace.levels()) > n and d.trace.levels()[-1][1:] == (0, "host"), 5, "level 0 after the reload")
     assert session()["end"] == "profile", session()
+
+
+def test_a_reload_that_lowers_the_dose_shortens_the_running_session(knotd, tmp_path):
+    """Found by a review: a reload lowered dose_min, and the running session kept the time the old dose
+    gave it. What is left of the new day's dose bounds it at once."""
+    import signal
+    from knotd import FAST_PROFILES, journal_with_rest
+    fast = open(FAST_PROFILES).read().replace("session_s = 60;", "session_s = 120;")
+    prof = tmp_path / "profiles.conf"
+    prof.write_text(fast.replace("dose_min = 1;", "dose_min = 2;"))
+    journal = journal_with_rest(tmp_path / "journal", "forearms", 0, ran_s=50)   # 50 s of today's dose used
+    d = knotd(profiles=str(prof), journal=journal)
+    d.wait_devices(1)
+    r = d.req({"cmd": "start", "area": "forearms"})
+    assert r["ok"] and r["area"]["session_s"] == 70, r
+    d.trace.wait(r"^level 1 by=host", timeout=5)
+    prof.write_text(fast)   # dose_min 1: 10 s are left today
+    d.signal(signal.SIGHUP)
+    st = d.wait_session_end(timeout=20)
+    assert st["end"] == "done" and st["elapsed_s"] <= 11, st

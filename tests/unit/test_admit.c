@@ -17,7 +17,11 @@ static void test_share(void **state)
     assert_int_equal(admit_per_uid(8), ADMIT_PER_UID_MIN);
     assert_int_equal(admit_per_uid(0), ADMIT_PER_UID_MIN);
     assert_int_equal(admit_check(&limits, &(struct admit_peer){ 10, 15, true, false }), ADMIT_OK);
-    assert_int_equal(admit_check(&limits, &(struct admit_peer){ 10, 16, true, false }), ADMIT_UID_FULL);
+    /* Past the share: a member still gets a stop through, twice; a stranger nothing. */
+    assert_int_equal(admit_check(&limits, &(struct admit_peer){ 10, 16, true, false }), ADMIT_STOP_ONLY_OK);
+    assert_int_equal(admit_check(&limits, &(struct admit_peer){ 10, 17, true, false }), ADMIT_STOP_ONLY_OK);
+    assert_int_equal(admit_check(&limits, &(struct admit_peer){ 10, 18, true, false }), ADMIT_UID_FULL);
+    assert_int_equal(admit_check(&limits, &(struct admit_peer){ 10, 16, false, false }), ADMIT_UID_FULL);
     assert_int_equal(admit_check(&limits, &(struct admit_peer){ 10, 40, true, true }), ADMIT_OK);   /* root */
 }
 

@@ -164,6 +164,8 @@ static void test_safe_neutralizes_what_reorders_or_hides(void **state)
     assert_string_equal(buf, "sore <U+202E>evoba<U+202C> after the run");
     words_safe(buf, sizeof(buf), "a\xe2\x81\xa6" "b\xe2\x81\xa9" "c\xe2\x80\x8b" "d\xe2\x80\xa8" "e\xef\xbb\xbf");
     assert_string_equal(buf, "a<U+2066>b<U+2069>c<U+200B>d<U+2028>e<U+FEFF>");
+    words_safe(buf, sizeof(buf), "x\xc2\xad" "y\xf3\xa0\x80\x81" "z");      /* soft hyphen, a tag character */
+    assert_string_equal(buf, "x<U+00AD>y<U+E0001>z");
     words_safe(buf, sizeof(buf), "Wade \xc3\xa9t\xc3\xa9 \xe2\x9c\x93");   /* ordinary UTF-8 as it is */
     assert_string_equal(buf, "Wade \xc3\xa9t\xc3\xa9 \xe2\x9c\x93");
     words_safe(buf, 8, "abc\xe2\x80\xae" "xyz");                      /* cut before a marker that does not fit */
