@@ -178,7 +178,9 @@ void show_status(json_object *reply)
         if (!s || strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) == 0) {
             char ago[32];
             words_ago(ago, sizeof(ago), jv_int(d, "read_ago_s", -1));
-            if (jv_int(d, "read_ago_s", -1) < 0)
+            if (!jv_bool(d, "answering", true))
+                printf(" (the massager does not answer)");
+            else if (jv_int(d, "read_ago_s", -1) < 0)
                 printf(" (not read yet)");
             else
                 printf(" (readings from %s)", ago);

@@ -59,6 +59,28 @@ void journal_set_path(const char *path)
     journal_first = 0;
 }
 
+void journal_make_dir(void)
+{
+    char dir[sizeof(journal_path)];
+    char *slash;
+    struct stat st;
+
+    snprintf(dir, sizeof(dir), "%s", journal_path);
+    slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return;
+    *slash = '\0';
+    if (stat(dir, &st) == 0 || errno != ENOENT)
+        return;   /* there (or not ours to make): opening the journal says what is wrong */
+    if (mkdir(dir, 0750) == 0)
+        log_info("created %s for the journal", dir);
+    else if (errno == ENOENT)
+        log_error("journal %s: its directory %s is missing, and so is the directory above it (knotd makes only "
+                  "the last one)", journal_path, dir);
+    else
+        log_error("journal %s: cannot create its directory %s: %s", journal_path, dir, strerror(errno));
+}
+
 /* The rotated file: PATH.1. */
 static void journal_old_path(char *buf, size_t len)
 {

@@ -50,6 +50,10 @@ void journal_ended(const char *serial, uid_t uid, const struct session *s, unsig
 int journal_checkin(uid_t uid, const char *area, int pain, unsigned flags, const char *note, char *why, size_t len);
 /* uid cleared the red flags of area knowingly. 0, or -1 with why. */
 int journal_cleared(uid_t uid, const char *area, char *why, size_t len);
+/* Run by hand, there is no systemd to make /var/lib/knotd: the journal's
+ * directory is made (0750, one level only), as the socket's is. A missing
+ * parent is said exactly (the journal then refuses new sessions, saying why). */
+void journal_make_dir(void);
 /* Rotation drops the file before the one it renames: what is still in force
  * must not go with it. After each rotation knotd calls fn(ctx), set by the
  * owner, which restates it in the new file with journal_carry(). */

@@ -195,6 +195,7 @@ static void main_reload(void)
     ctl_set_max_clients(cfg.max_clients);
     idle_set_limit(&main_idle, cfg.idle_exit_s);
     journal_set_path(cfg.journal);
+    journal_make_dir();
     {
         char why[JOURNAL_WHY_MAX];
         journal_usable(why, sizeof(why));   /* a new path is checked now, not at the next start */
@@ -476,6 +477,7 @@ int main(int argc, char **argv)
     }
     log_set_level(verbose ? LOG_L_DEBUG : (enum log_level)knotd.cfg.log_level);
     journal_set_path(knotd.cfg.journal);
+    journal_make_dir();
     journal_on_rotate(main_carry_flags, NULL);
     main_read_boot();
     main_replay_journal();

@@ -79,6 +79,8 @@ json_object *view_status(const struct massager *m, uint64_t now_ms)
     view_add(o, "read_ago_s", json_object_new_int64(m->drv.st_valid && now_ms >= m->drv.st_done_ms
                                                         ? (int64_t)((now_ms - m->drv.st_done_ms) / 1000u)
                                                         : -1));
+    /* Its last request failed (a hung massager): said as such, not as "not read yet". */
+    view_add(o, "answering", json_object_new_boolean(m->drv.fails == 0));
     view_add(o, "read_ago_ms", json_object_new_int64(m->drv.st_valid && now_ms >= m->drv.st_done_ms
                                                          ? (int64_t)(now_ms - m->drv.st_done_ms)
                                                          : -1));

@@ -144,7 +144,7 @@ def test_status_says_how_old_idle_readings_are_what_to_do_about_a_fault_and_what
     t0 = time.monotonic()
     r = d.knotctl("status")
     assert r.returncode == 0 and time.monotonic() - t0 < 5, r
-    assert "faults: none (" in r.stdout and "readings from just now" not in r.stdout, r.stdout
+    assert "faults: none (the massager does not answer)" in r.stdout, r.stdout
     assert d.sim.ctl("unhang") == "ok"
     wait_for(lambda: d.devices()[0]["read_ago_s"] == 0, 10, "readings fresh again")
     # While a motor runs they are fresh: no age.

@@ -716,3 +716,15 @@ def test_stop_gets_through_while_another_person_floods(knotd, public_dir):
             own.communicate("", timeout=10)
     finally:
         flood.communicate("", timeout=10)
+
+
+def test_knotd_run_by_hand_makes_its_journal_directory(knotd, tmp_path):
+    """Seen: knotd run by hand said `cannot open journal /var/lib/knotd/journal: No such file or
+    directory; new sessions are refused`: it made /run/knotd, not the journal's directory."""
+    journal = tmp_path / "state" / "journal"
+    d = knotd(journal=str(journal))
+    d.wait_devices(1)
+    assert "created %s for the journal" % (tmp_path / "state") in d.log(), d.log()[-500:]
+    assert oct(os.stat(tmp_path / "state").st_mode & 0o777) == "0o750"
+    d.start_running("calves")
+    assert json.loads(journal.read_text().splitlines()[0])["record"] == "start"
