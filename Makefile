@@ -68,7 +68,7 @@ SIM_OBJS := $(SIM_SRCS:%.c=$(B)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 TEST_BINS := $(UNIT_TESTS:%=$(B)/tests/%) $(B)/tests/knot-usbtest $(B)/tests/libknot-wallclock.so
 
-.PHONY: all tests check check-build demo bench clean install deps mutate soak
+.PHONY: all tests check check-build demo try bench clean install deps mutate soak
 all: $(B)/knotd $(B)/knotctl $(B)/knot-sim
 tests: $(TEST_BINS)
 
@@ -208,6 +208,11 @@ check: deps
 demo: deps
 	$(MAKE) all tests
 	scripts/demo
+
+# knotd by hand on a virtual massager: a shell where knotctl just works (scripts/try -n N CMD: more, or a command).
+try: deps
+	$(MAKE) all
+	scripts/try
 
 bench: deps
 	$(MAKE) all
