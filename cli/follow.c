@@ -397,18 +397,43 @@ static int follow_warm_up(const struct knotctl_opts *o, const char *area, json_o
     return go ? FOLLOW_AGAIN : FOLLOW_LEFT;
 }
 
+/* An area knotd does not know: the one the person most likely meant, from
+ * knotd's own names and aliases, said first ("did you mean 'calves'?"). */
+static void follow_did_you_mean(const struct knotctl_opts *o, const char *area)
+{
+    json_object *reply = conn_fetch(o->socket, conn_request_new("areas", NULL)), *areas = jv_arr(reply, "areas");
+    const char *names[256], *near;
+    size_t n = 0;
+
+    for (size_t i = 0; areas && i < json_object_array_length(areas) && n < 256; i++) {
+        json_object *a = json_object_array_get_idx(areas, i), *aliases = jv_arr(a, "aliases");
+
+        names[n++] = jv_str(a, "name", "");
+        for (size_t k = 0; aliases && k < json_object_array_length(aliases) && n < 256; k++)
+            names[n++] = json_object_get_string(json_object_array_get_idx(aliases, k));
+    }
+    near = words_nearest(area, names, n);
+    if (near)
+        fprintf(stderr, "knotctl: did you mean '%s'? knotctl start %s\n", near, near);
+    json_object_put(reply);
+}
+
 /* A refused start: knotd's words; for an area the massager does not belong
  * on, the guide's advice there with the stretch, said as advice; the day's
  * warm-up asked (FOLLOW_AGAIN: start again, warm). */
 static int follow_refused(const struct knotctl_opts *o, const char *area, json_object *reply)
 {
     const char *code = jv_str(reply, KNOT_K_CODE, "");
+    int rc;
 
     if (!o->json && strcmp(code, KNOT_E_NOT_ALLOWED) == 0)
         return areas_elsewhere(o, area, reply);
     if (strcmp(code, KNOT_E_WARM_UP) == 0)
         return follow_warm_up(o, area, reply);
-    return conn_check(reply, o->json);
+    rc = conn_check(reply, o->json);
+    if (!o->json && strcmp(code, KNOT_E_UNKNOWN_AREA) == 0)
+        follow_did_you_mean(o, area);
+    return rc;
 }
 
 /* --detach: start, say where it runs, return. */

@@ -80,7 +80,7 @@ static void knotctl_usage(FILE *out)
             "                      ready to start, your right to the socket, a massager,\n"
             "                      the files (CONFIG, default: the knotd.conf knotd reads),\n"
             "                      the journal; each line ok or problem, with the fix\n"
-            "  help                this help\n"
+            "  help [COMMAND]      this help, or one command's\n"
             "\n"
             "Options:\n"
             "  -s, --socket PATH    control socket (default: $%s, else %s)\n"
@@ -285,11 +285,45 @@ static int knotctl_go(const struct knotctl_opts *o, char **argv, int argc)
     return knotctl_target(o, KNOT_CMD_GO);
 }
 
+/* help CMD: that command's lines of the usage, from "  CMD" to the next command. */
+static int knotctl_help_one(const char *name)
+{
+    char *text = NULL, *line, *save = NULL;
+    size_t len = 0, n = strlen(name);
+    FILE *f = open_memstream(&text, &len);
+    bool in = false, found = false;
+
+    if (!f)
+        return KNOTCTL_EXIT_USAGE;
+    knotctl_usage(f);
+    fclose(f);
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        /* A command's first line starts "  NAME" at column 2; its other lines are indented further. */
+        bool head = line[0] == ' ' && line[1] == ' ' && line[2] != ' ';
+
+        if (head)
+            in = strncmp(line + 2, name, n) == 0 && (line[2 + n] == ' ' || line[2 + n] == '\0');
+        else if (line[0] != ' ')
+            in = false;
+        if (in) {
+            printf("%s\n", line);
+            found = true;
+        }
+    }
+    free(text);
+    if (!found) {
+        fprintf(stderr, "knotctl: no command '%s'; try 'knotctl --help'\n", name);
+        return KNOTCTL_EXIT_USAGE;
+    }
+    printf("(knotctl --help: every command and option; man knotctl: the whole of it)\n");
+    return KNOTCTL_EXIT_OK;
+}
+
 static int knotctl_help(const struct knotctl_opts *o, char **argv, int argc)
 {
     (void)o;
-    (void)argv;
-    (void)argc;
+    if (argc == 1)
+        return knotctl_help_one(argv[0]);
     knotctl_usage(stdout);
     return KNOTCTL_EXIT_OK;
 }
@@ -302,9 +336,15 @@ static int knotctl_start(const struct knotctl_opts *o, char **argv, int argc)
         char *end;
         errno = 0;
         level = strtoll(argv[1], &end, 10);
-        /* The daemon enforces the real limits; this only catches typos. */
-        if (errno || end == argv[1] || *end || level < 1 || level > KNOT_MAX_LEVELS) {
-            fprintf(stderr, "knotctl: LEVEL must be a whole number from 1 to %d, not '%s'\n", KNOT_MAX_LEVELS, argv[1]);
+        /* A word, not a number: most likely an area of two words, unquoted. */
+        if (end == argv[1] || *end) {
+            fprintf(stderr, "knotctl: '%s' is no LEVEL (a whole number); an area of two words goes in quotes or "
+                    "with a dash: knotctl start \"%s %s\"\n", argv[1], argv[0], argv[1]);
+            return KNOTCTL_EXIT_USAGE;
+        }
+        /* knotd names the real limit (the area's, the massager's); this only catches the impossible. */
+        if (errno || level < 1 || level > 999) {
+            fprintf(stderr, "knotctl: LEVEL must be a whole number from 1 up, not '%s'\n", argv[1]);
             return KNOTCTL_EXIT_USAGE;
         }
     }
@@ -363,7 +403,7 @@ static const struct knotctl_cmd knotctl_cmds[] = {
       knotctl_checkin },
     { "history", 0, 1, " [AREA] [--days N] [--csv]", NULL, knotctl_history },
     { "doctor", 0, 1, " [CONFIG]", NULL, knotctl_doctor },
-    { "help", 0, 0, "", NULL, knotctl_help },
+    { "help", 0, 1, " [COMMAND]", NULL, knotctl_help },
 };
 
 enum { OPT_JSON = 256, OPT_DETACH, OPT_PAIN, OPT_NOTE, OPT_CLEAR, OPT_YES, OPT_DAYS, OPT_CSV, OPT_WARMED_UP,
@@ -490,6 +530,10 @@ int main(int argc, char **argv)
             }
             if (optopt)
                 fprintf(stderr, "knotctl: unknown option '-%c'; try 'knotctl --help'\n", optopt);
+            else if (strncmp(argv[optind - 1], "--level", 7) == 0)
+                /* A level is no option: it follows the area. */
+                fprintf(stderr, "knotctl: unknown option '%s'; LEVEL follows AREA: knotctl start calves 2\n",
+                        argv[optind - 1]);
             else
                 fprintf(stderr, "knotctl: unknown option '%s'; try 'knotctl --help'\n", argv[optind - 1]);
             return KNOTCTL_EXIT_USAGE;
@@ -514,7 +558,16 @@ int main(int argc, char **argv)
         if (strcmp(argv[optind], knotctl_cmds[i].name) == 0)
             cmd = &knotctl_cmds[i];
     if (!cmd) {
-        fprintf(stderr, "knotctl: unknown command '%s'; try 'knotctl --help'\n", argv[optind]);
+        const char *names[sizeof(knotctl_cmds) / sizeof(knotctl_cmds[0])], *near;
+
+        for (size_t i = 0; i < sizeof(knotctl_cmds) / sizeof(knotctl_cmds[0]); i++)
+            names[i] = knotctl_cmds[i].name;
+        near = words_nearest(argv[optind], names, sizeof(names) / sizeof(names[0]));
+        if (near)
+            fprintf(stderr, "knotctl: unknown command '%s'; did you mean '%s'? (knotctl --help lists them)\n",
+                    argv[optind], near);
+        else
+            fprintf(stderr, "knotctl: unknown command '%s'; try 'knotctl --help'\n", argv[optind]);
         return KNOTCTL_EXIT_USAGE;
     }
     /* A command's options with that command only: --pain says nothing to start. */

@@ -82,6 +82,54 @@ void words_safe(char *buf, size_t len, const char *text)
     buf[used < len ? used : len - 1] = '\0';
 }
 
+/* Levenshtein distance of a and b, both at most 63 bytes (longer: far). */
+static unsigned words_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned row[64], prev, cur;
+
+    if (la > 63 || lb > 63)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++) {
+        prev = row[0];
+        row[0] = (unsigned)i;
+        for (size_t j = 1; j <= lb; j++) {
+            cur = row[j];
+            row[j] = prev + (a[i - 1] != b[j - 1]);
+            if (row[j - 1] + 1 < row[j])
+                row[j] = row[j - 1] + 1;
+            if (cur + 1 < row[j])
+                row[j] = cur + 1;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+const char *words_nearest(const char *word, const char *const *candidates, size_t n)
+{
+    const char *best = NULL;
+    unsigned best_d = 3;
+
+    /* A word cut short names what it begins ("stat": status). */
+    for (size_t i = 0; i < n && word[0]; i++)
+        if (strncmp(candidates[i], word, strlen(word)) == 0 && (!best || strlen(candidates[i]) < strlen(best)))
+            best = candidates[i];
+    if (best)
+        return best;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = words_distance(word, candidates[i]);
+
+        if (d < best_d && 2 * d < strlen(word)) {
+            best = candidates[i];
+            best_d = d;
+        }
+    }
+    return best;
+}
+
 void words_tool(char *buf, size_t len, const char *tool)
 {
     char low[128];

@@ -12,6 +12,10 @@ void words_lower(char *buf, size_t len, const char *text);
  * text (bidi embeddings, overrides and isolates, zero-width characters, the
  * line and paragraph separators) become a visible <U+XXXX>; the rest as is. */
 void words_safe(char *buf, size_t len, const char *text);
+/* The candidate a mistyped word meant, for "did you mean ...?": the shortest
+ * one it begins, else the nearest by edit distance (at most 2, and less than
+ * half the word); NULL if none is near. */
+const char *words_nearest(const char *word, const char *const *candidates, size_t n);
 /* "Foam Roller" -> "a foam roller", "Massage Ball" -> "a massage ball",
  * "Your Fingers" -> "your fingers": the guide's tool as a sentence names it. */
 void words_tool(char *buf, size_t len, const char *tool);

@@ -345,7 +345,7 @@ static json_object *commands_start(const struct commands_call *c)
     rc = request_int(req, KNOT_K_LEVEL, &level, why, sizeof(why));
     if (rc == REQUEST_WRONG)
         return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
-    if (rc == REQUEST_PRESENT && (level < 1 || level > KNOT_MAX_LEVELS))
+    if (rc == REQUEST_PRESENT && level < 1)
         return reply_error(KNOT_E_LIMIT, "level %lld does not exist (levels start at 1)", (long long)level);
     a = profile_find(knotd.profiles, area_name);
     if (!a) {
@@ -357,6 +357,12 @@ static json_object *commands_start(const struct commands_call *c)
     m = commands_pick(req, &err);
     if (!m)
         return err;
+    /* Beyond any massager's levels: the limit said is the real one, this area's on this massager. */
+    if (level > KNOT_MAX_LEVELS && a->gun_allowed) {
+        unsigned lv = m->drv.info.levels ? m->drv.info.levels : 1, max = a->max_level < lv ? a->max_level : lv;
+
+        return reply_error(KNOT_E_LIMIT, "level %lld is above the limit %u for %s", (long long)level, max, a->name);
+    }
     massager_catch_up(m);
     /* Rest and the day's dose belong to the person, whichever massager:
      * checked first, and a session never runs past what is left today. */

@@ -75,3 +75,24 @@ def test_go_and_up_say_how_the_ramp_goes_from_the_session_itself(knotd):
     r = d.knotctl("go")
     assert (r.returncode, r.stdout) == (0, "going on: up to level 3 (ramping one level every 5 s)\n"), r
     assert d.req({"cmd": "stop"})["ok"]
+
+
+def test_what_a_person_mistypes_gets_the_way_out(knotd):
+    """Seen by a new user: `start calvs`, `stat`, `start calves --level 9`, `start lower-back 9`,
+    `start upper back`, `help start`: each got a dead end. Each now names the way out."""
+    d = knotd()
+    d.wait_devices(1)
+    r = d.knotctl("start", "calvs")
+    assert r.returncode == 1 and "knotctl: did you mean 'calves'? knotctl start calves" in r.stderr, r
+    assert "unknown body area 'calvs'" in r.stderr + r.stdout, r
+    r = d.knotctl("stat")
+    assert r.returncode == EXIT_USAGE and "did you mean 'status'?" in r.stderr, r
+    r = d.knotctl("start", "calves", "--level", "2", raw=True)
+    assert r.returncode == EXIT_USAGE and "LEVEL follows AREA: knotctl start calves 2" in r.stderr, r
+    r = d.knotctl("start", "calves", "9")
+    assert r.returncode == 1 and "level 9 is above the limit 3 for calves" in r.stderr + r.stdout, r
+    r = d.knotctl("start", "upper", "back", raw=True)
+    assert r.returncode == EXIT_USAGE and 'in quotes or with a dash: knotctl start "upper back"' in r.stderr, r
+    r = d.knotctl("help", "start", raw=True)
+    assert r.returncode == 0 and r.stdout.startswith("  start AREA [LEVEL]") and "checkin" not in r.stdout, r
+    assert d.trace.levels() == []

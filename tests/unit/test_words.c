@@ -155,6 +155,21 @@ static void test_flags(void **state)
     assert_string_equal(words_flag_names[WORDS_FLAGS - 1], "sleep");
 }
 
+/* "did you mean ...?": near enough, and only then. */
+static void test_nearest(void **state)
+{
+    static const char *const cmds[] = { "version", "devices", "status", "areas", "start", "stop", "history" };
+    static const char *const areas[] = { "neck", "calves", "calf", "upper-back", "lower-back" };
+
+    (void)state;
+    assert_string_equal(words_nearest("stat", cmds, 7), "status");   /* cut short: what it begins */
+    assert_string_equal(words_nearest("staus", cmds, 7), "status");
+    assert_string_equal(words_nearest("calvs", areas, 5), "calves");
+    assert_string_equal(words_nearest("uper-back", areas, 5), "upper-back");
+    assert_null(words_nearest("fly", cmds, 7));
+    assert_null(words_nearest("xy", areas, 5));
+}
+
 /* Seen: notes with bidi overrides and zero-width characters printed raw, so
  * a terminal showed reordered text. Each becomes a visible <U+XXXX>. */
 static void test_safe_neutralizes_what_reorders_or_hides(void **state)
@@ -177,6 +192,7 @@ static void test_safe_neutralizes_what_reorders_or_hides(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nearest),
         cmocka_unit_test(test_safe_neutralizes_what_reorders_or_hides),
         cmocka_unit_test(test_tool),
         cmocka_unit_test(test_lower_and_clause),
