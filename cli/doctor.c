@@ -39,6 +39,7 @@ struct doctor {
     bool up;              /* knotd answered on the socket */
     bool have_sock;       /* st is the socket's */
     struct stat st;
+    json_object *knotd;   /* knotd's version reply: the files it runs on, its group, its pid and unit */
 };
 
 /* "ok", "problem" or "skipped", then what was found; a problem's fix follows on a line of its own. */
@@ -141,9 +142,9 @@ static void doctor_socket(struct doctor *d)
         return;
     }
     d->up = true;
+    d->knotd = version;
     doctor_say(d, "ok", "knotd %s answers on %s (control protocol %lld)", jv_str(version, "version", "?"), path,
                jv_int(version, "protocol", 0));
-    json_object_put(version);
 }
 
 static bool doctor_in_groups(gid_t gid)
@@ -187,6 +188,20 @@ static void doctor_group(struct doctor *d)
     }
     if (d->have_sock && d->st.st_uid == getuid()) {
         doctor_say(d, "ok", "the socket is yours (knotd runs as you): you may use every command");
+        return;
+    }
+    /* Group root lets nobody but root in: joining it would be the wrong fix. */
+    if (d->have_sock && d->st.st_gid == 0 && !doctor_in_groups(0)) {
+        const char *want = jv_str(d->knotd, "socket_group", DOCTOR_GROUP);
+
+        if (strcmp(want, "root") == 0)
+            want = DOCTOR_GROUP;
+        doctor_say(d, "problem", "the socket belongs to group root: only root may start a session%s",
+                   d->knotd && !getgrnam(jv_str(d->knotd, "socket_group", "")) ? " (knotd's socket_group does not exist)"
+                                                                             : "");
+        doctor_fix("sudo knotctl ..., or a group for it: socket_group = %s in knotd.conf (sudo systemd-sysusers "
+                   "makes group %s), sudo systemctl restart knotd, sudo usermod -aG %s %s, then log out and in again",
+                   want, DOCTOR_GROUP, want, user);
         return;
     }
     if (!g) {
@@ -365,18 +380,45 @@ static const char *doctor_line_with(const char *text, const char *needle, char *
     return buf;
 }
 
+/* How to make knotd read its files again: the unit's reload, or SIGHUP to the pid knotd gave. */
+static void doctor_reload_hint(const struct doctor *d, char *buf, size_t len)
+{
+    const char *unit = jv_str(d->knotd, "unit", NULL);
+
+    if (unit)
+        snprintf(buf, len, "sudo systemctl reload %s", unit);
+    else if (d->knotd && jv_int(d->knotd, "pid", 0) > 0)
+        snprintf(buf, len, "kill -HUP %lld (knotd runs outside systemd)", jv_int(d->knotd, "pid", 0));
+    else
+        snprintf(buf, len, "sudo systemctl reload knotd");
+}
+
+/* The files: CONFIG when given, else the ones the running knotd reads (it
+ * says which), else the knotd.conf a knotd started now would read. */
 static void doctor_files(struct doctor *d, const char *config)
 {
-    char knotd[PATH_MAX], out[DOCTOR_OUT_MAX], line[512], found[PATH_MAX];
-    /* Without CONFIG, the one knotd reads: the admin's, else the package's. */
-    const char *file = config ? config : knot_file(KNOT_CONFDIR, KNOT_PKGDATADIR, "knotd.conf", found, sizeof(found));
+    char knotd[PATH_MAX], out[DOCTOR_OUT_MAX], line[512], found[PATH_MAX], reload[96];
+    bool theirs = false;
+    const char *file;
     int rc;
 
+    if (!config && d->knotd && jv_str(d->knotd, "config", NULL)) {
+        config = jv_str(d->knotd, "config", NULL);
+        theirs = true;
+    }
+    file = config ? config : knot_file(KNOT_CONFDIR, KNOT_PKGDATADIR, "knotd.conf", found, sizeof(found));
+    doctor_reload_hint(d, reload, sizeof(reload));
     if (access(file, R_OK) < 0 && errno != ENOENT) {
         doctor_say(d, "skipped", "the settings and profiles: you may not read %s (%s)", file, strerror(errno));
         return;
     }
     if (config && access(file, F_OK) < 0) {
+        if (theirs) {
+            doctor_say(d, "problem", "the settings file knotd runs on, %s, is gone", file);
+            doctor_fix("put it back, or %s to take %s/knotd.conf (else %s/knotd.conf)", reload, KNOT_CONFDIR,
+                       KNOT_PKGDATADIR);
+            return;
+        }
         doctor_say(d, "problem", "the settings file %s does not exist", file);
         doctor_fix("name the file knotd reads (knotd -c FILE), or leave it out for %s/knotd.conf (else %s/knotd.conf)",
                    KNOT_CONFDIR, KNOT_PKGDATADIR);
@@ -389,7 +431,7 @@ static void doctor_files(struct doctor *d, const char *config)
     }
     rc = doctor_check_config(knotd, config, out, sizeof(out));
     if (rc == 0) {
-        doctor_say(d, "ok", "the settings and profiles load: %s",
+        doctor_say(d, "ok", "the %s load: %s", theirs ? "files knotd runs on" : "settings and profiles",
                    doctor_line_with(out, ": ok", line, sizeof(line)) ? line : file);
     } else if (rc < 0) {
         doctor_say(d, "skipped", "the settings and profiles: cannot run %s: %s", knotd, strerror(-rc));
@@ -403,8 +445,11 @@ static void doctor_files(struct doctor *d, const char *config)
         if (!why)
             why = doctor_line_with(out, "", line, sizeof(line));
         doctor_say(d, "problem", "the files do not load: %s", why && why[0] ? why : "knotd --check-config failed");
-        doctor_fix("correct that line, then sudo systemctl reload knotd (until then knotd keeps the files it has, "
-                   "or does not start)");
+        if (d->knotd)
+            doctor_fix("correct that line, then %s; until then knotd keeps the files it has", reload);
+        else
+            doctor_fix("correct that line, then %s; until then knotd keeps the files it has, or does not start",
+                       reload);
     }
 }
 
@@ -440,6 +485,7 @@ int doctor_run(const struct knotctl_opts *o, const char *config)
     doctor_devices(&d);
     doctor_files(&d, config);
     doctor_journal(&d);
+    json_object_put(d.knotd);
     fflush(stdout);
     return d.problems ? KNOTCTL_EXIT_REFUSED : KNOTCTL_EXIT_OK;
 }

@@ -78,7 +78,7 @@ static void knotctl_usage(FILE *out)
             "                      a line a record; --csv for a spreadsheet\n"
             "  doctor [CONFIG]     what stands between you and a session: knotd running or\n"
             "                      ready to start, your right to the socket, a massager,\n"
-            "                      the files (CONFIG, default: the knotd.conf knotd reads),\n"
+            "                      the files (CONFIG, default: the ones knotd runs on),\n"
             "                      the journal; each line ok or problem, with the fix\n"
             "  help [COMMAND]      this help, or one command's\n"
             "\n"

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-login.h>
 
 #include "advice.h"
 #include "carecmd.h"
@@ -680,6 +683,21 @@ static json_object *commands_areas(const struct commands_call *c)
     return o;
 }
 
+/* The systemd service knotd runs as, or null (by hand, under knot-sim, in a login's scope):
+ * whether "systemctl reload" reaches it. */
+static json_object *commands_unit(void)
+{
+    char *unit = NULL;
+    json_object *o = NULL;
+    size_t n;
+
+    if (sd_pid_get_unit(0, &unit) == 0 && (n = strlen(unit)) > 8 && strcmp(unit + n - 8, ".service") == 0 &&
+        strncmp(unit, "user@", 5) != 0)
+        o = json_object_new_string(unit);
+    free(unit);
+    return o;
+}
+
 static json_object *commands_version(const struct commands_call *c)
 {
     json_object *o = reply_ok();
@@ -687,6 +705,13 @@ static json_object *commands_version(const struct commands_call *c)
     (void)c;
     json_object_object_add(o, "version", json_object_new_string(KNOT_VERSION));
     json_object_object_add(o, "protocol", json_object_new_int(KNOT_CONTROL_VERSION));
+    /* What knotd runs on, so that knotctl doctor checks these files, not the ones it would guess. */
+    json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
+    json_object_object_add(o, "unit", commands_unit());
+    json_object_object_add(o, "config", knotd.config_absent ? NULL : json_object_new_string(knotd.config_path));
+    json_object_object_add(o, "profiles", json_object_new_string(knotd.cfg.profiles));
+    json_object_object_add(o, "journal", json_object_new_string(knotd.cfg.journal));
+    json_object_object_add(o, "socket_group", json_object_new_string(knotd.cfg.socket_group));
     return o;
 }
 

@@ -4,6 +4,7 @@
 #define KNOT_KNOTD_H
 
 #include <event2/event.h>
+#include <stdbool.h>
 
 #include "care.h"
 #include "config.h"
@@ -15,6 +16,7 @@ struct knotd {
     struct config cfg;
     struct profile *profiles;   /* replaced whole on reload; sessions keep their own copy */
     const char *config_path;
+    bool config_absent;         /* no file at config_path: the built-in settings apply */
     struct rest_book rest;      /* every person's areas: rest and the day's dose */
     struct care_book care;      /* every person's areas: red flags, treated days, pain */
 };

@@ -171,15 +171,20 @@ static void main_reload(void)
 {
     struct config cfg;
     struct profile *prof = malloc(sizeof(*prof));
+    const char *path;
+    int loaded;
 
     notify_reloading();
-    knotd.config_path = main_config_path();
-    if (!prof || main_load(knotd.config_path, &cfg, prof) < 0 || main_reload_orphans(prof, cfg.profiles) > 0) {
+    path = main_config_path();
+
+    if (!prof || (loaded = main_load(path, &cfg, prof)) < 0 || main_reload_orphans(prof, cfg.profiles) > 0) {
         log_error("reload rejected; the previous settings and profiles stay in force");
         free(prof);
         notify_ready();
         return;
     }
+    knotd.config_path = path;
+    knotd.config_absent = loaded == CONFIG_ABSENT;
     if (strcmp(cfg.socket, knotd.cfg.socket) || cfg.n_ids != knotd.cfg.n_ids ||
         memcmp(cfg.ids, knotd.cfg.ids, sizeof(cfg.ids[0]) * cfg.n_ids))
         log_warning("socket and usb ids changes take effect at the next restart");
@@ -467,6 +472,7 @@ int main(int argc, char **argv)
         free(knotd.profiles);
         return 1;
     }
+    knotd.config_absent = loaded == CONFIG_ABSENT;
     if (check) {
         if (loaded == CONFIG_ABSENT)
             printf("built-in settings; %s: ok (%u areas)\n", knotd.cfg.profiles, knotd.profiles->n);

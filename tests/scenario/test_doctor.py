@@ -61,6 +61,11 @@ def test_knotd_not_running_no_socket_a_stale_one_or_not_a_socket(tmp_path):
     assert r.returncode == 1
     got = lines(r)
     assert got[0][0] == "problem" and "no socket at %s" % nowhere in got[0][1]
+    with open(conf, "a") as f:
+        f.write("bogus = 1\n")
+    # No knotd to ask: the unit's reload is the fix.
+    assert "sudo systemctl reload knotd" in lines(doctor(nowhere, conf))[3][2]
+    write_conf(conf, nowhere, SHIPPED_PROFILES, str(tmp_path / "journal"))
     assert "KNOT_SOCKET" in got[0][2]   # not the default path: which socket is meant
     assert got[2][0] == got[4][0] == "skipped"
     # The files are checked all the same: knotd need not run for that.
@@ -108,7 +113,8 @@ def test_files_that_do_not_load(knotd, tmp_path):
     assert r.returncode == 1
     got = lines(r)
     assert got[3][:2] == ("problem", "the files do not load: %s:2: unknown key 'bogus' in [daemon]" % bad)
-    assert "systemctl reload knotd" in got[3][2]
+    # This knotd runs outside systemd: the reload that reaches it is its pid's SIGHUP.
+    assert "kill -HUP %d" % d.pid() in got[3][2], got[3][2]
     r = d.knotctl("doctor", str(tmp_path / "none.conf"))
     assert lines(r)[3][:2] == ("problem", "the settings file %s does not exist" % (tmp_path / "none.conf"))
 
@@ -138,8 +144,10 @@ def test_a_user_the_socket_does_not_let_in(knotd):
         assert r.returncode == 1
         got = lines(r)
         assert got[0][0] == "problem" and "does not let you in" in got[0][1]
-        assert got[1] == ("problem", "you are not in group root: you may not start a session",
-                          "sudo usermod -aG root nobody, then log out and in again")
+        # Group root lets only root in: the fix is a group of knotd's own, never joining root.
+        assert got[1][:2] == ("problem", "the socket belongs to group root: only root may start a session")
+        assert "usermod -aG root" not in got[1][2], got[1][2]
+        assert "socket_group = knot" in got[1][2] and "usermod -aG knot nobody" in got[1][2], got[1][2]
         # Nobody may not read the test's own files: said, not taken for an error in them.
         assert got[3][0] == "skipped"
         # In the socket's group by /etc/passwd (nobody's own group), but not in this login's groups:
@@ -155,3 +163,30 @@ def test_a_user_the_socket_does_not_let_in(knotd):
         assert group in got[1][1]
     finally:
         shutil.rmtree(public)
+
+
+def test_the_files_knotd_runs_on_not_a_guess(knotd):
+    """Without CONFIG, doctor checks the files the running knotd names (knotd -c FILE), not the default path."""
+    d = knotd()
+    d.wait_devices(1)
+    v = d.req({"cmd": "version"})
+    assert v["config"] == d.conf and v["journal"] == d.journal and v["pid"] == d.pid()
+    assert v["profiles"].endswith(".conf") and v["unit"] is None and v["socket_group"]
+    r = d.knotctl("doctor")
+    assert r.returncode == 0, r.stdout
+    got = lines(r)
+    assert got[3][0] == "ok" and got[3][1].startswith("the files knotd runs on load: %s: ok" % d.conf), r.stdout
+    # Broken since knotd read it: named by file:line, and the reload that reaches this knotd (no systemd here).
+    with open(d.conf, "a") as f:
+        f.write("bogus = 1\n")
+    r = d.knotctl("doctor")
+    assert r.returncode == 1
+    kind, text, fix = lines(r)[3]
+    assert kind == "problem" and text.startswith("the files do not load: %s:" % d.conf), text
+    assert "unknown key 'bogus'" in text
+    assert "kill -HUP %d" % d.pid() in fix and "systemctl" not in fix, fix
+    # knotd still runs on what it had.
+    assert lines(d.knotctl("doctor"))[0][0] == "ok"
+    os.unlink(d.conf)
+    kind, text, fix = lines(d.knotctl("doctor"))[3]
+    assert (kind, text) == ("problem", "the settings file knotd runs on, %s, is gone" % d.conf), text

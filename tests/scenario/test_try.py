@@ -35,6 +35,14 @@ def test_two_massagers_and_a_fault_without_socat():
     assert lines[-2].startswith("err unknown command 'bogus'") and lines[-1] == "simctl=1", r.stdout
 
 
+def test_doctor_in_try_finds_every_line_ok():
+    r = run_try("knotctl", "doctor")
+    assert r.returncode == 0, r.stdout + r.stderr
+    got = [l.split()[0] for l in r.stdout.splitlines()]
+    assert got == ["ok"] * 5, r.stdout
+    assert "the files knotd runs on load: " in r.stdout and "/config/profiles.conf: ok" in r.stdout, r.stdout
+
+
 def test_try_says_what_is_wrong():
     r = run_try("-n", "9", "true")
     assert r.returncode == 2 and "-n takes 1 to 8 massagers, not '9'" in r.stderr, r
