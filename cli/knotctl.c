@@ -99,7 +99,7 @@ static void knotctl_usage(FILE *out)
             "      --clear, --yes   checkin: clear the red flags; --yes: without asking\n"
             "      --days N         history: today and the N-1 days before, 1 to 365\n"
             "      --csv            history: CSV (RFC 4180), one row a session or check-in\n"
-            "  -h, --help           this help\n"
+            "  -h, --help           this help; after a COMMAND, that command's\n"
             "  -V, --version        knotctl's version\n"
             "\n"
             "Exit status: 0 ok, %d knotd refused (or the session ended early), %d usage,\n"
@@ -285,49 +285,6 @@ static int knotctl_go(const struct knotctl_opts *o, char **argv, int argc)
     return knotctl_target(o, KNOT_CMD_GO);
 }
 
-/* help CMD: that command's lines of the usage, from "  CMD" to the next command. */
-static int knotctl_help_one(const char *name)
-{
-    char *text = NULL, *line, *save = NULL;
-    size_t len = 0, n = strlen(name);
-    FILE *f = open_memstream(&text, &len);
-    bool in = false, found = false;
-
-    if (!f)
-        return KNOTCTL_EXIT_USAGE;
-    knotctl_usage(f);
-    fclose(f);
-    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        /* A command's first line starts "  NAME" at column 2; its other lines are indented further. */
-        bool head = line[0] == ' ' && line[1] == ' ' && line[2] != ' ';
-
-        if (head)
-            in = strncmp(line + 2, name, n) == 0 && (line[2 + n] == ' ' || line[2 + n] == '\0');
-        else if (line[0] != ' ')
-            in = false;
-        if (in) {
-            printf("%s\n", line);
-            found = true;
-        }
-    }
-    free(text);
-    if (!found) {
-        fprintf(stderr, "knotctl: no command '%s'; try 'knotctl --help'\n", name);
-        return KNOTCTL_EXIT_USAGE;
-    }
-    printf("(knotctl --help: every command and option; man knotctl: the whole of it)\n");
-    return KNOTCTL_EXIT_OK;
-}
-
-static int knotctl_help(const struct knotctl_opts *o, char **argv, int argc)
-{
-    (void)o;
-    if (argc == 1)
-        return knotctl_help_one(argv[0]);
-    knotctl_usage(stdout);
-    return KNOTCTL_EXIT_OK;
-}
-
 static int knotctl_start(const struct knotctl_opts *o, char **argv, int argc)
 {
     long long level = 0;
@@ -387,6 +344,8 @@ static int knotctl_doctor(const struct knotctl_opts *o, char **argv, int argc)
     return doctor_run(o, argc ? argv[0] : NULL);
 }
 
+static int knotctl_help(const struct knotctl_opts *o, char **argv, int argc);
+
 static const struct knotctl_cmd knotctl_cmds[] = {
     { "version", 0, 0, "", NULL, knotctl_version },
     { "devices", 0, 0, "", NULL, knotctl_devices },
@@ -405,6 +364,115 @@ static const struct knotctl_cmd knotctl_cmds[] = {
     { "doctor", 0, 1, " [CONFIG]", NULL, knotctl_doctor },
     { "help", 0, 1, " [COMMAND]", NULL, knotctl_help },
 };
+
+/* Whether a command's first line in the usage ("  NAME ARGS" or "  up, down")
+ * names name. */
+static bool knotctl_help_names(const char *line, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *p = line + 2;; p += 2) {
+        if (strncmp(p, name, n) == 0 && (p[n] == ' ' || p[n] == ',' || p[n] == '\0'))
+            return true;
+        p += strcspn(p, ", ");
+        if (strncmp(p, ", ", 2) != 0)
+            return false;
+    }
+}
+
+/* An option's description starts at this column of the usage. */
+#define KNOTCTL_HELP_DESC_COL 23
+
+/* Whether the option entry whose lines are text[from..to) is the command's:
+ * its description starts "NAME:" (as "--days N  history: ..."). */
+static bool knotctl_help_option_of(char **lines, size_t from, size_t to, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (size_t i = from; i < to; i++) {
+        /* A description follows at least two blanks: "--numbness ... --sleep" runs past the column. */
+        const char *d = strlen(lines[i]) > KNOTCTL_HELP_DESC_COL && lines[i][KNOTCTL_HELP_DESC_COL - 1] == ' ' &&
+                        lines[i][KNOTCTL_HELP_DESC_COL - 2] == ' ' ? lines[i] + KNOTCTL_HELP_DESC_COL : "";
+
+        if (*d && *d != ' ')
+            return strncmp(d, name, n) == 0 && d[n] == ':';
+    }
+    return false;
+}
+
+/* knotctl help CMD, knotctl CMD --help: the command's lines of the usage, and
+ * the options that go with it, both taken from the one usage text. */
+static int knotctl_help_one(const struct knotctl_cmd *cmd)
+{
+    char *text = NULL, *save = NULL, *lines[128];
+    size_t len = 0, n = 0, opts = 0;
+    FILE *f = open_memstream(&text, &len);
+    bool in = false, said = false;
+
+    if (!f)
+        return KNOTCTL_EXIT_USAGE;
+    knotctl_usage(f);
+    fclose(f);
+    for (char *l = strtok_r(text, "\n", &save); l && n < sizeof(lines) / sizeof(lines[0]);
+         l = strtok_r(NULL, "\n", &save))
+        lines[n++] = l;
+    printf("Usage: knotctl [-s SOCKET] [-d SERIAL] [--json] %s%s\n\n", cmd->name, cmd->args);
+    for (size_t i = 0; i < n && !opts; i++) {
+        /* A command's first line starts "  NAME" at column 2; its other lines are indented further. */
+        if (lines[i][0] == ' ' && lines[i][1] == ' ' && lines[i][2] != ' ')
+            in = knotctl_help_names(lines[i], cmd->name);
+        else if (lines[i][0] != ' ')
+            in = false;
+        if (in)
+            printf("%s\n", lines[i]);
+        if (strcmp(lines[i], "Options:") == 0)
+            opts = i + 1;
+    }
+    /* Each option entry: a line starting "  -" or "      --", then its deeper lines. */
+    for (size_t i = opts; opts && i < n && lines[i][0] == ' ';) {
+        size_t end = i + 1;
+
+        while (end < n && strncmp(lines[end], "  -", 3) != 0 && strncmp(lines[end], "      -", 7) != 0 &&
+               lines[end][0] == ' ')
+            end++;
+        if (knotctl_help_option_of(lines, i, end, cmd->name)) {
+            if (!said)
+                printf("\nOptions of %s:\n", cmd->name);
+            said = true;
+            for (size_t k = i; k < end; k++)
+                printf("%s\n", lines[k]);
+        }
+        i = end;
+    }
+    free(text);
+    printf("\n(knotctl --help: every command and option; man knotctl: the whole of it)\n");
+    return KNOTCTL_EXIT_OK;
+}
+
+static const struct knotctl_cmd *knotctl_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(knotctl_cmds) / sizeof(knotctl_cmds[0]); i++)
+        if (strcmp(name, knotctl_cmds[i].name) == 0)
+            return &knotctl_cmds[i];
+    return NULL;
+}
+
+static int knotctl_help(const struct knotctl_opts *o, char **argv, int argc)
+{
+    const struct knotctl_cmd *cmd;
+
+    (void)o;
+    if (argc == 0) {
+        knotctl_usage(stdout);
+        return KNOTCTL_EXIT_OK;
+    }
+    cmd = knotctl_find(argv[0]);
+    if (!cmd) {
+        fprintf(stderr, "knotctl: no command '%s'; try 'knotctl --help'\n", argv[0]);
+        return KNOTCTL_EXIT_USAGE;
+    }
+    return knotctl_help_one(cmd);
+}
 
 enum { OPT_JSON = 256, OPT_DETACH, OPT_PAIN, OPT_NOTE, OPT_CLEAR, OPT_YES, OPT_DAYS, OPT_CSV, OPT_WARMED_UP,
        OPT_AUTO_RAMP, OPT_FLAG };
@@ -471,6 +539,7 @@ int main(int argc, char **argv)
     struct knotctl_opts o = { 0 };
     const struct knotctl_cmd *cmd = NULL;
     int c, nargs, index, rc = 0;
+    bool help = false;
 
     knotctl_longopts(longopts);
     opterr = 0;   /* our own one-line messages */
@@ -515,8 +584,8 @@ int main(int argc, char **argv)
             o.auto_ramp = true;
             break;
         case 'h':
-            knotctl_usage(stdout);
-            return KNOTCTL_EXIT_OK;
+            help = true;   /* the command's own, when one is named */
+            break;
         case 'V':
             printf("knotctl %s (control protocol %d)\n", KNOT_VERSION, KNOT_CONTROL_VERSION);
             return KNOTCTL_EXIT_OK;
@@ -541,6 +610,11 @@ int main(int argc, char **argv)
         if (rc)
             return rc;
     }
+    if (help) {
+        char *name = optind < argc ? argv[optind] : NULL;
+
+        return knotctl_help(&o, &name, name ? 1 : 0);
+    }
     if (!o.socket)
         o.socket = getenv(KNOT_SOCKET_ENV);
     if (!o.socket || !o.socket[0])
@@ -554,9 +628,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "knotctl: no command given; try 'knotctl --help'\n");
         return KNOTCTL_EXIT_USAGE;
     }
-    for (size_t i = 0; i < sizeof(knotctl_cmds) / sizeof(knotctl_cmds[0]); i++)
-        if (strcmp(argv[optind], knotctl_cmds[i].name) == 0)
-            cmd = &knotctl_cmds[i];
+    cmd = knotctl_find(argv[optind]);
     if (!cmd) {
         const char *names[sizeof(knotctl_cmds) / sizeof(knotctl_cmds[0])], *near;
 

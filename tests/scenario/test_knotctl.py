@@ -24,6 +24,26 @@ def test_help_and_version():
     assert r.returncode == 0 and r.stdout == "knotctl 0.1.0 (control protocol 2)\n"
 
 
+def test_each_command_has_its_own_help():
+    """knotctl CMD --help and knotctl help CMD: that command's lines and its options, from the one usage text."""
+    for cmd in ("version", "devices", "status", "areas", "start", "stop", "up", "down", "ouch", "go", "watch",
+                "checkin", "history", "doctor", "help"):
+        r = run(cmd, "--help")
+        assert r.returncode == 0 and r.stderr == "", (cmd, r)
+        assert r.stdout.startswith("Usage: knotctl [-s SOCKET] [-d SERIAL] [--json] %s" % cmd), (cmd, r.stdout)
+        assert "Commands:" not in r.stdout and len(r.stdout.splitlines()) < 25, (cmd, r.stdout)
+        assert run("help", cmd).stdout == r.stdout, cmd
+    start = run("start", "--help").stdout
+    assert "--warmed-up      start:" in start and "--auto-ramp" in start and "--pain" not in start, start
+    checkin = run("checkin", "--help").stdout
+    assert "--numbness ... --sleep" in checkin and "--pain N" in checkin and "--days" not in checkin, checkin
+    # up and down share their lines.
+    assert "raise or lower the target level by one" in run("down", "--help").stdout
+    r = run("fly", "--help")
+    assert r.returncode == EXIT_USAGE and "no command 'fly'" in r.stderr, r
+    assert run("--help").stdout.startswith("Usage: knotctl [-s SOCKET] [-d SERIAL] [--json] [--detach] COMMAND")
+
+
 def test_usage_errors_exit_2():
     assert run().returncode == EXIT_USAGE
     r = run("fly")
@@ -94,5 +114,5 @@ def test_what_a_person_mistypes_gets_the_way_out(knotd):
     r = d.knotctl("start", "upper", "back", raw=True)
     assert r.returncode == EXIT_USAGE and 'in quotes or with a dash: knotctl start "upper back"' in r.stderr, r
     r = d.knotctl("help", "start", raw=True)
-    assert r.returncode == 0 and r.stdout.startswith("  start AREA [LEVEL]") and "checkin" not in r.stdout, r
+    assert r.returncode == 0 and "\n  start AREA [LEVEL]" in r.stdout and "checkin" not in r.stdout, r
     assert d.trace.levels() == []
