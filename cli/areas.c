@@ -4,9 +4,11 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conn.h"
+#include "fail.h"
 #include "jv.h"
 #include "knot/control.h"
 #include "show.h"
@@ -231,11 +233,24 @@ int areas_elsewhere(const struct knotctl_opts *o, const char *name, json_object 
     return conn_check(refusal, true);
 }
 
+/* areas [AREA]: the table, or one area's all; under --json knotd's reply, or
+ * {"ok":true,"area":...} for the one area asked. */
 int areas_run(const struct knotctl_opts *o, const char *name)
 {
-    json_object *reply, *area;
-    int rc = conn_call(o->socket, o->json, conn_request_new("areas", NULL), &reply);
+    json_object *reply = NULL, *area;
+    char *raw = NULL;
+    struct conn c;
+    int rc = conn_open(&c, o->socket);
 
+    if (rc == 0)
+        rc = conn_request(&c, conn_request_new("areas", NULL), &reply, &raw);
+    conn_close(&c);
+    /* knotd's own answer under --json, unless it is about to be cut to the area asked. */
+    if (rc == 0 && o->json && (!name || !jv_bool(reply, KNOT_K_OK, false)))
+        printf("%s\n", raw);
+    free(raw);
+    if (rc == 0)
+        rc = conn_check(reply, o->json);
     if (rc == 0 && !name && !o->json)
         areas_table(reply);
     if (rc == 0 && name) {
@@ -253,9 +268,16 @@ int areas_run(const struct knotctl_opts *o, const char *name)
                     break;
                 used += (size_t)w;
             }
-            fprintf(stderr, "knotctl: no body area '%s'; known areas: %s\n", name, known);
+            fail(KNOT_E_UNKNOWN_AREA, "no body area '%s'; known areas: %s", name, known);
             rc = KNOTCTL_EXIT_REFUSED;
-        } else if (!o->json) {
+        } else if (o->json) {
+            json_object *one = json_object_new_object();
+
+            json_object_object_add(one, KNOT_K_OK, json_object_new_boolean(1));
+            json_object_object_add(one, "area", json_object_get(area));
+            printf("%s\n", json_object_to_json_string_ext(one, KNOT_JSON_LINE_FLAGS));
+            json_object_put(one);
+        } else {
             areas_one(area);
         }
     }

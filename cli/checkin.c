@@ -12,6 +12,7 @@
 #include "areas.h"
 #include "args.h"
 #include "conn.h"
+#include "fail.h"
 #include "jv.h"
 #include "knot/control.h"
 #include "show.h"
@@ -26,36 +27,36 @@ static int checkin_usage(const struct knotctl_opts *o, const char *area, long lo
     char why[128];
 
     if (!area[0]) {
-        fprintf(stderr, "knotctl: AREA must not be empty; 'knotctl areas' lists them\n");
+        fail(FAIL_USAGE, "AREA must not be empty; 'knotctl areas' lists them");
         return KNOTCTL_EXIT_USAGE;
     }
     if (o->yes && !o->clear) {
-        fprintf(stderr, "knotctl: --yes goes with --clear only (it confirms clearing the red flags)\n");
+        fail(FAIL_USAGE, "--yes goes with --clear only (it confirms clearing the red flags)");
         return KNOTCTL_EXIT_USAGE;
     }
     if (o->clear && (o->pain || o->flags || o->note)) {
-        fprintf(stderr, "knotctl: --clear is a check-in of its own: no --pain, red flag or --note with it\n");
+        fail(FAIL_USAGE, "--clear is a check-in of its own: no --pain, red flag or --note with it");
         return KNOTCTL_EXIT_USAGE;
     }
     if (!o->clear && !o->pain && !o->flags) {
-        fprintf(stderr, "knotctl: checkin needs --pain 0-10 or a red flag (%s), or --clear; "
-                "e.g. 'knotctl checkin %s --pain 4'\n", CHECKIN_FLAG_OPTIONS, area);
+        fail(FAIL_USAGE, "checkin needs --pain 0-10 or a red flag (%s), or --clear; "
+                "e.g. 'knotctl checkin %s --pain 4'", CHECKIN_FLAG_OPTIONS, area);
         return KNOTCTL_EXIT_USAGE;
     }
     *pain = -1;
     if (o->pain && !args_whole(o->pain, 0, KNOT_PAIN_MAX, pain)) {
-        fprintf(stderr, "knotctl: --pain must be a whole number from 0 (none) to %d (the worst), not '%s'\n",
+        fail(FAIL_USAGE, "--pain must be a whole number from 0 (none) to %d (the worst), not '%s'",
                 KNOT_PAIN_MAX, o->pain);
         return KNOTCTL_EXIT_USAGE;
     }
     if (o->note && !args_note(o->note, KNOT_NOTE_MAX, why, sizeof(why))) {
-        fprintf(stderr, "knotctl: --note %s\n", why);
+        fail(FAIL_USAGE, "--note %s", why);
         return KNOTCTL_EXIT_USAGE;
     }
     /* Without a terminal nobody can be asked: a script says --yes itself. */
     if (o->clear && !o->yes && !(isatty(STDIN_FILENO) && term_tty())) {
-        fprintf(stderr, "knotctl: checkin --clear asks for a confirmation on a terminal; without one, add --yes "
-                "once you have seen a professional or are sure\n");
+        fail(FAIL_USAGE, "checkin --clear asks for a confirmation on a terminal; without one, add --yes "
+                "once you have seen a professional or are sure");
         return KNOTCTL_EXIT_USAGE;
     }
     return 0;

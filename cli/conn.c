@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fail.h"
 #include "jv.h"
 #include "knot/control.h"
 #include "sig.h"
@@ -26,13 +27,13 @@ int conn_open(struct conn *c, const char *path)
     memset(&sa, 0, sizeof(sa));
     sa.sun_family = AF_UNIX;
     if (strlen(path) >= sizeof(sa.sun_path)) {
-        fprintf(stderr, "knotctl: socket path is longer than %zu bytes: %s\n", sizeof(sa.sun_path) - 1, path);
+        fail(FAIL_USAGE, "socket path is longer than %zu bytes: %s", sizeof(sa.sun_path) - 1, path);
         return KNOTCTL_EXIT_USAGE;
     }
     memcpy(sa.sun_path, path, strlen(path));
     c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c->fd < 0) {
-        fprintf(stderr, "knotctl: socket: %s\n", strerror(errno));
+        fail(FAIL_NOT_CONNECTED, "socket: %s", strerror(errno));
         return KNOTCTL_EXIT_NOT_CONNECTED;
     }
     if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
@@ -44,14 +45,14 @@ int conn_open(struct conn *c, const char *path)
     case ENOENT:
     case ENOTDIR:
     case ECONNREFUSED:   /* a stale socket file left by a knotd that is gone */
-        fprintf(stderr, "knotctl: knotd is not running (no socket at %s)\n", path);
+        fail(FAIL_NOT_CONNECTED, "knotd is not running (no socket at %s)", path);
         return KNOTCTL_EXIT_NOT_CONNECTED;
     case EACCES:
     case EPERM:
-        fprintf(stderr, "knotctl: permission denied on %s (are you in the 'knot' group?)\n", path);
+        fail(FAIL_PERMISSION, "permission denied on %s (are you in the 'knot' group?)", path);
         return KNOTCTL_EXIT_PERMISSION;
     default:
-        fprintf(stderr, "knotctl: cannot connect to %s: %s\n", path, strerror(e));
+        fail(FAIL_NOT_CONNECTED, "cannot connect to %s: %s", path, strerror(e));
         return KNOTCTL_EXIT_NOT_CONNECTED;
     }
 }
@@ -83,7 +84,7 @@ int conn_send(struct conn *c, json_object *req)
     char *line = malloc(n + 1);
 
     if (!line) {
-        fprintf(stderr, "knotctl: out of memory\n");
+        fail(FAIL_PROTOCOL, "out of memory");
         return KNOTCTL_EXIT_PROTOCOL;
     }
     memcpy(line, text, n);
@@ -97,10 +98,10 @@ int conn_send(struct conn *c, json_object *req)
                 continue;
             free(line);
             if (e == EPIPE || e == ECONNRESET) {
-                fprintf(stderr, "knotctl: knotd closed the connection\n");
+                fail(FAIL_NOT_CONNECTED, "knotd closed the connection");
                 return KNOTCTL_EXIT_NOT_CONNECTED;
             }
-            fprintf(stderr, "knotctl: writing to %s: %s\n", c->path, strerror(e));
+            fail(FAIL_NOT_CONNECTED, "writing to %s: %s", c->path, strerror(e));
             return KNOTCTL_EXIT_NOT_CONNECTED;
         }
         off += (size_t)w;
@@ -219,16 +220,16 @@ int conn_read_fail(struct conn *c, int rc)
 {
     switch (rc) {
     case 0:
-        fprintf(stderr, "knotctl: knotd closed the connection\n");
+        fail(FAIL_NOT_CONNECTED, "knotd closed the connection");
         return KNOTCTL_EXIT_NOT_CONNECTED;
     case -ETIMEDOUT:
-        fprintf(stderr, "knotctl: knotd did not reply within %d s\n", CONN_REPLY_TIMEOUT_MS / 1000);
+        fail(FAIL_PROTOCOL, "knotd did not reply within %d s", CONN_REPLY_TIMEOUT_MS / 1000);
         return KNOTCTL_EXIT_PROTOCOL;
     case -EMSGSIZE:
-        fprintf(stderr, "knotctl: knotd sent a line longer than %d bytes\n", CONN_LINE_MAX);
+        fail(FAIL_PROTOCOL, "knotd sent a line longer than %d bytes", CONN_LINE_MAX);
         return KNOTCTL_EXIT_PROTOCOL;
     default:
-        fprintf(stderr, "knotctl: reading from %s: %s\n", c->path, strerror(-rc));
+        fail(FAIL_NOT_CONNECTED, "reading from %s: %s", c->path, strerror(-rc));
         return KNOTCTL_EXIT_NOT_CONNECTED;
     }
 }
@@ -274,7 +275,7 @@ int conn_reply(struct conn *c, json_object **reply, char **raw)
             return conn_read_fail(c, rc);
         o = conn_parse(line);
         if (!o) {
-            fprintf(stderr, "knotctl: knotd's reply is not a JSON object: %.80s\n", line);
+            fail(FAIL_PROTOCOL, "knotd's reply is not a JSON object: %.80s", line);
             return KNOTCTL_EXIT_PROTOCOL;
         }
         if (json_object_object_get_ex(o, KNOT_K_EVENT, NULL)) {
@@ -282,13 +283,13 @@ int conn_reply(struct conn *c, json_object **reply, char **raw)
             continue;
         }
         if (!json_object_object_get_ex(o, KNOT_K_OK, &ok) || !json_object_is_type(ok, json_type_boolean)) {
-            fprintf(stderr, "knotctl: knotd's reply has no \"ok\": %.80s\n", line);
+            fail(FAIL_PROTOCOL, "knotd's reply has no \"ok\": %.80s", line);
             json_object_put(o);
             return KNOTCTL_EXIT_PROTOCOL;
         }
         if (raw && !(*raw = strdup(line))) {
             json_object_put(o);
-            fprintf(stderr, "knotctl: out of memory\n");
+            fail(FAIL_PROTOCOL, "out of memory");
             return KNOTCTL_EXIT_PROTOCOL;
         }
         *reply = o;

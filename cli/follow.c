@@ -12,6 +12,7 @@
 
 #include "areas.h"
 #include "conn.h"
+#include "fail.h"
 #include "jv.h"
 #include "knot/control.h"
 #include "show.h"
@@ -348,7 +349,7 @@ static int follow_loop(struct follow *f, struct conn *w)
         ev = conn_parse(line);
         if (!ev) {
             term_clear();
-            fprintf(stderr, "knotctl: knotd sent a line that is not a JSON object: %.80s\n", line);
+            fail(FAIL_PROTOCOL, "knotd sent a line that is not a JSON object: %.80s", line);
             return KNOTCTL_EXIT_PROTOCOL;
         }
         rc = -1;
@@ -502,7 +503,7 @@ static int follow_begin(struct follow *f, struct conn *w, json_object *req, json
         snprintf(f->serial, sizeof(f->serial), "%s", jv_str(*reply, KNOT_K_DEVICE, o->device ? o->device : ""));
         f->area = jv_obj(*reply, KNOT_K_AREA);
         if (!f->serial[0]) {
-            fprintf(stderr, "knotctl: knotd's start reply names no device\n");
+            fail(FAIL_PROTOCOL, "knotd's start reply names no device");
             rc = KNOTCTL_EXIT_PROTOCOL;
         }
     }

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "chart.h"
 #include "conn.h"
+#include "fail.h"
 #include "jv.h"
 #include "knot/control.h"
 #include "show.h"
@@ -39,16 +40,16 @@ struct history_rec {
 static int history_usage(const struct knotctl_opts *o, const char *area, long long *days)
 {
     if (area && !area[0]) {
-        fprintf(stderr, "knotctl: AREA must not be empty; 'knotctl areas' lists them\n");
+        fail(FAIL_USAGE, "AREA must not be empty; 'knotctl areas' lists them");
         return KNOTCTL_EXIT_USAGE;
     }
     if (o->csv && o->json) {
-        fprintf(stderr, "knotctl: --csv and --json are two ways to print the history: give one of them\n");
+        fail(FAIL_USAGE, "--csv and --json are two ways to print the history: give one of them");
         return KNOTCTL_EXIT_USAGE;
     }
     *days = 0;
     if (o->days && !args_whole(o->days, 1, HISTORY_DAYS_MAX, days)) {
-        fprintf(stderr, "knotctl: --days must be a whole number from 1 to %d, not '%s'\n", HISTORY_DAYS_MAX,
+        fail(FAIL_USAGE, "--days must be a whole number from 1 to %d, not '%s'", HISTORY_DAYS_MAX,
                 o->days);
         return KNOTCTL_EXIT_USAGE;
     }

@@ -14,6 +14,7 @@
 #include "doctor.h"
 #include "follow.h"
 #include "history.h"
+#include "fail.h"
 #include "jv.h"
 #include "knot/control.h"
 #include "knot/proto.h"
@@ -295,18 +296,18 @@ static int knotctl_start(const struct knotctl_opts *o, char **argv, int argc)
         level = strtoll(argv[1], &end, 10);
         /* A word, not a number: most likely an area of two words, unquoted. */
         if (end == argv[1] || *end) {
-            fprintf(stderr, "knotctl: '%s' is no LEVEL (a whole number); an area of two words goes in quotes or "
-                    "with a dash: knotctl start \"%s %s\"\n", argv[1], argv[0], argv[1]);
+            fail(FAIL_USAGE, "'%s' is no LEVEL (a whole number); an area of two words goes in quotes or "
+                    "with a dash: knotctl start \"%s %s\"", argv[1], argv[0], argv[1]);
             return KNOTCTL_EXIT_USAGE;
         }
         /* knotd names the real limit (the area's, the massager's); this only catches the impossible. */
         if (errno || level < 1 || level > 999) {
-            fprintf(stderr, "knotctl: LEVEL must be a whole number from 1 up, not '%s'\n", argv[1]);
+            fail(FAIL_USAGE, "LEVEL must be a whole number from 1 up, not '%s'", argv[1]);
             return KNOTCTL_EXIT_USAGE;
         }
     }
     if (!argv[0][0]) {
-        fprintf(stderr, "knotctl: AREA must not be empty; 'knotctl areas' lists them\n");
+        fail(FAIL_USAGE, "AREA must not be empty; 'knotctl areas' lists them");
         return KNOTCTL_EXIT_USAGE;
     }
     return follow_start(o, argv[0], level);
@@ -334,11 +335,11 @@ static int knotctl_doctor(const struct knotctl_opts *o, char **argv, int argc)
 {
     /* Its lines are for a person: there is no JSON of them to print. */
     if (o->json || o->detach) {
-        fprintf(stderr, "knotctl: doctor takes neither --json nor --detach\n");
+        fail(FAIL_USAGE, "doctor takes neither --json nor --detach");
         return KNOTCTL_EXIT_USAGE;
     }
     if (argc && !argv[0][0]) {
-        fprintf(stderr, "knotctl: CONFIG must not be empty; leave it out for the knotd.conf knotd reads\n");
+        fail(FAIL_USAGE, "CONFIG must not be empty; leave it out for the knotd.conf knotd reads");
         return KNOTCTL_EXIT_USAGE;
     }
     return doctor_run(o, argc ? argv[0] : NULL);
@@ -468,7 +469,7 @@ static int knotctl_help(const struct knotctl_opts *o, char **argv, int argc)
     }
     cmd = knotctl_find(argv[0]);
     if (!cmd) {
-        fprintf(stderr, "knotctl: no command '%s'; try 'knotctl --help'\n", argv[0]);
+        fail(FAIL_USAGE, "no command '%s'; try 'knotctl --help'", argv[0]);
         return KNOTCTL_EXIT_USAGE;
     }
     return knotctl_help_one(cmd);
@@ -525,7 +526,7 @@ static const char *knotctl_opt_cmd(size_t i)
 static int knotctl_once(const char **slot, const char *name, const char *value)
 {
     if (*slot) {
-        fprintf(stderr, "knotctl: --%s is given twice ('%s', then '%s')\n", name, *slot, value);
+        fail(FAIL_USAGE, "--%s is given twice ('%s', then '%s')", name, *slot, value);
         return KNOTCTL_EXIT_USAGE;
     }
     *slot = value;
@@ -542,6 +543,10 @@ int main(int argc, char **argv)
     bool help = false;
 
     knotctl_longopts(longopts);
+    /* Known before the options are read, so that an error in them is JSON too. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            fail_json(true);
     opterr = 0;   /* our own one-line messages */
     while ((index = -1, c = getopt_long(argc, argv, ":s:d:hV", longopts, &index)) != -1) {
         if (index >= 0)
@@ -590,7 +595,7 @@ int main(int argc, char **argv)
             printf("knotctl %s (control protocol %d)\n", KNOT_VERSION, KNOT_CONTROL_VERSION);
             return KNOTCTL_EXIT_OK;
         case ':':
-            fprintf(stderr, "knotctl: option '%s' needs a value; try 'knotctl --help'\n", argv[optind - 1]);
+            fail(FAIL_USAGE, "option '%s' needs a value; try 'knotctl --help'", argv[optind - 1]);
             return KNOTCTL_EXIT_USAGE;
         default:
             if (c >= OPT_FLAG && c < OPT_FLAG + WORDS_FLAGS) {
@@ -598,13 +603,13 @@ int main(int argc, char **argv)
                 break;
             }
             if (optopt)
-                fprintf(stderr, "knotctl: unknown option '-%c'; try 'knotctl --help'\n", optopt);
+                fail(FAIL_USAGE, "unknown option '-%c'; try 'knotctl --help'", optopt);
             else if (strncmp(argv[optind - 1], "--level", 7) == 0)
                 /* A level is no option: it follows the area. */
-                fprintf(stderr, "knotctl: unknown option '%s'; LEVEL follows AREA: knotctl start calves 2\n",
+                fail(FAIL_USAGE, "unknown option '%s'; LEVEL follows AREA: knotctl start calves 2",
                         argv[optind - 1]);
             else
-                fprintf(stderr, "knotctl: unknown option '%s'; try 'knotctl --help'\n", argv[optind - 1]);
+                fail(FAIL_USAGE, "unknown option '%s'; try 'knotctl --help'", argv[optind - 1]);
             return KNOTCTL_EXIT_USAGE;
         }
         if (rc)
@@ -620,12 +625,12 @@ int main(int argc, char **argv)
     if (!o.socket || !o.socket[0])
         o.socket = KNOT_SOCKET_DEFAULT;
     if (o.device && !o.device[0]) {
-        fprintf(stderr, "knotctl: -d needs a serial; 'knotctl devices' lists them\n");
+        fail(FAIL_USAGE, "-d needs a serial; 'knotctl devices' lists them");
         return KNOTCTL_EXIT_USAGE;
     }
 
     if (optind >= argc) {
-        fprintf(stderr, "knotctl: no command given; try 'knotctl --help'\n");
+        fail(FAIL_USAGE, "no command given; try 'knotctl --help'");
         return KNOTCTL_EXIT_USAGE;
     }
     cmd = knotctl_find(argv[optind]);
@@ -636,16 +641,16 @@ int main(int argc, char **argv)
             names[i] = knotctl_cmds[i].name;
         near = words_nearest(argv[optind], names, sizeof(names) / sizeof(names[0]));
         if (near)
-            fprintf(stderr, "knotctl: unknown command '%s'; did you mean '%s'? (knotctl --help lists them)\n",
+            fail(FAIL_USAGE, "unknown command '%s'; did you mean '%s'? (knotctl --help lists them)",
                     argv[optind], near);
         else
-            fprintf(stderr, "knotctl: unknown command '%s'; try 'knotctl --help'\n", argv[optind]);
+            fail(FAIL_USAGE, "unknown command '%s'; try 'knotctl --help'", argv[optind]);
         return KNOTCTL_EXIT_USAGE;
     }
     /* A command's options with that command only: --pain says nothing to start. */
     for (size_t i = 0; i < KNOTCTL_OPTS; i++) {
         if (given[i] && knotctl_opt_cmd(i) && strcmp(knotctl_opt_cmd(i), cmd->name) != 0) {
-            fprintf(stderr, "knotctl: --%s goes with '%s', not '%s'; try 'knotctl --help'\n", longopts[i].name,
+            fail(FAIL_USAGE, "--%s goes with '%s', not '%s'; try 'knotctl --help'", longopts[i].name,
                     knotctl_opt_cmd(i), cmd->name);
             return KNOTCTL_EXIT_USAGE;
         }
@@ -653,12 +658,12 @@ int main(int argc, char **argv)
     nargs = argc - optind - 1;
     if (nargs < cmd->min_args || nargs > cmd->max_args) {
         if (cmd->example && nargs == 0)
-            fprintf(stderr, "knotctl: %s needs an AREA, e.g. 'knotctl %s'; 'knotctl areas' lists them\n", cmd->name,
+            fail(FAIL_USAGE, "%s needs an AREA, e.g. 'knotctl %s'; 'knotctl areas' lists them", cmd->name,
                     cmd->example);
         else if (cmd->max_args == 0)
-            fprintf(stderr, "knotctl: '%s' takes no arguments (use -d SERIAL to pick a massager)\n", cmd->name);
+            fail(FAIL_USAGE, "'%s' takes no arguments (use -d SERIAL to pick a massager)", cmd->name);
         else
-            fprintf(stderr, "knotctl: too many arguments; usage: knotctl %s%s\n", cmd->name, cmd->args);
+            fail(FAIL_USAGE, "too many arguments; usage: knotctl %s%s", cmd->name, cmd->args);
         return KNOTCTL_EXIT_USAGE;
     }
     term_init();

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "conn.h"
+#include "fail.h"
 #include "jv.h"
 #include "knot/control.h"
 #include "show.h"
@@ -215,7 +216,7 @@ int watch_run(const struct knotctl_opts *o)
         ev = conn_parse(line);
         if (!ev) {
             term_clear();
-            fprintf(stderr, "knotctl: knotd sent a line that is not a JSON object: %.80s\n", line);
+            fail(FAIL_PROTOCOL, "knotd sent a line that is not a JSON object: %.80s", line);
             rc = KNOTCTL_EXIT_PROTOCOL;
             break;
         }

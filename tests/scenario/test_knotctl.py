@@ -44,6 +44,33 @@ def test_each_command_has_its_own_help():
     assert run("--help").stdout.startswith("Usage: knotctl [-s SOCKET] [-d SERIAL] [--json] [--detach] COMMAND")
 
 
+def test_json_answers_the_question_asked_and_its_errors_are_json(knotd, tmp_path):
+    d = knotd()
+    d.wait_devices(1)
+    r = d.knotctl("--json", "areas", "calf", raw=True)
+    assert r.returncode == 0 and r.stderr == "", r
+    one = json.loads(r.stdout)
+    assert one["ok"] is True and one["area"]["name"] == "calves" and "areas" not in one, r.stdout
+    assert len(r.stdout.splitlines()) == 1
+    everything = json.loads(d.knotctl("--json", "areas", raw=True).stdout)
+    assert one["area"] == [a for a in everything["areas"] if a["name"] == "calves"][0]
+    # Each error: one JSON line on stdout, nothing on stderr, the exit status of the same error in text.
+    for args, code, rc in ((("areas", "calvs"), "unknown-area", 1),
+                           (("bogus",), "usage", EXIT_USAGE),
+                           (("--bogus", "status"), "usage", EXIT_USAGE),
+                           (("start",), "usage", EXIT_USAGE),
+                           (("-s", str(tmp_path / "none.sock"), "status"), "not-connected", EXIT_NOT_CONNECTED)):
+        r = d.knotctl("--json", *args, raw=True)
+        assert r.returncode == rc and r.stderr == "", (args, r)
+        err = json.loads(r.stdout)
+        assert (err["ok"], err["code"], err["from"]) == (False, code, "knotctl"), (args, err)
+        assert err["message"] and len(r.stdout.splitlines()) == 1, (args, r.stdout)
+    assert "calvs" in json.loads(d.knotctl("--json", "areas", "calvs", raw=True).stdout)["message"]
+    # Without --json the same error is a line on stderr.
+    r = d.knotctl("areas", "calvs", raw=True)
+    assert r.returncode == 1 and r.stdout == "" and r.stderr.startswith("knotctl: no body area 'calvs'"), r
+
+
 def test_usage_errors_exit_2():
     assert run().returncode == EXIT_USAGE
     r = run("fly")
