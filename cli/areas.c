@@ -12,6 +12,7 @@
 #include "jv.h"
 #include "knot/control.h"
 #include "show.h"
+#include "term.h"
 #include "words.h"
 
 /* A name as knotd compares them (profiles.conf): case, '-', '_' and ' ' do not count. */
@@ -149,7 +150,7 @@ static void areas_aftercare(json_object *area)
     const char *care = jv_str(area, "aftercare", "");
 
     if (care[0])
-        printf("After-care: %s\n", care);
+        term_line("After-care: %s", care);
 }
 
 /* An area the massager does not belong on: what to use instead, and the stretch. */
@@ -228,7 +229,7 @@ int areas_elsewhere(const struct knotctl_opts *o, const char *name, json_object 
     if (area && !jv_bool(area, "gun", true))
         areas_not_for_gun(area);
     else
-        printf("%s\n", jv_str(refusal, KNOT_K_MESSAGE, "knotd refused"));
+        term_line("%s", jv_str(refusal, KNOT_K_MESSAGE, "knotd refused"));
     json_object_put(reply);
     return conn_check(refusal, true);
 }

@@ -13,6 +13,7 @@
 
 #include "fail.h"
 #include "jv.h"
+#include "term.h"
 #include "knot/control.h"
 #include "sig.h"
 
@@ -338,7 +339,7 @@ int conn_check(json_object *reply, bool quiet)
     code = jv_str(reply, KNOT_K_CODE, "");
     /* knotd's message says it all; its code is for programs (--json). */
     if (!quiet && conn_for_person(reply))
-        printf("%s\n", jv_str(reply, KNOT_K_MESSAGE, "knotd refused"));
+        term_line("%s", jv_str(reply, KNOT_K_MESSAGE, "knotd refused"));
     else if (!quiet)
         fprintf(stderr, "knotctl: %s\n", jv_str(reply, KNOT_K_MESSAGE, "knotd refused"));
     return strcmp(code, KNOT_E_PERMISSION) == 0 ? KNOTCTL_EXIT_PERMISSION : KNOTCTL_EXIT_REFUSED;

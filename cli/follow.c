@@ -130,10 +130,10 @@ static int follow_end(struct follow *f, const char *end, json_object *session)
                      "was killed)");
         else
             show_end(end, f->faults, why, sizeof(why));
-        printf("%s\n", why);
+        term_line("%s", why);
         /* After pain the advice replaces the after-care: no stretching today. */
         if (advice[0])
-            printf("%s\n", advice);
+            term_line("%s", advice);
         else
             follow_aftercare(f, session);
         follow_invite(f);
@@ -380,7 +380,7 @@ static int follow_warm_up(const struct knotctl_opts *o, const char *area, json_o
         return KNOTCTL_EXIT_REFUSED;
     }
     term_keys_off();   /* a line, not single keys */
-    printf("%s\n", jv_str(reply, KNOT_K_MESSAGE, "Warm the muscle up first."));
+    term_line("%s", jv_str(reply, KNOT_K_MESSAGE, "Warm the muscle up first."));
     tcflush(STDIN_FILENO, TCIFLUSH);
     printf("Is the muscle warm? Enter to start, q and Enter to leave: ");
     fflush(stdout);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* show.c - turns replies and events into text: devices, blocks for status, the advice at a start, the care advice, progress lines. */
 #include "show.h"
+#include "term.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -111,7 +112,7 @@ void show_care(json_object *care)
     const char *advice = jv_str(care, KNOT_K_ADVICE, "");
 
     if (advice[0])
-        printf("%s\n", advice);
+        term_line("%s", advice);
 }
 
 void show_care_list(json_object *care, bool after)
@@ -127,7 +128,7 @@ void show_care_list(json_object *care, bool after)
         if (!said)
             printf("%sCare advice:\n", after ? "\n" : "");
         said = true;
-        printf("  %s\n", advice);
+        term_line("  %s", advice);
     }
 }
 
@@ -219,7 +220,7 @@ void show_guide_tool(json_object *area)
     words_tool(tool, sizeof(tool), jv_str(area, "tool", "?"));
     words_clause(action, sizeof(action), jv_str(area, "action", ""));
     /* The guide's table names the tool other than the massager: say so. */
-    printf("The guide's tool for the %s is %s%s%s\n", title, tool, action[0] ? ": " : ".", action);
+    term_line("The guide's tool for the %s is %s%s%s", title, tool, action[0] ? ": " : ".", action);
 }
 
 void show_advice(json_object *area)
@@ -228,7 +229,7 @@ void show_advice(json_object *area)
 
     show_guide_tool(area);
     if (with_gun[0])
-        printf("%s\n", with_gun);
+        term_line("%s", with_gun);
 }
 
 void show_plan(json_object *area, json_object *session, bool asked)
@@ -312,7 +313,7 @@ void show_stopped_aftercare(json_object *stop_reply, json_object *status_before)
             if (strcmp(json_object_get_string(json_object_array_get_idx(stopped, k)), jv_str(d, "serial", "")) == 0)
                 was_stopped = true;
         if (was_stopped && s && strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) != 0 && care[0])
-            printf("After-care: %s\n", care);
+            term_line("After-care: %s", care);
     }
 }
 

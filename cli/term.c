@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* term.c - the redrawn status line: \r plus ANSI erase-line on a TTY (no escape codes with NO_COLOR or TERM=dumb), nothing of the sort in pipes and logs. */
+/* term.c - the redrawn status line: \r plus ANSI erase-line on a TTY (no escape codes with NO_COLOR or TERM=dumb), nothing of the sort in pipes and logs; whole lines wrapped between words on a TTY. */
 #include "term.h"
 
 #include <errno.h>
@@ -11,6 +11,8 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include "words.h"
 
 #define TERM_CLEAR "\r\033[K"
 
@@ -111,13 +113,22 @@ void term_status(const char *text)
 
 void term_line(const char *fmt, ...)
 {
+    char *text = NULL;
     va_list ap;
+    int n;
 
     if (term_is_tty && term_shown[0])
         term_erase();
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    n = vasprintf(&text, fmt, ap);
     va_end(ap);
+    if (n >= 0) {
+        /* The terminal would cut a long sentence at its edge, mid-word: cut it between words. */
+        if (term_is_tty)
+            words_wrap(text, term_width() - 1);
+        fputs(text, stdout);
+        free(text);
+    }
     putchar('\n');
     if (term_is_tty && term_shown[0]) {
         term_drawn = 0;

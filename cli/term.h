@@ -13,7 +13,8 @@ void term_init(void);
 bool term_tty(void);
 /* TTY only: replace the status line (cut to the terminal width so \r can redraw it). */
 void term_status(const char *text);
-/* Print a whole line above the status line, which is redrawn after it. */
+/* Print a whole line above the status line, which is redrawn after it; on a
+ * TTY wrapped between words to its width (a sentence, not a table row). */
 void term_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Erase the status line and forget it (before an error, a result or exit). */
 void term_clear(void);

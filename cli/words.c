@@ -108,6 +108,32 @@ static unsigned words_distance(const char *a, const char *b)
     return row[lb];
 }
 
+void words_wrap(char *text, unsigned width)
+{
+    char *blank = NULL;     /* the last blank of this line: where it breaks */
+    unsigned col = 0, upto_blank = 0;
+
+    for (char *p = text; *p; p++) {
+        if (*p == '\n') {
+            col = 0;
+            blank = NULL;
+            continue;
+        }
+        if (((unsigned char)*p & 0xc0) == 0x80)
+            continue;   /* a UTF-8 continuation byte: the same column */
+        col++;
+        if (*p == ' ') {
+            blank = p;
+            upto_blank = col;
+        }
+        if (col > width && blank && blank != p) {
+            *blank = '\n';
+            col -= upto_blank;
+            blank = NULL;
+        }
+    }
+}
+
 const char *words_nearest(const char *word, const char *const *candidates, size_t n)
 {
     const char *best = NULL;

@@ -12,6 +12,11 @@ void words_lower(char *buf, size_t len, const char *text);
  * text (bidi embeddings, overrides and isolates, zero-width characters, the
  * line and paragraph separators) become a visible <U+XXXX>; the rest as is. */
 void words_safe(char *buf, size_t len, const char *text);
+/* Break text in place at blanks, so that no line passes width columns (UTF-8
+ * characters, not bytes) where a blank allows it: a word longer than width
+ * keeps a line of its own. A terminal cuts long lines wherever the edge is,
+ * "n/ever"; this cuts between words. */
+void words_wrap(char *text, unsigned width);
 /* The candidate a mistyped word meant, for "did you mean ...?": the shortest
  * one it begins, else the nearest by edit distance (at most 2, and less than
  * half the word); NULL if none is near. */

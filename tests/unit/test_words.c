@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -172,6 +173,54 @@ static void test_nearest(void **state)
 
 /* Seen: notes with bidi overrides and zero-width characters printed raw, so
  * a terminal showed reordered text. Each becomes a visible <U+XXXX>. */
+static void test_wrap_breaks_between_words(void **state)
+{
+    static const struct {
+        unsigned width;
+        const char *text, *wrapped;
+    } cases[] = {
+        { 10, "short", "short" },
+        { 10, "exactly 10", "exactly 10" },
+        { 10, "never stop here", "never stop\nhere" },
+        { 10, "one two three four", "one two\nthree four" },
+        { 5, "unbreakable word", "unbreakable\nword" },
+        { 10, "a\nbb cc dd ee ff", "a\nbb cc dd\nee ff" },
+        /* Columns, not bytes: the em dash is one column. */
+        { 12, "rest \xe2\x80\x94 ready at 10:42", "rest \xe2\x80\x94 ready\nat 10:42" },
+        { 4, "ab cd ef", "ab\ncd\nef" },
+        { 80, "", "" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(buf, sizeof(buf), "%s", cases[i].text);
+        words_wrap(buf, cases[i].width);
+        assert_string_equal(buf, cases[i].wrapped);
+    }
+    /* Every line of a long sentence within the width; nothing but blanks became breaks. */
+    char text[256] = "Numbness, tingling or weakness along with the pain: see a doctor or a physical therapist "
+                     "before the massager goes there again.";
+    size_t blanks = 0, breaks = 0, len = strlen(text);
+
+    for (size_t i = 0; i < len; i++)
+        blanks += text[i] == ' ';
+    words_wrap(text, 30);
+    assert_int_equal(strlen(text), len);
+    for (char *line = text, *end; *line; line = end + 1) {
+        end = strchr(line, '\n');
+        if (!end)
+            end = line + strlen(line);
+        assert_true(end - line <= 30);
+        if (!*end)
+            break;
+        breaks++;
+        assert_true(end - line > 20);   /* greedy: a line is cut only where the next word would pass the width */
+    }
+    for (size_t i = 0; i < len; i++)
+        blanks -= text[i] == ' ';
+    assert_int_equal(blanks, breaks);
+}
+
 static void test_safe_neutralizes_what_reorders_or_hides(void **state)
 {
     (void)state;
@@ -193,6 +242,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nearest),
+        cmocka_unit_test(test_wrap_breaks_between_words),
         cmocka_unit_test(test_safe_neutralizes_what_reorders_or_hides),
         cmocka_unit_test(test_tool),
         cmocka_unit_test(test_lower_and_clause),
