@@ -104,10 +104,11 @@ static void knotctl_usage(FILE *out)
             "  -V, --version        knotctl's version\n"
             "\n"
             "Exit status: 0 ok, %d knotd refused (or the session ended early), %d usage,\n"
-            "%d knotd not reachable, %d permission, %d unexpected reply, 130 stopped with\n"
+            "%d knotd not reachable, %d permission, %d unexpected reply, %d status: a fault\n"
+            "latched, a massager that does not answer, or none connected; 130 stopped with\n"
             "Ctrl-C, 129 stopped as the terminal closed (SIGHUP), 143 stopped by SIGTERM.\n",
             KNOT_SOCKET_ENV, KNOT_SOCKET_DEFAULT, KNOTCTL_EXIT_REFUSED, KNOTCTL_EXIT_USAGE,
-            KNOTCTL_EXIT_NOT_CONNECTED, KNOTCTL_EXIT_PERMISSION, KNOTCTL_EXIT_PROTOCOL);
+            KNOTCTL_EXIT_NOT_CONNECTED, KNOTCTL_EXIT_PERMISSION, KNOTCTL_EXIT_PROTOCOL, KNOTCTL_EXIT_ATTENTION);
 }
 
 /* Send one request, print the reply (raw with --json, else through show()). */
@@ -161,6 +162,24 @@ static bool knotctl_stale(json_object *reply, long long waited_ms)
     return false;
 }
 
+/* What a script asks of status, as systemctl is-active answers: is every
+ * massager there, answering, without a fault latched? (A running session is
+ * no trouble; a fault, a silent massager or none at all is.) */
+static bool knotctl_attention(json_object *reply)
+{
+    json_object *devs = jv_arr(reply, "devices");
+    size_t n = devs ? json_object_array_length(devs) : 0;
+
+    for (size_t i = 0; i < n; i++) {
+        json_object *d = json_object_array_get_idx(devs, i), *faults = jv_arr(d, "faults");
+
+        if (!jv_bool(d, "connected", true) || !jv_bool(d, "answering", true) ||
+            (faults && json_object_array_length(faults) > 0))
+            return true;
+    }
+    return n == 0;
+}
+
 static int knotctl_status(const struct knotctl_opts *o, char **argv, int argc)
 {
     long long asked_ms = knotctl_mono_ms();
@@ -183,7 +202,12 @@ static int knotctl_status(const struct knotctl_opts *o, char **argv, int argc)
     if (rc)
         return rc;   /* said once, by conn_call */
     /* The one shown, as knotd wrote it (--json) or said for a person. */
-    return knotctl_one(o, conn_request_new("status", o->device), NULL, show_status);
+    reply = NULL;
+    rc = knotctl_one(o, conn_request_new("status", o->device), &reply, show_status);
+    if (rc == 0 && knotctl_attention(reply))
+        rc = KNOTCTL_EXIT_ATTENTION;
+    json_object_put(reply);
+    return rc;
 }
 
 static int knotctl_areas(const struct knotctl_opts *o, char **argv, int argc)
@@ -245,9 +269,9 @@ static int knotctl_target(const struct knotctl_opts *o, const char *cmd)
     if (strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) == 0) {
         char why[256];
 
-        printf("%s\n", show_end(jv_str(s, "end", ""), NULL, why, sizeof(why)));
+        term_line("%s", show_end(jv_str(s, "end", ""), NULL, why, sizeof(why)));
         if (jv_str(s, KNOT_K_ADVICE, "")[0])
-            printf("%s\n", jv_str(s, KNOT_K_ADVICE, ""));
+            term_line("%s", jv_str(s, KNOT_K_ADVICE, ""));
         json_object_put(reply);
         return 0;
     }

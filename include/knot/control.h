@@ -120,5 +120,6 @@
 #define KNOTCTL_EXIT_NOT_CONNECTED 3 /* no socket, connection refused, knotd went away */
 #define KNOTCTL_EXIT_PERMISSION 4    /* not allowed to use the socket or to control */
 #define KNOTCTL_EXIT_PROTOCOL 5      /* knotd's reply could not be understood */
+#define KNOTCTL_EXIT_ATTENTION 6     /* status: a massager has a fault latched or does not answer, or none is connected */
 
 #endif

@@ -7,7 +7,7 @@ import subprocess
 from knotd import KNOTCTL
 from knotsim import wait_for
 
-EXIT_REFUSED, EXIT_USAGE, EXIT_NOT_CONNECTED = 1, 2, 3
+EXIT_REFUSED, EXIT_USAGE, EXIT_NOT_CONNECTED, EXIT_ATTENTION = 1, 2, 3, 6
 
 
 def run(*args, env=None):
@@ -142,4 +142,29 @@ def test_what_a_person_mistypes_gets_the_way_out(knotd):
     assert r.returncode == EXIT_USAGE and 'in quotes or with a dash: knotctl start "upper back"' in r.stderr, r
     r = d.knotctl("help", "start", raw=True)
     assert r.returncode == 0 and "\n  start AREA [LEVEL]" in r.stdout and "checkin" not in r.stdout, r
+    assert d.trace.levels() == []
+
+
+def test_status_exit_says_whether_a_massager_needs_attention(knotd):
+    """As systemctl is-active answers: 0 when every massager is there, answering, without a fault; 6 otherwise."""
+    d = knotd()
+    d.wait_devices(1)
+    assert d.knotctl("status").returncode == 0
+    assert d.knotctl("--json", "status").returncode == 0
+    # A massager that does not answer needs attention.
+    assert d.sim.ctl("hang") == "ok"
+    wait_for(lambda: "does not answer" in d.knotctl("status").stdout, 10, "status to see the silence")
+    assert d.knotctl("status").returncode == EXIT_ATTENTION
+    assert d.sim.ctl("unhang") == "ok"
+    wait_for(lambda: d.knotctl("status").returncode == 0, 10, "status to be all right again")
+    # So does a latched fault.
+    assert d.sim.ctl("fault overheat") == "ok"
+    wait_for(lambda: d.knotctl("status").returncode == EXIT_ATTENTION, 5, "status to see the fault")
+    r = d.knotctl("--json", "status")
+    assert r.returncode == EXIT_ATTENTION and json.loads(r.stdout)["devices"][0]["faults"] == ["overheat"], r
+    # None connected: nothing can run.
+    assert d.sim.ctl("unplug") == "ok"
+    d.wait_devices(0)
+    r = d.knotctl("status")
+    assert r.returncode == EXIT_ATTENTION and "no massager" in r.stdout + r.stderr, r
     assert d.trace.levels() == []
