@@ -156,7 +156,8 @@ def test_bad_requests_get_bad_request_and_the_connection_stays_usable(knotd):
         assert r["ok"] is False and r["code"] == "bad-request", (raw, r)
         assert what in r["message"], (raw, what, r["message"])
         assert "id" not in r, (raw, r)
-    assert replies[-1] == {"ok": True, "version": "0.1.0", "protocol": 2, "id": "after"}
+    assert {k: replies[-1][k] for k in ("ok", "version", "protocol", "id")} == \
+        {"ok": True, "version": "0.1.0", "protocol": 2, "id": "after"}
     s.close()
     # Not one of them reached the motor (one asked for calves, hid a NUL, then neck).
     assert d.trace.levels() == []

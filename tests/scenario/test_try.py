@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 """test_try.py - scripts/try: knotd by hand in one command; knotctl and simctl just work inside it; nothing is left after it."""
+import json
 import os
+import re
 import subprocess
 
 from knotsim import ROOT
@@ -48,3 +50,64 @@ def test_try_says_what_is_wrong():
     assert r.returncode == 2 and "-n takes 1 to 8 massagers, not '9'" in r.stderr, r
     r = run_try("sh", "-c", "exit 7")
     assert r.returncode == 7, "try exits with its command's status"
+
+
+README = os.path.join(ROOT, "README.md")
+# Only what differs from one run to the next: the private directory, and the readings of a warm motor.
+VARIES = [(re.compile(r"/tmp/knotd-try\.\w+"), "/tmp/knotd-try.X"),
+          (re.compile(r"motor \d+\.\d C, battery \d+ %"), "motor T C, battery B %"),
+          (re.compile(r"too hot \(\d+\.\d C\)"), "too hot (T C)"),
+          (re.compile(r"\(readings from [^)]*\)"), "(readings from ...)")]
+# Run inside try: each command of the README, its output as JSON. A status is asked again (for
+# at most 5 s) until it shows what the README shows: the fault takes a poll of knotd's to be seen.
+DRIVER = r"""
+import json, subprocess, sys, time
+steps, varies = json.load(sys.stdin)
+import re
+def norm(s):
+    for pat, rep in varies:
+        s = re.sub(pat, rep, s)
+    return s
+out = []
+for cmd, want in steps:
+    deadline = time.monotonic() + 5
+    while True:
+        got = subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout
+        if not cmd.startswith("knotctl status") or norm(got) == norm(want) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    out.append(got)
+print(json.dumps(out))
+"""
+
+
+def readme_try():
+    """The README's "Try it by hand" session: its banner, and each command with its output."""
+    block = open(README).read().split("```\n$ make try\n", 1)[1].split("```", 1)[0]
+    banner, steps = [], []
+    for line in block.splitlines():
+        if line.startswith("(knotd-try) $ "):
+            steps.append([line[len("(knotd-try) $ "):], ""])
+        elif steps:
+            steps[-1][1] += line + "\n"
+        else:
+            banner.append(line)
+    return "\n".join(banner) + "\n", steps
+
+
+def norm(text):
+    for pat, rep in VARIES:
+        text = pat.sub(rep, text)
+    return text
+
+
+def test_the_readme_shows_what_try_prints():
+    banner, steps = readme_try()
+    assert len(steps) >= 3
+    r = subprocess.run([TRY], input="exit\n", capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and norm(r.stdout) == norm(banner), (r.stdout, banner)
+    r = subprocess.run([TRY, "python3", "-c", DRIVER], capture_output=True, text=True, timeout=120,
+                       input=json.dumps([steps, [(p.pattern, s) for p, s in VARIES]]))
+    assert r.returncode == 0, r
+    for (cmd, want), got in zip(steps, json.loads(r.stdout)):
+        assert norm(got) == norm(want), "README's '%s' is not what it prints:\n%s" % (cmd, got)
