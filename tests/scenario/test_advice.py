@@ -47,9 +47,12 @@ def test_the_first_session_warms_up_and_the_guides_tool_is_said_as_what_it_is(kn
     screen = t.wait(LEGEND)
     lines = screen.splitlines()
     # In this order: warm up (asked), the guide's other tool, the massager itself, the plan.
-    order = [line_of(lines, p) for p in (WARM_UP, WARM_QUESTION.strip(), CALF_TOOL, "With the massager: the lowest "
-                                         "speed first, for 10-20 seconds", "Trial at level 1 for 10 s", LEGEND)]
+    order = [line_of(lines, p) for p in (WARM_UP[:60], WARM_QUESTION.strip(), CALF_TOOL[:60], "With the massager: "
+                                         "the lowest speed first, for 10-20 seconds", "Trial at level 1 for 10 s", LEGEND)]
     assert None not in order and order == sorted(order), screen
+    # Sentences wider than the terminal's 120 columns are wrapped between words, not cut mid-word.
+    assert CALF_TOOL in " ".join(lines) and WARM_UP in " ".join(lines), screen
+    assert max(len(l) for l in lines[order[0]:]) <= 119, screen
     assert "tool: Foam Roller" not in screen and "Quick action" not in screen, screen
     d.trace.wait(r"^level 1 by=host")
     t.type("q")
@@ -143,7 +146,8 @@ def test_status_says_how_old_idle_readings_are_what_to_do_about_a_fault_and_what
     wait_for(lambda: d.devices()[0]["read_ago_s"] != 0, 10, "the failed look")
     t0 = time.monotonic()
     r = d.knotctl("status")
-    assert r.returncode == 0 and time.monotonic() - t0 < 5, r
+    # Said, and a script hears it: status 6, a massager that needs attention.
+    assert r.returncode == 6 and time.monotonic() - t0 < 5, r
     assert "faults: none (the massager does not answer)" in r.stdout, r.stdout
     assert d.sim.ctl("unhang") == "ok"
     wait_for(lambda: d.devices()[0]["read_ago_s"] == 0, 10, "readings fresh again")
