@@ -18,7 +18,6 @@
 #define KDEV_CLEARED_MDC 400000       /* 40.0 C after kdev_clear_faults */
 /* Heat flow in 1e-5 milli-decidegrees per ms: heating 0.05 C/s per ampere is
  * 50 per mA, Newton cooling 0.02 C/s per degree above ambient is 2 per mdC. */
-#define KDEV_HEAT_SCALE 100000
 #define KDEV_HEAT_PER_MA 50
 #define KDEV_COOL_PER_MDC 2
 #define KDEV_CAPACITY_UAH 2500000u    /* 2500 mAh */
@@ -38,20 +37,37 @@
 #define USB_DT_STRING 0x03
 #define USB_LANGID_EN_US 0x0409
 
+#define KDEV_STR_MAX 64               /* characters of a string descriptor: 2 + 2 * 64 bytes fit its length byte */
+
 static const char kdev_str_manufacturer[] = "knot project";
 static const char kdev_str_product[] = "Knot Percussion Massager (virtual)";
 
+/* The one call out of the core: the front end's trace. Its contract is an
+ * assumption (docs/PROOFS.md): a trace callback records, it never changes the
+ * device (sim/usbfs.c, sim/gadget.c and the tests' callbacks only record). */
+/*@ requires \valid_read(d) && \valid_read(n);
+    assigns \nothing; */
+static void kdev_notify(const struct kdev *d, const struct kdev_note *n)
+{
+    if (d->trace)
+        d->trace(d->trace_ctx, n);
+}
+
+/*@ requires \valid_read(d);
+    assigns \nothing; */
 static void kdev_emit(struct kdev *d, enum kdev_event ev, unsigned arg, enum kdev_cause cause)
 {
     struct kdev_note n = { .ev = ev, .arg = arg, .cause = cause };
 
-    if (d->trace)
-        d->trace(d->trace_ctx, &n);
+    kdev_notify(d, &n);
 }
 
 /* Stall the request being handled, and say why: a refusal the trace does not
  * show is a host bug nobody sees. A refused SET_LEVEL is also kept for the
  * status block. */
+/*@ requires \valid(d);
+    assigns d->refusal, d->refused_level, d->refusals;
+    ensures \result == KDEV_STALL; */
 static int kdev_refuse(struct kdev *d, enum kdev_why why)
 {
     struct kdev_note n = {
@@ -63,11 +79,13 @@ static int kdev_refuse(struct kdev *d, enum kdev_why why)
         d->refused_level = d->req_value > 0xff ? 0xff : (uint8_t)d->req_value;
         d->refusals++;
     }
-    if (d->trace)
-        d->trace(d->trace_ctx, &n);
+    kdev_notify(d, &n);
     return KDEV_STALL;
 }
 
+/*@ requires \valid_read(d) && kdev_sane(d);
+    assigns \nothing;
+    ensures \result <= KDEV_PPM_MAX; */
 static uint16_t kdev_level_ppm(const struct kdev *d, unsigned level)
 {
     unsigned n = d->cfg.levels;
@@ -81,6 +99,9 @@ static uint16_t kdev_level_ppm(const struct kdev *d, unsigned level)
                       ((KDEV_PPM_MAX - KDEV_PPM_MIN) * (level - 1) + (n - 1) / 2) / (n - 1));
 }
 
+/*@ requires \valid_read(d) && kdev_sane(d);
+    assigns \nothing;
+    ensures \result <= KDEV_I_BASE_MA + KDEV_I_LEVEL_MA * KNOT_MAX_LEVELS + KDEV_I_MA_PER_DN * 65535; */
 static uint32_t kdev_current_ma(const struct kdev *d)
 {
     /* the driver draws only while the rotor turns, coasting included */
@@ -89,12 +110,22 @@ static uint32_t kdev_current_ma(const struct kdev *d)
     return KDEV_I_BASE_MA + KDEV_I_LEVEL_MA * d->level + KDEV_I_MA_PER_DN * d->force_dn;
 }
 
+/*@ requires \valid_read(d);
+    assigns \nothing; */
 static unsigned kdev_battery_pct(const struct kdev *d)
 {
     return (unsigned)((uint64_t)d->battery_uah * 100u / KDEV_CAPACITY_UAH);
 }
 
 /* Every level change goes through here, at d->last_tick_ms (the present). */
+/*@ requires \valid(d) && kdev_sane(d);
+    requires level <= d->cfg.levels && (level > 0 ==> d->faults == 0);
+    assigns d->level, d->start_ms, d->change_ms, d->off_ms, d->last_stop;
+    ensures kdev_sane(d) && d->level == level && (d->faults != 0 ==> d->level == 0);
+    ensures level == \old(d->level) ==> d->start_ms == \old(d->start_ms) && d->change_ms == \old(d->change_ms);
+    ensures level != \old(d->level) ==> d->change_ms == d->last_tick_ms;
+    ensures \old(d->level) == 0 && level != 0 ==> d->start_ms == d->last_tick_ms;
+    ensures \old(d->level) != 0 ==> d->start_ms == \old(d->start_ms); */
 static void kdev_set_level(struct kdev *d, uint8_t level, enum kdev_cause cause)
 {
     uint64_t now = d->last_tick_ms;
@@ -129,6 +160,9 @@ static void kdev_set_level(struct kdev *d, uint8_t level, enum kdev_cause cause)
     }
 }
 
+/*@ requires \valid_read(d);
+    assigns \nothing;
+    ensures \result <==> kdev_enveloped(d); */
 static bool kdev_envelope(const struct kdev *d)
 {
     return !d->cfg.proto_1_0;
@@ -136,17 +170,26 @@ static bool kdev_envelope(const struct kdev *d)
 
 /* 1.2: only the driving host feeds the watchdog (SET_LEVEL, the heartbeat);
  * before, every request did. */
+/*@ requires \valid_read(d);
+    assigns \nothing;
+    ensures \result <==> kdev_heartbeat_only(d); */
 static bool kdev_heartbeat_only(const struct kdev *d)
 {
     return !d->cfg.proto_1_0 && !d->cfg.proto_1_1;
 }
 
+/*@ requires \valid(d) && kdev_ok(d);
+    assigns d->last_host_ms;
+    ensures kdev_ok(d) && d->last_host_ms == d->last_tick_ms; */
 static void kdev_feed(struct kdev *d)
 {
     d->last_host_ms = d->last_tick_ms;   /* == now_ms unless the clock went backwards */
 }
 
 /* Off for rest_s clears the running account, and with it a forced rest. */
+/*@ requires \valid(d) && kdev_ok(d);
+    assigns d->run_acc_ms, d->resting;
+    ensures kdev_ok(d) && d->run_acc_ms <= \old(d->run_acc_ms); */
 static void kdev_rest(struct kdev *d)
 {
     if (d->level == 0 && d->run_acc_ms > 0 && d->last_tick_ms - d->off_ms >= (uint64_t)d->cfg.rest_s * 1000u) {
@@ -155,6 +198,10 @@ static void kdev_rest(struct kdev *d)
     }
 }
 
+/*@ requires \valid(d) && kdev_ok(d) && bit != 0;
+    assigns d->faults, d->level, d->start_ms, d->change_ms, d->off_ms, d->last_stop;
+    ensures kdev_ok(d) && d->level == 0 && d->start_ms == \old(d->start_ms);
+    ensures \old(d->level) == 0 ==> d->change_ms == \old(d->change_ms); */
 static void kdev_latch(struct kdev *d, uint16_t bit)
 {
     if (d->faults & bit)
@@ -165,6 +212,12 @@ static void kdev_latch(struct kdev *d, uint16_t bit)
 }
 
 /* Evaluate the trip conditions against the current state. */
+/*@ requires \valid(d) && kdev_ok(d);
+    assigns d->faults, d->level, d->start_ms, d->change_ms, d->off_ms, d->last_stop;
+    ensures kdev_ok(d) && (d->level == \old(d->level) || d->level == 0);
+    ensures d->start_ms == \old(d->start_ms);
+    ensures d->level == \old(d->level) ==> d->change_ms == \old(d->change_ms);
+    ensures d->level != 0 ==> d->faults == \old(d->faults); */
 static void kdev_check_faults(struct kdev *d)
 {
     if (d->stall_forced || (d->level > 0 && d->force_dn >= KDEV_STALL_FORCE_DN))
@@ -175,13 +228,36 @@ static void kdev_check_faults(struct kdev *d)
         kdev_latch(d, KNOT_FAULT_LOW_BATTERY);
 }
 
+/* Within the sensor's range: the model never leaves it (it cools toward 25 C
+ * and trips at 60 C), and the bound is what the proofs of kdev_step use. */
+/*@ assigns \nothing;
+    ensures KDEV_TEMP_MIN_MDC <= \result <= KDEV_TEMP_MAX_MDC; */
+static int32_t kdev_clamp_temp(int64_t mdc)
+{
+    if (mdc < KDEV_TEMP_MIN_MDC)
+        return KDEV_TEMP_MIN_MDC;
+    if (mdc > KDEV_TEMP_MAX_MDC)
+        return KDEV_TEMP_MAX_MDC;
+    return (int32_t)mdc;
+}
+
 /* Integrate the physics over dt milliseconds with the state held constant. */
+/*@ requires \valid(d) && kdev_ok(d) && 1 <= dt <= KDEV_STEP_COOL_MS;
+    requires d->last_tick_ms + dt <= KDEV_TIME_MAX;
+    assigns d->ppm_milli, d->temp_mdc, d->heat_rem, d->run_acc_ms, d->drain_rem, d->battery_uah,
+            d->faults, d->level, d->start_ms, d->change_ms, d->off_ms, d->last_stop, d->last_tick_ms;
+    ensures kdev_ok(d) && d->last_tick_ms == \old(d->last_tick_ms) + dt;
+    ensures d->run_acc_ms == \old(d->run_acc_ms) + (\old(d->level) > 0 ? dt : 0);
+    ensures d->level == \old(d->level) || d->level == 0;
+    ensures d->start_ms == \old(d->start_ms);
+    ensures d->level == \old(d->level) ==> d->change_ms == \old(d->change_ms); */
 static void kdev_step(struct kdev *d, uint32_t dt)
 {
     uint32_t target = (uint32_t)kdev_level_ppm(d, d->level) * 1000u;
     uint32_t ramp = (uint32_t)((uint64_t)KDEV_RAMP_PPM * 1000u * dt / KDEV_RAMP_MS);
     /* current of the interval is taken at its start: the steps are short */
     uint32_t ma = kdev_current_ma(d);
+    bool running = d->level > 0;   /* for the whole step: a fault found at its end stops the next */
     uint64_t acc;
     int64_t flow, q, r;
 
@@ -200,24 +276,45 @@ static void kdev_step(struct kdev *d, uint32_t dt)
         q--;
         r += KDEV_HEAT_SCALE;
     }
-    d->temp_mdc += (int32_t)q;
+    d->temp_mdc = kdev_clamp_temp(d->temp_mdc + q);
     d->heat_rem = (uint32_t)r;
-
-    if (d->level > 0)
-        d->run_acc_ms += dt;
 
     acc = (uint64_t)ma * dt + d->drain_rem;
     d->drain_rem = (uint16_t)(acc % KDEV_UAH_MA_MS);
     acc /= KDEV_UAH_MA_MS;
     d->battery_uah = acc >= d->battery_uah ? 0 : d->battery_uah - (uint32_t)acc;
 
-    kdev_check_faults(d);
+    kdev_check_faults(d);   /* at the step's start, as the state was held */
+    if (running)
+        d->run_acc_ms += dt;
+    d->last_tick_ms += dt;
 }
 
+/*@ requires \valid(d) && kdev_ok(d) && now_ms <= KDEV_TIME_MAX;
+    assigns d->level, d->start_ms, d->change_ms, d->off_ms, d->last_stop, d->run_acc_ms, d->resting,
+            d->ppm_milli, d->temp_mdc, d->heat_rem, d->battery_uah, d->drain_rem, d->faults, d->last_tick_ms;
+    ensures kdev_ok(d);
+    ensures d->last_tick_ms == \max(\old(d->last_tick_ms), now_ms);
+    // Time never raises the motor, nor moves its start: only a host's SET_LEVEL does.
+    ensures d->level == \old(d->level) || d->level == 0;
+    ensures d->start_ms == \old(d->start_ms);
+    ensures d->level == \old(d->level) ==> d->change_ms == \old(d->change_ms);
+    // The dead man: running only while the host fed the watchdog within watchdog_ms.
+    ensures d->level > 0 ==> d->last_tick_ms < d->last_host_ms + d->cfg.watchdog_ms;
+    // The running ceiling: running only below it.
+    ensures d->level > 0 && kdev_enveloped(d) ==> d->run_acc_ms < d->cfg.ceiling_s * 1000;
+    ensures kdev_fed(d); */
 void kdev_tick(struct kdev *d, uint64_t now_ms)
 {
     uint64_t ceiling_ms = (uint64_t)d->cfg.ceiling_s * 1000u;
 
+    /*@ loop invariant kdev_ok(d);
+        loop invariant \at(d->last_tick_ms, Pre) <= d->last_tick_ms <= \max(\at(d->last_tick_ms, Pre), now_ms);
+        loop invariant d->level == \at(d->level, Pre) || d->level == 0;
+        loop invariant d->start_ms == \at(d->start_ms, Pre);
+        loop invariant d->level == \at(d->level, Pre) ==> d->change_ms == \at(d->change_ms, Pre);
+        loop assigns d->level, d->start_ms, d->change_ms, d->off_ms, d->last_stop, d->run_acc_ms, d->resting,
+            d->ppm_milli, d->temp_mdc, d->heat_rem, d->battery_uah, d->drain_rem, d->faults, d->last_tick_ms; */
     for (;;) {
         uint64_t deadline = d->last_host_ms + d->cfg.watchdog_ms;
         uint64_t dt;
@@ -254,19 +351,32 @@ void kdev_tick(struct kdev *d, uint64_t now_ms)
             dt = ceiling_ms - d->run_acc_ms;
 
         kdev_step(d, (uint32_t)dt);
-        d->last_tick_ms += dt;
     }
 }
 
+/*@ requires \valid_read(d);
+    assigns \nothing;
+    ensures \result <==> d->level > 0 || d->ppm_milli > 0; */
 bool kdev_busy(const struct kdev *d)
 {
     return d->level > 0 || d->ppm_milli > 0;
 }
 
-void kdev_init(struct kdev *d, const struct kdev_config *cfg, kdev_trace_fn trace, void *ctx, uint64_t now_ms)
+/* kdev_init's second half, on a device given its settings: the settings
+ * raised to the protocol's floors, the present set, and the state the
+ * invariant speaks of set by name (the zeroing before covers the rest; the
+ * provers do not see through a whole-struct copy, so this is proved apart). */
+/*@ requires \valid(d) && now_ms <= KDEV_TIME_MAX;
+    assigns d->cfg, d->last_stop, d->temp_mdc, d->battery_uah, d->power_ms, d->last_host_ms, d->last_tick_ms,
+        d->off_ms, d->level, d->faults, d->resting, d->start_ms, d->change_ms, d->run_acc_ms, d->heat_rem;
+    ensures kdev_ok(d) && d->level == 0 && d->faults == 0; */
+static void kdev_settle(struct kdev *d, uint64_t now_ms)
 {
-    memset(d, 0, sizeof(*d));
-    d->cfg = *cfg;
+    d->level = 0;
+    d->faults = 0;
+    d->resting = false;
+    d->start_ms = d->change_ms = d->run_acc_ms = 0;
+    d->heat_rem = 0;
     d->cfg.serial[KNOT_SERIAL_LEN] = '\0';   /* never trust the terminator */
     if (d->cfg.levels < 1)
         d->cfg.levels = 1;
@@ -283,8 +393,6 @@ void kdev_init(struct kdev *d, const struct kdev_config *cfg, kdev_trace_fn trac
         d->cfg.ceiling_s = KNOT_CEILING_S;
     if (d->cfg.rest_s < KNOT_REST_S)
         d->cfg.rest_s = KNOT_REST_S;
-    d->trace = trace;
-    d->trace_ctx = ctx;
     d->last_stop = KNOT_STOP_NONE;
     d->temp_mdc = KDEV_AMBIENT_MDC;
     d->battery_uah = KDEV_CAPACITY_UAH;
@@ -294,6 +402,21 @@ void kdev_init(struct kdev *d, const struct kdev_config *cfg, kdev_trace_fn trac
     d->off_ms = now_ms;
 }
 
+/*@ requires \valid(d) && \valid_read(cfg) && \separated(d, cfg) && now_ms <= KDEV_TIME_MAX;
+    assigns *d;
+    ensures kdev_ok(d) && d->level == 0 && d->faults == 0; */
+void kdev_init(struct kdev *d, const struct kdev_config *cfg, kdev_trace_fn trace, void *ctx, uint64_t now_ms)
+{
+    *d = (struct kdev){ 0 };
+    d->cfg = *cfg;
+    d->trace = trace;
+    d->trace_ctx = ctx;
+    kdev_settle(d, now_ms);
+}
+
+/*@ requires \valid_read(d) && kdev_ok(d);
+    assigns \nothing;
+    ensures \result <= KNOT_RISE_WAIT_NEVER; */
 unsigned kdev_rise_wait_ms(const struct kdev *d)
 {
     uint64_t now = d->last_tick_ms, ready;
@@ -310,6 +433,8 @@ unsigned kdev_rise_wait_ms(const struct kdev *d)
     return ready - now >= KNOT_RISE_WAIT_NEVER ? KNOT_RISE_WAIT_NEVER - 1 : (unsigned)(ready - now);
 }
 
+/*@ requires \valid_read(d) && kdev_ok(d) && \valid(st) && \separated(d, st);
+    assigns *st; */
 void kdev_status(const struct kdev *d, struct knot_status *st)
 {
     uint32_t ma = kdev_current_ma(d);
@@ -337,18 +462,24 @@ void kdev_status(const struct kdev *d, struct knot_status *st)
     }
 }
 
+/*@ requires \valid_read(d) && kdev_ok(d) && \valid(info) && \separated(d, info);
+    assigns *info; */
 void kdev_info(const struct kdev *d, struct knot_info *info)
 {
     unsigned i;
 
-    memset(info, 0, sizeof(*info));   /* reserved bytes, ppm past N and serial padding are 0 */
+    *info = (struct knot_info){ 0 };   /* reserved bytes, ppm past N and serial padding are 0 (packed: no padding) */
     info->proto_major = KNOT_PROTO_MAJOR;
     info->proto_minor = d->cfg.proto_1_0 ? 0 : d->cfg.proto_1_1 ? 1 : KNOT_PROTO_MINOR;
     info->fw_version = knot_put_le16(d->cfg.fw_version);
     info->levels = d->cfg.levels;
     info->watchdog_ms = knot_put_le16(d->cfg.watchdog_ms);
+    /*@ loop invariant 0 <= i <= d->cfg.levels;
+        loop assigns i, info->ppm[0 .. KNOT_MAX_LEVELS - 1]; */
     for (i = 0; i < d->cfg.levels; i++)
         info->ppm[i] = knot_put_le16(kdev_level_ppm(d, i + 1));
+    /*@ loop invariant 0 <= i <= KNOT_SERIAL_LEN;
+        loop assigns i, info->serial[0 .. KNOT_SERIAL_LEN - 1]; */
     for (i = 0; i < KNOT_SERIAL_LEN && d->cfg.serial[i]; i++)
         info->serial[i] = d->cfg.serial[i];
     if (!kdev_envelope(d))
@@ -360,6 +491,11 @@ void kdev_info(const struct kdev *d, struct knot_info *info)
 }
 
 /* Copy an IN reply the way USB does: the host gets at most wLength bytes. */
+/* A byte copy of a block: outside WP's typed memory model, so its contract is
+ * assumed, not proved (docs/PROOFS.md); the tests and ASan check it. */
+/*@ requires data == \null || \valid(data + (0 .. cap - 1));
+    assigns data[0 .. cap - 1];
+    ensures 0 <= \result <= wlength && \result <= cap && \result <= len; */
 static int kdev_reply(const void *src, size_t len, uint16_t wlength, uint8_t *data, size_t cap)
 {
     if (!data)
@@ -372,33 +508,48 @@ static int kdev_reply(const void *src, size_t len, uint16_t wlength, uint8_t *da
     return (int)len;
 }
 
+/*@ requires \valid(d) && kdev_ok(d);
+    requires data == \null || \valid(data + (0 .. cap - 1));
+    requires \separated(d, data + (0 .. cap - 1));
+    assigns d->refusal, d->refused_level, d->refusals, data[0 .. cap - 1];
+    ensures kdev_ok(d); */
 static int kdev_get_string(struct kdev *d, uint8_t index, uint16_t wlength, uint8_t *data, size_t cap)
 {
-    uint8_t desc[2 + 2 * 64];
+    uint8_t desc[2 + 2 * KDEV_STR_MAX];
     const char *s;
-    size_t n = 0;
+    size_t n, len;
 
     switch (index) {
     case 0:
+        desc[0] = 4;
+        desc[1] = USB_DT_STRING;
         desc[2] = USB_LANGID_EN_US & 0xff;
         desc[3] = USB_LANGID_EN_US >> 8;
-        n = 1;
-        s = NULL;
-        break;
+        return kdev_reply(desc, 4, wlength, data, cap);
     case KDEV_STR_MANUFACTURER:
         s = kdev_str_manufacturer;
+        len = sizeof(kdev_str_manufacturer) - 1;
         break;
     case KDEV_STR_PRODUCT:
         s = kdev_str_product;
+        len = sizeof(kdev_str_product) - 1;
         break;
     case KDEV_STR_SERIAL:
         s = d->cfg.serial;
+        len = KNOT_SERIAL_LEN;   /* NUL-padded, not necessarily terminated */
         break;
     default:
-        return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);
+        /* refused below: WP 25 mis-scopes a return in a switch's default */
+        s = NULL;
+        len = 0;
+        break;
     }
+    if (!s)
+        return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);
     /* our strings are ASCII, so UTF-16LE is the byte and a zero */
-    for (; s && s[n] && n < 64; n++) {
+    /*@ loop invariant 0 <= n <= len && n <= KDEV_STR_MAX;
+        loop assigns n, desc[2 .. 2 * KDEV_STR_MAX + 1]; */
+    for (n = 0; n < len && n < KDEV_STR_MAX && s[n]; n++) {
         desc[2 + 2 * n] = (uint8_t)s[n];
         desc[3 + 2 * n] = 0;
     }
@@ -407,6 +558,11 @@ static int kdev_get_string(struct kdev *d, uint8_t index, uint16_t wlength, uint
     return kdev_reply(desc, desc[0], wlength, data, cap);
 }
 
+/*@ requires \valid(d) && kdev_ok(d);
+    requires data == \null || \valid(data + (0 .. cap - 1));
+    requires \separated(d, data + (0 .. cap - 1));
+    assigns d->refusal, d->refused_level, d->refusals, data[0 .. cap - 1];
+    ensures kdev_ok(d); */
 static int kdev_standard(struct kdev *d, uint8_t rt, uint8_t req, uint16_t wvalue, uint16_t wlength,
                          uint8_t *data, size_t cap)
 {
@@ -416,6 +572,14 @@ static int kdev_standard(struct kdev *d, uint8_t rt, uint8_t req, uint16_t wvalu
     return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);
 }
 
+/*@ requires \valid(d) && kdev_ok(d);
+    requires data == \null || \valid(data + (0 .. cap - 1));
+    requires \separated(d, data + (0 .. cap - 1));
+    assigns d->last_host_ms, d->seq, d->refusal, d->refused_level, d->refusals, data[0 .. cap - 1];
+    ensures kdev_ok(d);
+    // A read feeds the watchdog only as the driving host's heartbeat.
+    ensures d->last_host_ms != \old(d->last_host_ms) ==> req == KNOT_REQ_GET_STATUS && wvalue == KNOT_STATUS_HEARTBEAT;
+    ensures \at(kdev_fed(d), Pre) ==> kdev_fed(d); */
 static int kdev_vendor_in(struct kdev *d, uint8_t req, uint16_t wvalue, uint16_t wlength, uint8_t *data, size_t cap)
 {
     struct knot_info info;
@@ -433,15 +597,19 @@ static int kdev_vendor_in(struct kdev *d, uint8_t req, uint16_t wvalue, uint16_t
         d->seq++;   /* before filling: the first answer carries 1, 0 means never read */
         kdev_status(d, &st);
         return kdev_reply(&st, d->cfg.proto_1_0 ? KNOT_STATUS_SIZE_1_0 : sizeof(st), wlength, data, cap);
-    default:
-        return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);
     }
+    return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);   /* after the switch: WP 25 mis-scopes a return in its default */
 }
 
+/*@ requires \valid(d) && kdev_ok(d);
+    assigns d->faults, d->refusal, d->refused_level, d->refusals;
+    ensures kdev_ok(d); */
 static int kdev_clear_request(struct kdev *d)
 {
     uint16_t gone = 0;
 
+    if (!d->faults)
+        return 0;   /* nothing latched: nothing to clear */
     /* a latch may go only once its cause has; the others stay and the request stalls */
     if ((d->faults & KNOT_FAULT_OVERTEMP) && d->temp_mdc < KNOT_TEMP_CLEAR_DC * 1000)
         gone |= KNOT_FAULT_OVERTEMP;
@@ -459,6 +627,10 @@ static int kdev_clear_request(struct kdev *d)
 
 /* The envelope: 0 when SET_LEVEL wvalue may go ahead, else why not. Lowering
  * and off are never refused; a 1.0 device checks only range and faults. */
+/*@ requires \valid_read(d) && kdev_ok(d);
+    assigns \nothing;
+    ensures \result == 0 && wvalue > d->level ==> kdev_rise_ok(d, d->level, wvalue);
+    ensures \result == 0 ==> wvalue <= d->cfg.levels; */
 static enum kdev_why kdev_level_refusal(const struct kdev *d, uint16_t wvalue)
 {
     uint64_t now = d->last_tick_ms;
@@ -484,47 +656,75 @@ static enum kdev_why kdev_level_refusal(const struct kdev *d, uint16_t wvalue)
     return 0;
 }
 
+/*@ requires \valid(d) && kdev_ok(d);
+    assigns d->level, d->start_ms, d->change_ms, d->off_ms, d->last_stop, d->faults, d->last_host_ms,
+            d->refusal, d->refused_level, d->refusals;
+    ensures kdev_ok(d);
+    // A rise is what the envelope allows, judged in the state before it.
+    ensures d->level > \old(d->level) ==> d->level == wvalue && \at(kdev_rise_ok(d, d->level, wvalue), Pre);
+    // Only a SET_LEVEL the device took feeds the watchdog.
+    ensures d->last_host_ms != \old(d->last_host_ms) ==> \result == 0;
+    ensures d->last_host_ms == \old(d->last_host_ms) || d->last_host_ms == d->last_tick_ms;
+    ensures d->level > \old(d->level) ==> d->last_host_ms == d->last_tick_ms;
+    ensures \at(kdev_fed(d), Pre) ==> kdev_fed(d);
+    ensures \old(d->level) > 0 ==> d->start_ms == \old(d->start_ms);
+    ensures d->level > \old(d->level) && \old(d->level) == 0 ==> d->start_ms == d->last_tick_ms; */
+static int kdev_set_level_request(struct kdev *d, uint16_t wvalue)
+{
+    enum kdev_why why = kdev_level_refusal(d, wvalue);
+
+    if (why)
+        return kdev_refuse(d, why);
+    kdev_feed(d);   /* only a SET_LEVEL the device took: it is the driving host's */
+    kdev_set_level(d, (uint8_t)wvalue, KDEV_BY_HOST);
+    kdev_check_faults(d);   /* a pressed head or flat pack trips at once */
+    return 0;
+}
+
+/*@ requires \valid(d) && kdev_ok(d);
+    assigns d->level, d->start_ms, d->change_ms, d->off_ms, d->last_stop, d->faults, d->last_host_ms,
+            d->refusal, d->refused_level, d->refusals;
+    ensures kdev_ok(d);
+    ensures d->level > \old(d->level) ==> req == KNOT_REQ_SET_LEVEL && d->level == wvalue
+            && \at(kdev_rise_ok(d, d->level, wvalue), Pre);
+    ensures d->last_host_ms != \old(d->last_host_ms) ==> req == KNOT_REQ_SET_LEVEL && \result == 0;
+    ensures d->level != \old(d->level) ==> req == KNOT_REQ_SET_LEVEL || d->level == 0;
+    ensures \at(kdev_fed(d), Pre) ==> kdev_fed(d);
+    ensures \old(d->level) > 0 ==> d->start_ms == \old(d->start_ms);
+    ensures d->level > \old(d->level) && \old(d->level) == 0 ==> d->start_ms == d->last_tick_ms; */
 static int kdev_vendor_out(struct kdev *d, uint8_t req, uint16_t wvalue, uint16_t wlength)
 {
     if (wlength != 0)
         return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);   /* no OUT request carries data */
     switch (req) {
-    case KNOT_REQ_SET_LEVEL: {
-        enum kdev_why why = kdev_level_refusal(d, wvalue);
-
-        if (why)
-            return kdev_refuse(d, why);
-        kdev_feed(d);   /* only a SET_LEVEL the device took: it is the driving host's */
-        kdev_set_level(d, (uint8_t)wvalue, KDEV_BY_HOST);
-        kdev_check_faults(d);   /* a pressed head or flat pack trips at once */
-        return 0;
-    }
+    case KNOT_REQ_SET_LEVEL:
+        return kdev_set_level_request(d, wvalue);
     case KNOT_REQ_CLEAR_FAULT:
         return kdev_clear_request(d);
     case KNOT_REQ_IDENTIFY:
         kdev_emit(d, KDEV_EV_IDENTIFY, wvalue, KDEV_BY_HOST);
         return 0;
-    default:
-        return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);
     }
+    return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);   /* after the switch: WP 25 mis-scopes a return in its default */
 }
 
-int kdev_control(struct kdev *d, const uint8_t setup[8], uint8_t *data, size_t cap, uint64_t now_ms)
+/* The request, to its handler (in the present, the watchdog already fed if it is to be). */
+/*@ requires \valid(d) && kdev_ok(d) && kdev_fed(d);
+    requires data == \null || \valid(data + (0 .. cap - 1));
+    requires \separated(d, data + (0 .. cap - 1));
+    assigns d->level, d->start_ms, d->change_ms, d->off_ms, d->last_stop, d->faults, d->last_host_ms, d->seq,
+            d->refusal, d->refused_level, d->refusals, data[0 .. cap - 1];
+    ensures kdev_ok(d) && kdev_fed(d);
+    ensures d->level > \old(d->level) ==> rt == KNOT_RT_OUT && req == KNOT_REQ_SET_LEVEL && d->level == wvalue
+            && \at(kdev_rise_ok(d, d->level, wvalue), Pre);
+    ensures \old(d->level) > 0 ==> d->start_ms == \old(d->start_ms);
+    ensures d->level > \old(d->level) && \old(d->level) == 0 ==> d->start_ms == d->last_tick_ms;
+    ensures d->last_host_ms != \old(d->last_host_ms) ==>
+            (rt == KNOT_RT_OUT && req == KNOT_REQ_SET_LEVEL && \result == 0)
+            || (rt == KNOT_RT_IN && req == KNOT_REQ_GET_STATUS && wvalue == KNOT_STATUS_HEARTBEAT); */
+static int kdev_request(struct kdev *d, uint8_t rt, uint8_t req, uint16_t wvalue, uint16_t windex, uint16_t wlength,
+                        uint8_t *data, size_t cap)
 {
-    uint8_t rt = setup[0];
-    uint8_t req = setup[1];
-    uint16_t wvalue = (uint16_t)(setup[2] | setup[3] << 8);
-    uint16_t windex = (uint16_t)(setup[4] | setup[5] << 8);
-    uint16_t wlength = (uint16_t)(setup[6] | setup[7] << 8);
-
-    /* an expired watchdog fires before this request can feed it */
-    kdev_tick(d, now_ms);
-    if (!kdev_heartbeat_only(d))
-        kdev_feed(d);   /* 1.0, 1.1: every request handled feeds it */
-    d->req_type = rt;
-    d->req = req;
-    d->req_value = wvalue;
-
     if ((rt & USB_TYPE_MASK) == USB_TYPE_STANDARD)
         return kdev_standard(d, rt, req, wvalue, wlength, data, cap);
     if (windex != KNOT_USB_INTERFACE)
@@ -536,6 +736,63 @@ int kdev_control(struct kdev *d, const uint8_t setup[8], uint8_t *data, size_t c
     return kdev_refuse(d, KDEV_WHY_BAD_REQUEST);   /* class requests, other recipients */
 }
 
+/* A SETUP packet's 16-bit field: little-endian. */
+/*@ requires \valid_read(b + (0 .. 1));
+    assigns \nothing;
+    ensures \result == b[0] + 256 * b[1]; */
+static uint16_t kdev_le16(const uint8_t *b)
+{
+    return (uint16_t)(b[0] + 256u * b[1]);
+}
+
+/*@ requires \valid(d) && kdev_ok(d) && now_ms <= KDEV_TIME_MAX;
+    requires \valid_read(setup + (0 .. 7));
+    requires \separated(setup + (0 .. 7), d, data + (0 .. cap - 1));
+    requires data == \null || \valid(data + (0 .. cap - 1));
+    requires \separated(d, data + (0 .. cap - 1));
+    assigns *d, data[0 .. cap - 1];
+    ensures kdev_ok(d);
+    ensures d->last_tick_ms == \max(\old(d->last_tick_ms), now_ms);
+    // A rise is a SET_LEVEL the envelope allows: from off only level 1, else one level up once the
+    // trial has run since the start and the rise gap since the last change; never with a fault latched.
+    ensures d->level > \old(d->level) ==> \old(setup[0]) == KNOT_RT_OUT && \old(setup[1]) == KNOT_REQ_SET_LEVEL
+        && d->level == \old(setup[2]) + 256 * \old(setup[3]);
+    ensures d->level > \old(d->level) ==> d->level <= d->cfg.levels && d->faults == 0;
+    ensures d->level > \old(d->level) && kdev_enveloped(d) ==> !d->resting;
+    ensures d->level > \old(d->level) && kdev_enveloped(d) && \old(d->level) == 0 ==> d->level == 1;
+    ensures d->level > \old(d->level) && kdev_enveloped(d) && \old(d->level) > 0 ==>
+        d->level == \old(d->level) + 1 && d->last_tick_ms - \old(d->start_ms) >= d->cfg.trial_ms
+        && d->last_tick_ms - \old(d->change_ms) >= d->cfg.rise_gap_ms;
+    // The dead man holds across every request.
+    ensures kdev_fed(d);
+    // 1.2: what feeds the watchdog is the driving host's: a SET_LEVEL taken, or the heartbeat read.
+    ensures kdev_heartbeat_only(d) && d->last_host_ms != \old(d->last_host_ms) ==>
+        (\old(setup[0]) == KNOT_RT_OUT && \old(setup[1]) == KNOT_REQ_SET_LEVEL && \result == 0)
+        || (\old(setup[0]) == KNOT_RT_IN && \old(setup[1]) == KNOT_REQ_GET_STATUS
+            && \old(setup[2]) + 256 * \old(setup[3]) == KNOT_STATUS_HEARTBEAT); */
+int kdev_control(struct kdev *d, const uint8_t setup[8], uint8_t *data, size_t cap, uint64_t now_ms)
+{
+    uint8_t rt = setup[0];
+    uint8_t req = setup[1];
+    uint16_t wvalue = kdev_le16(setup + 2);
+    uint16_t windex = kdev_le16(setup + 4);
+    uint16_t wlength = kdev_le16(setup + 6);
+
+    /* an expired watchdog fires before this request can feed it */
+    kdev_tick(d, now_ms);
+    if (!kdev_heartbeat_only(d))
+        kdev_feed(d);   /* 1.0, 1.1: every request handled feeds it */
+    d->req_type = rt;
+    d->req = req;
+    d->req_value = wvalue;
+    return kdev_request(d, rt, req, wvalue, windex, wlength, data, cap);
+}
+
+/*@ requires \valid(d) && kdev_ok(d) && now_ms <= KDEV_TIME_MAX;
+    assigns *d;
+    ensures kdev_ok(d);
+    // Only a host's SET_LEVEL raises the motor: the world outside may only stop it.
+    ensures d->level == \old(d->level) || d->level == 0; */
 void kdev_inject_fault(struct kdev *d, uint16_t fault, uint64_t now_ms)
 {
     kdev_tick(d, now_ms);
@@ -554,6 +811,11 @@ void kdev_inject_fault(struct kdev *d, uint16_t fault, uint64_t now_ms)
     }
 }
 
+/*@ requires \valid(d) && kdev_ok(d) && now_ms <= KDEV_TIME_MAX;
+    assigns *d;
+    ensures kdev_ok(d);
+    // Only a host's SET_LEVEL raises the motor: the world outside may only stop it.
+    ensures d->level == \old(d->level) || d->level == 0; */
 void kdev_press(struct kdev *d, uint16_t force_dn, uint64_t now_ms)
 {
     kdev_tick(d, now_ms);
@@ -561,6 +823,11 @@ void kdev_press(struct kdev *d, uint16_t force_dn, uint64_t now_ms)
     kdev_check_faults(d);
 }
 
+/*@ requires \valid(d) && kdev_ok(d) && now_ms <= KDEV_TIME_MAX;
+    assigns *d;
+    ensures kdev_ok(d);
+    // Only a host's SET_LEVEL raises the motor: the world outside may only stop it.
+    ensures d->level == \old(d->level) || d->level == 0; */
 void kdev_set_battery(struct kdev *d, unsigned pct, uint64_t now_ms)
 {
     kdev_tick(d, now_ms);
@@ -571,12 +838,20 @@ void kdev_set_battery(struct kdev *d, unsigned pct, uint64_t now_ms)
     kdev_check_faults(d);
 }
 
+/*@ requires \valid(d) && kdev_ok(d) && now_ms <= KDEV_TIME_MAX;
+    assigns *d;
+    ensures kdev_ok(d) && d->level == 0; */
 void kdev_unplug(struct kdev *d, uint64_t now_ms)
 {
     kdev_tick(d, now_ms);
     kdev_set_level(d, 0, KDEV_BY_UNPLUG);
 }
 
+/*@ requires \valid(d) && kdev_ok(d) && now_ms <= KDEV_TIME_MAX;
+    assigns *d;
+    ensures kdev_ok(d);
+    // Only a host's SET_LEVEL raises the motor: the world outside may only stop it.
+    ensures d->level == \old(d->level) || d->level == 0; */
 void kdev_clear_faults(struct kdev *d, uint64_t now_ms)
 {
     uint16_t cleared;

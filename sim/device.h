@@ -107,6 +107,52 @@ struct kdev {
     uint16_t drain_rem;      /* mA*ms below one uAh (< 3600) */
 };
 
+/* Time beyond which the proofs assume nothing (2^62 ms: 146 million years of uptime). */
+#define KDEV_TIME_MAX ((uint64_t)1 << 62)
+/* The model's temperature stays within what its sensor reports: -40.0 to 200.0 C, in milli-decidegrees. */
+#define KDEV_TEMP_MIN_MDC (-400000)
+#define KDEV_TEMP_MAX_MDC 2000000
+/* Heat flow below one milli-decidegree is carried in 1e-5 units. */
+#define KDEV_HEAT_SCALE 100000
+
+/*@
+  // The 1.1 envelope is on (a 1.0 device checks only range and faults).
+  predicate kdev_enveloped(struct kdev *d) = !d->cfg.proto_1_0;
+
+  // What every entry point keeps (make prove; docs/PROOFS.md): the settings
+  // as kdev_init leaves them, times never ahead of the present, a level in
+  // range, and never a motor running with a fault latched.
+  predicate kdev_sane(struct kdev *d) =
+    1 <= d->cfg.levels <= KNOT_MAX_LEVELS && d->level <= d->cfg.levels
+    && d->cfg.watchdog_ms >= 1
+    && d->cfg.trial_ms >= KNOT_TRIAL_MS && d->cfg.rise_gap_ms >= KNOT_RISE_GAP_MS
+    && 1 <= d->cfg.ceiling_s <= KNOT_CEILING_S && d->cfg.rest_s >= KNOT_REST_S
+    && d->last_tick_ms <= KDEV_TIME_MAX
+    && d->start_ms <= d->last_tick_ms && d->change_ms <= d->last_tick_ms
+    && d->off_ms <= d->last_tick_ms && d->last_host_ms <= d->last_tick_ms
+    && d->run_acc_ms <= d->last_tick_ms
+    && KDEV_TEMP_MIN_MDC <= d->temp_mdc <= KDEV_TEMP_MAX_MDC && d->heat_rem < KDEV_HEAT_SCALE;
+  // Never a motor running with a fault latched, nor while the device makes it rest.
+  predicate kdev_ok(struct kdev *d) = kdev_sane(d) && (d->faults != 0 ==> d->level == 0)
+    && (kdev_enveloped(d) && d->resting ==> d->level == 0);
+
+  // 1.2: only the driving host feeds the watchdog.
+  predicate kdev_heartbeat_only(struct kdev *d) = !d->cfg.proto_1_0 && !d->cfg.proto_1_1;
+
+  // The dead man's rule: a running motor was fed within watchdog_ms.
+  predicate kdev_fed(struct kdev *d) = d->level > 0 ==> d->last_tick_ms < d->last_host_ms + d->cfg.watchdog_ms;
+
+  // The rule of a rise from level `from` to `to`, in the state d before it
+  // (the guide's "lowest speed first" as the firmware enforces it).
+  predicate kdev_rise_ok(struct kdev *d, integer from, integer to) =
+    to <= d->cfg.levels && d->faults == 0
+    && (kdev_enveloped(d) ==> !d->resting
+        && (from == 0 ==> to == 1)
+        && (from > 0 ==> to == from + 1
+            && d->last_tick_ms - d->start_ms >= d->cfg.trial_ms
+            && d->last_tick_ms - d->change_ms >= d->cfg.rise_gap_ms));
+*/
+
 /* Result of a control request, as a USB device would answer it. */
 #define KDEV_STALL (-32)   /* -EPIPE: protocol stall, request rejected */
 

@@ -182,12 +182,14 @@ _Static_assert(sizeof(struct knot_info) == KNOT_INFO_SIZE, "info block is 48 byt
 _Static_assert(sizeof(struct knot_status) == KNOT_STATUS_SIZE, "status block is 32 bytes on the wire");
 
 /* Little-endian field access independent of host byte order. */
+/*@ assigns \nothing; */
 static inline uint16_t knot_le16(uint16_t wire)
 {
     const uint8_t *b = (const uint8_t *)&wire;
     return (uint16_t)(b[0] | (b[1] << 8));
 }
 
+/*@ assigns \nothing; */
 static inline uint16_t knot_put_le16(uint16_t host)
 {
     uint16_t wire;
@@ -197,12 +199,14 @@ static inline uint16_t knot_put_le16(uint16_t host)
     return wire;
 }
 
+/*@ assigns \nothing; */
 static inline uint32_t knot_le32(uint32_t wire)
 {
     const uint8_t *b = (const uint8_t *)&wire;
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
+/*@ assigns \nothing; */
 static inline uint32_t knot_put_le32(uint32_t host)
 {
     uint32_t wire;
