@@ -68,7 +68,7 @@ SIM_OBJS := $(SIM_SRCS:%.c=$(B)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 TEST_BINS := $(UNIT_TESTS:%=$(B)/tests/%) $(B)/tests/knot-usbtest $(B)/tests/libknot-wallclock.so
 
-.PHONY: all tests check check-build demo try bench clean install deps mutate soak
+.PHONY: all tests check check-build demo try bench clean install deps mutate soak prove
 all: $(B)/knotd $(B)/knotctl $(B)/knot-sim
 tests: $(TEST_BINS)
 
@@ -224,7 +224,13 @@ soak: deps
 	$(MAKE) tests
 	KNOT_LOOP_SEQUENCES=$(SOAK_SEQUENCES) KNOT_LOOP_JOBS=$$(nproc) $(B)/tests/test_loop
 
-# Each tests/mutations/*.patch breaks one safety rule; the tests it names must fail.
+# The firmware core's contracts, proved by Frama-C WP (docs/PROOFS.md); fails unless every goal is proved.
+prove:
+	@scripts/deps prove
+	tests/prove/run
+
+# Each tests/mutations/*.patch breaks one safety rule; the tests it names must fail
+# (and the proof, for a patch to a file make prove proves).
 mutate: deps
 	tests/mutate
 
