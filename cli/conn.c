@@ -337,8 +337,10 @@ int conn_check(json_object *reply, bool quiet)
     if (jv_bool(reply, KNOT_K_OK, false))
         return 0;
     code = jv_str(reply, KNOT_K_CODE, "");
-    /* knotd's message says it all; its code is for programs (--json). */
-    if (!quiet && conn_for_person(reply))
+    /* knotd's message says it all; its code is for programs (--json), which get its reply as a line. */
+    if (!quiet && fail_is_json())
+        printf("%s\n", json_object_to_json_string_ext(reply, KNOT_JSON_LINE_FLAGS));
+    else if (!quiet && conn_for_person(reply))
         term_line("%s", jv_str(reply, KNOT_K_MESSAGE, "knotd refused"));
     else if (!quiet)
         fprintf(stderr, "knotctl: %s\n", jv_str(reply, KNOT_K_MESSAGE, "knotd refused"));

@@ -16,6 +16,11 @@ void fail_json(bool on)
     fail_as_json = on;
 }
 
+bool fail_is_json(void)
+{
+    return fail_as_json;
+}
+
 void fail(const char *code, const char *fmt, ...)
 {
     char msg[1024];

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 /* knotctl's own error codes under --json (knotd's are relayed as knotd wrote
- * them); docs/CONTROL.md and knotctl(1) list them. */
+ * them); knotctl(1) lists them. */
 #define FAIL_USAGE "usage"                   /* the command line: exit 2 */
 #define FAIL_NOT_CONNECTED "not-connected"   /* knotd not reachable: exit 3 */
 #define FAIL_PERMISSION "permission"         /* the socket refused this user: exit 4 */
@@ -14,6 +14,7 @@
 
 /* --json was given: from now on a failure is {"ok":false,"code":...,"message":...,"from":"knotctl"} on stdout. */
 void fail_json(bool on);
+bool fail_is_json(void);
 /* Say that knotctl cannot do it: "knotctl: MESSAGE" on stderr, or the JSON
  * error line on stdout; code is one of the above or a knotd error code. */
 __attribute__((format(printf, 2, 3)))

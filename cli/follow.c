@@ -341,7 +341,7 @@ static int follow_loop(struct follow *f, struct conn *w)
             term_clear();
             rc = conn_read_fail(w, rc);
             /* knotd died under a running session: what the motor does now. */
-            if (rc == KNOTCTL_EXIT_NOT_CONNECTED)
+            if (rc == KNOTCTL_EXIT_NOT_CONNECTED && !f->o->json)
                 fprintf(stderr, "knotctl: the massager's own watchdog stops the motor by itself within a fraction "
                         "of a second (250 ms by default), with no knotd feeding it\n");
             return rc;

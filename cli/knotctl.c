@@ -584,6 +584,7 @@ int main(int argc, char **argv)
             break;
         case OPT_JSON:
             o.json = true;
+            fail_json(true);   /* also when typed short, as --js */
             break;
         case OPT_DETACH:
             o.detach = true;
@@ -639,6 +640,7 @@ int main(int argc, char **argv)
         if (rc)
             return rc;
     }
+    fail_json(o.json);   /* "--json" as another option's value is no --json */
     if (help) {
         char *name = optind < argc ? argv[optind] : NULL;
 

@@ -114,21 +114,25 @@ void term_status(const char *text)
 void term_line(const char *fmt, ...)
 {
     char *text = NULL;
-    va_list ap;
+    va_list ap, again;
     int n;
 
     if (term_is_tty && term_shown[0])
         term_erase();
     va_start(ap, fmt);
+    va_copy(again, ap);
     n = vasprintf(&text, fmt, ap);
-    va_end(ap);
     if (n >= 0) {
         /* The terminal would cut a long sentence at its edge, mid-word: cut it between words. */
         if (term_is_tty)
             words_wrap(text, term_width() - 1);
         fputs(text, stdout);
         free(text);
+    } else {
+        vprintf(fmt, again);   /* out of memory: unwrapped, but said */
     }
+    va_end(again);
+    va_end(ap);
     putchar('\n');
     if (term_is_tty && term_shown[0]) {
         term_drawn = 0;

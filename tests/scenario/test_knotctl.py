@@ -66,6 +66,15 @@ def test_json_answers_the_question_asked_and_its_errors_are_json(knotd, tmp_path
         assert (err["ok"], err["code"], err["from"]) == (False, code, "knotctl"), (args, err)
         assert err["message"] and len(r.stdout.splitlines()) == 1, (args, r.stdout)
     assert "calvs" in json.loads(d.knotctl("--json", "areas", "calvs", raw=True).stdout)["message"]
+    # knotd's own refusal under --json: its reply line on stdout, nothing on stderr (status, watch alike).
+    for args in (("-d", "NOPE", "status"), ("-d", "NOPE", "stop")):
+        r = d.knotctl("--json", *args, raw=True)
+        err = json.loads(r.stdout.splitlines()[-1])
+        assert r.returncode == EXIT_REFUSED and r.stderr == "" and err["ok"] is False, (args, r)
+        assert err["code"] == "no-device" and "from" not in err, (args, err)
+    # Typed short, --json is --json for its errors too; as another option's value it is not.
+    r = d.knotctl("--js", "bogus", raw=True)
+    assert r.returncode == EXIT_USAGE and json.loads(r.stdout)["code"] == "usage" and r.stderr == "", r
     # Without --json the same error is a line on stderr.
     r = d.knotctl("areas", "calvs", raw=True)
     assert r.returncode == 1 and r.stdout == "" and r.stderr.startswith("knotctl: no body area 'calvs'"), r
