@@ -684,7 +684,8 @@ static json_object *commands_areas(const struct commands_call *c)
 }
 
 /* The systemd service knotd runs as, or null (by hand, under knot-sim, in a login's scope):
- * whether "systemctl reload" reaches it. */
+ * whether "systemctl reload" reaches it. Only a knotd unit (knotd.service, knotd@x.service):
+ * knotd started by hand from another service (a CI runner's, cron's) is not that service. */
 static json_object *commands_unit(void)
 {
     char *unit = NULL;
@@ -692,7 +693,7 @@ static json_object *commands_unit(void)
     size_t n;
 
     if (sd_pid_get_unit(0, &unit) == 0 && (n = strlen(unit)) > 8 && strcmp(unit + n - 8, ".service") == 0 &&
-        strncmp(unit, "user@", 5) != 0)
+        strncmp(unit, "knotd", 5) == 0)
         o = json_object_new_string(unit);
     free(unit);
     return o;

@@ -67,6 +67,17 @@ static const char *main_config_path(void)
     return knot_file(KNOT_CONFDIR, KNOT_PKGDATADIR, "knotd.conf", found, sizeof(found));
 }
 
+/* The settings file knotd runs on, as the version reply names it: a copy
+ * taken when a load succeeds (main_config_path's buffer is reused by the
+ * next lookup, and a rejected reload must not change what knotd says). */
+static void main_config_keep(const char *path)
+{
+    static char kept[CONFIG_PATH_LEN + 16];
+
+    snprintf(kept, sizeof(kept), "%s", path);
+    knotd.config_path = kept;
+}
+
 static int main_load(const char *path, struct config *cfg, struct profile *prof)
 {
     char err[512];
@@ -183,7 +194,7 @@ static void main_reload(void)
         notify_ready();
         return;
     }
-    knotd.config_path = path;
+    main_config_keep(path);
     knotd.config_absent = loaded == CONFIG_ABSENT;
     if (strcmp(cfg.socket, knotd.cfg.socket) || cfg.n_ids != knotd.cfg.n_ids ||
         memcmp(cfg.ids, knotd.cfg.ids, sizeof(cfg.ids[0]) * cfg.n_ids))
@@ -467,7 +478,7 @@ int main(int argc, char **argv)
     }
     log_init();
     knotd.profiles = malloc(sizeof(*knotd.profiles));
-    knotd.config_path = main_config_path();
+    main_config_keep(main_config_path());
     if (!knotd.profiles || (loaded = main_load(knotd.config_path, &knotd.cfg, knotd.profiles)) < 0) {
         free(knotd.profiles);
         return 1;
