@@ -3,6 +3,7 @@
 import datetime
 import json
 import os
+import time
 
 import pytest
 
@@ -235,7 +236,11 @@ def test_a_pain_stop_closes_the_area_for_the_day(knotd, tmp_path, wallclock):
         assert d2.req({"cmd": "stop"})["ok"]
         d2.wait_session_end()
         pain_stop(d2)
+        stopped_at = time.monotonic()
         assert d2.req({"cmd": "start", "area": "calves"})["code"] == "pain-stop"
+        # The wall clock's offset is whole seconds, so "midnight" lands up to a second before the moment
+        # it is set: the stop must lie more than a second back, or it falls on the new day (as it should).
+        wait_for(lambda: time.monotonic() - stopped_at > 1.2, 5, "the stop a second in the past")
         # The stroke of the next midnight: open once the boot clock has passed the stop's place.
         wallclock.set_local(clock.local_date(0) + datetime.timedelta(days=1), 0, 0, 0)
         wait_for(lambda: (lambda t: t if t["closed"] is None else None)(
