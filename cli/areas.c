@@ -4,7 +4,6 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "conn.h"
@@ -238,20 +237,10 @@ int areas_elsewhere(const struct knotctl_opts *o, const char *name, json_object 
  * {"ok":true,"area":...} for the one area asked. */
 int areas_run(const struct knotctl_opts *o, const char *name)
 {
-    json_object *reply = NULL, *area;
-    char *raw = NULL;
-    struct conn c;
-    int rc = conn_open(&c, o->socket);
+    json_object *reply, *area;
+    /* knotd's reply as it is under --json, unless it is cut to the area asked (a refusal is its line anyway). */
+    int rc = conn_call(o->socket, o->json && !name, conn_request_new("areas", NULL), &reply);
 
-    if (rc == 0)
-        rc = conn_request(&c, conn_request_new("areas", NULL), &reply, &raw);
-    conn_close(&c);
-    /* knotd's own answer under --json, unless it is about to be cut to the area asked. */
-    if (rc == 0 && o->json && (!name || !jv_bool(reply, KNOT_K_OK, false)))
-        printf("%s\n", raw);
-    free(raw);
-    if (rc == 0)
-        rc = conn_check(reply, o->json);
     if (rc == 0 && !name && !o->json)
         areas_table(reply);
     if (rc == 0 && name) {
