@@ -357,6 +357,7 @@ static unsigned drive_attach_done(struct drive *d, enum drive_result r, const ui
         d->st_valid = true;
         d->st_ms = d->sent_ms;
         d->st_done_ms = now_ms;
+        d->fed_ms = d->sent_ms;
         if (d->st.level <= KNOT_MAX_LEVELS)
             drive_set_level(d, d->st.level);
         else
@@ -414,6 +415,42 @@ static bool drive_was_reset(const struct drive *d, const struct drive_status *pr
     return delta == 0 || delta > 1u + d->unanswered;
 }
 
+/* The motor went through off since the last look, unseen by knotd: its
+ * watchdog fired while contact was lost, then a late SET_LEVEL started it
+ * again from off. The session's trial no longer describes that motor.
+ * prev is the last look; only a motor seen running then and now, with no
+ * off acknowledged since, can have done it. The evidence: a new last_stop;
+ * with 1.1, a run_ms that grew less than the time between the two looks
+ * (each read lies between its request and its answer); with 1.0, which has
+ * no run_ms, a silence longer than the watchdog (it may have fired). */
+static const char *drive_restarted_unseen(const struct drive *d, const struct drive_status *prev,
+                                          const struct drive_status *st)
+{
+    static const char stopped[] = "it stopped by itself and a late request started it again";
+    uint64_t between;
+
+    if (prev->level == 0 || st->level == 0 || d->off_ms >= d->st_done_ms)
+        return NULL;
+    if (st->last_stop != prev->last_stop)
+        return stopped;
+    if (st->ext && prev->ext) {
+        between = d->sent_ms > d->st_done_ms ? d->sent_ms - d->st_done_ms : 0;
+        return (uint64_t)st->run_ms + DRIVE_SKEW_MS < (uint64_t)prev->run_ms + between ? stopped : NULL;
+    }
+    if (d->unfed)
+        return "it went unanswered longer than its watchdog: it may have stopped and started again";
+    return NULL;
+}
+
+/* An answer: the device was fed no earlier than its request went out, and
+ * may have gone unfed since the last answer's request until now. */
+static void drive_fed(struct drive *d, uint64_t now_ms)
+{
+    if (now_ms - d->fed_ms > d->info.watchdog_ms)
+        d->unfed = true;
+    d->fed_ms = d->sent_ms;
+}
+
 static const char *drive_stop_name(unsigned last_stop)
 {
     switch (last_stop) {
@@ -460,7 +497,11 @@ static unsigned drive_observe(struct drive *d, const struct drive_status *st, ui
     unsigned notes = DRIVE_N_STATUS;
     bool was_running = session_running(d->sess);
     bool reset = drive_was_reset(d, &d->st, st);
+    const char *unseen;
 
+    drive_fed(d, now_ms);
+    unseen = reset ? NULL : drive_restarted_unseen(d, &d->st, st);
+    d->unfed = false;
     d->fails = 0;
     d->retry_ms = 0;
     d->unanswered = 0;
@@ -469,10 +510,12 @@ static unsigned drive_observe(struct drive *d, const struct drive_status *st, ui
     d->st_ms = d->sent_ms;
     d->st_done_ms = now_ms;
 
-    if (reset || !drive_explained(d, st->level)) {
+    if (reset || unseen || !drive_explained(d, st->level)) {
         /* Never drive such a motor back up: the session ends, off is next. */
         if (reset)
             drive_say(d, "the massager was reset%s", was_running ? "; ending the session" : "");
+        else if (unseen)
+            drive_say(d, "the massager runs, but %s%s", unseen, was_running ? "; ending the session" : "");
         else if (st->level == 0)
             drive_say(d, "the massager stopped by itself (%s)%s", drive_stop_name(st->last_stop),
                       was_running ? "; ending the session" : "");
@@ -537,6 +580,7 @@ static unsigned drive_level_done(struct drive *d, enum drive_result r, uint64_t 
         return drive_failed(d, r, now_ms);   /* a stalled off is no protocol answer: retried blind */
     d->fails = 0;
     d->retry_ms = 0;
+    drive_fed(d, now_ms);
     drive_set_level(d, level);
     d->change_ms = d->sent_ms;
     if (level == 0)

@@ -137,6 +137,8 @@ struct drive {
     unsigned fails;
     uint64_t failing_since_ms;
     uint64_t off_ms;                /* when level 0 was last acknowledged */
+    uint64_t fed_ms;                /* when the last request the device answered was sent: it was fed no earlier */
+    bool unfed;                     /* since the last look, it may have gone unfed longer than its watchdog */
     unsigned leans;                 /* rises asked for before the device allowed them: knotd bugs */
     unsigned lean_level;            /* the rise already counted */
 

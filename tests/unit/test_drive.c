@@ -21,6 +21,8 @@ struct fix {
     uint64_t now;
     unsigned seq;
     uint32_t uptime;
+    bool running;                       /* the fake motor ran at the last status */
+    uint32_t run_from;                  /* its uptime when it started from off */
     char why[256];
 };
 
@@ -28,6 +30,7 @@ struct fix {
 struct dev {
     unsigned level, faults, last_stop, ppm, force_dn;
     unsigned rise_wait_ms, refusal, refused_level;
+    bool restarted;                     /* 1.1: the motor started from off just now, unseen */
 };
 
 static void put16(uint8_t *b, unsigned v)
@@ -74,6 +77,11 @@ static size_t status_block(struct fix *f, uint8_t *b, const struct dev *v)
     put16(b + 12, v->faults);
     b[14] = 90;
     put32(b + 16, f->uptime);
+    /* run_ms: running since the last start from off, as a device counts it */
+    if (v->level > 0 && (!f->running || v->restarted))
+        f->run_from = f->uptime;
+    f->running = v->level > 0;
+    put32(b + 20, f->running ? f->uptime - f->run_from : 0);
     put16(b + 24, v->rise_wait_ms);
     b[26] = (uint8_t)v->refusal;
     b[27] = (uint8_t)v->refused_level;
@@ -378,7 +386,7 @@ static void test_even_a_lowering_needs_a_fresh_look(void **state)
     expect_cmd(f, DRIVE_OP_LEVEL, 2);
     answer(f, DRIVE_OK);
     heartbeat(f, 2000, &two);
-    advance(f, 300);                   /* a gap: the last look is 300 ms old */
+    advance(f, 200);                   /* a gap: the last look is 200 ms old, more than half the watchdog */
     assert_int_equal(session_ouch(&f->s, f->now, f->why, sizeof(f->why)), 0);
     expect_cmd(f, DRIVE_OP_STATUS, 0); /* a device stopped by its watchdog would go 0 -> 1 otherwise */
     answer_status(f, &two);
@@ -748,6 +756,81 @@ static void test_late_level_counts_from_the_answer(void **state)
     assert_int_equal(session_next_ms(&f->s), answered + 10000);
 }
 
+/* Found by make soak (seed 125403160, sequence 2200945): a lowering 2 -> 1
+ * timed out, so did the next look; the watchdog stopped the motor, then the
+ * late SET_LEVEL 1 started it again from off. knotd believed level 1 since
+ * long ago and raised it before the area's trial had passed on the restarted
+ * motor. A restart from off knotd did not see ends the session (minor 1:
+ * run_ms shows it even when last_stop names an older watchdog stop). */
+static void lowering_lost_then_restarted(struct fix *f, unsigned minor, const struct dev *after)
+{
+    struct dev two = { .level = 2, .last_stop = KNOT_STOP_WATCHDOG };
+
+    attach(f, minor, 250);
+    start(f, 2);
+    expect_cmd(f, DRIVE_OP_LEVEL, 1);
+    answer(f, DRIVE_OK);
+    heartbeat(f, 10000, &(struct dev){ .level = 1, .last_stop = KNOT_STOP_WATCHDOG });
+    expect_cmd(f, DRIVE_OP_LEVEL, 2);
+    answer(f, DRIVE_OK);
+    heartbeat(f, 2000, &two);
+    assert_int_equal(session_down(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    drive_tick(&f->d, f->now);
+    expect_cmd(f, DRIVE_OP_LEVEL, 1);
+    advance(f, DRIVE_TIMEOUT_MS - 1);
+    answer(f, DRIVE_TIMEOUT);
+    advance(f, 50);
+    expect_cmd(f, DRIVE_OP_STATUS, 0);
+    advance(f, DRIVE_TIMEOUT_MS - 1);
+    answer(f, DRIVE_TIMEOUT);
+    advance(f, 50);
+    assert_true(session_running(&f->s));
+    expect_cmd(f, DRIVE_OP_STATUS, 0);
+    answer_status(f, after);
+}
+
+static void test_a_restart_from_off_knotd_did_not_see_ends_the_session(void **state)
+{
+    struct fix *f = *state;
+    static const struct {
+        unsigned minor;
+        struct dev after;
+        const char *why;
+    } cases[] = {
+        /* run_ms restarted, last_stop the same older watchdog stop */
+        { 1, { .level = 1, .last_stop = KNOT_STOP_WATCHDOG, .restarted = true }, "started it again" },
+        /* a new last_stop */
+        { 1, { .level = 1, .last_stop = KNOT_STOP_HOST, .restarted = true }, "started it again" },
+        { 0, { .level = 1, .last_stop = KNOT_STOP_HOST }, "started it again" },
+        /* 1.0 has no run_ms: silent longer than the watchdog, it cannot tell */
+        { 0, { .level = 1, .last_stop = KNOT_STOP_WATCHDOG }, "may have stopped and started again" },
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        setup(state);
+        f = *state;
+        lowering_lost_then_restarted(f, cases[i].minor, &cases[i].after);
+        if (session_running(&f->s))
+            print_error("case %zu: the session goes on\n", i);
+        assert_false(session_running(&f->s));
+        assert_int_equal(f->s.end, SESSION_END_LOST);
+        assert_non_null(strstr(f->d.why, cases[i].why));
+        expect_cmd(f, DRIVE_OP_LEVEL, 0);        /* off next, never a rise */
+    }
+}
+
+/* The same lost lowering on a 1.1 device that kept running: run_ms grew
+ * with the time, so 1 is the late lowering, and the session goes on. */
+static void test_a_late_lowering_on_a_running_motor_goes_on(void **state)
+{
+    struct fix *f = *state;
+
+    lowering_lost_then_restarted(f, 1, &(struct dev){ .level = 1, .last_stop = KNOT_STOP_WATCHDOG });
+    assert_true(session_running(&f->s));
+    assert_int_equal(drive_level(&f->d), 1);
+    assert_int_equal(f->s.applied, 1);
+}
+
 /* Holding a rise for the device's window returned nothing even when a poll
  * was due: the owner's timer woke at a time nothing consumed (a busy loop). */
 static void test_holding_a_rise_keeps_the_heartbeat(void **state)
@@ -960,6 +1043,8 @@ int main(void)
         T(test_decode_status_sizes),
         T(test_stop_is_not_held_back_by_a_failure),
         T(test_late_level_counts_from_the_answer),
+        T(test_a_restart_from_off_knotd_did_not_see_ends_the_session),
+        T(test_a_late_lowering_on_a_running_motor_goes_on),
         T(test_holding_a_rise_keeps_the_heartbeat),
         T(test_start_clears_a_fault_whose_cause_is_gone),
         T(test_start_refused_with_the_remedy),
