@@ -31,6 +31,10 @@
  * session_up() moves the target and the daemon ticks at session_next_ms().
  */
 
+/* The texts are not proved (make prove assumes this contract): vsnprintf
+ * writes at most len bytes of why, and nothing else. */
+/*@ requires len == 0 || \valid(why + (0 .. len - 1));
+    assigns why[0 .. len - 1]; */
 static void session_say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void session_say(char *why, size_t len, const char *fmt, ...)
@@ -44,6 +48,8 @@ static void session_say(char *why, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
+/*@ assigns \nothing;
+    ensures \result == \max(a, b); */
 static uint64_t session_max64(uint64_t a, uint64_t b)
 {
     return a > b ? a : b;
@@ -51,6 +57,9 @@ static uint64_t session_max64(uint64_t a, uint64_t b)
 
 /* Whole seconds still to wait, rounded up: "0 more s" is never shown while
  * something is still pending. */
+/*@ assigns \nothing;
+    ensures ms > 0 ==> \result >= 1;
+    ensures ms <= (uint64_t)UINT_MAX * 1000 ==> \result * 1000 >= ms; */
 static unsigned session_secs(uint64_t ms)
 {
     uint64_t s = ms / 1000u + (ms % 1000u ? 1u : 0u);
@@ -59,6 +68,12 @@ static unsigned session_secs(uint64_t ms)
 }
 
 /* The latest time this session has seen (see the time model above). */
+/*@ requires \valid_read(s);
+    assigns \nothing;
+    ensures \result >= now_ms && \result >= s->last_tick_ms && \result >= s->phase_ms && \result >= s->step_ms
+            && \result >= s->start_ms;
+    ensures \result == now_ms || \result == s->last_tick_ms || \result == s->phase_ms || \result == s->step_ms
+            || \result == s->start_ms; */
 static uint64_t session_now(const struct session *s, uint64_t now_ms)
 {
     uint64_t t = session_max64(now_ms, s->last_tick_ms);
@@ -68,10 +83,16 @@ static uint64_t session_now(const struct session *s, uint64_t now_ms)
     return session_max64(t, s->start_ms);
 }
 
+/*@ requires len >= 1 && \valid(dst + (0 .. len - 1)) && \valid_read(src + (0 .. len - 1));
+    requires \separated(dst + (0 .. len - 1), src + (0 .. len - 1));
+    assigns dst[0 .. len - 1]; */
 static void session_lower_copy(char *dst, size_t len, const char *src)
 {
     size_t i;
 
+    /*@ loop invariant 0 <= i <= len - 1;
+        loop assigns i, dst[0 .. len - 2];
+        loop variant len - i; */
     for (i = 0; i + 1 < len && src[i]; i++)
         dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] - 'A' + 'a') : src[i];
     dst[i] = '\0';
@@ -79,6 +100,15 @@ static void session_lower_copy(char *dst, size_t len, const char *src)
 
 /* The area is a caller's copy: profile_parse() checked it, but a session
  * refuses to drive the motor from a struct that breaks a hard limit anyway. */
+/*@ predicate session_area_ok(struct profile_area *a) =
+      a->start_level == PROFILE_START_LEVEL
+      && PROFILE_TRIAL_MIN_S <= a->trial_s <= PROFILE_TRIAL_MAX_S
+      && 1 <= a->max_level <= KNOT_MAX_LEVELS && 1 <= a->default_level <= a->max_level
+      && a->step_s >= PROFILE_STEP_MIN_S && a->trial_s <= a->session_s <= PROFILE_SESSION_MAX_S
+      && a->cooldown_s <= PROFILE_COOLDOWN_MAX_S && 1 <= a->force_max_dn <= PROFILE_FORCE_MAX_DN; */
+/*@ requires \valid_read(a);
+    assigns \nothing;
+    ensures \result != 0 ==> session_area_ok(a); */
 static int session_area_sane(const struct profile_area *a)
 {
     return a->name[0] != '\0' &&
@@ -93,6 +123,10 @@ static int session_area_sane(const struct profile_area *a)
 }
 
 /* Count the running time since the last accounting toward the ceiling. */
+/*@ requires \valid(s) && (dev == \null || (\valid(dev) && \separated(dev, s)));
+    assigns s->ran_ms, s->last_tick_ms, dev->run_ms, dev->last_run_ms;
+    ensures s->last_tick_ms == \max(\old(s->last_tick_ms), t);
+    ensures s->applied == 0 || s->level == 0 ==> s->ran_ms == \old(s->ran_ms); */
 static void session_account(struct session *s, struct session_dev *dev, uint64_t t)
 {
     /* What the muscle got: rest and the daily dose are charged on it (rest.c).
@@ -108,28 +142,122 @@ static void session_account(struct session *s, struct session_dev *dev, uint64_t
     s->last_tick_ms = session_max64(s->last_tick_ms, t);
 }
 
+/* A session that never ran. A const struct, not memset: the proof reads its
+ * fields, where memset would leave it bytes it cannot. */
+static const struct session session_zero;
+
+/*@ requires s == \null || \valid(s);
+    assigns *s;
+    ensures s != \null ==> s->phase == SESSION_IDLE && session_ok(s); */
 void session_init(struct session *s)
 {
-    if (s)
-        memset(s, 0, sizeof(*s));
+    if (s) {
+        *s = session_zero;
+        s->phase = SESSION_IDLE;   /* said again: the proof cannot read a const's zero */
+    }
 }
 
+/*@ requires s == \null || \valid_read(s);
+    assigns \nothing;
+    ensures \result <==> (s != \null && session_on(s)); */
 bool session_running(const struct session *s)
 {
     return s && (s->phase == SESSION_TRIAL || s->phase == SESSION_WAIT || s->phase == SESSION_RAMP ||
                  s->phase == SESSION_HOLD);
 }
 
+/*@ assigns \nothing;
+    ensures \result <==> (asker_uid == 0 || asker_uid == owner_uid); */
 bool session_may_raise(unsigned owner_uid, unsigned asker_uid)
 {
     return asker_uid == 0 || asker_uid == owner_uid;
 }
 
+/*@ requires s == \null || \valid_read(s);
+    assigns \nothing;
+    ensures s != \null ==> \result == session_cmd(s);
+    ensures s == \null ==> \result == 0; */
 unsigned session_level(const struct session *s)
 {
     return session_running(s) ? s->level : 0;
 }
 
+/* strcmp over the names' arrays (each nul-terminated within it): bounded,
+ * so the proof needs no string predicate. */
+/*@ requires \valid_read(x + (0 .. PROFILE_NAME_LEN - 1)) && \valid_read(y + (0 .. PROFILE_NAME_LEN - 1));
+    assigns \nothing; */
+static bool session_same_name(const char *x, const char *y)
+{
+    /*@ loop invariant 0 <= i <= PROFILE_NAME_LEN;
+        loop assigns i;
+        loop variant PROFILE_NAME_LEN - i; */
+    for (size_t i = 0; i < PROFILE_NAME_LEN; i++) {
+        if (x[i] != y[i])
+            return false;
+        if (x[i] == '\0')
+            return true;
+    }
+    return true;
+}
+
+/* The area's copy: a C struct assignment, which the solvers do not see
+ * through (its char arrays); make prove assumes this contract (PROOFS.md). */
+/*@ requires \valid(dst) && \valid_read(src) && \separated(dst, src);
+    assigns *dst;
+    ensures dst->max_level == src->max_level && dst->trial_s == src->trial_s && dst->step_s == src->step_s
+            && dst->session_s == src->session_s && dst->default_level == src->default_level
+            && dst->start_level == src->start_level && dst->force_max_dn == src->force_max_dn
+            && dst->cooldown_s == src->cooldown_s && dst->gun_allowed == src->gun_allowed; */
+static void session_copy_area(struct profile_area *dst, const struct profile_area *src)
+{
+    *dst = *src;
+}
+
+/* A new session of area a, in its trial at level 1. Every field is set
+ * here, one by one (a field added to struct session is added here): the
+ * proof follows field stores and the area's copy, not a whole-struct copy. */
+/*@ requires \valid(s) && \valid_read(a) && \separated(s, a) && session_area_ok(a);
+    requires 1 <= target <= max <= a->max_level && max <= KNOT_MAX_LEVELS && now_ms <= SESSION_TIME_MAX;
+    assigns *s;
+    ensures s->area.max_level == a->max_level && s->area.trial_s == a->trial_s && s->area.step_s == a->step_s
+            && s->area.session_s == a->session_s;
+    ensures s->phase == SESSION_TRIAL && s->level == 1 && s->applied == 0 && !s->ask
+            && s->max_level == max && s->target == target;
+    ensures s->start_ms == now_ms && s->phase_ms == now_ms && s->step_ms == now_ms && s->last_tick_ms == now_ms
+            && s->end_ms == now_ms + a->session_s * 1000;
+    ensures s->area.trial_s >= PROFILE_TRIAL_MIN_S && s->area.step_s >= PROFILE_STEP_MIN_S;
+    ensures 1 <= s->level <= s->target <= s->max_level <= KNOT_MAX_LEVELS && s->max_level <= s->area.max_level;
+    ensures s->start_ms <= SESSION_TIME_MAX && s->phase_ms <= SESSION_TIME_MAX && s->step_ms <= SESSION_TIME_MAX
+            && s->last_tick_ms <= SESSION_TIME_MAX;
+    ensures session_ok(s); */
+static void session_begin(struct session *s, const struct profile_area *a, unsigned max, unsigned target,
+                          uint64_t now_ms)
+{
+    session_copy_area(&s->area, a);
+    s->phase = SESSION_TRIAL;
+    s->end = SESSION_END_NONE;
+    s->applied = s->peak = s->ouches = 0;
+    s->ran_ms = s->force_over_ms = 0;
+    s->force_warning = s->ask = s->backed_off = false;
+    s->max_level = max;
+    s->target = target;
+    s->level = PROFILE_START_LEVEL;
+    s->start_ms = s->phase_ms = s->step_ms = s->last_tick_ms = now_ms;
+    s->end_ms = now_ms + (uint64_t)a->session_s * 1000u;
+}
+
+/*@ requires \valid(s) && session_ok(s) && \valid(dev) && \valid_read(a);
+    requires now_ms <= SESSION_TIME_MAX;
+    requires \separated(s, dev) && \separated(s, a) && \separated(dev, a);
+    requires session_why_ok(why, whylen, s) && (whylen == 0 || \separated(why + (0 .. whylen - 1), dev, a));
+    assigns *s, dev->run_ms, dev->last_run_ms, why[0 .. whylen - 1];
+    ensures session_ok(s);
+    ensures \result == SESSION_OK ==> s->phase == SESSION_TRIAL && s->level == 1 && s->applied == 0 && !s->ask
+            && s->max_level <= a->max_level && s->target <= a->max_level
+            && s->phase_ms == now_ms && s->step_ms == now_ms && s->end_ms == now_ms + a->session_s * 1000
+            && s->area.trial_s == a->trial_s && s->area.step_s == a->step_s;
+    ensures \result != SESSION_OK ==> (session_on(s) <==> \old(session_on(s))) && s->level == \old(s->level)
+            && s->phase == \old(s->phase); */
 enum session_answer session_start(struct session *s, struct session_dev *dev, const struct profile_area *a,
                                     unsigned device_levels, unsigned req_level, uint64_t now_ms, char *why, size_t whylen)
 {
@@ -152,7 +280,7 @@ enum session_answer session_start(struct session *s, struct session_dev *dev, co
         return SESSION_R_NOT_ALLOWED;
     }
     if (session_running(s)) {
-        if (strcmp(s->area.name, a->name) == 0) {
+        if (session_same_name(s->area.name, a->name)) {
             session_say(why, whylen, "%s session is already running", s->area.title);
             return SESSION_SAME_AREA;
         }
@@ -185,21 +313,23 @@ enum session_answer session_start(struct session *s, struct session_dev *dev, co
         target = req_level;
     }
 
-    memset(s, 0, sizeof(*s));
-    s->area = *a;
-    s->phase = SESSION_TRIAL;
-    s->end = SESSION_END_NONE;
-    s->max_level = max;
-    s->target = target;
-    s->level = PROFILE_START_LEVEL;
-    s->start_ms = s->phase_ms = s->step_ms = s->last_tick_ms = now_ms;
-    s->end_ms = now_ms + (uint64_t)a->session_s * 1000u;
+    session_begin(s, a, max, target, now_ms);
     dev->last_run_ms = session_max64(dev->last_run_ms, now_ms);
     session_say(why, whylen, "%s: level 1 for %u s (trial), then up to level %u; %u s in all", a->name,
                 a->trial_s, target, a->session_s);
     return SESSION_OK;
 }
 
+/*@ requires \valid(s) && session_ok(s) && (a == \null || (\valid_read(a) && \separated(s, a)));
+    requires now_ms <= SESSION_TIME_MAX;
+    assigns s->max_level, s->area.max_level, s->target, s->level, s->step_ms, s->phase, s->phase_ms,
+            s->area.session_s, s->end_ms, s->area.trial_s, s->area.step_s, s->area.force_max_dn;
+    ensures session_ok(s) && (session_on(s) <==> \old(session_on(s)));
+    ensures session_cmd(s) <= \old(session_cmd(s)) && s->max_level <= \old(s->max_level);
+    ensures \result == SESSION_OK && session_on(s) ==> s->max_level <= a->max_level;
+    ensures s->area.trial_s >= \old(s->area.trial_s) && s->area.step_s >= \old(s->area.step_s);
+    ensures s->area.force_max_dn <= \old(s->area.force_max_dn) && s->end_ms <= \old(s->end_ms);
+    ensures s->phase == \old(s->phase) || (\old(s->phase) == SESSION_RAMP && s->phase == SESSION_HOLD); */
 enum session_answer session_reload(struct session *s, const struct profile_area *a, uint64_t now_ms)
 {
     uint64_t t, end;
@@ -239,6 +369,11 @@ enum session_answer session_reload(struct session *s, const struct profile_area 
     return SESSION_OK;
 }
 
+/*@ requires \valid(s) && session_ok(s);
+    assigns s->area.trial_s, s->area.step_s;
+    ensures session_ok(s);
+    ensures s->area.trial_s >= \old(s->area.trial_s) && s->area.step_s >= \old(s->area.step_s);
+    ensures session_on(s) ==> s->area.trial_s * 1000 >= trial_ms && s->area.step_s * 1000 >= gap_ms; */
 void session_floors(struct session *s, unsigned trial_ms, unsigned gap_ms)
 {
     unsigned trial_s = session_secs(trial_ms), step_s = session_secs(gap_ms);
@@ -252,12 +387,20 @@ void session_floors(struct session *s, unsigned trial_ms, unsigned gap_ms)
 }
 
 /* The common start of up, down and ouch: why cleared, or says nothing runs. */
+/*@ requires \valid_read(s) && session_why_ok(why, whylen, (struct session *)s);
+    assigns why[0 .. whylen - 1];
+    ensures \result <==> session_on(s); */
 static bool session_expect_running(const struct session *s, char *why, size_t whylen)
 {
     session_say(why, whylen, "%s", session_running(s) ? "" : "no session is running");
     return session_running(s);
 }
 
+/*@ requires \valid(s) && session_ok(s) && session_why_ok(why, whylen, s);
+    requires now_ms <= SESSION_TIME_MAX;
+    assigns s->target, s->phase, why[0 .. whylen - 1];
+    ensures session_ok(s) && s->level == \old(s->level) && session_cmd(s) == \old(session_cmd(s));
+    ensures s->phase == \old(s->phase) || (\old(s->phase) == SESSION_HOLD && s->phase == SESSION_RAMP); */
 enum session_answer session_up(struct session *s, uint64_t now_ms, char *why, size_t whylen)
 {
     unsigned trial_left;
@@ -290,6 +433,11 @@ enum session_answer session_up(struct session *s, uint64_t now_ms, char *why, si
     return SESSION_OK;
 }
 
+/*@ requires \valid(s) && session_ok(s) && session_why_ok(why, whylen, s);
+    requires now_ms <= SESSION_TIME_MAX;
+    assigns s->target, s->level, s->step_ms, s->phase, s->phase_ms, why[0 .. whylen - 1];
+    ensures session_ok(s) && session_cmd(s) <= \old(session_cmd(s));
+    ensures s->phase == \old(s->phase) || (\old(s->phase) == SESSION_RAMP && s->phase == SESSION_HOLD); */
 enum session_answer session_down(struct session *s, uint64_t now_ms, char *why, size_t whylen)
 {
     uint64_t t;
@@ -316,6 +464,14 @@ enum session_answer session_down(struct session *s, uint64_t now_ms, char *why, 
     return SESSION_OK;
 }
 
+/*@ requires \valid(s) && session_ok(s) && session_why_ok(why, whylen, s);
+    requires now_ms <= SESSION_TIME_MAX;
+    assigns s->target, s->level, s->phase, s->phase_ms, s->step_ms, s->ouches, s->backed_off, why[0 .. whylen - 1];
+    ensures session_ok(s) && session_cmd(s) <= \old(session_cmd(s));
+    ensures \result == SESSION_OK ==> s->level == 1 && s->phase == SESSION_TRIAL && s->backed_off
+            && s->phase_ms >= now_ms && s->step_ms == s->phase_ms;
+    ensures \result != SESSION_OK ==> s->level == \old(s->level) && s->phase == \old(s->phase);
+    ensures \old(session_on(s)) && \old(s->level) <= 1 && \old(s->backed_off) ==> \result == SESSION_PAIN_STOP; */
 enum session_answer session_ouch(struct session *s, uint64_t now_ms, char *why, size_t whylen)
 {
     unsigned below;
@@ -344,6 +500,9 @@ enum session_answer session_ouch(struct session *s, uint64_t now_ms, char *why, 
     return SESSION_OK;
 }
 
+/*@ requires \valid(s) && session_ok(s);
+    assigns s->ask;
+    ensures session_ok(s); */
 enum session_answer session_ask(struct session *s)
 {
     if (!session_running(s))
@@ -352,6 +511,11 @@ enum session_answer session_ask(struct session *s)
     return SESSION_OK;
 }
 
+/*@ requires \valid(s) && session_ok(s) && session_why_ok(why, whylen, s);
+    requires now_ms <= SESSION_TIME_MAX;
+    assigns s->phase, s->phase_ms, why[0 .. whylen - 1];
+    ensures session_ok(s) && s->level == \old(s->level) && session_cmd(s) == \old(session_cmd(s));
+    ensures s->phase != \old(s->phase) ==> \old(s->phase) == SESSION_WAIT && \result == SESSION_OK; */
 enum session_answer session_go(struct session *s, uint64_t now_ms, char *why, size_t whylen)
 {
     uint64_t t;
@@ -381,6 +545,12 @@ enum session_answer session_go(struct session *s, uint64_t now_ms, char *why, si
     return SESSION_OK;
 }
 
+/*@ requires \valid(s) && session_ok(s) && (dev == \null || (\valid(dev) && \separated(dev, s)));
+    requires now_ms <= SESSION_TIME_MAX;
+    assigns s->ran_ms, s->last_tick_ms, s->level, s->phase, s->end, s->end_ms, s->phase_ms, s->force_over_ms,
+            s->force_warning, dev->run_ms, dev->last_run_ms;
+    ensures session_ok(s) && !session_on(s) && session_cmd(s) == 0;
+    ensures \old(session_on(s)) ==> s->level == 0 && s->phase == SESSION_ENDED; */
 void session_stop(struct session *s, struct session_dev *dev, enum session_end why, uint64_t now_ms)
 {
     uint64_t t;
@@ -398,53 +568,78 @@ void session_stop(struct session *s, struct session_dev *dev, enum session_end w
     s->force_warning = false;
 }
 
-void session_tick(struct session *s, struct session_dev *dev, const struct session_input *in, uint64_t now_ms)
+/* The ends, first: nothing after them may act on a session that has to
+ * stop. ceiling_ms: when the running account reached the ceiling, to tell
+ * which came first after a late tick. true: the session ended. */
+/*@ requires \valid(s) && session_ok(s) && session_on(s) && (dev == \null || (\valid(dev) && \separated(dev, s)));
+    requires in == \null || \valid_read(in);
+    requires t <= SESSION_TIME_MAX && t >= s->last_tick_ms;
+    assigns s->ran_ms, s->last_tick_ms, s->level, s->phase, s->end, s->end_ms, s->phase_ms, s->force_over_ms,
+            s->force_warning, dev->run_ms, dev->last_run_ms;
+    ensures session_ok(s) && (\result <==> !session_on(s));
+    ensures !\result ==> s->level == \old(s->level) && s->phase == \old(s->phase) && s->end_ms == \old(s->end_ms)
+            && s->phase_ms == \old(s->phase_ms) && s->last_tick_ms == \old(s->last_tick_ms)
+            && s->force_warning == \old(s->force_warning);
+    ensures t >= \old(s->end_ms) ==> \result;
+    ensures in != \null && in->faults != 0 ==> \result;
+    ensures dev != \null && dev->run_ms >= SESSION_CEILING_MS ==> \result; */
+static bool session_tick_ends(struct session *s, struct session_dev *dev, const struct session_input *in, uint64_t t,
+                              uint64_t ceiling_ms)
 {
-    uint64_t t, ceiling_ms;
+    enum session_end why = SESSION_END_NONE;
 
-    if (!session_running(s))
-        return;
-    t = session_now(s, now_ms);
-    /* When the running account reaches the ceiling, to tell which came
-     * first after a late tick: the session's end or the ceiling. */
-    ceiling_ms = UINT64_MAX;
-    if (dev)
-        ceiling_ms = s->last_tick_ms + (dev->run_ms < SESSION_CEILING_MS ? SESSION_CEILING_MS - dev->run_ms : 0);
-    session_account(s, dev, t);
+    if (in && in->faults)
+        why = SESSION_END_FAULT;
+    else if (t >= s->end_ms && s->end_ms <= ceiling_ms)
+        why = SESSION_END_DONE;
+    else if (dev && dev->run_ms >= SESSION_CEILING_MS)
+        why = SESSION_END_CEILING;
+    else if (t >= s->end_ms)
+        why = SESSION_END_DONE;
+    if (why == SESSION_END_NONE)
+        return false;
+    session_stop(s, dev, why, t);
+    return true;
+}
 
-    /* Ends first: nothing below may act on a session that has to stop. */
-    if (in && in->faults) {
-        session_stop(s, dev, SESSION_END_FAULT, t);
+/* Pressing too hard: only a reading above the limit for the whole grace
+ * period warns; one reading at or below the limit clears. Without a new
+ * reading (in == NULL) the force state stays as it is. */
+/*@ requires \valid(s) && (in == \null || \valid_read(in));
+    requires t <= SESSION_TIME_MAX;
+    assigns s->force_over_ms, s->force_warning; */
+static void session_tick_force(struct session *s, const struct session_input *in, uint64_t t)
+{
+    if (!in)
         return;
+    if (in->force_dn > s->area.force_max_dn) {
+        if (s->force_over_ms == 0)
+            s->force_over_ms = t ? t : 1;
+        if (t >= s->force_over_ms + SESSION_FORCE_GRACE_MS)
+            s->force_warning = true;
+    } else {
+        s->force_over_ms = 0;
+        s->force_warning = false;
     }
-    if (t >= s->end_ms && s->end_ms <= ceiling_ms) {
-        session_stop(s, dev, SESSION_END_DONE, t);
-        return;
-    }
-    if (dev && dev->run_ms >= SESSION_CEILING_MS) {
-        session_stop(s, dev, SESSION_END_CEILING, t);
-        return;
-    }
-    if (t >= s->end_ms) {
-        session_stop(s, dev, SESSION_END_DONE, t);
-        return;
-    }
+}
 
-    /* Pressing too hard: only a reading above the limit for the whole grace
-     * period warns; one reading at or below the limit clears. Without a new
-     * reading (in == NULL) the force state stays as it is. */
-    if (in) {
-        if (in->force_dn > s->area.force_max_dn) {
-            if (s->force_over_ms == 0)
-                s->force_over_ms = t ? t : 1;
-            if (t >= s->force_over_ms + SESSION_FORCE_GRACE_MS)
-                s->force_warning = true;
-        } else {
-            s->force_over_ms = 0;
-            s->force_warning = false;
-        }
-    }
-
+/* The trial's end and the ramp's steps, at t (the present). */
+/*@ requires \valid(s) && session_ok(s) && session_on(s);
+    requires t <= SESSION_TIME_MAX && t >= s->phase_ms && t >= s->step_ms && t >= s->start_ms;
+    assigns s->phase, s->phase_ms, s->level, s->step_ms, s->backed_off;
+    ensures session_ok(s) && session_on(s);
+    ensures s->level == \old(s->level) || s->level == \old(s->level) + 1;
+    ensures s->level > \old(s->level) ==>
+            \old(s->applied) == \old(s->level) && !s->force_warning && s->step_ms == t
+            && t >= \old(s->step_ms) + s->area.step_s * 1000
+            && (\old(s->phase) == SESSION_RAMP
+                || (\old(s->phase) == SESSION_TRIAL && !s->ask && t >= \old(s->phase_ms) + s->area.trial_s * 1000));
+    ensures \old(s->phase) == SESSION_TRIAL && s->phase != SESSION_TRIAL ==>
+            \old(s->applied) == \old(s->level) && t >= \old(s->phase_ms) + s->area.trial_s * 1000;
+    ensures \old(s->phase) == SESSION_WAIT ==> s->phase == SESSION_WAIT;
+    ensures \old(s->phase) == SESSION_TRIAL && s->ask && s->phase != SESSION_TRIAL ==> s->phase == SESSION_WAIT; */
+static void session_tick_step(struct session *s, uint64_t t)
+{
     /* The trial is time the motor spent at level 1: it cannot end before the
      * device has acknowledged that level (session_level_applied). */
     if (s->phase == SESSION_TRIAL && s->applied == s->level &&
@@ -471,6 +666,54 @@ void session_tick(struct session *s, struct session_dev *dev, const struct sessi
     }
 }
 
+/*@ requires \valid(s) && session_ok(s) && (dev == \null || (\valid(dev) && \separated(dev, s)));
+    requires now_ms <= SESSION_TIME_MAX;
+    requires in == \null || \valid_read(in);
+    assigns s->ran_ms, s->last_tick_ms, s->level, s->phase, s->end, s->end_ms, s->phase_ms, s->force_over_ms,
+            s->force_warning, s->step_ms, s->backed_off, dev->run_ms, dev->last_run_ms;
+    ensures session_ok(s);
+    // a rise: one level, from an acknowledged level, a step after the last change, never while pressing too
+    // hard; out of the trial only when it has lasted trial_s (and the session does not wait for a go-ahead)
+    ensures session_cmd(s) <= \old(session_cmd(s)) + 1;
+    ensures session_cmd(s) > \old(session_cmd(s)) ==>
+            \old(session_on(s)) && \old(s->applied) == \old(s->level) && !s->force_warning
+            && s->step_ms >= \old(s->step_ms) + s->area.step_s * 1000
+            && (\old(s->phase) == SESSION_RAMP
+                || (\old(s->phase) == SESSION_TRIAL && !s->ask
+                    && s->step_ms >= \old(s->phase_ms) + s->area.trial_s * 1000));
+    ensures \old(s->phase) == SESSION_TRIAL && session_on(s) && s->phase != SESSION_TRIAL ==>
+            \old(s->applied) == \old(s->level) && s->last_tick_ms >= \old(s->phase_ms) + s->area.trial_s * 1000;
+    ensures \old(s->phase) == SESSION_WAIT && session_on(s) ==> s->phase == SESSION_WAIT;
+    ensures \old(s->phase) == SESSION_TRIAL && s->ask && session_on(s) && s->phase != SESSION_TRIAL ==>
+            s->phase == SESSION_WAIT;
+    // the ends: the area's time, a fault, the massager's running ceiling
+    ensures now_ms >= \old(s->end_ms) ==> !session_on(s);
+    ensures in != \null && in->faults != 0 ==> !session_on(s);
+    ensures dev != \null && dev->run_ms >= SESSION_CEILING_MS ==> !session_on(s);
+    ensures session_on(s) ==> s->end_ms == \old(s->end_ms); */
+void session_tick(struct session *s, struct session_dev *dev, const struct session_input *in, uint64_t now_ms)
+{
+    uint64_t t, ceiling_ms;
+
+    if (!session_running(s))
+        return;
+    t = session_now(s, now_ms);
+    /* When the running account reaches the ceiling, to tell which came
+     * first after a late tick: the session's end or the ceiling. */
+    ceiling_ms = UINT64_MAX;
+    if (dev)
+        ceiling_ms = s->last_tick_ms + (dev->run_ms < SESSION_CEILING_MS ? SESSION_CEILING_MS - dev->run_ms : 0);
+    session_account(s, dev, t);
+    if (session_tick_ends(s, dev, in, t, ceiling_ms))
+        return;
+    session_tick_force(s, in, t);
+    session_tick_step(s, t);
+}
+
+/*@ requires \valid(s) && session_ok(s);
+    requires now_ms <= SESSION_TIME_MAX;
+    assigns s->applied, s->peak, s->step_ms, s->phase_ms;
+    ensures session_ok(s) && s->step_ms >= \old(s->step_ms) && s->phase_ms >= \old(s->phase_ms); */
 void session_level_applied(struct session *s, unsigned level, uint64_t now_ms)
 {
     if (!session_running(s) || level != s->level || level == 0)
@@ -486,6 +729,8 @@ void session_level_applied(struct session *s, unsigned level, uint64_t now_ms)
         s->phase_ms = now_ms;
 }
 
+/*@ requires \valid_read(s);
+    assigns \nothing; */
 uint64_t session_next_ms(const struct session *s)
 {
     uint64_t next;
@@ -507,6 +752,8 @@ uint64_t session_next_ms(const struct session *s)
     return next;
 }
 
+/*@ requires \valid_read(s);
+    assigns \nothing; */
 unsigned session_left_s(const struct session *s, uint64_t now_ms)
 {
     uint64_t t;
@@ -517,6 +764,8 @@ unsigned session_left_s(const struct session *s, uint64_t now_ms)
     return t >= s->end_ms ? 0 : session_secs(s->end_ms - t);
 }
 
+/*@ requires \valid_read(s);
+    assigns \nothing; */
 unsigned session_trial_left_s(const struct session *s, uint64_t now_ms)
 {
     uint64_t t, end;
@@ -530,6 +779,7 @@ unsigned session_trial_left_s(const struct session *s, uint64_t now_ms)
     return t >= end ? 0 : session_secs(end - t);
 }
 
+/*@ assigns \nothing; */
 const char *session_phase_name(enum session_phase p)
 {
     switch (p) {
@@ -543,6 +793,7 @@ const char *session_phase_name(enum session_phase p)
     return "?";
 }
 
+/*@ assigns \nothing; */
 const char *session_end_name(enum session_end e)
 {
     switch (e) {
@@ -563,6 +814,7 @@ const char *session_end_name(enum session_end e)
     return "?";
 }
 
+/*@ assigns \nothing; */
 const char *session_end_advice(enum session_end e)
 {
     /* The guide: a tear or strain comes with sudden, sharp pain, swelling,

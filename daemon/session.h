@@ -15,6 +15,9 @@
 #define SESSION_REST_MS (2u * 60u * 1000u)
 /* Force above the area's limit for longer than this is "pressing too hard". */
 #define SESSION_FORCE_GRACE_MS 1000u
+/* The proofs' clock bound (make prove, docs/PROOFS.md): times below 2^62 ms
+ * (146 million years), so no sum of a time and a profile's seconds wraps. */
+#define SESSION_TIME_MAX (1ull << 62)
 
 enum session_phase {
     SESSION_IDLE = 0,   /* never started */
@@ -90,6 +93,33 @@ enum session_answer {
     SESSION_R_TRIAL = -7,            /* not during the trial: why = seconds of trial left */
     SESSION_R_NOT_WAITING = -8,      /* go, but the session is past its wait or never waits */
 };
+
+/*@
+  predicate session_on(struct session *s) =
+    s->phase == SESSION_TRIAL || s->phase == SESSION_WAIT || s->phase == SESSION_RAMP || s->phase == SESSION_HOLD;
+
+  // The level the motor must be commanded (session_level()).
+  logic integer session_cmd(struct session *s) =
+    (s->phase == SESSION_TRIAL || s->phase == SESSION_WAIT || s->phase == SESSION_RAMP || s->phase == SESSION_HOLD)
+      ? s->level : 0;
+
+  // What every entry point keeps (make prove; docs/PROOFS.md): a running
+  // session commands a level from 1 up to its target, the target within the
+  // area's maximum and the massager's levels; level 1 in the trial and while
+  // it waits for the go-ahead; the area's hard limits (session_area_sane).
+  predicate session_ok(struct session *s) =
+    session_on(s) ==>
+      1 <= s->level <= s->target <= s->max_level <= KNOT_MAX_LEVELS
+      && s->max_level <= s->area.max_level
+      && ((s->phase == SESSION_TRIAL || s->phase == SESSION_WAIT) ==> s->level == 1)
+      && s->area.trial_s >= PROFILE_TRIAL_MIN_S && s->area.step_s >= PROFILE_STEP_MIN_S
+      && s->start_ms <= SESSION_TIME_MAX && s->phase_ms <= SESSION_TIME_MAX && s->step_ms <= SESSION_TIME_MAX
+      && s->last_tick_ms <= SESSION_TIME_MAX;
+
+  // A caller's text buffer: none (whylen 0), or whylen bytes apart from p.
+  predicate session_why_ok(char *why, size_t whylen, struct session *p) =
+    whylen == 0 || (\valid(why + (0 .. whylen - 1)) && \separated(why + (0 .. whylen - 1), p));
+*/
 
 void session_init(struct session *s);
 /* req_level 0 = the area's default_level. SESSION_OK on start;
