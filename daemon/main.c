@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <limits.h>
 #include <systemd/sd-id128.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,8 +73,13 @@ static const char *main_config_path(void)
  * next lookup, and a rejected reload must not change what knotd says). */
 static void main_config_keep(const char *path)
 {
-    static char kept[CONFIG_PATH_LEN + 16];
+    static char kept[CONFIG_PATH_LEN + 16 + PATH_MAX];
+    char whole[PATH_MAX];
 
+    /* A relative -c FILE is knotd's own cwd's: a client elsewhere (doctor)
+     * needs the whole path to find it. */
+    if (path[0] != '/' && realpath(path, whole))
+        path = whole;
     snprintf(kept, sizeof(kept), "%s", path);
     knotd.config_path = kept;
 }

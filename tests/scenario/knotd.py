@@ -53,7 +53,7 @@ def restarted(d, tmp_path, name="second", journal=None):
 class Knotd:
     def __init__(self, tmp_path, sim_args=(), profiles=FAST_PROFILES, extra_conf="", sock_dir=None,
                  wrapper=(), knotd=KNOTD, ready_timeout=10.0, journal=None, env=None, log_path=None,
-                 abstract_notify=False):
+                 abstract_notify=False, relative_conf=False):
         self.tmp = tmp_path
         self.sock = os.path.join(sock_dir or str(tmp_path), "knotd.sock")
         self.conf = str(tmp_path / "knotd.conf")
@@ -72,7 +72,8 @@ class Knotd:
             self.notify.bind(self.notify_path)
         e = {"NOTIFY_SOCKET": self.notify_path}
         e.update(env or {})
-        self.sim = Sim(tmp_path, [*wrapper, knotd, "-c", self.conf], with_headroom(sim_args),
+        conf_arg = os.path.relpath(self.conf) if relative_conf else self.conf   # relative to the test's cwd, knotd's
+        self.sim = Sim(tmp_path, [*wrapper, knotd, "-c", conf_arg], with_headroom(sim_args),
                        env=e, stdin=False, stderr_path=self.log_path)
         self.trace = self.sim.trace
         try:

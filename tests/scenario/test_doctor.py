@@ -190,3 +190,14 @@ def test_the_files_knotd_runs_on_not_a_guess(knotd):
     os.unlink(d.conf)
     kind, text, fix = lines(d.knotctl("doctor"))[3]
     assert (kind, text) == ("problem", "the settings file knotd runs on, %s, is gone" % d.conf), text
+
+
+def test_a_relative_config_path_is_named_whole(knotd):
+    """knotd -c with a relative path: the version reply names the whole path, so doctor, run elsewhere, finds it."""
+    d = knotd(relative_conf=True)
+    d.wait_devices(1)
+    assert os.path.relpath(d.conf) in d.sim.proc.args and not os.path.isabs(os.path.relpath(d.conf))
+    assert d.req({"cmd": "version"})["config"] == d.conf
+    r = d.knotctl("doctor")
+    assert r.returncode == 0, r.stdout
+    assert lines(r)[3][1].startswith("the files knotd runs on load: %s: ok" % d.conf), r.stdout
