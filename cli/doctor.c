@@ -173,6 +173,20 @@ static bool doctor_listed(const struct group *g, const struct passwd *pw)
     return false;
 }
 
+/* Groups that grant administration, not only the massager: the socket in one
+ * of them is a misconfiguration, and joining it is never the fix. */
+static bool doctor_admin_group(gid_t gid, const struct group *g)
+{
+    static const char *const admin[] = { "root", "sudo", "wheel", "adm", "admin", "disk", "shadow" };
+
+    if (gid == 0)
+        return true;
+    for (size_t i = 0; g && i < sizeof(admin) / sizeof(admin[0]); i++)
+        if (g->gr_gid == gid && strcmp(g->gr_name, admin[i]) == 0)
+            return true;
+    return false;
+}
+
 /* May I start a session? knotd lets root, its own user and the socket's group
  * control; the group is the socket's, or knot's before there is a socket.
  * A member by /etc/group whose login predates it is not one yet to the kernel. */
@@ -190,15 +204,24 @@ static void doctor_group(struct doctor *d)
         doctor_say(d, "ok", "the socket is yours (knotd runs as you): you may use every command");
         return;
     }
-    /* Group root lets nobody but root in: joining it would be the wrong fix. */
-    if (d->have_sock && d->st.st_gid == 0 && !doctor_in_groups(0)) {
+    /* A group that grants far more than the massager (root, sudo, ...):
+     * joining it would be the wrong fix. */
+    if (d->have_sock && doctor_admin_group(d->st.st_gid, g) && !doctor_in_groups(d->st.st_gid)) {
         const char *want = jv_str(d->knotd, "socket_group", DOCTOR_GROUP);
+        char gname[64];
+        struct group *wg;
 
-        if (strcmp(want, "root") == 0)
+        snprintf(gname, sizeof(gname), "%s", g ? g->gr_name : "root");   /* getgrnam reuses g's storage */
+        wg = getgrnam(want);
+        if (strcmp(want, "root") == 0 || (wg && doctor_admin_group(wg->gr_gid, wg)))
             want = DOCTOR_GROUP;
-        doctor_say(d, "problem", "the socket belongs to group root: only root may start a session%s",
-                   d->knotd && !getgrnam(jv_str(d->knotd, "socket_group", "")) ? " (knotd's socket_group does not exist)"
-                                                                             : "");
+        if (d->st.st_gid == 0)
+            doctor_say(d, "problem", "the socket belongs to group root: only root may start a session%s",
+                       d->knotd && !getgrnam(jv_str(d->knotd, "socket_group", ""))
+                           ? " (knotd's socket_group does not exist)" : "");
+        else
+            doctor_say(d, "problem", "the socket belongs to group %s, which grants far more than the massager: "
+                       "only its members may start a session", gname);
         doctor_fix("sudo knotctl ..., or a group for it: socket_group = %s in knotd.conf (sudo systemd-sysusers "
                    "makes group %s), sudo systemctl restart knotd, sudo usermod -aG %s %s, then log out and in again",
                    want, DOCTOR_GROUP, want, user);

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 """test_doctor.py - knotctl doctor through the real socket against knot-sim: each line ok or problem with its fix, and its exit status."""
+import grp
 import os
 import pwd
 import shutil
@@ -150,6 +151,13 @@ def test_a_user_the_socket_does_not_let_in(knotd):
         assert "socket_group = knot" in got[1][2] and "usermod -aG knot nobody" in got[1][2], got[1][2]
         # Nobody may not read the test's own files: said, not taken for an error in them.
         assert got[3][0] == "skipped"
+        # Group adm (Debian's, for reading logs) grants far more than the massager: same fix, never joining it.
+        os.chown(d.sock, -1, grp.getgrnam("adm").gr_gid)
+        got = lines(d.knotctl("doctor", d.conf, user="nobody"))
+        assert got[1][:2] == ("problem", "the socket belongs to group adm, which grants far more than the massager: "
+                                         "only its members may start a session"), got[1]
+        assert "usermod -aG adm" not in got[1][2] and "usermod -aG knot nobody" in got[1][2], got[1][2]
+        os.chown(d.sock, -1, 0)
         # In the socket's group by /etc/passwd (nobody's own group), but not in this login's groups:
         # a member who has not logged in again since.
         os.chmod(d.sock, 0o666)
