@@ -45,7 +45,7 @@ json_object *carecmd_state(uid_t uid, const struct profile_area *a)
     char advice[768] = "", area[sizeof(a->title)];
     time_t wall = time(NULL);
 
-    care_check(&knotd.care, uid, a, clock_local_day(wall), clock_day_start_now_ms(clock_boot_ms()), &st);
+    care_check(&knotd.care, uid, a, clock_local_day(wall), clock_day_start_ms(wall, clock_boot_ms()), &st);
     if (!st.flags && !st.see_therapist && !st.pain_stop)
         return NULL;
     carecmd_lower(area, sizeof(area), a->title);
@@ -95,7 +95,7 @@ bool carecmd_flagged(uid_t uid, const struct profile_area *a)
     struct care_state st;
     time_t wall = time(NULL);
 
-    care_check(&knotd.care, uid, a, clock_local_day(wall), clock_day_start_now_ms(clock_boot_ms()), &st);
+    care_check(&knotd.care, uid, a, clock_local_day(wall), clock_day_start_ms(wall, clock_boot_ms()), &st);
     return st.flags != 0;
 }
 

@@ -70,24 +70,4 @@ static inline int64_t clock_day_start_ms(time_t wall, uint64_t boot_ms)
     return (int64_t)boot_ms - (int64_t)(wall - midnight) * 1000;
 }
 
-/* The same for a wall clock in milliseconds: today's start lies as far back
- * as the wall clock's time since midnight, to the millisecond. (In whole
- * seconds it moved by up to a second between two calls in one second.) */
-static inline int64_t clock_day_start_wall_ms(int64_t wall_ms, uint64_t boot_ms)
-{
-    int64_t s = wall_ms >= 0 ? wall_ms / 1000 : -((-wall_ms + 999) / 1000);
-
-    return clock_day_start_ms((time_t)s, boot_ms) - (wall_ms - s * 1000);
-}
-
-/* Today's start on the boot clock, boot_ms read just now, the wall clock
- * read here in milliseconds. */
-static inline int64_t clock_day_start_now_ms(uint64_t boot_ms)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return clock_day_start_wall_ms((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, boot_ms);
-}
-
 #endif

@@ -393,7 +393,7 @@ static json_object *commands_start(const struct commands_call *c)
                                o2->serial);
         }
         uint64_t boot = clock_boot_ms();
-        enum rest_verdict v = rest_check(&knotd.rest, peer->uid, a, boot, clock_day_start_now_ms(boot), &rs);
+        enum rest_verdict v = rest_check(&knotd.rest, peer->uid, a, boot, clock_day_start_ms(time(NULL), boot), &rs);
 
         if (v != REST_OK)
             return commands_rest_refusal(a, v, &rs);
@@ -565,11 +565,10 @@ static json_object *commands_rest_of(uid_t uid, const struct profile_area *a, ui
     struct rest_state rs;
     struct care_state cs;
     json_object *o = json_object_new_object();
-    int64_t day_ms = clock_day_start_now_ms(now_ms);
-    enum rest_verdict v = rest_check(&knotd.rest, uid, a, now_ms, day_ms, &rs);
+    enum rest_verdict v = rest_check(&knotd.rest, uid, a, now_ms, clock_day_start_ms(wall, now_ms), &rs);
     const char *closed = NULL;
 
-    care_check(&knotd.care, uid, a, clock_local_day(wall), day_ms, &cs);
+    care_check(&knotd.care, uid, a, clock_local_day(wall), clock_day_start_ms(wall, now_ms), &cs);
     if (cs.flags)
         closed = KNOT_E_RED_FLAG;
     else if (cs.pain_stop)

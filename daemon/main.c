@@ -125,7 +125,7 @@ static void main_reload_sessions(void)
             uint64_t boot = clock_boot_ms();
             struct rest_state rs;
 
-            rest_check(&knotd.rest, m->uid, a, boot, clock_day_start_now_ms(boot), &rs);
+            rest_check(&knotd.rest, m->uid, a, boot, clock_day_start_ms(time(NULL), boot), &rs);
             if (rs.dose_used_ms + (uint64_t)a->session_s * 1000u > rs.dose_ms) {
                 capped = *a;
                 capped.session_s = rs.dose_ms > rs.dose_used_ms ? (unsigned)((rs.dose_ms - rs.dose_used_ms) / 1000u)
@@ -151,7 +151,7 @@ static void main_reload_sessions(void)
  * stop holding: such profiles are rejected, with what to do. Returns how many. */
 static unsigned main_reload_orphans(const struct profile *prof, const char *path)
 {
-    int64_t today_ms = clock_day_start_now_ms(clock_boot_ms());
+    int64_t today_ms = clock_day_start_ms(time(NULL), clock_boot_ms());
     unsigned n = 0;
 
     for (unsigned i = 0; i < knotd.care.n; i++) {
@@ -311,7 +311,7 @@ static void main_replay_journal(void)
     char why[JOURNAL_WHY_MAX];
     int n;
 
-    rp.day_ms = clock_day_start_now_ms(rp.now.boot_ms);
+    rp.day_ms = clock_day_start_ms(rp.now.wall, rp.now.boot_ms);
     n = journal_replay(main_restore_cb, &rp, why, sizeof(why));
     /* knotd still starts and serves: only new sessions wait for a journal that works. */
     if (n < 0)
@@ -411,7 +411,7 @@ static void main_ended(struct massager *m)
     uint64_t boot = clock_boot_ms();
 
     rest_charge(&knotd.rest, m->uid, main_area_of(&m->sess), m->sess.ran_ms, boot,
-                clock_day_start_now_ms(boot));
+                clock_day_start_ms(time(NULL), boot));
     if (m->sess.ran_ms > 0)
         care_treated(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)));
     /* "Stop for today", as the session's end said: the area is closed until tomorrow. */

@@ -196,16 +196,6 @@ static void check_day(int y, int m, int d)
                      1000000000 - (int64_t)(local(y, m, d, 12, 0, 0) - midnight) * 1000);
     assert_int_equal(clock_day_start_ms(midnight, 1000000000), 1000000000);
     assert_int_equal(clock_day_start_ms(next - 1, 1000000000), 1000000000 - (int64_t)(next - 1 - midnight) * 1000);
-    /* To the millisecond: two reads in the same second agree on the day's
-     * start (whole seconds moved it by up to a second). */
-    for (int64_t sub = 0; sub < 1000; sub += 250) {
-        int64_t noon_ms = (int64_t)local(y, m, d, 12, 0, 0) * 1000 + sub;
-
-        assert_int_equal(clock_day_start_wall_ms(noon_ms, 1000000000 + (uint64_t)sub),
-                         1000000000 - (int64_t)(local(y, m, d, 12, 0, 0) - midnight) * 1000);
-        assert_int_equal(clock_day_start_wall_ms((int64_t)midnight * 1000 + sub, 1000000000 + (uint64_t)sub),
-                         1000000000);
-    }
 }
 
 static void test_local_days_in_every_kind_of_zone(void **state)
