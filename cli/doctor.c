@@ -217,8 +217,7 @@ static void doctor_group(struct doctor *d)
             want = DOCTOR_GROUP;
         if (d->st.st_gid == 0)
             doctor_say(d, "problem", "the socket belongs to group root: only root may start a session%s",
-                       d->knotd && !getgrnam(jv_str(d->knotd, "socket_group", ""))
-                           ? " (knotd's socket_group does not exist)" : "");
+                       d->knotd && !wg ? " (knotd's socket_group does not exist)" : "");
         else
             doctor_say(d, "problem", "the socket belongs to group %s, which grants far more than the massager: "
                        "only its members may start a session", gname);
