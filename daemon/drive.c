@@ -443,10 +443,13 @@ static const char *drive_restarted_unseen(const struct drive *d, const struct dr
 }
 
 /* An answer: the device was fed no earlier than its request went out, and
- * may have gone unfed since the last answer's request until now. */
+ * may have gone unfed since the last answer's request until now. A silence
+ * within a tenth of the watchdog of it counts: the device stops the motor at
+ * the watchdog itself, not after it; knotd's whole milliseconds may read a
+ * gap up to 1 ms short; and a device's clock may run a little fast. */
 static void drive_fed(struct drive *d, uint64_t now_ms)
 {
-    if (now_ms - d->fed_ms > d->info.watchdog_ms)
+    if (now_ms - d->fed_ms + d->info.watchdog_ms / 10u >= d->info.watchdog_ms)
         d->unfed = true;
     d->fed_ms = d->sent_ms;
 }
@@ -680,6 +683,7 @@ void drive_begin(struct drive *d, uint64_t now_ms)
     d->ran = false;
     d->fails = 0;
     d->lean_level = 0;
+    d->refused = false;   /* a refusal of the last session, never looked at: no part of this one */
     /* A device stricter than the profile sets the pace, so knotd never asks
      * for a rise it would refuse. */
     session_floors(d->sess, d->info.trial_ms, d->info.rise_gap_ms);

@@ -819,6 +819,66 @@ static void test_a_restart_from_off_knotd_did_not_see_ends_the_session(void **st
     }
 }
 
+/* A 1.0 device's watchdog fires at watchdog_ms itself: a lowering whose
+ * request went unanswered for exactly that long (in knotd's whole ms) may
+ * have started a stopped motor again, and the session ends. */
+static void test_a_silence_of_exactly_the_watchdog_ends_the_session(void **state)
+{
+    struct fix *f = *state;
+    struct dev two = { .level = 2, .last_stop = KNOT_STOP_WATCHDOG };
+    struct dev one = { .level = 1, .last_stop = KNOT_STOP_WATCHDOG };
+
+    attach(f, 0, 250);
+    start(f, 2);
+    expect_cmd(f, DRIVE_OP_LEVEL, 1);
+    answer(f, DRIVE_OK);
+    heartbeat(f, 10000, &one);
+    expect_cmd(f, DRIVE_OP_LEVEL, 2);
+    answer(f, DRIVE_OK);
+    heartbeat(f, 2000, &two);
+    advance(f, 60);
+    assert_int_equal(session_down(&f->s, f->now, f->why, sizeof(f->why)), 0);
+    drive_tick(&f->d, f->now);
+    expect_cmd(f, DRIVE_OP_LEVEL, 1);                 /* a fresh look: a lowering may go */
+    f->now = f->d.fed_ms + 250 - 1;                    /* answered a whole-ms reading short of the watchdog */
+    answer(f, DRIVE_OK);
+    advance(f, 10);
+    expect_cmd(f, DRIVE_OP_STATUS, 0);
+    answer_status(f, &one);                            /* the same last_stop: nothing else tells */
+    assert_false(session_running(&f->s));
+    assert_int_equal(f->s.end, SESSION_END_LOST);
+    expect_cmd(f, DRIVE_OP_LEVEL, 0);
+}
+
+/* A refusal whose session ended (contact lost) before a look explained it
+ * is no part of the next session: that one runs. */
+static void test_a_refusal_of_the_last_session_does_not_end_the_next(void **state)
+{
+    struct fix *f = *state;
+
+    attach(f, 1, 250);
+    start(f, 2);
+    expect_cmd(f, DRIVE_OP_LEVEL, 1);
+    answer(f, DRIVE_OK);
+    heartbeat(f, 10000, &(struct dev){ .level = 1 });
+    expect_cmd(f, DRIVE_OP_LEVEL, 2);
+    answer(f, DRIVE_STALL);                            /* refused */
+    for (int i = 0; i < 3; i++) {                      /* the looks fail: contact lost */
+        advance(f, 50);
+        expect_cmd(f, DRIVE_OP_STATUS, 0);
+        answer(f, DRIVE_TIMEOUT);
+    }
+    assert_false(session_running(&f->s));
+    assert_int_equal(f->s.end, SESSION_END_LOST);
+    advance(f, 50);
+    expect_cmd(f, DRIVE_OP_LEVEL, 0);
+    answer(f, DRIVE_OK);
+    advance(f, 200000);
+    start(f, 0);                                       /* its first look: off, no fault */
+    assert_true(session_running(&f->s));
+    expect_cmd(f, DRIVE_OP_LEVEL, 1);
+}
+
 /* The same lost lowering on a 1.1 device that kept running: run_ms grew
  * with the time, so 1 is the late lowering, and the session goes on. */
 static void test_a_late_lowering_on_a_running_motor_goes_on(void **state)
@@ -1044,6 +1104,8 @@ int main(void)
         T(test_stop_is_not_held_back_by_a_failure),
         T(test_late_level_counts_from_the_answer),
         T(test_a_restart_from_off_knotd_did_not_see_ends_the_session),
+        T(test_a_silence_of_exactly_the_watchdog_ends_the_session),
+        T(test_a_refusal_of_the_last_session_does_not_end_the_next),
         T(test_a_late_lowering_on_a_running_motor_goes_on),
         T(test_holding_a_rise_keeps_the_heartbeat),
         T(test_start_clears_a_fault_whose_cause_is_gone),
