@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* clock.h - the daemon's clocks: CLOCK_MONOTONIC for sessions, CLOCK_BOOTTIME for rest, the local day of the wall clock. */
+/* clock.h - the daemon's clocks: CLOCK_BOOTTIME for sessions, the device and rest, the local day of the wall clock. */
 #ifndef KNOT_CLOCK_H
 #define KNOT_CLOCK_H
 
@@ -26,14 +26,17 @@ static inline time_t clock_wall_until_s(uint64_t left_ms)
     return (time_t)(ms >= 0 ? (ms + 999) / 1000 : ms / 1000);
 }
 
-/* Sessions, the device and every timer: no wall-clock step moves it. */
+/* Sessions, the device and every timer: no wall-clock step moves it, and
+ * a suspend does (CLOCK_MONOTONIC stops while the machine sleeps, but the
+ * massager's watchdog does not: a look taken before a suspend must not count
+ * as fresh after it, and a session's time runs on). */
 static inline uint64_t clock_now_ms(void)
 {
-    return clock_ms(CLOCK_MONOTONIC);
+    return clock_ms(CLOCK_BOOTTIME);
 }
 
-/* Rest: like CLOCK_MONOTONIC, but it also counts a suspend (a muscle rests
- * while the laptop sleeps). The journal records it with the boot's id. */
+/* Rest: the same clock, which counts a suspend (a muscle rests while the
+ * laptop sleeps). The journal records it with the boot's id. */
 static inline uint64_t clock_boot_ms(void)
 {
     return clock_ms(CLOCK_BOOTTIME);
