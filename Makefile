@@ -224,13 +224,14 @@ soak: deps
 	$(MAKE) tests
 	KNOT_LOOP_SEQUENCES=$(SOAK_SEQUENCES) KNOT_LOOP_JOBS=$$(nproc) $(B)/tests/test_loop
 
-# The firmware core's contracts, proved by Frama-C WP (docs/PROOFS.md); fails unless every goal is proved.
+# The contracts of the firmware core, the session engine and the controller's decisions, proved by
+# Frama-C WP (docs/PROOFS.md); fails unless every goal is proved.
 prove:
 	@scripts/deps prove
 	tests/prove/run
 
 # Each tests/mutations/*.patch breaks one safety rule; the tests it names must fail
-# (and the proof, for a patch to a file make prove proves).
+# (and the proof, for a patch to code make prove proves).
 mutate: deps
 	tests/mutate
 

@@ -11,6 +11,10 @@
 /* Attach steps, in order. */
 enum { DRIVE_A_INFO, DRIVE_A_WAIT, DRIVE_A_OFF, DRIVE_A_STATUS };
 
+/* The texts are not proved (make prove assumes this contract): vsnprintf
+ * writes at most sizeof(d->why) bytes of d->why, and nothing else. */
+/*@ requires \valid(d);
+    assigns d->why[0 .. sizeof(d->why) - 1]; */
 static void drive_say(struct drive *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void drive_say(struct drive *d, const char *fmt, ...)
@@ -22,14 +26,21 @@ static void drive_say(struct drive *d, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Little-endian fields, by sums rather than shifts so that the proof reads them. */
+/*@ requires \valid_read(b + (0 .. 1));
+    assigns \nothing;
+    ensures \result == b[0] + 256 * b[1]; */
 static unsigned drive_le16(const uint8_t *b)
 {
-    return (unsigned)(b[0] | b[1] << 8);
+    return b[0] + 256u * b[1];
 }
 
+/*@ requires \valid_read(b + (0 .. 3));
+    assigns \nothing;
+    ensures \result == b[0] + 256 * b[1] + 65536 * b[2] + 16777216 * b[3]; */
 static uint32_t drive_le32(const uint8_t *b)
 {
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    return b[0] + 256u * b[1] + 65536u * b[2] + 16777216u * b[3];
 }
 
 /* ---- blocks ---- */
@@ -102,9 +113,19 @@ int drive_decode_info(const uint8_t *buf, size_t len, struct drive_info *out, ch
     return 0;
 }
 
+/* A stranger's bytes (make prove): read within len only; the level, the
+ * faults and the force as the device sent them, and a 1.1 rise window. */
+/*@ requires \valid_read(buf + (0 .. len - 1)) && \valid(out) && \separated(buf + (0 .. len - 1), out);
+    assigns *out;
+    ensures \result == 0 || \result == -1;
+    ensures \result == 0 ==> len >= KNOT_STATUS_SIZE_1_0 && out->level == buf[2]
+      && out->faults == buf[12] + 256 * buf[13] && out->force_dn == buf[10] + 256 * buf[11];
+    ensures \result == 0 ==> (out->ext != 0 <==> proto_minor >= 1);
+    ensures \result == 0 && proto_minor >= 1 ==> len >= KNOT_STATUS_SIZE
+      && out->rise_wait_ms == buf[24] + 256 * buf[25]; */
 int drive_decode_status(const uint8_t *buf, size_t len, unsigned proto_minor, struct drive_status *out)
 {
-    memset(out, 0, sizeof(*out));
+    *out = (struct drive_status){ 0 };
     if (len < (proto_minor >= 1 ? KNOT_STATUS_SIZE : KNOT_STATUS_SIZE_1_0))
         return -1;
     out->seq = drive_le16(buf);
@@ -116,9 +137,9 @@ int drive_decode_status(const uint8_t *buf, size_t len, unsigned proto_minor, st
     out->force_dn = drive_le16(buf + 10);
     out->faults = drive_le16(buf + 12);
     out->battery = buf[14];
-    if (proto_minor == 0)
+    out->ext = proto_minor >= 1;
+    if (!out->ext)
         return 0;
-    out->ext = true;
     out->uptime_ms = drive_le32(buf + 16);
     out->run_ms = drive_le32(buf + 20);
     out->rise_wait_ms = drive_le16(buf + 24);
@@ -150,21 +171,42 @@ void drive_cmd_setup(struct drive_cmd c, uint8_t setup[8])
 
 /* ---- state ---- */
 
-static bool drive_known(const struct drive *d)
-{
-    return d->possible && (d->possible & (d->possible - 1)) == 0;
-}
-
+/* The level the device is known to have: possible holds that level's one
+ * bit. (possible only ever holds bits 0..KNOT_MAX_LEVELS, or all 16 bits for
+ * "anything", so one bit is always a level.) Spelled out case by case so
+ * that the proof need not reason about shifts. */
+_Static_assert(KNOT_MAX_LEVELS == 8, "drive_level names each level's bit");
+/*@ requires \valid_read(d);
+    assigns \nothing;
+    ensures \result == drive_level_l(d); */
 int drive_level(const struct drive *d)
 {
-    if (!drive_known(d))
-        return -1;
-    for (int l = 0; l <= KNOT_MAX_LEVELS; l++)
-        if (d->possible == 1u << l)
-            return l;
+    switch (d->possible) {
+    case 1u << 0: return 0;
+    case 1u << 1: return 1;
+    case 1u << 2: return 2;
+    case 1u << 3: return 3;
+    case 1u << 4: return 4;
+    case 1u << 5: return 5;
+    case 1u << 6: return 6;
+    case 1u << 7: return 7;
+    case 1u << 8: return 8;
+    default: break;
+    }
     return -1;
 }
 
+/*@ requires \valid_read(d);
+    assigns \nothing;
+    ensures \result <==> drive_level_l(d) >= 0; */
+static bool drive_known(const struct drive *d)
+{
+    return drive_level(d) >= 0;
+}
+
+/*@ requires \valid(d) && level <= KNOT_MAX_LEVELS;
+    assigns d->possible;
+    ensures d->possible == (1 << level); */
 static void drive_set_level(struct drive *d, unsigned level)
 {
     d->possible = (uint16_t)(1u << level);
@@ -201,6 +243,9 @@ void drive_watch(struct drive *d, uint64_t now_ms)
 }
 
 /* When the next idle look is due while watched; UINT64_MAX when none is. */
+/*@ requires \valid_read(d) && drive_ok(d) && now_ms <= SESSION_TIME_MAX;
+    assigns \nothing;
+    ensures \result == UINT64_MAX || \result >= now_ms; */
 static uint64_t drive_look_ms(const struct drive *d, uint64_t now_ms)
 {
     uint64_t at;
@@ -216,6 +261,9 @@ static uint64_t drive_look_ms(const struct drive *d, uint64_t now_ms)
     return at > d->retry_ms ? at : d->retry_ms;
 }
 
+/*@ requires \valid_read(d) && drive_ok(d);
+    assigns \nothing;
+    ensures \result ==> d->phase == DRIVE_READY; */
 bool drive_active(const struct drive *d, uint64_t now_ms)
 {
     /* Spinning down counts too (bounded), so the status ends on the real 0 ppm. */
@@ -229,14 +277,21 @@ bool drive_active(const struct drive *d, uint64_t now_ms)
  * half a watchdog ago, after the last level change, showing the level knotd
  * believes and no fault. Half the watchdog leaves the other half for the
  * next request to arrive before the device could have stopped by itself. */
+/*@ requires \valid_read(d) && drive_ok(d) && now_ms <= SESSION_TIME_MAX;
+    assigns \nothing;
+    ensures \result <==> drive_fresh_p(d, now_ms); */
 static bool drive_fresh(const struct drive *d, uint64_t now_ms)
 {
-    return d->st_valid && !d->refused && drive_known(d) && d->st.faults == 0 &&
-           (int)d->st.level == drive_level(d) && d->st_ms >= d->change_ms &&
-           now_ms - d->st_ms < d->info.watchdog_ms / 2u;
+    int have = drive_level(d);
+
+    return d->st_valid && !d->refused && have >= 0 && d->st.faults == 0 && d->st.level == (unsigned)have &&
+           d->st_ms >= d->change_ms && now_ms >= d->st_ms && now_ms - d->st_ms < d->info.watchdog_ms / 2u;
 }
 
 /* Ends the running session, if one runs. */
+/*@ requires \valid(d) && drive_owned(d) && now_ms <= SESSION_TIME_MAX;
+    assigns *d->sess, *d->rest;
+    ensures session_ok(d->sess) && !session_on(d->sess); */
 static void drive_stop(struct drive *d, enum session_end why, uint64_t now_ms)
 {
     if (session_running(d->sess))
@@ -247,6 +302,9 @@ static void drive_stop(struct drive *d, enum session_end why, uint64_t now_ms)
 
 /* A rise is asked for: with a 1.1 device, not before its rise window opens
  * (the status says when). Returns true if the rise may go now. */
+/*@ requires \valid(d) && drive_ok(d) && now_ms <= SESSION_TIME_MAX;
+    assigns d->leans, d->lean_level, d->hold_ms;
+    ensures \result <==> drive_rise_open_p(d, now_ms); */
 static bool drive_rise_open(struct drive *d, unsigned want, uint64_t now_ms)
 {
     uint64_t open;
@@ -265,6 +323,71 @@ static bool drive_rise_open(struct drive *d, unsigned want, uint64_t now_ms)
     return false;
 }
 
+/* During the attach: GET_INFO, then (once accepted) off, then a look. */
+/*@ requires \valid_read(d);
+    assigns \nothing;
+    ensures \result.op == DRIVE_OP_NONE || \result.op == DRIVE_OP_INFO || \result.op == DRIVE_OP_STATUS
+            || (\result.op == DRIVE_OP_LEVEL && \result.level == 0); */
+static struct drive_cmd drive_next_attach(const struct drive *d)
+{
+    struct drive_cmd c = { DRIVE_OP_NONE, 0 };   /* waiting for drive_accept() */
+
+    switch (d->attach_step) {
+    case DRIVE_A_INFO:
+        c.op = DRIVE_OP_INFO;
+        break;
+    case DRIVE_A_OFF:
+        /* Whatever state it powered up in, the motor starts off under knotd. */
+        c.op = DRIVE_OP_LEVEL;
+        break;
+    case DRIVE_A_STATUS:
+        c.op = DRIVE_OP_STATUS;
+        break;
+    default:
+        break;
+    }
+    return c;
+}
+
+/* The session wants level want > 0 and the device is known at another level
+ * (have), or not known: a look first unless the last one is fresh, and a
+ * rise waits for the device's window. DRIVE_OP_NONE: a rise is held. */
+/*@ requires \valid(d) && drive_ok(d) && now_ms <= SESSION_TIME_MAX;
+    requires 0 < want <= KNOT_MAX_LEVELS && have == drive_level_l(d) && have != want;
+    assigns d->leans, d->lean_level, d->hold_ms;
+    ensures \result.op == DRIVE_OP_LEVEL || \result.op == DRIVE_OP_STATUS || \result.op == DRIVE_OP_NONE;
+    ensures \result.op == DRIVE_OP_LEVEL ==> \result.level == want && drive_fresh_p(d, now_ms);
+    ensures \result.op == DRIVE_OP_LEVEL && want > d->st.level ==> drive_rise_open_p(d, now_ms); */
+static struct drive_cmd drive_next_level(struct drive *d, unsigned want, int have, uint64_t now_ms)
+{
+    struct drive_cmd c = { DRIVE_OP_STATUS, 0 };
+
+    if (!drive_fresh(d, now_ms))
+        return c;
+    if ((int)want < have || drive_rise_open(d, want, now_ms)) {
+        c.op = DRIVE_OP_LEVEL;
+        c.level = want;
+    } else {
+        c.op = DRIVE_OP_NONE;   /* holding a rise for the device's window: the heartbeat goes on */
+    }
+    return c;
+}
+
+/* The controller's theorem (make prove; docs/PROOFS.md): a level above 0 goes
+ * out only from a ready device, on a fresh look that shows the motor at the
+ * level knotd believes and no fault, and it is the session's level, within
+ * the session's and the area's maximum; a rise only once a 1.1 device's
+ * window is open. Off and reads need none of that. */
+/*@ requires \valid(d) && drive_ok(d) && now_ms <= SESSION_TIME_MAX;
+    assigns d->hold_ms, d->off_first, d->leans, d->lean_level;
+    ensures \old(d->busy) || \old(d->phase) == DRIVE_DEAD ==> \result.op == DRIVE_OP_NONE;
+    ensures \result.op == DRIVE_OP_LEVEL ==> \result.level <= KNOT_MAX_LEVELS;
+    ensures \result.op == DRIVE_OP_LEVEL && \result.level > 0 ==>
+      d->phase == DRIVE_READY && drive_fresh_p(d, now_ms) && d->sess != \null
+      && \result.level == session_cmd(d->sess) && \result.level <= d->sess->max_level
+      && d->sess->max_level <= d->sess->area.max_level && d->off_first == 0;
+    ensures \result.op == DRIVE_OP_LEVEL && \result.level > d->st.level ==> drive_rise_open_p(d, now_ms);
+    ensures \result.op == DRIVE_OP_CLEAR ==> d->phase == DRIVE_READY && d->sess != \null && session_on(d->sess); */
 struct drive_cmd drive_next(struct drive *d, uint64_t now_ms)
 {
     struct drive_cmd none = { DRIVE_OP_NONE, 0 };
@@ -274,19 +397,8 @@ struct drive_cmd drive_next(struct drive *d, uint64_t now_ms)
 
     if (d->busy || d->phase == DRIVE_DEAD)
         return none;
-    if (d->phase == DRIVE_ATTACH) {
-        switch (d->attach_step) {
-        case DRIVE_A_INFO:
-            return (struct drive_cmd){ DRIVE_OP_INFO, 0 };
-        case DRIVE_A_OFF:
-            /* Whatever state it powered up in, the motor starts off under knotd. */
-            return (struct drive_cmd){ DRIVE_OP_LEVEL, 0 };
-        case DRIVE_A_STATUS:
-            return status;
-        default:
-            return none;   /* waiting for drive_accept() */
-        }
-    }
+    if (d->phase == DRIVE_ATTACH)
+        return drive_next_attach(d);
     d->hold_ms = 0;
     want = session_level(d->sess);
     have = drive_level(d);
@@ -302,17 +414,19 @@ struct drive_cmd drive_next(struct drive *d, uint64_t now_ms)
     if (d->clear_due && session_running(d->sess))
         return (struct drive_cmd){ DRIVE_OP_CLEAR, 0 };
     if (want > 0 && have != (int)want) {
-        if (!drive_fresh(d, now_ms))
-            return status;
-        if ((int)want < have || drive_rise_open(d, want, now_ms))
-            return (struct drive_cmd){ DRIVE_OP_LEVEL, want };
-        /* holding a rise for the device's window: the heartbeat goes on */
+        struct drive_cmd c = drive_next_level(d, want, have, now_ms);
+
+        if (c.op != DRIVE_OP_NONE)
+            return c;
     }
     if (drive_active(d, now_ms) ? now_ms >= d->next_poll_ms : now_ms >= drive_look_ms(d, now_ms))
         return status;
     return none;
 }
 
+/*@ requires \valid(d);
+    assigns d->busy, d->cmd, d->sent_ms, d->next_poll_ms;
+    ensures d->busy && d->cmd == c && d->sent_ms == now_ms; */
 void drive_sent(struct drive *d, struct drive_cmd c, uint64_t now_ms)
 {
     d->busy = true;
@@ -371,7 +485,15 @@ static unsigned drive_attach_done(struct drive *d, enum drive_result r, const ui
     }
 }
 
-/* A request failed: its outcome is unknown, and so may be the level. */
+/* A request failed: its outcome is unknown, and so may be the level. No
+ * look is fresh after it (make prove), and the third failure in a row ends
+ * the session. */
+/*@ requires \valid(d) && drive_owned(d) && now_ms <= SESSION_TIME_MAX;
+    assigns d->fails, d->failing_since_ms, d->st_valid, d->retry_ms, d->possible, d->unanswered,
+            d->why[0 .. sizeof(d->why) - 1], *d->sess, *d->rest;
+    ensures d->st_valid == 0;
+    ensures session_ok(d->sess);
+    ensures d->fails >= DRIVE_MAX_FAILS ==> !session_on(d->sess); */
 static unsigned drive_failed(struct drive *d, enum drive_result r, uint64_t now_ms)
 {
     unsigned notes = 0;
@@ -447,6 +569,9 @@ static const char *drive_restarted_unseen(const struct drive *d, const struct dr
  * within a tenth of the watchdog of it counts: the device stops the motor at
  * the watchdog itself, not after it; knotd's whole milliseconds may read a
  * gap up to 1 ms short; and a device's clock may run a little fast. */
+/*@ requires \valid(d);
+    assigns d->unfed, d->fed_ms;
+    ensures d->fed_ms == d->sent_ms; */
 static void drive_fed(struct drive *d, uint64_t now_ms)
 {
     if (now_ms - d->fed_ms + d->info.watchdog_ms / 10u >= d->info.watchdog_ms)
@@ -566,6 +691,16 @@ static unsigned drive_observe(struct drive *d, const struct drive_status *st, ui
     return notes;
 }
 
+/* A SET_LEVEL ended. Refused or failed, no look is fresh after it until the
+ * next status (make prove); taken, the level is known and changed when its
+ * request went out, so only a status requested since is fresh. */
+/*@ requires \valid(d) && drive_owned(d) && now_ms <= SESSION_TIME_MAX;
+    assigns d->fails, d->failing_since_ms, d->st_valid, d->retry_ms, d->possible, d->unanswered, d->refused,
+            d->unfed, d->fed_ms, d->change_ms, d->off_ms, d->ran, d->why[0 .. sizeof(d->why) - 1], *d->sess, *d->rest;
+    ensures r == DRIVE_STALL && d->cmd.level > 0 ==> d->refused != 0 && d->st_valid == 0;
+    ensures r != DRIVE_OK ==> d->st_valid == 0;
+    ensures r == DRIVE_OK ==> d->possible == (1 << d->cmd.level) && d->change_ms == d->sent_ms;
+    ensures session_ok(d->sess); */
 static unsigned drive_level_done(struct drive *d, enum drive_result r, uint64_t now_ms)
 {
     unsigned level = d->cmd.level;
@@ -597,6 +732,20 @@ static unsigned drive_level_done(struct drive *d, enum drive_result r, uint64_t 
     return DRIVE_N_LEVEL;
 }
 
+/* A CLEAR_FAULT was answered: cleared, or some cause remains. Either way
+ * the next look tells, and none is fresh before it. */
+/*@ requires \valid(d);
+    assigns d->clear_due, d->clear_tried, d->st_valid, d->fails;
+    ensures d->st_valid == 0 && d->clear_due == 0 && d->clear_tried != 0; */
+static unsigned drive_clear_done(struct drive *d)
+{
+    d->clear_due = false;
+    d->clear_tried = true;
+    d->st_valid = false;
+    d->fails = 0;
+    return 0;
+}
+
 unsigned drive_done(struct drive *d, enum drive_result r, const uint8_t *data, size_t len, uint64_t now_ms)
 {
     struct drive_status st;
@@ -619,14 +768,8 @@ unsigned drive_done(struct drive *d, enum drive_result r, const uint8_t *data, s
     }
     if (d->cmd.op == DRIVE_OP_LEVEL)
         return drive_level_done(d, r, now_ms);
-    if (d->cmd.op == DRIVE_OP_CLEAR && (r == DRIVE_OK || r == DRIVE_STALL)) {
-        /* Cleared, or some cause remains: either way the next look tells. */
-        d->clear_due = false;
-        d->clear_tried = true;
-        d->st_valid = false;
-        d->fails = 0;
-        return 0;
-    }
+    if (d->cmd.op == DRIVE_OP_CLEAR && (r == DRIVE_OK || r == DRIVE_STALL))
+        return drive_clear_done(d);
     if (r != DRIVE_OK)
         return drive_failed(d, r, now_ms);
     if (drive_decode_status(data, len, d->info.proto_minor, &st) < 0) {

@@ -145,6 +145,46 @@ struct drive {
     char why[192];
 };
 
+/*@
+  // The level the device is known to have, -1 when not known (drive_level()):
+  // possible holds that level's one bit.
+  logic integer drive_level_l(struct drive *d) =
+    d->possible == 0x001 ? 0 : d->possible == 0x002 ? 1 : d->possible == 0x004 ? 2 :
+    d->possible == 0x008 ? 3 : d->possible == 0x010 ? 4 : d->possible == 0x020 ? 5 :
+    d->possible == 0x040 ? 6 : d->possible == 0x080 ? 7 : d->possible == 0x100 ? 8 : -1;
+  predicate drive_at(struct drive *d, integer l) = l >= 0 && drive_level_l(d) == l;
+
+  // The observation knotd may act on (drive_fresh()): a status, no refusal
+  // pending, no fault, the motor at the level knotd believes, its request
+  // sent after the last level change and less than half a watchdog ago.
+  predicate drive_fresh_p(struct drive *d, integer now) =
+    d->st_valid != 0 && d->refused == 0 && d->st.faults == 0 && drive_at(d, d->st.level)
+    && d->change_ms <= d->st_ms <= now < d->st_ms + d->info.watchdog_ms / 2;
+
+  // A 1.1 device's rise window is open (its status said when; a 1.0 device has none).
+  predicate drive_rise_open_p(struct drive *d, integer now) =
+    d->st.ext == 0 || (d->st.rise_wait_ms != KNOT_RISE_WAIT_NEVER && now >= d->st_done_ms + d->st.rise_wait_ms);
+
+  // What the owner keeps (make prove; docs/PROOFS.md): its session, if any,
+  // apart from d and keeping session_ok; the level read from the device is a
+  // byte; times below the clock bound.
+  predicate drive_ok(struct drive *d) =
+    (d->sess == \null || (\valid_read(d->sess) && \separated(d, d->sess) && session_ok(d->sess)))
+    && (d->phase == DRIVE_ATTACH || d->phase == DRIVE_READY || d->phase == DRIVE_DEAD)
+    && d->st.level <= 255 && d->st.rise_wait_ms <= 0xffff
+    && d->st_ms <= SESSION_TIME_MAX && d->st_done_ms <= SESSION_TIME_MAX && d->change_ms <= SESSION_TIME_MAX
+    && d->retry_ms <= SESSION_TIME_MAX && d->next_poll_ms <= SESSION_TIME_MAX && d->asked_ms <= SESSION_TIME_MAX
+    && d->watched_until_ms <= SESSION_TIME_MAX && d->off_ms <= SESSION_TIME_MAX;
+
+  // What an answer's handling needs besides (drive_done's helpers): the
+  // owner's session and per-serial memory, writable and apart from d and
+  // each other; the request in flight a level knotd can name.
+  predicate drive_owned(struct drive *d) =
+    d->sess != \null && \valid(d->sess) && \separated(d, d->sess) && session_ok(d->sess)
+    && (d->rest == \null || (\valid(d->rest) && \separated(d->rest, d) && \separated(d->rest, d->sess)))
+    && d->cmd.level <= KNOT_MAX_LEVELS;
+*/
+
 void drive_init(struct drive *d, struct session *s, uint64_t now_ms);
 /* After DRIVE_N_INFO: the serial is fine; rest is where its cool-downs live. */
 void drive_accept(struct drive *d, struct session_dev *rest);

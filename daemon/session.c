@@ -157,9 +157,7 @@ void session_init(struct session *s)
     }
 }
 
-/*@ requires s == \null || \valid_read(s);
-    assigns \nothing;
-    ensures \result <==> (s != \null && session_on(s)); */
+/* Its contract is on the declaration (session.h). */
 bool session_running(const struct session *s)
 {
     return s && (s->phase == SESSION_TRIAL || s->phase == SESSION_WAIT || s->phase == SESSION_RAMP ||
@@ -173,10 +171,7 @@ bool session_may_raise(unsigned owner_uid, unsigned asker_uid)
     return asker_uid == 0 || asker_uid == owner_uid;
 }
 
-/*@ requires s == \null || \valid_read(s);
-    assigns \nothing;
-    ensures s != \null ==> \result == session_cmd(s);
-    ensures s == \null ==> \result == 0; */
+/* Its contract is on the declaration (session.h). */
 unsigned session_level(const struct session *s)
 {
     return session_running(s) ? s->level : 0;
@@ -545,12 +540,7 @@ enum session_answer session_go(struct session *s, uint64_t now_ms, char *why, si
     return SESSION_OK;
 }
 
-/*@ requires \valid(s) && session_ok(s) && (dev == \null || (\valid(dev) && \separated(dev, s)));
-    requires now_ms <= SESSION_TIME_MAX;
-    assigns s->ran_ms, s->last_tick_ms, s->level, s->phase, s->end, s->end_ms, s->phase_ms, s->force_over_ms,
-            s->force_warning, dev->run_ms, dev->last_run_ms;
-    ensures session_ok(s) && !session_on(s) && session_cmd(s) == 0;
-    ensures \old(session_on(s)) ==> s->level == 0 && s->phase == SESSION_ENDED; */
+/* Its contract is on the declaration (session.h). */
 void session_stop(struct session *s, struct session_dev *dev, enum session_end why, uint64_t now_ms)
 {
     uint64_t t;
@@ -710,10 +700,7 @@ void session_tick(struct session *s, struct session_dev *dev, const struct sessi
     session_tick_step(s, t);
 }
 
-/*@ requires \valid(s) && session_ok(s);
-    requires now_ms <= SESSION_TIME_MAX;
-    assigns s->applied, s->peak, s->step_ms, s->phase_ms;
-    ensures session_ok(s) && s->step_ms >= \old(s->step_ms) && s->phase_ms >= \old(s->phase_ms); */
+/* Its contract is on the declaration (session.h). */
 void session_level_applied(struct session *s, unsigned level, uint64_t now_ms)
 {
     if (!session_running(s) || level != s->level || level == 0)

@@ -156,6 +156,12 @@ enum session_answer session_ask(struct session *s);
  * that never asks). */
 enum session_answer session_go(struct session *s, uint64_t now_ms, char *why, size_t whylen);
 /* Motor off at once (the area's rest is charged by the owner, rest.c). No-op if not running. */
+/*@ requires \valid(s) && session_ok(s) && (dev == \null || (\valid(dev) && \separated(dev, s)));
+    requires now_ms <= SESSION_TIME_MAX;
+    assigns s->ran_ms, s->last_tick_ms, s->level, s->phase, s->end, s->end_ms, s->phase_ms, s->force_over_ms,
+            s->force_warning, dev->run_ms, dev->last_run_ms;
+    ensures session_ok(s) && !session_on(s) && session_cmd(s) == 0;
+    ensures \old(session_on(s)) ==> s->level == 0 && s->phase == SESSION_ENDED; */
 void session_stop(struct session *s, struct session_dev *dev, enum session_end why, uint64_t now_ms);
 /* Advance: trial end, ramp steps, session end, ceiling, faults, force.
  * in NULL = no new reading (force and faults as before). Call it before any
@@ -168,8 +174,15 @@ void session_tick(struct session *s, struct session_dev *dev, const struct sessi
  * experiences them, however late a command was delivered. No raise happens
  * until the level before it has been acknowledged this way: a session never
  * runs ahead of its motor. */
+/*@ requires \valid(s) && session_ok(s);
+    requires now_ms <= SESSION_TIME_MAX;
+    assigns s->applied, s->peak, s->step_ms, s->phase_ms;
+    ensures session_ok(s) && s->step_ms >= \old(s->step_ms) && s->phase_ms >= \old(s->phase_ms); */
 void session_level_applied(struct session *s, unsigned level, uint64_t now_ms);
 
+/*@ requires s == \null || \valid_read(s);
+    assigns \nothing;
+    ensures \result <==> (s != \null && session_on(s)); */
 bool session_running(const struct session *s);
 /* The profiles were reloaded at now_ms; a is the session's area as now
  * loaded (by its name or an alias), NULL if gone. What is stricter applies
@@ -184,7 +197,12 @@ enum session_answer session_reload(struct session *s, const struct profile_area 
 /* Whether asker_uid may make owner_uid's session stronger (up, go): its
  * owner or root only. Anyone who may steer may make it gentler. */
 bool session_may_raise(unsigned owner_uid, unsigned asker_uid);
-/* The level to command now: 0 unless running. */
+/* The level to command now: 0 unless running. (Its contract is here, on the
+ * declaration, so that the proof of drive.c can use it.) */
+/*@ requires s == \null || \valid_read(s);
+    assigns \nothing;
+    ensures s != \null ==> \result == session_cmd(s);
+    ensures s == \null ==> \result == 0; */
 unsigned session_level(const struct session *s);
 /* When session_tick(..., NULL, ...) next has something to do (the trial's end,
  * a step, the session's end); UINT64_MAX when idle/ended. Never a time that
