@@ -94,6 +94,15 @@ struct request_scan {
     char num[KNOT_CONTROL_LINE_MAX + 1];    /* a number's text, for strtod */
 };
 
+/*@ // What the scanner keeps (make prove; docs/PROOFS.md): the line is
+    // readable and no longer than a control line, the position within it,
+    // the decoded names within names[], the message buffer apart.
+  predicate request_scan_ok(struct request_scan *sc) =
+    \valid(sc) && sc->len <= KNOT_CONTROL_LINE_MAX && sc->pos <= sc->len
+    && \valid_read(sc->s + (0 .. sc->len - 1)) && \separated(sc->s + (0 .. sc->len - 1), sc)
+    && sc->names_used <= KNOT_CONTROL_LINE_MAX && sc->depth <= 32;
+*/
+
 static void request_why(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static bool request_fail(struct request_scan *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -145,20 +154,41 @@ static const char *request_byte_name(unsigned char c, char *buf, size_t len)
     return buf;
 }
 
+/*@ requires request_scan_ok(sc);
+    assigns \nothing;
+    ensures \result ==> sc->pos < sc->len; */
 static bool request_is_digit(const struct request_scan *sc)
 {
     return sc->pos < sc->len && sc->s[sc->pos] >= '0' && sc->s[sc->pos] <= '9';
 }
 
-static bool request_at(const struct request_scan *sc, const char *word)
+/* Whether the text at the position starts with word (n bytes): compared
+ * byte by byte, within the line. request_at() takes a literal. */
+/*@ requires request_scan_ok(sc) && \valid_read(word + (0 .. n - 1)) && n <= 16;
+    assigns \nothing;
+    ensures \result ==> sc->len - sc->pos >= n; */
+static bool request_at_n(const struct request_scan *sc, const char *word, size_t n)
 {
-    size_t n = strlen(word);
-
-    return sc->len - sc->pos >= n && memcmp(sc->s + sc->pos, word, n) == 0;
+    if (sc->len - sc->pos < n)
+        return false;
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i;
+        loop variant n - i; */
+    for (size_t i = 0; i < n; i++)
+        if (sc->s[sc->pos + i] != (unsigned char)word[i])
+            return false;
+    return true;
 }
+#define request_at(sc, lit) request_at_n((sc), (lit), sizeof(lit) - 1)
 
+/*@ requires request_scan_ok(sc);
+    assigns sc->pos;
+    ensures request_scan_ok(sc) && sc->pos >= \old(sc->pos); */
 static void request_ws(struct request_scan *sc)
 {
+    /*@ loop invariant \at(sc->pos, Pre) <= sc->pos <= sc->len;
+        loop assigns sc->pos;
+        loop variant sc->len - sc->pos; */
     while (sc->pos < sc->len && (sc->s[sc->pos] == ' ' || sc->s[sc->pos] == '\t' || sc->s[sc->pos] == '\r' ||
                                  sc->s[sc->pos] == '\n'))
         sc->pos++;
@@ -186,38 +216,61 @@ static bool request_unexpected(struct request_scan *sc, const char *expected)
 
 static bool request_value(struct request_scan *sc);
 
+/*@ requires request_scan_ok(sc) && \valid(out) && \separated(out, sc);
+    assigns sc->pos, *out;
+    ensures request_scan_ok(sc) && sc->pos >= \old(sc->pos);
+    ensures \result ==> *out <= 0xffff; */
 static bool request_hex4(struct request_scan *sc, unsigned *out)
 {
     unsigned v = 0;
 
     if (sc->len - sc->pos < 4)
         return false;
+    /*@ loop invariant 0 <= i <= 4;
+        loop invariant (i == 0 ==> v == 0) && (i == 1 ==> v < 16) && (i == 2 ==> v < 256)
+                       && (i == 3 ==> v < 4096) && (i == 4 ==> v < 65536);
+        loop assigns i, v;
+        loop variant 4 - i; */
     for (int i = 0; i < 4; i++) {
         unsigned char c = sc->s[sc->pos + (size_t)i];
-        v <<= 4;
+        unsigned digit;
+
         if (c >= '0' && c <= '9')
-            v |= (unsigned)(c - '0');
+            digit = (unsigned)(c - '0');
         else if (c >= 'a' && c <= 'f')
-            v |= (unsigned)(c - 'a' + 10);
+            digit = (unsigned)(c - 'a' + 10);
         else if (c >= 'A' && c <= 'F')
-            v |= (unsigned)(c - 'A' + 10);
+            digit = (unsigned)(c - 'A' + 10);
         else
             return false;
+        v = v * 16u + digit;
     }
     sc->pos += 4;
     *out = v;
     return true;
 }
 
-/* A decoded byte of a member name; *name says whether this string is one. */
-static void request_emit(struct request_scan *sc, bool name, const void *bytes, size_t n)
+/* A decoded byte of a member name; *name says whether this string is one.
+ * Never past names[]. */
+/*@ requires request_scan_ok(sc) && n <= 4 && \valid_read(bytes + (0 .. n - 1));
+    requires \separated(bytes + (0 .. n - 1), sc->names + (0 .. KNOT_CONTROL_LINE_MAX - 1));
+    assigns sc->names[0 .. KNOT_CONTROL_LINE_MAX - 1], sc->names_used;
+    ensures request_scan_ok(sc); */
+static void request_emit(struct request_scan *sc, bool name, const unsigned char *bytes, size_t n)
 {
     if (name && sc->names_used + n <= sizeof(sc->names)) {
-        memcpy(sc->names + sc->names_used, bytes, n);
+        /*@ loop invariant 0 <= i <= n;
+            loop assigns i, sc->names[0 .. KNOT_CONTROL_LINE_MAX - 1];
+            loop variant n - i; */
+        for (size_t i = 0; i < n; i++)
+            sc->names[sc->names_used + i] = (char)bytes[i];
         sc->names_used += n;
     }
 }
 
+/*@ requires request_scan_ok(sc);
+    assigns sc->names[0 .. KNOT_CONTROL_LINE_MAX - 1], sc->names_used;
+    ensures request_scan_ok(sc); */
 static void request_emit_cp(struct request_scan *sc, bool name, uint32_t cp)
 {
     unsigned char u[4];
@@ -267,7 +320,7 @@ static bool request_escape(struct request_scan *sc, size_t start, bool name)
         if (!e)
             return request_fail(sc, "not strict JSON: invalid escape '\\' then %s at column %zu",
                                 request_byte_name(sc->s[sc->pos], b, sizeof(b)), request_col(sc));
-        request_emit(sc, name, &meant[e - plain], 1);
+        request_emit(sc, name, (const unsigned char *)&meant[e - plain], 1);
         sc->pos++;
         return true;
     }
@@ -354,11 +407,22 @@ static bool request_name_once(struct request_scan *sc, size_t first, size_t off,
 
 /* An integer's digits (no sign, no leading zero) against the magnitude of
  * INT64_MAX or, negative, of INT64_MIN: compared as text, so any length works. */
+/*@ requires \valid_read(digits + (0 .. n - 1));
+    assigns \nothing; */
 static bool request_int64_fits(const unsigned char *digits, size_t n, bool negative)
 {
-    const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
+    static const unsigned char max[] = "9223372036854775807", min[] = "9223372036854775808";
+    const unsigned char *limit = negative ? min : max;
 
-    return n < 19 || (n == 19 && memcmp(digits, limit, 19) <= 0);
+    if (n != 19)
+        return n < 19;
+    /*@ loop invariant 0 <= i <= 19;
+        loop assigns i;
+        loop variant 19 - i; */
+    for (size_t i = 0; i < 19; i++)
+        if (digits[i] != limit[i])
+            return digits[i] < limit[i];
+    return true;
 }
 
 static bool request_number(struct request_scan *sc)
@@ -422,13 +486,14 @@ static bool request_number(struct request_scan *sc)
     return true;
 }
 
-static bool request_literal(struct request_scan *sc, const char *word)
+static bool request_literal_n(struct request_scan *sc, const char *word, size_t n)
 {
-    if (!request_at(sc, word))
+    if (!request_at_n(sc, word, n))
         return request_unexpected(sc, "a value");
-    sc->pos += strlen(word);
+    sc->pos += n;
     return true;
 }
+#define request_literal(sc, lit) request_literal_n((sc), (lit), sizeof(lit) - 1)
 
 static bool request_nest(struct request_scan *sc)
 {

@@ -36,6 +36,9 @@ size_t utf8_char(const unsigned char *p, size_t n, uint32_t *cp, bool *partial)
     } else {
         return 0;
     }
+    /*@ loop invariant 1 <= i <= need + 1 && i <= n;
+        loop assigns i, v, lo, hi;
+        loop variant need + 1 - i; */
     for (i = 1; i <= need; i++) {
         if (i >= n) {
             *partial = true;

@@ -10,6 +10,10 @@
 /* The UTF-8 character at p (n > 0 bytes left): its length and code point,
  * or 0 when the bytes are not one; *partial then tells whether they are the
  * start of one that the end of the text cut. */
+/*@ requires n > 0 && \valid_read(p + (0 .. n - 1)) && \valid(cp) && \valid(partial);
+    requires \separated(cp, partial);
+    assigns *cp, *partial;
+    ensures \result <= n && \result <= 4; */
 size_t utf8_char(const unsigned char *p, size_t n, uint32_t *cp, bool *partial);
 /* How many bytes at the start of s (len bytes) are valid UTF-8. */
 size_t utf8_span(const char *s, size_t len);
