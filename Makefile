@@ -118,8 +118,9 @@ $(B)/tests/test_idle: $(B)/daemon/idle.o
 $(B)/tests/test_rest: $(B)/daemon/rest.o $(B)/daemon/timeline.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
 $(B)/tests/test_care: $(B)/daemon/care.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
 $(B)/tests/test_timeline: $(B)/daemon/timeline.o $(B)/daemon/care.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
-$(B)/tests/test_journal: $(B)/daemon/journal.o $(B)/daemon/care.o $(B)/daemon/log.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
+$(B)/tests/test_journal: $(B)/daemon/journal.o $(B)/daemon/jline.o $(B)/daemon/care.o $(B)/daemon/log.o $(B)/daemon/session.o $(B)/daemon/profile.o $(B)/daemon/textfile.o $(B)/daemon/utf8.o
 $(B)/tests/test_request: $(B)/daemon/request.o $(B)/daemon/utf8.o
+$(B)/tests/test_jline: $(B)/daemon/jline.o
 $(B)/tests/test_words: $(B)/cli/words.o
 $(B)/tests/test_args: $(B)/cli/args.o
 $(B)/tests/test_chart: $(B)/cli/chart.o
@@ -170,7 +171,7 @@ $(FUZZ_B)/tests/%.o: tests/fuzz/%.c
 # What each harness links besides its own object and tests/fuzz/common.c.
 $(FUZZ_B)/fuzz_config: $(FUZZ_B)/daemon/config.o $(FUZZ_B)/daemon/log.o $(FUZZ_B)/daemon/textfile.o
 $(FUZZ_B)/fuzz_profile: $(FUZZ_B)/daemon/profile.o $(FUZZ_B)/daemon/textfile.o $(FUZZ_B)/daemon/utf8.o
-$(FUZZ_B)/fuzz_journal: $(FUZZ_B)/daemon/journal.o $(FUZZ_B)/daemon/care.o $(FUZZ_B)/daemon/log.o $(FUZZ_B)/daemon/session.o \
+$(FUZZ_B)/fuzz_journal: $(FUZZ_B)/daemon/journal.o $(FUZZ_B)/daemon/jline.o $(FUZZ_B)/daemon/care.o $(FUZZ_B)/daemon/log.o $(FUZZ_B)/daemon/session.o \
 	$(FUZZ_B)/daemon/profile.o $(FUZZ_B)/daemon/textfile.o $(FUZZ_B)/daemon/utf8.o
 $(FUZZ_B)/fuzz_drive: $(FUZZ_B)/daemon/drive.o $(FUZZ_B)/daemon/advice.o $(FUZZ_B)/daemon/session.o \
 	$(FUZZ_B)/daemon/profile.o $(FUZZ_B)/daemon/textfile.o $(FUZZ_B)/daemon/utf8.o

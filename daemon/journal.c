@@ -14,8 +14,11 @@
 
 #include "care.h"
 #include "clock.h"
+#include "jline.h"
 #include "knot/control.h"
 #include "log.h"
+
+_Static_assert(JLINE_MAX == JOURNAL_LINE_MAX, "the journal's lines are split at its longest record");
 
 static char journal_path[256];
 static char journal_error[JOURNAL_WHY_MAX];   /* the last failure; "" while the journal works */
@@ -644,17 +647,17 @@ static void journal_take(struct journal_scan *sc, const char *line, size_t len)
 /* Every line of fd into sc; -errno if reading fails. */
 static int journal_scan_fd(struct journal_scan *sc, int fd, const char *name)
 {
-    char chunk[65536], line[JOURNAL_LINE_MAX + 1];
-    size_t len = 0;
-    bool over = false;   /* inside a line longer than any record: skipping to its end */
+    char chunk[65536];
+    struct jline jl;   /* one line's worth of memory */
     ssize_t n;
 
     sc->name = name;
     sc->lineno = 0;
     sc->first = 0;
-    /* The whole file, in chunks, with one line's worth of memory: records are
-     * found whatever lies between them (junk of any length, NULs of a power
-     * cut), in time proportional to the file. */
+    jline_init(&jl);
+    /* The whole file, in chunks, with one line's worth of memory (jline.c):
+     * records are found whatever lies between them (junk of any length, NULs
+     * of a power cut), in time proportional to the file. */
     while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
         if (n < 0) {
             if (errno == EINTR)
@@ -662,41 +665,39 @@ static int journal_scan_fd(struct journal_scan *sc, int fd, const char *name)
             return -errno;
         }
         for (ssize_t i = 0; i < n; i++) {
-            char ch = chunk[i];
-
-            if (ch == '\0') {
-                /* No record holds a NUL; a power cut leaves runs of them
-                 * after a torn record. They end what came before. */
-                if (len > 0 || over)
-                    journal_skip(sc, "a record cut short by NUL bytes");
-                len = 0;
-                over = false;
-                continue;
-            }
-            if (ch != '\n') {
-                if (len < JOURNAL_LINE_MAX)
-                    line[len++] = ch;
-                else
-                    over = true;
-                continue;
-            }
-            sc->lineno++;
-            if (over)
+            switch (jline_step(&jl, chunk[i])) {
+            case JLINE_NONE:
+                break;
+            case JLINE_CUT:
+                /* A NUL ends what came before; it is no line of its own. */
+                journal_skip(sc, "a record cut short by NUL bytes");
+                break;
+            case JLINE_LONG:
+                sc->lineno++;
                 journal_skip(sc, "a line longer than any record");
-            else if (len > 0)
-                journal_take(sc, line, len);
-            len = 0;
-            over = false;
+                break;
+            case JLINE_LINE:
+                sc->lineno++;
+                if (jl.ready > 0)
+                    journal_take(sc, jl.line, jl.ready);
+                break;
+            }
         }
     }
-    if (len > 0 || over) {
-        /* A last line without its newline: a record torn by a crash or a full
-         * disk. Taken only if it is whole anyway. */
+    /* A last line without its newline: a record torn by a crash or a full
+     * disk. Taken only if it is whole anyway. */
+    switch (jline_finish(&jl)) {
+    case JLINE_LONG:
         sc->lineno++;
-        if (over)
-            journal_skip(sc, "a torn last line");
-        else
-            journal_take(sc, line, len);
+        journal_skip(sc, "a torn last line");
+        break;
+    case JLINE_LINE:
+        sc->lineno++;
+        journal_take(sc, jl.line, jl.ready);
+        break;
+    case JLINE_NONE:
+    case JLINE_CUT:
+        break;
     }
     return 0;
 }
