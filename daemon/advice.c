@@ -9,9 +9,6 @@
 #include "care.h"
 #include "knot/proto.h"
 
-#define ADVICE_STALL_CLEAR_DN 100   /* PROTOCOL.md §7.1: a stall clears below 10.0 N */
-#define ADVICE_BATTERY_CLEAR_PCT 10
-
 /* The guide's words, nearly verbatim: "always start on the lowest speed ...",
  * "aim for that hurts-so-good feeling", "if you feel sharp or worsening pain,
  * back off immediately", "remember to breathe deeply". */
@@ -29,6 +26,7 @@ const char advice_sharp_pain[] =
     "Stop for today: the guide says to back off at sharp or worsening pain. If the pain was sudden and sharp, "
     "or there is swelling, bruising or weakness, that is an injury, not a knot: see a doctor.";
 
+/* Its contract is on the declaration (advice.h). */
 bool advice_clearable(const struct advice_readings *r)
 {
     if ((r->faults & KNOT_FAULT_OVERTEMP) && r->temp_dc >= KNOT_TEMP_CLEAR_DC)

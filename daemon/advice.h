@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "knot/proto.h"
+
 /* The readings a fault's remedy depends on (from a status block). */
 struct advice_readings {
     unsigned faults;     /* KNOT_FAULT_* bits */
@@ -14,11 +16,29 @@ struct advice_readings {
     unsigned force_dn;   /* 0.1 N */
 };
 
+#define ADVICE_STALL_CLEAR_DN 100   /* PROTOCOL.md §7.1: a stall clears below 10.0 N */
+#define ADVICE_BATTERY_CLEAR_PCT 10
+
+/*@
+  // Every latched fault's cause is gone, as far as the readings tell
+  // (advice_clearable(); make prove).
+  predicate advice_clearable_v(integer faults, integer temp_dc, integer battery, integer force_dn) =
+    !((faults & KNOT_FAULT_OVERTEMP) != 0 && temp_dc >= KNOT_TEMP_CLEAR_DC)
+    && !((faults & KNOT_FAULT_LOW_BATTERY) != 0 && battery < ADVICE_BATTERY_CLEAR_PCT)
+    && !((faults & KNOT_FAULT_STALL) != 0 && force_dn >= ADVICE_STALL_CLEAR_DN);
+*/
+
 /* Whether CLEAR_FAULT would clear every latched fault, as far as the readings
  * tell (docs/PROTOCOL.md §7.1: below 45.0 C, battery at 10 % or more, the
  * head freed below 10.0 N). */
+/*@ requires \valid_read(r);
+    assigns \nothing;
+    ensures \result <==> advice_clearable_v(r->faults, r->temp_dc, r->battery, r->force_dn); */
 bool advice_clearable(const struct advice_readings *r);
-/* What is wrong and what to do, one sentence per latched fault; "" if none. */
+/* What is wrong and what to do, one sentence per latched fault; "" if none.
+ * The text is not proved (make prove assumes this contract). */
+/*@ requires \valid_read(r) && len > 0 && \valid(buf + (0 .. len - 1));
+    assigns buf[0 .. len - 1]; */
 void advice_fault(const struct advice_readings *r, char *buf, size_t len);
 
 /* From the guide (../shared/reference/muscle-knots-guide.txt). */

@@ -364,11 +364,7 @@ enum session_answer session_reload(struct session *s, const struct profile_area 
     return SESSION_OK;
 }
 
-/*@ requires \valid(s) && session_ok(s);
-    assigns s->area.trial_s, s->area.step_s;
-    ensures session_ok(s);
-    ensures s->area.trial_s >= \old(s->area.trial_s) && s->area.step_s >= \old(s->area.step_s);
-    ensures session_on(s) ==> s->area.trial_s * 1000 >= trial_ms && s->area.step_s * 1000 >= gap_ms; */
+/* Its contract is on the declaration (session.h). */
 void session_floors(struct session *s, unsigned trial_ms, unsigned gap_ms)
 {
     unsigned trial_s = session_secs(trial_ms), step_s = session_secs(gap_ms);
@@ -656,31 +652,7 @@ static void session_tick_step(struct session *s, uint64_t t)
     }
 }
 
-/*@ requires \valid(s) && session_ok(s) && (dev == \null || (\valid(dev) && \separated(dev, s)));
-    requires now_ms <= SESSION_TIME_MAX;
-    requires in == \null || \valid_read(in);
-    assigns s->ran_ms, s->last_tick_ms, s->level, s->phase, s->end, s->end_ms, s->phase_ms, s->force_over_ms,
-            s->force_warning, s->step_ms, s->backed_off, dev->run_ms, dev->last_run_ms;
-    ensures session_ok(s);
-    // a rise: one level, from an acknowledged level, a step after the last change, never while pressing too
-    // hard; out of the trial only when it has lasted trial_s (and the session does not wait for a go-ahead)
-    ensures session_cmd(s) <= \old(session_cmd(s)) + 1;
-    ensures session_cmd(s) > \old(session_cmd(s)) ==>
-            \old(session_on(s)) && \old(s->applied) == \old(s->level) && !s->force_warning
-            && s->step_ms >= \old(s->step_ms) + s->area.step_s * 1000
-            && (\old(s->phase) == SESSION_RAMP
-                || (\old(s->phase) == SESSION_TRIAL && !s->ask
-                    && s->step_ms >= \old(s->phase_ms) + s->area.trial_s * 1000));
-    ensures \old(s->phase) == SESSION_TRIAL && session_on(s) && s->phase != SESSION_TRIAL ==>
-            \old(s->applied) == \old(s->level) && s->last_tick_ms >= \old(s->phase_ms) + s->area.trial_s * 1000;
-    ensures \old(s->phase) == SESSION_WAIT && session_on(s) ==> s->phase == SESSION_WAIT;
-    ensures \old(s->phase) == SESSION_TRIAL && s->ask && session_on(s) && s->phase != SESSION_TRIAL ==>
-            s->phase == SESSION_WAIT;
-    // the ends: the area's time, a fault, the massager's running ceiling
-    ensures now_ms >= \old(s->end_ms) ==> !session_on(s);
-    ensures in != \null && in->faults != 0 ==> !session_on(s);
-    ensures dev != \null && dev->run_ms >= SESSION_CEILING_MS ==> !session_on(s);
-    ensures session_on(s) ==> s->end_ms == \old(s->end_ms); */
+/* Its contract is on the declaration (session.h). */
 void session_tick(struct session *s, struct session_dev *dev, const struct session_input *in, uint64_t now_ms)
 {
     uint64_t t, ceiling_ms;

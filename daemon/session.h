@@ -133,6 +133,11 @@ enum session_answer session_start(struct session *s, struct session_dev *dev, co
 /* A device whose own floors are longer than the area's (docs/PROTOCOL.md §8)
  * sets the pace: the running session's trial and step become at least
  * trial_ms and gap_ms (rounded up to whole seconds). 0 = no floor. */
+/*@ requires \valid(s) && session_ok(s);
+    assigns s->area.trial_s, s->area.step_s;
+    ensures session_ok(s);
+    ensures s->area.trial_s >= \old(s->area.trial_s) && s->area.step_s >= \old(s->area.step_s);
+    ensures session_on(s) ==> s->area.trial_s * 1000 >= trial_ms && s->area.step_s * 1000 >= gap_ms; */
 void session_floors(struct session *s, unsigned trial_ms, unsigned gap_ms);
 /* Move the target. up during the trial: SESSION_R_TRIAL. Beyond the limits:
  * SESSION_R_LIMIT. Not running: SESSION_R_NOT_RUNNING. While waiting
@@ -166,6 +171,31 @@ void session_stop(struct session *s, struct session_dev *dev, enum session_end w
 /* Advance: trial end, ramp steps, session end, ceiling, faults, force.
  * in NULL = no new reading (force and faults as before). Call it before any
  * client request, so an overdue session ends first. */
+/*@ requires \valid(s) && session_ok(s) && (dev == \null || (\valid(dev) && \separated(dev, s)));
+    requires now_ms <= SESSION_TIME_MAX;
+    requires in == \null || \valid_read(in);
+    assigns s->ran_ms, s->last_tick_ms, s->level, s->phase, s->end, s->end_ms, s->phase_ms, s->force_over_ms,
+            s->force_warning, s->step_ms, s->backed_off, dev->run_ms, dev->last_run_ms;
+    ensures session_ok(s);
+    // a rise: one level, from an acknowledged level, a step after the last change, never while pressing too
+    // hard; out of the trial only when it has lasted trial_s (and the session does not wait for a go-ahead)
+    ensures session_cmd(s) <= \old(session_cmd(s)) + 1;
+    ensures session_cmd(s) > \old(session_cmd(s)) ==>
+            \old(session_on(s)) && \old(s->applied) == \old(s->level) && !s->force_warning
+            && s->step_ms >= \old(s->step_ms) + s->area.step_s * 1000
+            && (\old(s->phase) == SESSION_RAMP
+                || (\old(s->phase) == SESSION_TRIAL && !s->ask
+                    && s->step_ms >= \old(s->phase_ms) + s->area.trial_s * 1000));
+    ensures \old(s->phase) == SESSION_TRIAL && session_on(s) && s->phase != SESSION_TRIAL ==>
+            \old(s->applied) == \old(s->level) && s->last_tick_ms >= \old(s->phase_ms) + s->area.trial_s * 1000;
+    ensures \old(s->phase) == SESSION_WAIT && session_on(s) ==> s->phase == SESSION_WAIT;
+    ensures \old(s->phase) == SESSION_TRIAL && s->ask && session_on(s) && s->phase != SESSION_TRIAL ==>
+            s->phase == SESSION_WAIT;
+    // the ends: the area's time, a fault, the massager's running ceiling
+    ensures now_ms >= \old(s->end_ms) ==> !session_on(s);
+    ensures in != \null && in->faults != 0 ==> !session_on(s);
+    ensures dev != \null && dev->run_ms >= SESSION_CEILING_MS ==> !session_on(s);
+    ensures session_on(s) ==> s->end_ms == \old(s->end_ms); */
 void session_tick(struct session *s, struct session_dev *dev, const struct session_input *in, uint64_t now_ms);
 
 /* The device acknowledged `level` at now_ms. If that is the session's current
