@@ -45,72 +45,153 @@ static uint32_t drive_le32(const uint8_t *b)
 
 /* ---- blocks ---- */
 
-int drive_decode_info(const uint8_t *buf, size_t len, struct drive_info *out, char *why, size_t whylen)
+/* Why an info block is refused (drive_info_read), worded by drive_info_why. */
+enum drive_info_fault {
+    DRIVE_INFO_OK,
+    DRIVE_INFO_SHORT,        /* shorter than a 1.0 block */
+    DRIVE_INFO_PROTOCOL,     /* another major version */
+    DRIVE_INFO_LEVELS,       /* not 1..KNOT_MAX_LEVELS */
+    DRIVE_INFO_WATCHDOG,     /* outside the range the fail-to-off argument needs */
+    DRIVE_INFO_SERIAL_BYTE,  /* a byte of the serial that is not printable ASCII (at bad) */
+    DRIVE_INFO_NO_SERIAL,
+    DRIVE_INFO_SHORT_1_1,    /* 1.1 or later in a 1.0 block */
+    DRIVE_INFO_LOOSE,        /* an envelope looser than protocol 1.1 allows */
+    DRIVE_INFO_STRICT,       /* a ceiling or rest knotd would run into */
+};
+
+/*@ // An info block knotd accepts (drive_info_read()): the serial, up to
+  // its first NUL, is printable ASCII.
+  predicate drive_info_ok(struct drive_info *in) =
+    in->proto_major == KNOT_PROTO_MAJOR && 1 <= in->levels <= KNOT_MAX_LEVELS
+    && KNOT_WATCHDOG_MS_MIN <= in->watchdog_ms <= KNOT_WATCHDOG_MS_MAX
+    && in->serial[0] != 0 && in->serial[KNOT_SERIAL_LEN] == 0
+    && (\forall integer k; 0 <= k < KNOT_SERIAL_LEN && (\forall integer j; 0 <= j <= k ==> in->serial[j] != 0)
+          ==> ' ' < in->serial[k] <= '~')
+    && (in->proto_minor >= 1 ==>
+          in->trial_ms >= KNOT_TRIAL_MS && in->rise_gap_ms >= KNOT_RISE_GAP_MS
+          && DRIVE_CEILING_MIN_S <= in->ceiling_s <= KNOT_CEILING_S && KNOT_REST_S <= in->rest_s <= DRIVE_REST_MAX_S);
+*/
+
+/* A stranger's bytes (make prove): read within len only; the fields as the
+ * device sent them; DRIVE_INFO_OK only for a block knotd accepts. *bad: the
+ * serial's offending byte. */
+/*@ requires \valid_read(buf + (0 .. len - 1)) && \valid(out) && \valid(bad);
+    requires \separated(buf + (0 .. len - 1), out, bad) && \separated(out, bad);
+    assigns *out, *bad;
+    ensures DRIVE_INFO_OK <= \result <= DRIVE_INFO_STRICT;
+    ensures \result == DRIVE_INFO_OK ==> len >= KNOT_INFO_SIZE_1_0 && drive_info_ok(out)
+      && out->proto_minor == buf[1] && out->levels == buf[4] && out->watchdog_ms == buf[6] + 256 * buf[7];
+    ensures \result == DRIVE_INFO_OK && out->proto_minor >= 1 ==> len >= KNOT_INFO_SIZE; */
+static enum drive_info_fault drive_info_read(const uint8_t *buf, size_t len, struct drive_info *out, unsigned *bad)
 {
-    memset(out, 0, sizeof(*out));
-    if (len < KNOT_INFO_SIZE_1_0) {
-        snprintf(why, whylen, "its info block is %zu bytes, at least %d expected", len, KNOT_INFO_SIZE_1_0);
-        return -1;
-    }
+    *out = (struct drive_info){ 0 };
+    *bad = 0;
+    if (len < KNOT_INFO_SIZE_1_0)
+        return DRIVE_INFO_SHORT;
     out->proto_major = buf[0];
     out->proto_minor = buf[1];
     out->fw = drive_le16(buf + 2);
     out->levels = buf[4];
     out->watchdog_ms = drive_le16(buf + 6);
+    /*@ loop invariant 0 <= i <= KNOT_MAX_LEVELS;
+        loop assigns i, out->ppm[0 .. KNOT_MAX_LEVELS - 1];
+        loop variant KNOT_MAX_LEVELS - i; */
     for (unsigned i = 0; i < KNOT_MAX_LEVELS; i++)
         out->ppm[i] = drive_le16(buf + 8 + 2 * i);
-    memcpy(out->serial, buf + 24, KNOT_SERIAL_LEN);
+    /* Byte by byte (not memcpy), so that the proof follows the copy. */
+    /*@ loop invariant 0 <= i <= KNOT_SERIAL_LEN;
+        loop assigns i, out->serial[0 .. KNOT_SERIAL_LEN - 1];
+        loop variant KNOT_SERIAL_LEN - i; */
+    for (unsigned i = 0; i < KNOT_SERIAL_LEN; i++)
+        out->serial[i] = (char)buf[24 + i];
     out->serial[KNOT_SERIAL_LEN] = '\0';
-    if (out->proto_major != KNOT_PROTO_MAJOR) {
-        snprintf(why, whylen, "it speaks protocol %u.%u; knotd speaks %d.x", out->proto_major, out->proto_minor,
-                 KNOT_PROTO_MAJOR);
-        return -1;
-    }
-    if (out->levels < 1 || out->levels > KNOT_MAX_LEVELS) {
-        snprintf(why, whylen, "it reports %u levels (1..%d allowed)", out->levels, KNOT_MAX_LEVELS);
-        return -1;
-    }
+    if (out->proto_major != KNOT_PROTO_MAJOR)
+        return DRIVE_INFO_PROTOCOL;
+    if (out->levels < 1 || out->levels > KNOT_MAX_LEVELS)
+        return DRIVE_INFO_LEVELS;
     /* The whole fail-to-off argument rests on the device's dead-man timer. */
-    if (out->watchdog_ms < KNOT_WATCHDOG_MS_MIN || out->watchdog_ms > KNOT_WATCHDOG_MS_MAX) {
-        snprintf(why, whylen, "it reports a %u ms watchdog (%d..%d ms required)", out->watchdog_ms,
-                 KNOT_WATCHDOG_MS_MIN, KNOT_WATCHDOG_MS_MAX);
-        return -1;
-    }
+    if (out->watchdog_ms < KNOT_WATCHDOG_MS_MIN || out->watchdog_ms > KNOT_WATCHDOG_MS_MAX)
+        return DRIVE_INFO_WATCHDOG;
+    /*@ loop invariant 0 <= i <= KNOT_SERIAL_LEN;
+        loop invariant \forall integer k; 0 <= k < i ==> out->serial[k] != 0 && ' ' < out->serial[k] <= '~';
+        loop assigns i;
+        loop variant KNOT_SERIAL_LEN - i; */
     for (size_t i = 0; i < KNOT_SERIAL_LEN && out->serial[i]; i++) {
         if (out->serial[i] <= ' ' || out->serial[i] > '~') {
-            snprintf(why, whylen, "its serial number has a byte 0x%02x that is not printable ASCII",
-                     (unsigned char)out->serial[i]);
-            return -1;
+            *bad = (unsigned char)out->serial[i];
+            return DRIVE_INFO_SERIAL_BYTE;
         }
     }
-    if (!out->serial[0]) {
-        snprintf(why, whylen, "it has no serial number (knotd keeps rest and cool-downs per serial)");
-        return -1;
-    }
+    if (!out->serial[0])
+        return DRIVE_INFO_NO_SERIAL;
     if (out->proto_minor == 0)
-        return 0;
-    if (len < KNOT_INFO_SIZE) {
-        snprintf(why, whylen, "it speaks protocol 1.%u but its info block is %zu bytes, %d expected",
-                 out->proto_minor, len, KNOT_INFO_SIZE);
-        return -1;
-    }
+        return DRIVE_INFO_OK;
+    if (len < KNOT_INFO_SIZE)
+        return DRIVE_INFO_SHORT_1_1;
     out->trial_ms = drive_le16(buf + 40);
     out->rise_gap_ms = drive_le16(buf + 42);
     out->ceiling_s = drive_le16(buf + 44);
     out->rest_s = drive_le16(buf + 46);
     if (out->trial_ms < KNOT_TRIAL_MS || out->rise_gap_ms < KNOT_RISE_GAP_MS || out->ceiling_s > KNOT_CEILING_S ||
-        out->rest_s < KNOT_REST_S) {
+        out->rest_s < KNOT_REST_S)
+        return DRIVE_INFO_LOOSE;
+    if (out->ceiling_s < DRIVE_CEILING_MIN_S || out->rest_s > DRIVE_REST_MAX_S)
+        return DRIVE_INFO_STRICT;
+    return DRIVE_INFO_OK;
+}
+
+/* Why an info block was refused, in words (not proved: snprintf). */
+static void drive_info_why(enum drive_info_fault f, const struct drive_info *in, size_t len, unsigned bad, char *why,
+                           size_t whylen)
+{
+    switch (f) {
+    case DRIVE_INFO_OK:
+        break;
+    case DRIVE_INFO_SHORT:
+        snprintf(why, whylen, "its info block is %zu bytes, at least %d expected", len, KNOT_INFO_SIZE_1_0);
+        break;
+    case DRIVE_INFO_PROTOCOL:
+        snprintf(why, whylen, "it speaks protocol %u.%u; knotd speaks %d.x", in->proto_major, in->proto_minor,
+                 KNOT_PROTO_MAJOR);
+        break;
+    case DRIVE_INFO_LEVELS:
+        snprintf(why, whylen, "it reports %u levels (1..%d allowed)", in->levels, KNOT_MAX_LEVELS);
+        break;
+    case DRIVE_INFO_WATCHDOG:
+        snprintf(why, whylen, "it reports a %u ms watchdog (%d..%d ms required)", in->watchdog_ms,
+                 KNOT_WATCHDOG_MS_MIN, KNOT_WATCHDOG_MS_MAX);
+        break;
+    case DRIVE_INFO_SERIAL_BYTE:
+        snprintf(why, whylen, "its serial number has a byte 0x%02x that is not printable ASCII", bad);
+        break;
+    case DRIVE_INFO_NO_SERIAL:
+        snprintf(why, whylen, "it has no serial number (knotd keeps rest and cool-downs per serial)");
+        break;
+    case DRIVE_INFO_SHORT_1_1:
+        snprintf(why, whylen, "it speaks protocol 1.%u but its info block is %zu bytes, %d expected",
+                 in->proto_minor, len, KNOT_INFO_SIZE);
+        break;
+    case DRIVE_INFO_LOOSE:
         snprintf(why, whylen, "its envelope (trial %u ms, gap %u ms, ceiling %u s, rest %u s) is looser than "
-                 "protocol 1.1 allows", out->trial_ms, out->rise_gap_ms, out->ceiling_s, out->rest_s);
-        return -1;
-    }
-    if (out->ceiling_s < DRIVE_CEILING_MIN_S || out->rest_s > DRIVE_REST_MAX_S) {
+                 "protocol 1.1 allows", in->trial_ms, in->rise_gap_ms, in->ceiling_s, in->rest_s);
+        break;
+    case DRIVE_INFO_STRICT:
         snprintf(why, whylen, "its ceiling (%u s, rest %u s) is stricter than knotd's own (%u s, rest %u s): "
-                 "knotd would run into it", out->ceiling_s, out->rest_s, SESSION_CEILING_MS / 1000u,
+                 "knotd would run into it", in->ceiling_s, in->rest_s, SESSION_CEILING_MS / 1000u,
                  SESSION_REST_MS / 1000u);
-        return -1;
+        break;
     }
-    return 0;
+}
+
+int drive_decode_info(const uint8_t *buf, size_t len, struct drive_info *out, char *why, size_t whylen)
+{
+    unsigned bad;
+    enum drive_info_fault f = drive_info_read(buf, len, out, &bad);
+
+    if (f == DRIVE_INFO_OK)
+        return 0;
+    drive_info_why(f, out, len, bad, why, whylen);
+    return -1;
 }
 
 /* A stranger's bytes (make prove): read within len only; the level, the
@@ -204,12 +285,25 @@ static bool drive_known(const struct drive *d)
     return drive_level(d) >= 0;
 }
 
+/* Case by case, like drive_level(), so that the proof need not reason
+ * about shifts. */
 /*@ requires \valid(d) && level <= KNOT_MAX_LEVELS;
     assigns d->possible;
-    ensures d->possible == (1 << level); */
+    ensures d->possible == (1 << level) && drive_level_l(d) == level; */
 static void drive_set_level(struct drive *d, unsigned level)
 {
-    d->possible = (uint16_t)(1u << level);
+    switch (level) {
+    case 0: d->possible = 1u << 0; break;
+    case 1: d->possible = 1u << 1; break;
+    case 2: d->possible = 1u << 2; break;
+    case 3: d->possible = 1u << 3; break;
+    case 4: d->possible = 1u << 4; break;
+    case 5: d->possible = 1u << 5; break;
+    case 6: d->possible = 1u << 6; break;
+    case 7: d->possible = 1u << 7; break;
+    case 8: d->possible = 1u << 8; break;
+    default: break;   /* none: level <= KNOT_MAX_LEVELS */
+    }
 }
 
 void drive_init(struct drive *d, struct session *s, uint64_t now_ms)
@@ -236,6 +330,11 @@ void drive_reject(struct drive *d, const char *why)
     drive_say(d, "%s", why);
 }
 
+/* Someone asked how the massager is: readings at most DRIVE_LOOK_MS old
+ * until DRIVE_WATCH_MS from now (make prove). */
+/*@ requires \valid(d) && now_ms <= SESSION_TIME_MAX;
+    assigns d->watched_until_ms, d->asked_ms;
+    ensures d->watched_until_ms == now_ms + DRIVE_WATCH_MS && d->asked_ms == now_ms; */
 void drive_watch(struct drive *d, uint64_t now_ms)
 {
     d->watched_until_ms = now_ms + DRIVE_WATCH_MS;
@@ -290,7 +389,7 @@ static bool drive_fresh(const struct drive *d, uint64_t now_ms)
 
 /* Ends the running session, if one runs. */
 /*@ requires \valid(d) && drive_owned(d) && now_ms <= SESSION_TIME_MAX;
-    assigns *d->sess, *d->rest;
+    assigns DRIVE_SESSION_STATE;
     ensures session_ok(d->sess) && !session_on(d->sess); */
 static void drive_stop(struct drive *d, enum session_end why, uint64_t now_ms)
 {
@@ -490,7 +589,7 @@ static unsigned drive_attach_done(struct drive *d, enum drive_result r, const ui
  * the session. */
 /*@ requires \valid(d) && drive_owned(d) && now_ms <= SESSION_TIME_MAX;
     assigns d->fails, d->failing_since_ms, d->st_valid, d->retry_ms, d->possible, d->unanswered,
-            d->why[0 .. sizeof(d->why) - 1], *d->sess, *d->rest;
+            d->why[0 .. sizeof(d->why) - 1], DRIVE_SESSION_STATE;
     ensures d->st_valid == 0;
     ensures session_ok(d->sess);
     ensures d->fails >= DRIVE_MAX_FAILS ==> !session_on(d->sess); */
@@ -525,6 +624,10 @@ static unsigned drive_failed(struct drive *d, enum drive_result r, uint64_t now_
 /* A reset device forgets everything: a smaller uptime (1.1), or a seq that
  * did not move by what knotd's own reads explain, or a motor found off with
  * no recorded stop after it ran. prev is the last status of this attach. */
+/*@ requires \valid_read(d) && \valid_read(prev) && \valid_read(st);
+    requires prev->seq <= 0xffff && st->seq <= 0xffff;
+    assigns \nothing;
+    ensures \result <==> drive_reset_p(d, prev, st); */
 static bool drive_was_reset(const struct drive *d, const struct drive_status *prev, const struct drive_status *st)
 {
     unsigned delta;
@@ -533,8 +636,9 @@ static bool drive_was_reset(const struct drive *d, const struct drive_status *pr
         return true;
     if (st->ext && prev->ext)
         return st->uptime_ms < prev->uptime_ms && !(prev->uptime_ms > 0xC0000000u && st->uptime_ms < 0x40000000u);
-    delta = (st->seq - prev->seq) & 0xffffu;
-    return delta == 0 || delta > 1u + d->unanswered;
+    /* seq is 16 bits: how far it moved, modulo 2^16. */
+    delta = st->seq >= prev->seq ? st->seq - prev->seq : st->seq + 0x10000u - prev->seq;
+    return delta == 0 || delta - 1u > d->unanswered;
 }
 
 /* The motor went through off since the last look, unseen by knotd: its
@@ -545,6 +649,10 @@ static bool drive_was_reset(const struct drive *d, const struct drive_status *pr
  * with 1.1, a run_ms that grew less than the time between the two looks
  * (each read lies between its request and its answer); with 1.0, which has
  * no run_ms, a silence longer than the watchdog (it may have fired). */
+/*@ requires \valid_read(d) && \valid_read(prev) && \valid_read(st);
+    requires d->sent_ms <= SESSION_TIME_MAX;
+    assigns \nothing;
+    ensures \result != \null <==> drive_unseen_p(d, prev, st, d->unfed); */
 static const char *drive_restarted_unseen(const struct drive *d, const struct drive_status *prev,
                                           const struct drive_status *st)
 {
@@ -571,7 +679,9 @@ static const char *drive_restarted_unseen(const struct drive *d, const struct dr
  * gap up to 1 ms short; and a device's clock may run a little fast. */
 /*@ requires \valid(d);
     assigns d->unfed, d->fed_ms;
-    ensures d->fed_ms == d->sent_ms; */
+    ensures d->fed_ms == d->sent_ms;
+    ensures \old(d->fed_ms) <= now_ms <= SESSION_TIME_MAX ==>
+      (d->unfed != 0 <==> (\old(d->unfed) != 0 || \old(drive_unfed_p(d, now_ms)))); */
 static void drive_fed(struct drive *d, uint64_t now_ms)
 {
     if (now_ms - d->fed_ms + d->info.watchdog_ms / 10u >= d->info.watchdog_ms)
@@ -579,6 +689,7 @@ static void drive_fed(struct drive *d, uint64_t now_ms)
     d->fed_ms = d->sent_ms;
 }
 
+/*@ assigns \nothing; */
 static const char *drive_stop_name(unsigned last_stop)
 {
     switch (last_stop) {
@@ -591,15 +702,32 @@ static const char *drive_stop_name(unsigned last_stop)
 }
 
 /* A level the device shows that knotd can explain: what it commanded, or
- * what an unanswered SET_LEVEL asked for. */
+ * what an unanswered SET_LEVEL asked for. (A known level is one bit of
+ * possible: the test against that bit, said so that the proof reads it.) */
+/*@ requires \valid_read(d);
+    assigns \nothing;
+    ensures \result <==> drive_explained_p(d, level); */
 static bool drive_explained(const struct drive *d, unsigned level)
 {
-    return level <= KNOT_MAX_LEVELS && (d->possible & (1u << level));
+    int have = drive_level(d);
+
+    if (level > KNOT_MAX_LEVELS)
+        return false;
+    if (have >= 0)
+        return (unsigned)have == level;
+    return (d->possible & (1u << level)) != 0;
 }
 
 /* The first look of a new session decides it: no fault, it goes ahead; a
  * fault whose cause is gone is cleared first (once); else it ends at once,
  * as a fault that never ran, with what to do. */
+/*@ requires \valid(d) && drive_owned(d) && \valid_read(st) && \separated(st, d) && now_ms <= SESSION_TIME_MAX;
+    assigns d->begin_pending, d->clear_due, d->remedy[0 .. sizeof(d->remedy) - 1], d->why[0 .. sizeof(d->why) - 1],
+            DRIVE_SESSION_STATE;
+    ensures session_ok(d->sess);
+    ensures st->faults != 0 ==> d->clear_due != 0 || !session_on(d->sess);
+    ensures d->clear_due != \old(d->clear_due) ==>
+      d->clear_due != 0 && \old(d->clear_tried) == 0 && advice_clearable_v(st->faults, st->temp_dc, st->battery, st->force_dn); */
 static unsigned drive_begin_look(struct drive *d, const struct drive_status *st, uint64_t now_ms)
 {
     struct advice_readings r = { st->faults, st->temp_dc, st->battery, st->force_dn };
@@ -619,16 +747,28 @@ static unsigned drive_begin_look(struct drive *d, const struct drive_status *st,
     return DRIVE_N_BEGUN | DRIVE_N_WARN;
 }
 
-static unsigned drive_observe(struct drive *d, const struct drive_status *st, uint64_t now_ms)
-{
-    struct session_input in;
-    unsigned notes = DRIVE_N_STATUS;
-    bool was_running = session_running(d->sess);
-    bool reset = drive_was_reset(d, &d->st, st);
-    const char *unseen;
+/* What a status can say that knotd must never drive on. */
+enum drive_doubt {
+    DRIVE_DOUBT_NONE,
+    DRIVE_DOUBT_RESET,         /* the device was reset */
+    DRIVE_DOUBT_UNSEEN,        /* it went through off unseen and was started again */
+    DRIVE_DOUBT_UNEXPLAINED,   /* it shows a level knotd cannot explain */
+};
 
-    drive_fed(d, now_ms);
-    unseen = reset ? NULL : drive_restarted_unseen(d, &d->st, st);
+/* A status answered at now_ms is the look: contact is whole again. Not
+ * proved (make prove assumes this contract): after the copy of the status
+ * (a struct assignment), the solvers time out on showing that the session,
+ * a separate object, is untouched. Each line is a plain store. */
+/*@ requires \valid(d) && drive_ok(d) && \valid_read(st) && \separated(st, d);
+    requires now_ms <= SESSION_TIME_MAX && d->sent_ms <= now_ms;
+    requires st->level <= 255 && st->rise_wait_ms <= 0xffff;
+    assigns d->unfed, d->fails, d->retry_ms, d->unanswered, DRIVE_LOOK_STATE, d->st_valid, d->st_ms, d->st_done_ms;
+    ensures drive_ok(d);
+    ensures d->st_valid != 0 && d->st.level == st->level && d->st.faults == st->faults
+      && d->st.seq == st->seq && d->st.rise_wait_ms == st->rise_wait_ms
+      && d->st_ms == d->sent_ms && d->st_done_ms == now_ms && d->fails == 0 && d->unfed == 0; */
+static void drive_keep(struct drive *d, const struct drive_status *st, uint64_t now_ms)
+{
     d->unfed = false;
     d->fails = 0;
     d->retry_ms = 0;
@@ -637,58 +777,190 @@ static unsigned drive_observe(struct drive *d, const struct drive_status *st, ui
     d->st_valid = true;
     d->st_ms = d->sent_ms;
     d->st_done_ms = now_ms;
+}
 
-    if (reset || unseen || !drive_explained(d, st->level)) {
-        /* Never drive such a motor back up: the session ends, off is next. */
-        if (reset)
-            drive_say(d, "the massager was reset%s", was_running ? "; ending the session" : "");
-        else if (unseen)
-            drive_say(d, "the massager runs, but %s%s", unseen, was_running ? "; ending the session" : "");
-        else if (st->level == 0)
-            drive_say(d, "the massager stopped by itself (%s)%s", drive_stop_name(st->last_stop),
-                      was_running ? "; ending the session" : "");
-        else
-            drive_say(d, "the massager shows level %u, which knotd did not command%s", st->level,
-                      was_running ? "; ending the session" : "");
-        notes |= DRIVE_N_WARN;
-        /* Here, not in session_tick below: a fault being cleared is hidden
-         * from the session there, and such a motor is never driven on. */
-        drive_stop(d, st->faults ? SESSION_END_FAULT : SESSION_END_LOST, now_ms);
-        if (st->level <= KNOT_MAX_LEVELS)
-            drive_set_level(d, st->level);
-        else
-            d->possible = 0xffff;   /* nonsense: not known, so only off is ever sent */
-        d->change_ms = now_ms;
-    } else if (!drive_known(d)) {
-        /* An unanswered SET_LEVEL is resolved by what the device shows. It
-         * may have taken effect as late as this answer (a slow device handles
-         * requests in order): the trial and the next step count from now. */
+/* The look is recorded, and what it says is judged against the last one:
+ * the doubt, if any (*unseen: the restart's evidence, in words). */
+/*@ requires \valid(d) && drive_ok(d) && \valid_read(st) && \valid(unseen);
+    requires \separated(st, d) && \separated(unseen, d) && \separated(unseen, st);
+    requires now_ms <= SESSION_TIME_MAX && d->sent_ms <= now_ms && d->fed_ms <= now_ms;
+    requires st->level <= 255 && st->rise_wait_ms <= 0xffff && st->seq <= 0xffff && d->st.seq <= 0xffff;
+    assigns d->unfed, d->fed_ms, d->fails, d->retry_ms, d->unanswered, DRIVE_LOOK_STATE, d->st_valid, d->st_ms, d->st_done_ms,
+            *unseen;
+    ensures drive_ok(d);
+    ensures d->st_valid != 0 && d->st.level == st->level && d->st.faults == st->faults
+      && d->st.seq == st->seq && d->st.rise_wait_ms == st->rise_wait_ms
+      && d->st_ms == d->sent_ms && d->st_done_ms == now_ms && d->fails == 0;
+    ensures \result == DRIVE_DOUBT_NONE || \result == DRIVE_DOUBT_RESET || \result == DRIVE_DOUBT_UNSEEN
+      || \result == DRIVE_DOUBT_UNEXPLAINED;
+    ensures \old(drive_reset_p(d, &d->st, st)) ==> \result != DRIVE_DOUBT_NONE;
+    ensures \old(drive_unseen_p(d, &d->st, st, d->unfed)) ==> \result != DRIVE_DOUBT_NONE;
+    ensures \old(drive_unfed_p(d, now_ms) && drive_unseen_p(d, &d->st, st, 1)) ==> \result != DRIVE_DOUBT_NONE;
+    ensures !drive_explained_p(d, st->level) ==> \result != DRIVE_DOUBT_NONE;
+    ensures \result == DRIVE_DOUBT_UNSEEN ==> *unseen != \null; */
+static enum drive_doubt drive_look(struct drive *d, const struct drive_status *st, uint64_t now_ms,
+                                   const char **unseen)
+{
+    bool reset = drive_was_reset(d, &d->st, st);
+    bool explained = drive_explained(d, st->level);
+    const char *restart;
+
+    drive_fed(d, now_ms);
+    restart = reset ? NULL : drive_restarted_unseen(d, &d->st, st);
+    drive_keep(d, st, now_ms);
+    *unseen = restart;
+    if (reset)
+        return DRIVE_DOUBT_RESET;
+    if (restart)
+        return DRIVE_DOUBT_UNSEEN;
+    return explained ? DRIVE_DOUBT_NONE : DRIVE_DOUBT_UNEXPLAINED;
+}
+
+/* Never drive such a motor back up: the session ends, and the level is what
+ * the device shows (not known if nonsense), so off is next. */
+/*@ requires \valid(d) && drive_owned(d) && \valid_read(st) && \separated(st, d) && \separated(st, d->sess);
+    requires d->rest == \null || \separated(st, d->rest);
+    requires now_ms <= SESSION_TIME_MAX && doubt != DRIVE_DOUBT_NONE && (doubt == DRIVE_DOUBT_UNSEEN ==> unseen != \null);
+    assigns d->possible, d->change_ms, d->why[0 .. sizeof(d->why) - 1], DRIVE_SESSION_STATE;
+    ensures session_ok(d->sess) && !session_on(d->sess) && d->change_ms == now_ms;
+    ensures drive_level_l(d) == -1 || drive_level_l(d) == st->level; */
+static void drive_doubted(struct drive *d, enum drive_doubt doubt, const char *unseen, const struct drive_status *st,
+                          bool was_running, uint64_t now_ms)
+{
+    const char *ending = was_running ? "; ending the session" : "";
+
+    if (doubt == DRIVE_DOUBT_RESET)
+        drive_say(d, "the massager was reset%s", ending);
+    else if (doubt == DRIVE_DOUBT_UNSEEN)
+        drive_say(d, "the massager runs, but %s%s", unseen, ending);
+    else if (st->level == 0)
+        drive_say(d, "the massager stopped by itself (%s)%s", drive_stop_name(st->last_stop), ending);
+    else
+        drive_say(d, "the massager shows level %u, which knotd did not command%s", st->level, ending);
+    /* Here, not in session_tick: a fault being cleared is hidden from the
+     * session there, and such a motor is never driven on. */
+    drive_stop(d, st->faults ? SESSION_END_FAULT : SESSION_END_LOST, now_ms);
+    if (st->level <= KNOT_MAX_LEVELS)
         drive_set_level(d, st->level);
-        d->change_ms = now_ms;
-        if (st->level > 0 && st->level == session_level(d->sess) && !d->off_first)
-            session_level_applied(d->sess, st->level, now_ms);
-    }
-    if (d->refused) {
-        d->refused = false;
-        if (!st->faults && session_running(d->sess)) {
-            drive_stop(d, SESSION_END_REFUSED, now_ms);
-            drive_say(d, "knotd bug: the massager refused level %u (reason %u); ending the session",
-                      st->refused_level, st->refusal);
-            notes |= DRIVE_N_WARN;
-        }
-    }
-    if (d->begin_pending && session_running(d->sess))
+    else
+        d->possible = 0xffff;   /* nonsense: not known, so only off is ever sent */
+    d->change_ms = now_ms;
+}
+
+/* An unanswered SET_LEVEL is resolved by what the device shows. It may have
+ * taken effect as late as this answer (a slow device handles requests in
+ * order): the trial and the next step count from now. */
+/*@ requires \valid(d) && drive_owned(d) && drive_ok(d) && \valid_read(st) && \separated(st, d) && \separated(st, d->sess);
+    requires now_ms <= SESSION_TIME_MAX && st->level <= KNOT_MAX_LEVELS;
+    assigns d->possible, d->change_ms, d->sess->applied, d->sess->peak, d->sess->step_ms, d->sess->phase_ms;
+    ensures session_ok(d->sess) && drive_level_l(d) == st->level && d->change_ms == now_ms;
+    ensures d->sess->phase == \old(d->sess->phase); */
+static void drive_resolve(struct drive *d, const struct drive_status *st, uint64_t now_ms)
+{
+    drive_set_level(d, st->level);
+    d->change_ms = now_ms;
+    if (st->level > 0 && st->level == session_level(d->sess) && !d->off_first)
+        session_level_applied(d->sess, st->level, now_ms);
+}
+
+/* A SET_LEVEL above 0 was refused: with a fault it was a race with the last
+ * poll; without one, a knotd bug, and the session ends. */
+/*@ requires \valid(d) && drive_owned(d) && \valid_read(st) && \separated(st, d) && \separated(st, d->sess);
+    requires d->rest == \null || \separated(st, d->rest);
+    requires now_ms <= SESSION_TIME_MAX;
+    assigns d->refused, d->why[0 .. sizeof(d->why) - 1], DRIVE_SESSION_STATE;
+    ensures session_ok(d->sess) && d->refused == 0;
+    ensures \old(d->refused) != 0 && st->faults == 0 ==> !session_on(d->sess);
+    ensures !\old(session_on(d->sess)) ==> !session_on(d->sess);
+    ensures \old(d->refused) == 0 ==> \result == 0 && (session_on(d->sess) <==> \old(session_on(d->sess))); */
+static unsigned drive_refusal_seen(struct drive *d, const struct drive_status *st, uint64_t now_ms)
+{
+    if (!d->refused)
+        return 0;
+    d->refused = false;
+    if (st->faults || !session_running(d->sess))
+        return 0;
+    drive_stop(d, SESSION_END_REFUSED, now_ms);
+    drive_say(d, "knotd bug: the massager refused level %u (reason %u); ending the session", st->refused_level,
+              st->refusal);
+    return DRIVE_N_WARN;
+}
+
+/* The session hears of the look: the first one of a session decides it;
+ * then its faults (unless being cleared) and its force. */
+/*@ requires \valid(d) && drive_owned(d) && \valid_read(st) && \separated(st, d) && \separated(st, d->sess);
+    requires d->rest == \null || \separated(st, d->rest);
+    requires now_ms <= SESSION_TIME_MAX && st->faults <= 0xffff;
+    assigns d->begin_pending, d->clear_due, d->remedy[0 .. sizeof(d->remedy) - 1], d->why[0 .. sizeof(d->why) - 1],
+            DRIVE_SESSION_STATE;
+    ensures session_ok(d->sess);
+    ensures !\old(session_on(d->sess)) ==> !session_on(d->sess) && d->clear_due == \old(d->clear_due);
+    ensures st->faults != 0 ==> d->clear_due != 0 || !session_on(d->sess);
+    ensures d->clear_due != \old(d->clear_due) ==>
+      d->clear_due != 0 && advice_clearable_v(st->faults, st->temp_dc, st->battery, st->force_dn); */
+static unsigned drive_tell_session(struct drive *d, const struct drive_status *st, uint64_t now_ms)
+{
+    struct session_input in;
+    unsigned notes = 0;
+
+    if (!session_running(d->sess))
+        return 0;
+    if (d->begin_pending)
         notes |= drive_begin_look(d, st, now_ms);
-    if (session_running(d->sess)) {
-        in.force_dn = (uint16_t)st->force_dn;
-        in.faults = d->clear_due ? 0 : (uint16_t)st->faults;   /* being cleared: not the session's end yet */
-        session_tick(d->sess, d->rest, &in, now_ms);
-        if (!session_running(d->sess) && st->faults) {
-            drive_say(d, "device fault 0x%x; motor off", st->faults);
-            notes |= DRIVE_N_WARN;
-        }
+    if (!session_running(d->sess))
+        return notes;
+    in.force_dn = (uint16_t)st->force_dn;
+    in.faults = d->clear_due ? 0 : (uint16_t)st->faults;   /* being cleared: not the session's end yet */
+    session_tick(d->sess, d->rest, &in, now_ms);
+    if (!session_running(d->sess) && st->faults) {
+        drive_say(d, "device fault 0x%x; motor off", st->faults);
+        notes |= DRIVE_N_WARN;
     }
     return notes;
+}
+
+/* What a status means. This contract is stated but NOT proved (make prove
+ * leaves drive_observe out): the solvers time out on carrying the facts
+ * across its calls. Each part it is made of is proved: drive_look,
+ * drive_doubted, drive_resolve, drive_refusal_seen, drive_tell_session.
+ * The look is recorded and knotd's belief
+ * is the level it shows, or not known. A level knotd cannot explain, a
+ * reset, a restart it did not see, a refusal that no fault explains, or a
+ * fault that is not being cleared ends the session; a fault is cleared only
+ * when its cause is gone. */
+/*@ requires \valid(d) && drive_owned(d) && drive_ok(d) && \valid_read(st);
+    requires \separated(st, d) && \separated(st, d->sess) && (d->rest == \null || \separated(st, d->rest));
+    requires now_ms <= SESSION_TIME_MAX && d->sent_ms <= now_ms && d->fed_ms <= now_ms;
+    requires st->level <= 255 && st->rise_wait_ms <= 0xffff && st->seq <= 0xffff && st->faults <= 0xffff;
+    requires d->st.seq <= 0xffff;
+    assigns d->unfed, d->fed_ms, d->fails, d->retry_ms, d->unanswered, DRIVE_LOOK_STATE, d->st_valid, d->st_ms, d->st_done_ms,
+            d->possible, d->change_ms, d->refused, d->begin_pending, d->clear_due,
+            d->remedy[0 .. sizeof(d->remedy) - 1], d->why[0 .. sizeof(d->why) - 1], DRIVE_SESSION_STATE;
+    ensures session_ok(d->sess) && d->refused == 0;
+    ensures drive_level_l(d) == -1 || drive_level_l(d) == st->level;
+    ensures !\old(drive_explained_p(d, st->level)) ==> !session_on(d->sess);
+    ensures \old(drive_reset_p(d, &d->st, st)) ==> !session_on(d->sess);
+    ensures \old(drive_unseen_p(d, &d->st, st, d->unfed)) ==> !session_on(d->sess);
+    ensures \old(drive_unfed_p(d, now_ms) && drive_unseen_p(d, &d->st, st, 1)) ==> !session_on(d->sess);
+    ensures \old(d->refused) != 0 && st->faults == 0 ==> !session_on(d->sess);
+    ensures st->faults != 0 ==> d->clear_due != 0 || !session_on(d->sess);
+    ensures d->clear_due != 0 ==>
+      \old(d->clear_due) != 0 || advice_clearable_v(st->faults, st->temp_dc, st->battery, st->force_dn); */
+static unsigned drive_observe(struct drive *d, const struct drive_status *st, uint64_t now_ms)
+{
+    bool was_running = session_running(d->sess);
+    const char *unseen;
+    enum drive_doubt doubt = drive_look(d, st, now_ms, &unseen);
+    unsigned notes = DRIVE_N_STATUS;
+
+    if (doubt != DRIVE_DOUBT_NONE) {
+        drive_doubted(d, doubt, unseen, st, was_running, now_ms);
+        notes |= DRIVE_N_WARN;
+    } else if (!drive_known(d)) {
+        drive_resolve(d, st, now_ms);
+    }
+    notes |= drive_refusal_seen(d, st, now_ms);
+    return notes | drive_tell_session(d, st, now_ms);
 }
 
 /* A SET_LEVEL ended. Refused or failed, no look is fresh after it until the
@@ -696,7 +968,7 @@ static unsigned drive_observe(struct drive *d, const struct drive_status *st, ui
  * request went out, so only a status requested since is fresh. */
 /*@ requires \valid(d) && drive_owned(d) && now_ms <= SESSION_TIME_MAX;
     assigns d->fails, d->failing_since_ms, d->st_valid, d->retry_ms, d->possible, d->unanswered, d->refused,
-            d->unfed, d->fed_ms, d->change_ms, d->off_ms, d->ran, d->why[0 .. sizeof(d->why) - 1], *d->sess, *d->rest;
+            d->unfed, d->fed_ms, d->change_ms, d->off_ms, d->ran, d->why[0 .. sizeof(d->why) - 1], DRIVE_SESSION_STATE;
     ensures r == DRIVE_STALL && d->cmd.level > 0 ==> d->refused != 0 && d->st_valid == 0;
     ensures r != DRIVE_OK ==> d->st_valid == 0;
     ensures r == DRIVE_OK ==> d->possible == (1 << d->cmd.level) && d->change_ms == d->sent_ms;
@@ -809,6 +1081,15 @@ uint64_t drive_wake_ms(const struct drive *d, uint64_t now_ms)
     return t;
 }
 
+/* A session begins: with a look at the device, and from off unless the
+ * motor is known to be off (make prove). */
+/*@ requires \valid(d) && drive_owned(d) && now_ms <= SESSION_TIME_MAX;
+    assigns d->off_first, d->st_valid, d->begin_pending, d->clear_due, d->clear_tried, d->remedy[0], d->ran,
+            d->fails, d->lean_level, d->refused, DRIVE_SESSION_STATE;
+    ensures session_ok(d->sess);
+    ensures d->phase == DRIVE_DEAD ==> !session_on(d->sess);
+    ensures d->phase != DRIVE_DEAD ==> d->st_valid == 0 && d->begin_pending != 0 && d->refused == 0
+      && d->clear_due == 0 && d->clear_tried == 0 && (d->off_first != 0 <==> drive_level_l(d) != 0); */
 void drive_begin(struct drive *d, uint64_t now_ms)
 {
     if (d->phase == DRIVE_DEAD) {
@@ -832,11 +1113,19 @@ void drive_begin(struct drive *d, uint64_t now_ms)
     session_floors(d->sess, d->info.trial_ms, d->info.rise_gap_ms);
 }
 
+/*@ requires \valid(d) && drive_owned(d) && now_ms <= SESSION_TIME_MAX;
+    assigns DRIVE_SESSION_STATE;
+    ensures session_ok(d->sess) && !session_on(d->sess); */
 void drive_end(struct drive *d, enum session_end why, uint64_t now_ms)
 {
     drive_stop(d, why, now_ms);
 }
 
+/* Shutdown: the session ends and every motor is commanded off (make prove). */
+/*@ requires \valid(d) && drive_owned(d) && now_ms <= SESSION_TIME_MAX;
+    assigns DRIVE_SESSION_STATE;
+    ensures session_ok(d->sess) && !session_on(d->sess);
+    ensures \result.op == DRIVE_OP_LEVEL && \result.level == 0; */
 struct drive_cmd drive_shutdown(struct drive *d, uint64_t now_ms)
 {
     drive_end(d, SESSION_END_SHUTDOWN, now_ms);

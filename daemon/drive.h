@@ -145,6 +145,20 @@ struct drive {
     char why[192];
 };
 
+/* What the controller's calls into the session may change, named field by
+ * field for the proof (make prove; contracts only): a whole-struct assigns
+ * leaves the solvers unable to see that d itself is untouched. */
+#define DRIVE_SESSION_STATE \
+    d->sess->ran_ms, d->sess->last_tick_ms, d->sess->level, d->sess->phase, d->sess->end, d->sess->end_ms, \
+    d->sess->phase_ms, d->sess->force_over_ms, d->sess->force_warning, d->sess->step_ms, d->sess->backed_off, \
+    d->sess->applied, d->sess->peak, d->sess->area.trial_s, d->sess->area.step_s, d->rest->run_ms, d->rest->last_run_ms
+
+/* The last look, field by field (contracts only; as above). */
+#define DRIVE_LOOK_STATE \
+    d->st.seq, d->st.level, d->st.last_stop, d->st.ppm, d->st.current_ma, d->st.force_dn, d->st.faults, \
+    d->st.battery, d->st.temp_dc, d->st.ext, d->st.uptime_ms, d->st.run_ms, d->st.rise_wait_ms, d->st.refusal, \
+    d->st.refused_level, d->st.refusals, d->st.rest_left_s
+
 /*@
   // The level the device is known to have, -1 when not known (drive_level()):
   // possible holds that level's one bit.
@@ -164,6 +178,43 @@ struct drive {
   // A 1.1 device's rise window is open (its status said when; a 1.0 device has none).
   predicate drive_rise_open_p(struct drive *d, integer now) =
     d->st.ext == 0 || (d->st.rise_wait_ms != KNOT_RISE_WAIT_NEVER && now >= d->st_done_ms + d->st.rise_wait_ms);
+
+  // A level the device shows that knotd can explain (drive_explained()):
+  // the one it knows, or, while not known, one a request whose outcome is
+  // unknown may have set.
+  predicate drive_explained_p(struct drive *d, integer level) =
+    0 <= level <= KNOT_MAX_LEVELS
+    && (drive_level_l(d) >= 0 ? drive_level_l(d) == level : (d->possible & (1 << level)) != 0);
+
+  // How far a 16-bit sequence number moved from a to b.
+  logic integer drive_seq_delta(integer a, integer b) = b >= a ? b - a : b + 65536 - a;
+
+  // The device was reset since prev (drive_was_reset()): a motor found off
+  // with no recorded stop after it ran; a smaller uptime (1.1, not a wrap);
+  // or (1.0) a seq that did not move, or moved more than knotd's own reads
+  // explain.
+  predicate drive_reset_p(struct drive *d, struct drive_status *prev, struct drive_status *st) =
+    (d->ran != 0 && st->level == 0 && st->last_stop == KNOT_STOP_NONE)
+    || (st->ext != 0 && prev->ext != 0
+        ? st->uptime_ms < prev->uptime_ms && !(prev->uptime_ms > 0xC0000000 && st->uptime_ms < 0x40000000)
+        : drive_seq_delta(prev->seq, st->seq) == 0 || drive_seq_delta(prev->seq, st->seq) > 1 + d->unanswered);
+
+  // A request answered at now, sent fed_ms ago or later: the device may have
+  // gone unfed for a watchdog (within a tenth of it) since (drive_fed()).
+  predicate drive_unfed_p(struct drive *d, integer now) =
+    now - d->fed_ms + d->info.watchdog_ms / 10 >= d->info.watchdog_ms;
+
+  // The motor went through off unseen since prev, and a late SET_LEVEL
+  // started it again (drive_restarted_unseen()): it ran then and runs now,
+  // with no off acknowledged since; and a new last_stop, or (1.1) a run_ms
+  // that grew less than the time between the two looks, or (1.0) a silence
+  // that may have let its watchdog fire.
+  predicate drive_unseen_p(struct drive *d, struct drive_status *prev, struct drive_status *st, integer unfed) =
+    prev->level != 0 && st->level != 0 && d->off_ms < d->st_done_ms
+    && (st->last_stop != prev->last_stop
+        || (st->ext != 0 && prev->ext != 0
+            ? st->run_ms + DRIVE_SKEW_MS < prev->run_ms + (d->sent_ms > d->st_done_ms ? d->sent_ms - d->st_done_ms : 0)
+            : unfed != 0));
 
   // What the owner keeps (make prove; docs/PROOFS.md): its session, if any,
   // apart from d and keeping session_ok; the level read from the device is a
