@@ -285,8 +285,9 @@ static bool drive_known(const struct drive *d)
     return drive_level(d) >= 0;
 }
 
-/* Case by case, like drive_level(), so that the proof need not reason
- * about shifts. */
+/* Case by case, like drive_level(), so that the proof reads each level's
+ * bit. A level above 8 breaks the contract; should a caller ever pass one,
+ * the level is not known, so only off goes out next. */
 /*@ requires \valid(d) && level <= KNOT_MAX_LEVELS;
     assigns d->possible;
     ensures d->possible == (1 << level) && drive_level_l(d) == level; */
@@ -302,7 +303,7 @@ static void drive_set_level(struct drive *d, unsigned level)
     case 6: d->possible = 1u << 6; break;
     case 7: d->possible = 1u << 7; break;
     case 8: d->possible = 1u << 8; break;
-    default: break;   /* none: level <= KNOT_MAX_LEVELS */
+    default: d->possible = 0xffff; break;
     }
 }
 
@@ -921,8 +922,10 @@ static unsigned drive_tell_session(struct drive *d, const struct drive_status *s
 
 /* What a status means. This contract is stated but NOT proved (make prove
  * leaves drive_observe out): the solvers time out on carrying the facts
- * across its calls. Each part it is made of is proved: drive_look,
- * drive_doubted, drive_resolve, drive_refusal_seen, drive_tell_session.
+ * across its calls. Its parts are proved (drive_look, drive_doubted,
+ * drive_resolve, drive_refusal_seen, drive_tell_session), drive_look on
+ * the assumed contract of drive_keep; putting them together here is
+ * argued, and tested, not proved.
  * The look is recorded and knotd's belief
  * is the level it shows, or not known. A level knotd cannot explain, a
  * reset, a restart it did not see, a refusal that no fault explains, or a

@@ -180,8 +180,9 @@ struct drive {
     d->st.ext == 0 || (d->st.rise_wait_ms != KNOT_RISE_WAIT_NEVER && now >= d->st_done_ms + d->st.rise_wait_ms);
 
   // A level the device shows that knotd can explain (drive_explained()):
-  // the one it knows, or, while not known, one a request whose outcome is
-  // unknown may have set.
+  // the one it knows, or, while not known, any level possible still holds
+  // (a SET_LEVEL whose outcome is unknown; every level after a nonsense
+  // one, when the session has ended and only off goes out).
   predicate drive_explained_p(struct drive *d, integer level) =
     0 <= level <= KNOT_MAX_LEVELS
     && (drive_level_l(d) >= 0 ? drive_level_l(d) == level : (d->possible & (1 << level)) != 0);
