@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "profile.h"
 #include "utf8.h"
@@ -42,6 +43,7 @@ enum profile_key {
     PROFILE_K_COOLDOWN,
     PROFILE_K_FORCE,
     PROFILE_K_DOSE,
+    PROFILE_K_SIDES,
     PROFILE_K_COUNT
 };
 
@@ -117,6 +119,8 @@ static const struct profile_field profile_fields[PROFILE_K_COUNT] = {
     [PROFILE_K_DOSE] = { .key = "dose_min", .type = PROFILE_T_INT, .flags = 0, PROFILE_MEMBER(dose_min),
                          .min = PROFILE_DOSE_MIN_MIN, .max = PROFILE_DOSE_MAX_MIN, .dflt = PROFILE_DOSE_DEFAULT_MIN,
                          .lo_key = -1, .hi_key = -1, .why = "minutes a day on one area: consistency beats intensity" },
+    [PROFILE_K_SIDES] = { .key = "sides", .type = PROFILE_T_BOOL, .flags = 0, PROFILE_MEMBER(sides),
+                          .lo_key = -1, .hi_key = -1 },
 };
 
 static void profile_vmsg(const struct profile_ctx *c, const config_setting_t *where, const char *fmt, va_list ap)
@@ -563,9 +567,196 @@ static int profile_area_parse(const struct profile_ctx *c, const config_setting_
     return 0;
 }
 
+/* Every key a routine's step may hold. */
+static const char *const profile_step_keys[] = { "area", "side", "session_s", "level" };
+
+/* One step of a routine: an area of this file (the gun allowed), its side
+ * exactly when it has sides, and a time and a level within the area's. */
+static int profile_step_parse(const struct profile_ctx *c, const config_setting_t *g, const struct profile *p,
+                              const char *label, struct profile_step *st)
+{
+    const config_setting_t *s;
+    const struct profile_area *a;
+    long long v;
+    unsigned n = (unsigned)config_setting_length(g);
+
+    memset(st, 0, sizeof(*st));
+    st->line = config_setting_source_line(g);
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+        profile_msg(c, g, "%s must be a group { area = ...; side = ...; }, not %s", label,
+                    profile_type_name(config_setting_type(g)));
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const char *key = config_setting_name(config_setting_get_elem(g, i));
+        size_t k;
+
+        for (k = 0; k < sizeof(profile_step_keys) / sizeof(profile_step_keys[0]); k++)
+            if (key && strcmp(key, profile_step_keys[k]) == 0)
+                break;
+        if (k == sizeof(profile_step_keys) / sizeof(profile_step_keys[0])) {
+            profile_msg(c, config_setting_get_elem(g, i), "%s: unknown setting \"%s\" (a typo? a step knows area, "
+                        "side, session_s, level)", label, key ? key : "?");
+            return -EINVAL;
+        }
+    }
+    s = config_setting_get_member(g, "area");
+    if (!s || config_setting_type(s) != CONFIG_TYPE_STRING) {
+        profile_msg(c, s ? s : g, "%s: %s", label, s ? "area must be a string" : "missing area");
+        return -EINVAL;
+    }
+    a = profile_find(p, config_setting_get_string(s));
+    if (!a) {
+        char names[512];
+
+        profile_names(p, names, sizeof(names));
+        profile_msg(c, s, "%s: unknown area \"%.40s\" (known: %s)", label, config_setting_get_string(s), names);
+        return -EINVAL;
+    }
+    if (!a->gun_allowed) {
+        profile_msg(c, s, "%s: %s has gun = false: the massager does not belong there (%s)", label, a->name,
+                    a->tool);
+        return -EINVAL;
+    }
+    snprintf(st->area, sizeof(st->area), "%s", a->name);
+    s = config_setting_get_member(g, "side");
+    if (s && (config_setting_type(s) != CONFIG_TYPE_STRING ||
+              profile_side_of(config_setting_get_string(s), &st->side) < 0)) {
+        profile_msg(c, s, "%s: side must be \"left\" or \"right\"", label);
+        return -EINVAL;
+    }
+    if (a->sides && !s) {
+        profile_msg(c, g, "%s: %s has sides: missing side = \"left\" or \"right\"", label, a->name);
+        return -EINVAL;
+    }
+    if (!a->sides && s) {
+        profile_msg(c, s, "%s: %s has no sides (no sides = true in its area)", label, a->name);
+        return -EINVAL;
+    }
+    if ((s = config_setting_get_member(g, "session_s"))) {
+        if (profile_get_int(c, label, s, &v) ||
+            profile_range(c, label, s, v, a->trial_s, a->session_s, "at least the area's trial, at most its "
+                          "session_s"))
+            return -EINVAL;
+        st->session_s = (unsigned)v;
+    }
+    if ((s = config_setting_get_member(g, "level"))) {
+        if (profile_get_int(c, label, s, &v) || profile_range(c, label, s, v, 1, a->max_level, "at most the "
+                                                              "area's max_level"))
+            return -EINVAL;
+        st->level = (unsigned)v;
+    }
+    return 0;
+}
+
+/* One routine: a name (unique among routines), a title, and 1..16 steps. */
+static int profile_routine_parse(const struct profile_ctx *c, const config_setting_t *g, struct profile *p,
+                                 unsigned idx)
+{
+    struct profile_routine *r = &p->routines[idx];
+    const config_setting_t *s, *steps;
+    char label[PROFILE_NAME_LEN + 32];
+    const char *bad;
+    unsigned n;
+
+    memset(r, 0, sizeof(*r));
+    r->line = config_setting_source_line(g);
+    snprintf(label, sizeof(label), "routine #%u", idx + 1);
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+        profile_msg(c, g, "%s must be a group { name = ...; title = ...; steps = ( ... ); }, not %s", label,
+                    profile_type_name(config_setting_type(g)));
+        return -EINVAL;
+    }
+    n = (unsigned)config_setting_length(g);
+    for (unsigned i = 0; i < n; i++) {
+        const char *key = config_setting_name(config_setting_get_elem(g, i));
+
+        if (!key || (strcmp(key, "name") && strcmp(key, "title") && strcmp(key, "steps"))) {
+            profile_msg(c, config_setting_get_elem(g, i), "%s: unknown setting \"%s\" (a typo? a routine knows "
+                        "name, title, steps)", label, key ? key : "?");
+            return -EINVAL;
+        }
+    }
+    s = config_setting_get_member(g, "name");
+    if (!s || config_setting_type(s) != CONFIG_TYPE_STRING) {
+        profile_msg(c, s ? s : g, "%s: %s", label, s ? "name must be a string" : "missing name");
+        return -EINVAL;
+    }
+    if ((bad = profile_check_name(config_setting_get_string(s), r->name))) {
+        profile_msg(c, s, "%s: name \"%.40s\" %s", label, config_setting_get_string(s), bad);
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < idx; i++)
+        if (strcmp(p->routines[i].name, r->name) == 0) {
+            profile_msg(c, s, "%s: name \"%s\" is taken by the routine at line %u", label, r->name,
+                        p->routines[i].line);
+            return -EINVAL;
+        }
+    snprintf(label, sizeof(label), "routine %s", r->name);
+    s = config_setting_get_member(g, "title");
+    if (!s) {
+        profile_msg(c, g, "%s: missing title", label);
+        return -EINVAL;
+    }
+    if (profile_get_text(c, label, s, r->title, sizeof(r->title), 1))
+        return -EINVAL;
+    steps = config_setting_get_member(g, "steps");
+    if (!steps) {
+        profile_msg(c, g, "%s: missing steps = ( { area = ...; }, ... )", label);
+        return -EINVAL;
+    }
+    if (config_setting_type(steps) != CONFIG_TYPE_LIST) {
+        profile_msg(c, steps, "%s: steps must be a list ( { ... }, { ... } ), not %s", label,
+                    profile_type_name(config_setting_type(steps)));
+        return -EINVAL;
+    }
+    n = (unsigned)config_setting_length(steps);
+    if (n == 0) {
+        profile_msg(c, steps, "%s: steps is empty; a routine needs at least one step", label);
+        return -EINVAL;
+    }
+    if (n > PROFILE_MAX_STEPS) {
+        profile_msg(c, config_setting_get_elem(steps, PROFILE_MAX_STEPS), "%s: too many steps (%u, the limit is %d)",
+                    label, n, PROFILE_MAX_STEPS);
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        char step[sizeof(label) + 16];
+
+        snprintf(step, sizeof(step), "%s, step %u", label, i + 1);
+        if (profile_step_parse(c, config_setting_get_elem(steps, i), p, step, &r->steps[i]))
+            return -EINVAL;
+    }
+    r->n = n;
+    return 0;
+}
+
+/* routines = ( { ... }, ... ): checked against the areas above (so after them). */
+static int profile_routines_parse(const struct profile_ctx *c, const config_setting_t *list, struct profile *p)
+{
+    unsigned n = (unsigned)config_setting_length(list);
+
+    if (config_setting_type(list) != CONFIG_TYPE_LIST) {
+        profile_msg(c, list, "routines must be a list ( { ... }, { ... } ), not %s",
+                    profile_type_name(config_setting_type(list)));
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (i >= PROFILE_MAX_ROUTINES) {
+            profile_msg(c, config_setting_get_elem(list, i), "too many routines (%u, the limit is %d)", n,
+                        PROFILE_MAX_ROUTINES);
+            return -EINVAL;
+        }
+        if (profile_routine_parse(c, config_setting_get_elem(list, i), p, i))
+            return -EINVAL;
+        p->n_routines = i + 1;
+    }
+    return 0;
+}
+
 static int profile_from_config(const struct profile_ctx *c, const config_t *cfg, struct profile *p)
 {
-    const config_setting_t *root = config_root_setting(cfg), *areas = NULL;
+    const config_setting_t *root = config_root_setting(cfg), *areas = NULL, *routines = NULL;
     unsigned i, n;
     int rc;
 
@@ -578,8 +769,12 @@ static int profile_from_config(const struct profile_ctx *c, const config_t *cfg,
             areas = s;
             continue;
         }
-        profile_msg(c, s, "unknown top-level setting \"%s\" (a typo? only areas = ( ... ) belongs here)",
-                    key ? key : "?");
+        if (key && strcmp(key, "routines") == 0) {
+            routines = s;
+            continue;
+        }
+        profile_msg(c, s, "unknown top-level setting \"%s\" (a typo? only areas = ( ... ) and routines = ( ... ) "
+                    "belong here)", key ? key : "?");
         return -EINVAL;
     }
     if (!areas) {
@@ -609,7 +804,7 @@ static int profile_from_config(const struct profile_ctx *c, const config_t *cfg,
             return rc;
     }
     p->n = n;
-    return 0;
+    return routines ? profile_routines_parse(c, routines, p) : 0;
 }
 
 /*
@@ -957,4 +1152,36 @@ void profile_names(const struct profile *p, char *buf, size_t len)
         }
         used += (size_t)snprintf(buf + used, len - used, "%s%s", sep, p->areas[i].name);
     }
+}
+
+const struct profile_routine *profile_routine_find(const struct profile *p, const char *name)
+{
+    char want[PROFILE_NAME_LEN], k[PROFILE_NAME_LEN];
+
+    if (!p || !name || profile_key_of(name, want) != 0 || want[0] == '\0')
+        return NULL;
+    for (unsigned i = 0; i < p->n_routines && i < PROFILE_MAX_ROUTINES; i++)
+        if (profile_key_of(p->routines[i].name, k) == 0 && strcmp(k, want) == 0)
+            return &p->routines[i];
+    return NULL;
+}
+
+static const char *const profile_side_names[] = {
+    [PROFILE_SIDE_LEFT] = "left",
+    [PROFILE_SIDE_RIGHT] = "right",
+};
+
+const char *profile_side_name(enum profile_side side)
+{
+    return side == PROFILE_SIDE_LEFT || side == PROFILE_SIDE_RIGHT ? profile_side_names[side] : NULL;
+}
+
+int profile_side_of(const char *name, enum profile_side *out)
+{
+    for (unsigned i = PROFILE_SIDE_LEFT; name && i <= PROFILE_SIDE_RIGHT; i++)
+        if (strcasecmp(name, profile_side_names[i]) == 0) {
+            *out = (enum profile_side)i;
+            return 0;
+        }
+    return -1;
 }

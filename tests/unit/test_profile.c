@@ -214,6 +214,107 @@ static void test_shipped(void **state)
     assert_string_equal(profile_find(&prof, "quadriceps")->name, "quads");
     assert_string_equal(profile_find(&prof, "glute")->name, "glutes-hips");
     assert_string_equal(profile_find(&prof, "hip")->name, "glutes-hips");
+
+    /* Pairs take a side; the spine and the neck do not. */
+    assert_true(profile_find(&prof, "calves")->sides && profile_find(&prof, "shoulders")->sides);
+    assert_true(profile_find(&prof, "quads")->sides && profile_find(&prof, "hamstrings")->sides);
+    assert_false(profile_find(&prof, "upper-back")->sides || profile_find(&prof, "lower-back")->sides);
+    assert_false(profile_find(&prof, "neck")->sides);
+    /* The guide's runner and desk worker. */
+    assert_int_equal(prof.n_routines, 2);
+    assert_int_equal(profile_routine_find(&prof, "runner")->n, 6);
+    assert_string_equal(profile_routine_find(&prof, "runner")->steps[1].area, "calves");
+    assert_int_equal(profile_routine_find(&prof, "runner")->steps[1].side, PROFILE_SIDE_RIGHT);
+    assert_int_equal(profile_routine_find(&prof, "desk")->n, 3);
+    assert_string_equal(profile_routine_find(&prof, "desk")->steps[0].area, "upper-back");
+}
+
+/* The base with calves in pairs, and a routines list after the areas: each
+ * step on a line of its own from *first_line on. */
+static const char *with_routines(const char *sides, const char *steps, int *first_line)
+{
+    static char buf[sizeof(text) + 2048];
+    int lines = 0;
+
+    snprintf(buf, sizeof(buf), "%s", build("sides", sides, NULL));
+    for (const char *p = buf; *p; p++)
+        lines += *p == '\n';
+    *first_line = lines + 4;
+    /* The last step's comma, if any, goes: libconfig takes none before ')'. */
+    snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "routines = (\n  { name = \"r\"; title = \"R\";\n"
+             "    steps = (\n%.*s\n    );\n  }\n);\n",
+             (int)(strlen(steps) - (strlen(steps) >= 2 && strcmp(steps + strlen(steps) - 2, ",\n") == 0 ? 2 :
+                                    strlen(steps) ? 1 : 0)), steps);
+    return buf;
+}
+
+static void expect_routine_error(const char *sides, const char *steps, int line_off, const char *phrase)
+{
+    char prefix[64];
+    int first;
+    const char *src = with_routines(sides, steps, &first);
+
+    snprintf(prefix, sizeof(prefix), "t.conf:%d: ", first + line_off);
+    expect_error(src, prefix, phrase);
+}
+
+static void test_sides_and_routines(void **state)
+{
+    int first;
+
+    (void)state;
+    assert_int_equal(profile_parse(with_routines("true", "      { area = \"calf\"; side = \"left\"; },\n"
+                                                 "      { area = \"calves\"; side = \"Right\"; session_s = 30; "
+                                                 "level = 2; }\n", &first), "t.conf", &prof, err, sizeof(err)), 0);
+    assert_string_equal(err, "");
+    assert_true(prof.areas[0].sides);
+    assert_false(prof.areas[1].sides);
+    assert_int_equal(prof.n_routines, 1);
+    assert_ptr_equal(profile_routine_find(&prof, "R"), &prof.routines[0]);
+    assert_null(profile_routine_find(&prof, "runner"));
+    assert_int_equal(prof.routines[0].n, 2);
+    assert_string_equal(prof.routines[0].steps[0].area, "calves");   /* the canonical name, not the alias */
+    assert_int_equal(prof.routines[0].steps[0].side, PROFILE_SIDE_LEFT);
+    assert_int_equal(prof.routines[0].steps[0].session_s, 0);
+    assert_int_equal(prof.routines[0].steps[1].side, PROFILE_SIDE_RIGHT);
+    assert_int_equal(prof.routines[0].steps[1].session_s, 30);
+    assert_int_equal(prof.routines[0].steps[1].level, 2);
+    assert_int_equal(prof.routines[0].steps[1].line, first + 1);
+
+    /* Each step that breaks a rule names its line and what is wrong. */
+    expect_routine_error("true", "      { area = \"calves\"; side = \"left\"; },\n      { area = \"knees\"; },\n", 1,
+                         "routine r, step 2: unknown area \"knees\" (known: calves, neck)");
+    expect_routine_error("true", "      { area = \"neck\"; },\n", 0, "neck has gun = false");
+    expect_routine_error("true", "      { area = \"calves\"; side = \"left\"; level = 4; },\n", 0,
+                         "routine r, step 1: level");
+    expect_routine_error("true", "      { area = \"calves\"; side = \"left\"; session_s = 121; },\n", 0,
+                         "at least the area's trial, at most its session_s");
+    expect_routine_error("true", "      { area = \"calves\"; side = \"left\"; session_s = 14; },\n", 0,
+                         "session_s");
+    expect_routine_error("true", "      { area = \"calves\"; },\n", 0, "calves has sides: missing side");
+    expect_routine_error("false", "      { area = \"calves\"; side = \"left\"; },\n", 0, "calves has no sides");
+    expect_routine_error("true", "      { area = \"calves\"; side = \"middle\"; },\n", 0,
+                         "side must be \"left\" or \"right\"");
+    expect_routine_error("true", "      { area = \"calves\"; side = \"left\"; speed = 9; },\n", 0,
+                         "unknown setting \"speed\"");
+    expect_routine_error("true", "", -1, "routine r: steps is empty");
+    expect_error("areas = ( { name = \"calves\"; title = \"C\"; tool = \"T\"; action = \"A\"; gun = false; } );\n"
+                 "routines = (\n { name = \"a\"; title = \"A\"; steps = ( { area = \"x\"; } ); },\n"
+                 " { name = \"a\"; title = \"A\"; steps = (); }\n);\n",
+                 "t.conf:3: routine a, step 1: unknown area", "\"x\"");
+    expect_error("areas = ( { name = \"calves\"; title = \"C\"; tool = \"T\"; action = \"A\"; gun = true; "
+                 "start_level = 1; trial_s = 10; default_level = 1; max_level = 1; step_s = 5; session_s = 20; "
+                 "cooldown_s = 0; force_max_n = 20.0; } );\n"
+                 "routines = (\n { name = \"a\"; title = \"A\"; steps = ( { area = \"calves\"; } ); },\n"
+                 " { name = \"A\"; title = \"A\"; steps = ( { area = \"calves\"; } ); }\n);\n",
+                 "t.conf:4: routine #2: name \"a\" is taken by the routine at line 3", "");
+    expect_error("areas = ( { name = \"neck\"; title = \"N\"; tool = \"T\"; action = \"A\"; gun = false; } );\n"
+                 "routines = 3;\n", "t.conf:2: routines must be a list", "");
+    assert_string_equal(profile_side_name(PROFILE_SIDE_LEFT), "left");
+    assert_null(profile_side_name(PROFILE_SIDE_NONE));
+    assert_true(profile_side_covers(PROFILE_SIDE_NONE, PROFILE_SIDE_LEFT));
+    assert_true(profile_side_covers(PROFILE_SIDE_RIGHT, PROFILE_SIDE_NONE));
+    assert_false(profile_side_covers(PROFILE_SIDE_RIGHT, PROFILE_SIDE_LEFT));
 }
 
 static void test_load_missing_file(void **state)
@@ -690,6 +791,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base_is_valid),
         cmocka_unit_test(test_shipped),
+        cmocka_unit_test(test_sides_and_routines),
         cmocka_unit_test(test_load_missing_file),
         cmocka_unit_test(test_load_not_a_regular_file),
         cmocka_unit_test(test_load_nul_byte),
