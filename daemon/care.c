@@ -39,12 +39,13 @@ static void care_roll(struct care_entry *e, int64_t day)
     e->day = day;
 }
 
-static struct care_entry *care_entry(struct care_book *b, uid_t uid, const char *area, int64_t day)
+static struct care_entry *care_entry(struct care_book *b, uid_t uid, const char *area, enum profile_side side,
+                                     int64_t day)
 {
     struct care_entry *e = NULL;
 
     for (unsigned i = 0; i < b->n; i++)
-        if (b->e[i].uid == uid && strcmp(b->e[i].area, area) == 0)
+        if (b->e[i].uid == uid && b->e[i].side == side && strcmp(b->e[i].area, area) == 0)
             e = &b->e[i];
     if (!e) {
         if (b->n < CARE_MAX) {
@@ -60,6 +61,7 @@ static struct care_entry *care_entry(struct care_book *b, uid_t uid, const char 
         }
         memset(e, 0, sizeof(*e));
         e->uid = uid;
+        e->side = side;
         snprintf(e->area, sizeof(e->area), "%s", area);
         e->day = day;
         care_blank_days(e, 0, CARE_DAYS);
@@ -76,9 +78,10 @@ static int care_index(const struct care_entry *e, int64_t day)
     return i >= 0 && i < CARE_DAYS ? (int)i : -1;
 }
 
-bool care_checkin(struct care_book *b, uid_t uid, const char *area, int64_t day, int pain, unsigned flags)
+bool care_checkin(struct care_book *b, uid_t uid, const char *area, enum profile_side side, int64_t day, int pain,
+                  unsigned flags)
 {
-    struct care_entry *e = care_entry(b, uid, area, day);
+    struct care_entry *e = care_entry(b, uid, area, side, day);
     int i;
 
     if (!e)
@@ -96,9 +99,10 @@ bool care_checkin(struct care_book *b, uid_t uid, const char *area, int64_t day,
     return true;
 }
 
-bool care_pain_stop(struct care_book *b, uid_t uid, const char *area, int64_t day, int64_t at_ms)
+bool care_pain_stop(struct care_book *b, uid_t uid, const char *area, enum profile_side side, int64_t day,
+                    int64_t at_ms)
 {
-    struct care_entry *e = care_entry(b, uid, area, day);
+    struct care_entry *e = care_entry(b, uid, area, side, day);
 
     if (!e)
         return false;
@@ -109,32 +113,56 @@ bool care_pain_stop(struct care_book *b, uid_t uid, const char *area, int64_t da
     return true;
 }
 
-void care_clear(struct care_book *b, uid_t uid, const struct profile_area *a, const char *area, int64_t day)
+/* Clears e for side. An entry of no side holds for both: cleared for one
+ * side, what it holds moves to the other side's entry first; when that
+ * entry cannot be had (the book is full of red flags), nothing is cleared
+ * (fail closed: a flag may block too much, never too little). */
+static void care_clear_entry(struct care_book *b, struct care_entry *e, enum profile_side side, int64_t day)
 {
-    struct care_entry *e = care_entry(b, uid, area, day);
+    if (e->side == PROFILE_SIDE_NONE && side != PROFILE_SIDE_NONE && (e->flags || e->pain_stop)) {
+        enum profile_side other = side == PROFILE_SIDE_LEFT ? PROFILE_SIDE_RIGHT : PROFILE_SIDE_LEFT;
+        size_t at = (size_t)(e - b->e);
+        char area[PROFILE_NAME_LEN];
+        struct care_entry *o;
 
-    if (e) {
-        e->flags = 0;
-        e->pain_stop = false;
+        memcpy(area, e->area, sizeof(area));
+        o = care_entry(b, e->uid, area, other, day);
+        if (!o)
+            return;
+        e = &b->e[at];   /* still there: care_entry only evicts an entry without flags or stop */
+        o->flags |= e->flags;
+        if (e->pain_stop && (!o->pain_stop || e->pain_ms > o->pain_ms))
+            o->pain_ms = e->pain_ms;
+        o->pain_stop = o->pain_stop || e->pain_stop;
     }
-    for (unsigned i = 0; a && i < b->n; i++)
-        if (b->e[i].uid == uid && profile_area_is(a, b->e[i].area)) {
-            b->e[i].flags = 0;
-            b->e[i].pain_stop = false;
-        }
+    e->flags = 0;
+    e->pain_stop = false;
 }
 
-void care_treated(struct care_book *b, uid_t uid, const char *area, int64_t day)
+void care_clear(struct care_book *b, uid_t uid, const struct profile_area *a, const char *area,
+                enum profile_side side, int64_t day)
 {
-    struct care_entry *e = care_entry(b, uid, area, day);
+    struct care_entry *e = care_entry(b, uid, area, side, day);
+
+    if (e)
+        care_clear_entry(b, e, side, day);
+    for (unsigned i = 0; i < b->n; i++)
+        if (b->e[i].uid == uid && profile_side_covers(b->e[i].side, side) &&
+            (a ? profile_area_is(a, b->e[i].area) : strcmp(b->e[i].area, area) == 0))
+            care_clear_entry(b, &b->e[i], side, day);
+}
+
+void care_treated(struct care_book *b, uid_t uid, const char *area, enum profile_side side, int64_t day)
+{
+    struct care_entry *e = care_entry(b, uid, area, side, day);
     int i;
 
     if (e && (i = care_index(e, day)) >= 0)
         e->treated |= (uint16_t)(1u << i);
 }
 
-void care_check(const struct care_book *b, uid_t uid, const struct profile_area *a, int64_t today, int64_t day_ms,
-                struct care_state *out)
+void care_check(const struct care_book *b, uid_t uid, const struct profile_area *a, enum profile_side side,
+                int64_t today, int64_t day_ms, struct care_state *out)
 {
     int64_t first_day = INT64_MAX, last_day = INT64_MIN;
 
@@ -145,7 +173,7 @@ void care_check(const struct care_book *b, uid_t uid, const struct profile_area 
         /* An entry of a later day than today (the clock went back) ends its window on its own day. */
         int64_t end = e->day > today ? e->day : today, oldest = end - (CARE_WINDOW_DAYS - 1);
 
-        if (!profile_area_is(a, e->area))
+        if (!profile_side_covers(e->side, side) || !profile_area_is(a, e->area))
             continue;
         if (e->uid == CARE_ANYONE)
             out->flags |= e->flags;   /* fail closed: a red flag of nobody known holds for all */

@@ -36,6 +36,13 @@
  *     check-ins without a red flag count here (a red flag reports something
  *     else than the knot's pain).
  *
+ * Sides: on an area with sides every rule is per side (the guide's red
+ * flags - numbness, a tear's swelling, bruising and weakness - are about
+ * that limb), so a red flag on the left calf does not block the right one.
+ * An entry of no side (an older journal's, or a check-in on an area without
+ * sides) counts for both sides, never for neither; clearing it for one side
+ * leaves it in force on the other.
+ *
  * Days are local day numbers (days since the epoch in local time), passed in.
  * An entry whose newest day is later than today (the wall clock went back)
  * has its window end on that day: what it holds still counts.
@@ -62,6 +69,7 @@ enum care_flag {
 struct care_entry {
     uid_t uid;
     char area[PROFILE_NAME_LEN];  /* the area's name when the entry was made (aliases match later) */
+    enum profile_side side;       /* NONE: no side, or one not recorded: counts for both */
     unsigned flags;               /* red flags reported and not cleared */
     bool pain_stop;               /* a session ended on pain at pain_ms, not cleared since */
     int64_t pain_ms;              /* boot clock (may lie before this boot), as rest's dose */
@@ -89,24 +97,28 @@ void care_init(struct care_book *b);
 /* A check-in of uid on area on local day `day`: pain 0..10 (or -1: not
  * given) and red flags (CARE_* bits, added to those not cleared). false
  * when it cannot be kept: every entry holds red flags (CARE_MAX of them). */
-bool care_checkin(struct care_book *b, uid_t uid, const char *area, int64_t day, int pain, unsigned flags);
+bool care_checkin(struct care_book *b, uid_t uid, const char *area, enum profile_side side, int64_t day, int pain,
+                  unsigned flags);
 /* A session of uid on area ended on pain at at_ms (the boot clock, on local
  * day `day`): the area is closed for uid until the next local midnight (or a
  * clear), wherever a wall-clock step puts midnight. false when it cannot be
  * kept (as care_checkin). */
-bool care_pain_stop(struct care_book *b, uid_t uid, const char *area, int64_t day, int64_t at_ms);
+bool care_pain_stop(struct care_book *b, uid_t uid, const char *area, enum profile_side side, int64_t day,
+                    int64_t at_ms);
 /* The person cleared the area's red flags, and a pain stop, knowingly. */
-/* Every entry of uid for that area is cleared: the one named area, and with
+/* Every entry of uid for that area and side is cleared: the one named area, and with
  * a (may be NULL) every one recorded under a's name or an alias (an area
- * renamed since keeps its old entries; a clear must reach them too). */
-void care_clear(struct care_book *b, uid_t uid, const struct profile_area *a, const char *area, int64_t day);
+ * renamed since keeps its old entries; a clear must reach them too). An
+ * entry of no side stays in force on the other side. */
+void care_clear(struct care_book *b, uid_t uid, const struct profile_area *a, const char *area,
+                enum profile_side side, int64_t day);
 /* The motor ran on the area for uid on local day `day`. */
-void care_treated(struct care_book *b, uid_t uid, const char *area, int64_t day);
+void care_treated(struct care_book *b, uid_t uid, const char *area, enum profile_side side, int64_t day);
 /* The state of uid's area a on local day `today`, whose midnight lies at
  * day_ms on the boot clock (clock_day_start_ms: a pain stop after it holds). Records of CARE_ANYONE
  * (no uid known) count for everyone's red flags. */
-void care_check(const struct care_book *b, uid_t uid, const struct profile_area *a, int64_t today, int64_t day_ms,
-                struct care_state *out);
+void care_check(const struct care_book *b, uid_t uid, const struct profile_area *a, enum profile_side side,
+                int64_t today, int64_t day_ms, struct care_state *out);
 /* The names of flags, comma separated ("numbness, swelling"), into buf. */
 void care_flag_names(unsigned flags, char *buf, size_t len);
 /* The name of one flag bit ("numbness"), or NULL. */

@@ -29,28 +29,37 @@ static json_object *carecmd_flag_array(unsigned flags)
     return arr;
 }
 
-/* "calves": an area's title as it reads inside a sentence. */
-static void carecmd_lower(char *buf, size_t len, const char *title)
+/* "calves", "left calves": an area's title (and side) as it reads inside a sentence. */
+void carecmd_lower(char *buf, size_t len, const struct profile_area *a, enum profile_side side)
 {
-    snprintf(buf, len, "%s", title);
+    snprintf(buf, len, "%s%s%s", profile_side_name(side) ? profile_side_name(side) : "",
+             profile_side_name(side) ? " " : "", a->title);
     for (size_t i = 0; buf[i]; i++)
         if (buf[i] >= 'A' && buf[i] <= 'Z')
             buf[i] = (char)(buf[i] - 'A' + 'a');
 }
 
-json_object *carecmd_state(uid_t uid, const struct profile_area *a)
+/* " --side left" for a command line that names a side, else "". */
+static const char *carecmd_side_arg(enum profile_side side)
+{
+    return side == PROFILE_SIDE_LEFT ? " --side left" : side == PROFILE_SIDE_RIGHT ? " --side right" : "";
+}
+
+json_object *carecmd_state(uid_t uid, const struct profile_area *a, enum profile_side side)
 {
     struct care_state st;
     json_object *o;
-    char advice[768] = "", area[sizeof(a->title)];
+    char advice[1024] = "", area[sizeof(a->title) + 8];
     time_t wall = time(NULL);
 
-    care_check(&knotd.care, uid, a, clock_local_day(wall), clock_day_start_ms(wall, clock_boot_ms()), &st);
+    care_check(&knotd.care, uid, a, side, clock_local_day(wall), clock_day_start_ms(wall, clock_boot_ms()), &st);
     if (!st.flags && !st.see_therapist && !st.pain_stop)
         return NULL;
-    carecmd_lower(area, sizeof(area), a->title);
+    carecmd_lower(area, sizeof(area), a, side);
     o = json_object_new_object();
     json_object_object_add(o, "area", json_object_new_string(a->name));
+    json_object_object_add(o, KNOT_K_SIDE, profile_side_name(side) ? json_object_new_string(profile_side_name(side))
+                                                                   : NULL);
     json_object_object_add(o, "red_flags", carecmd_flag_array(st.flags));
     json_object_object_add(o, "pain_stop", json_object_new_boolean(st.pain_stop));
     json_object_object_add(o, "see_therapist", json_object_new_boolean(st.see_therapist));
@@ -67,14 +76,18 @@ json_object *carecmd_state(uid_t uid, const struct profile_area *a)
         if (n < sizeof(advice))
             advice_red_flags(st.flags, advice + n, sizeof(advice) - n);
         n = strlen(advice);
-        snprintf(advice + n, sizeof(advice) - n, " The massager stays off your %s until you clear it knowingly: "
-                 "knotctl checkin %s --clear.", area, a->name);
+        n += (size_t)snprintf(advice + n, sizeof(advice) - n, " The massager stays off your %s until you clear it "
+                              "knowingly: knotctl checkin %s%s --clear.", area, a->name, carecmd_side_arg(side));
+        /* The guide's red flags (numbness, a tear's swelling, bruising, weakness) are about that limb. */
+        if (side != PROFILE_SIDE_NONE && n < sizeof(advice))
+            snprintf(advice + n, sizeof(advice) - n, " This is about that limb: it does not block your %s side.",
+                     side == PROFILE_SIDE_LEFT ? "right" : "left");
     } else if (st.pain_stop) {
         /* The guide: "back off immediately"; "sudden and severe: stop the self-massage and see a doctor". */
         snprintf(advice, sizeof(advice), "Your %s still hurt at the lowest level today: stop for today. If the pain "
                  "was sharp or sudden, or there is swelling, bruising or weakness, see a doctor. The massager stays "
-                 "off your %s until tomorrow, or until you lift it knowingly: knotctl checkin %s --clear.", area,
-                 area, a->name);
+                 "off your %s until tomorrow, or until you lift it knowingly: knotctl checkin %s%s --clear.", area,
+                 area, a->name, carecmd_side_arg(side));
     } else {
         char pain[64];
 
@@ -90,18 +103,18 @@ json_object *carecmd_state(uid_t uid, const struct profile_area *a)
     return o;
 }
 
-bool carecmd_flagged(uid_t uid, const struct profile_area *a)
+bool carecmd_flagged(uid_t uid, const struct profile_area *a, enum profile_side side)
 {
     struct care_state st;
     time_t wall = time(NULL);
 
-    care_check(&knotd.care, uid, a, clock_local_day(wall), clock_day_start_ms(wall, clock_boot_ms()), &st);
+    care_check(&knotd.care, uid, a, side, clock_local_day(wall), clock_day_start_ms(wall, clock_boot_ms()), &st);
     return st.flags != 0;
 }
 
-json_object *carecmd_refusal(uid_t uid, const struct profile_area *a)
+json_object *carecmd_refusal(uid_t uid, const struct profile_area *a, enum profile_side side)
 {
-    json_object *st = carecmd_state(uid, a), *flags = NULL, *o;
+    json_object *st = carecmd_state(uid, a, side), *flags = NULL, *o;
     bool flagged, stopped;
 
     flagged = st && json_object_object_get_ex(st, "red_flags", &flags) && json_object_array_length(flags) > 0;
@@ -165,7 +178,8 @@ static int carecmd_note(json_object *req, const char **note, json_object **err)
     return 0;
 }
 
-json_object *carecmd_checkin(const struct ctl_peer *peer, json_object *req, const struct profile_area *a)
+json_object *carecmd_checkin(const struct ctl_peer *peer, json_object *req, const struct profile_area *a,
+                             enum profile_side side)
 {
     char why[JOURNAL_WHY_MAX];
     json_object *err = NULL, *o, *st;
@@ -194,15 +208,16 @@ json_object *carecmd_checkin(const struct ctl_peer *peer, json_object *req, cons
     /* On record first: a check-in the journal does not keep is not taken
      * (a red flag that a restart forgot would let the massager back on). */
     if (clear)
-        rc = journal_cleared(peer->uid, a->name, why, sizeof(why));
+        rc = journal_cleared(peer->uid, a->name, side, why, sizeof(why));
     else
-        rc = journal_checkin(peer->uid, a->name, (int)pain, flags, note, why, sizeof(why));
+        rc = journal_checkin(peer->uid, a->name, side, (int)pain, flags, note, why, sizeof(why));
     if (rc < 0)
         return reply_error(KNOT_E_JOURNAL, "%s; the check-in is not taken", why);
     if (clear) {
-        care_clear(&knotd.care, peer->uid, a, a->name, clock_local_day(time(NULL)));
-        log_info("uid %u cleared the red flags and any pain stop of %s", (unsigned)peer->uid, a->name);
-    } else if (!care_checkin(&knotd.care, peer->uid, a->name, clock_local_day(time(NULL)), (int)pain, flags)) {
+        care_clear(&knotd.care, peer->uid, a, a->name, side, clock_local_day(time(NULL)));
+        log_info("uid %u cleared the red flags and any pain stop of %s%s%s", (unsigned)peer->uid, a->name,
+                 side ? " " : "", side ? profile_side_name(side) : "");
+    } else if (!care_checkin(&knotd.care, peer->uid, a->name, side, clock_local_day(time(NULL)), (int)pain, flags)) {
         /* On record, so a restart would block the area: block it now too. */
         return reply_error(KNOT_E_JOURNAL, "knotd holds red flags for %d areas already; this one is on record "
                               "and counts after a restart", CARE_MAX);
@@ -211,13 +226,16 @@ json_object *carecmd_checkin(const struct ctl_peer *peer, json_object *req, cons
         char names[128];
 
         care_flag_names(flags, names, sizeof(names));
-        log_info("uid %u: red flag(s) on %s: %s; percussion there is blocked", (unsigned)peer->uid, a->name, names);
+        log_info("uid %u: red flag(s) on %s%s%s: %s; percussion there is blocked", (unsigned)peer->uid, a->name,
+                 side ? " " : "", side ? profile_side_name(side) : "", names);
     }
     o = json_object_new_object();
     json_object_object_add(o, KNOT_K_OK, json_object_new_boolean(1));
     json_object_object_add(o, "area", json_object_new_string(a->name));
+    json_object_object_add(o, KNOT_K_SIDE, profile_side_name(side) ? json_object_new_string(profile_side_name(side))
+                                                                   : NULL);
     json_object_object_add(o, "cleared", json_object_new_boolean(clear));
-    st = carecmd_state(peer->uid, a);
+    st = carecmd_state(peer->uid, a, side);
     json_object_object_add(o, "care", st ? st : NULL);
     return o;
 }
@@ -226,6 +244,7 @@ json_object *carecmd_checkin(const struct ctl_peer *peer, json_object *req, cons
 struct carecmd_history {
     uid_t uid;
     const struct profile_area *area;   /* NULL: every area */
+    enum profile_side side;            /* NONE: both sides; else that side and the records of none */
     time_t since;
     json_object *sessions, *checkins;
 };
@@ -241,7 +260,7 @@ static void carecmd_history_cb(const struct journal_rec *r, void *ctx)
         return;
     /* An area renamed since keeps its history: the name it has now. */
     a = profile_find(knotd.profiles, r->area);
-    if (h->area && !profile_area_is(h->area, r->area))
+    if ((h->area && !profile_area_is(h->area, r->area)) || !profile_side_covers(r->side, h->side))
         return;
     /* A start the massager refused (the motor never moved, nothing ran) is no session. */
     if (strcmp(r->record, "end") == 0 && !r->ran_ms && !r->peak)
@@ -249,6 +268,8 @@ static void carecmd_history_cb(const struct journal_rec *r, void *ctx)
     o = json_object_new_object();
     json_object_object_add(o, "time", json_object_new_int64((int64_t)r->time));
     json_object_object_add(o, "area", json_object_new_string(a ? a->name : r->area));
+    json_object_object_add(o, KNOT_K_SIDE, profile_side_name(r->side) ?
+                           json_object_new_string(profile_side_name(r->side)) : NULL);
     if (strcmp(r->record, "checkin") == 0 || strcmp(r->record, "clear") == 0) {
         json_object_object_add(o, "clear", json_object_new_boolean(strcmp(r->record, "clear") == 0));
         json_object_object_add(o, "pain", r->pain < 0 ? NULL : json_object_new_int(r->pain));
@@ -299,7 +320,7 @@ json_object *carecmd_history(const struct ctl_peer *peer, json_object *req)
 {
     struct carecmd_history h = { .uid = peer->uid };
     char why[JOURNAL_WHY_MAX];
-    const char *area_name = NULL;
+    const char *area_name = NULL, *side_name = NULL;
     json_object *o, *advice;
     int64_t days = CARECMD_DAYS_DEFAULT;
     time_t cut;
@@ -315,6 +336,11 @@ json_object *carecmd_history(const struct ctl_peer *peer, json_object *req)
         return reply_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%s'; known areas: %s",
                               request_quote(q, sizeof(q), area_name, strlen(area_name), REQUEST_QUOTE_CHARS), names);
     }
+    rc = request_string(req, KNOT_K_SIDE, &side_name, why, sizeof(why));
+    if (rc == REQUEST_WRONG)
+        return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
+    if (rc == REQUEST_PRESENT && profile_side_of(side_name, &h.side) < 0)
+        return reply_error(KNOT_E_BAD_REQUEST, "'side' must be \"left\" or \"right\"");
     rc = request_int(req, "days", &days, why, sizeof(why));
     if (rc == REQUEST_WRONG)
         return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
@@ -349,12 +375,12 @@ json_object *carecmd_history(const struct ctl_peer *peer, json_object *req)
     json_object_object_add(o, "truncated", json_object_new_boolean(cut != 0));
     json_object_object_add(o, "sessions", h.sessions);
     json_object_object_add(o, "checkins", h.checkins);
-    advice = carecmd_advice_list(peer->uid, h.area);
+    advice = carecmd_advice_list(peer->uid, h.area, h.side);
     json_object_object_add(o, "care", advice);
     return o;
 }
 
-json_object *carecmd_advice_list(uid_t uid, const struct profile_area *only)
+json_object *carecmd_advice_list(uid_t uid, const struct profile_area *only, enum profile_side only_side)
 {
     json_object *arr = json_object_new_array();
 
@@ -364,8 +390,11 @@ json_object *carecmd_advice_list(uid_t uid, const struct profile_area *only)
 
         if (only && only != a)
             continue;
-        if ((st = carecmd_state(uid, a)))
-            json_object_array_add(arr, st);
+        /* An area with sides: each side says its own. */
+        for (unsigned side = a->sides ? PROFILE_SIDE_LEFT : PROFILE_SIDE_NONE;
+             side <= (a->sides ? PROFILE_SIDE_RIGHT : PROFILE_SIDE_NONE); side++)
+            if ((!only_side || side == only_side) && (st = carecmd_state(uid, a, (enum profile_side)side)))
+                json_object_array_add(arr, st);
     }
     return arr;
 }

@@ -108,7 +108,7 @@ static json_object *commands_session_reply(const struct massager *m)
 {
     json_object *o = reply_ok();
     json_object_object_add(o, "device", json_object_new_string(m->serial));
-    json_object_object_add(o, "session", view_session(&m->sess, clock_now_ms()));
+    json_object_object_add(o, "session", view_session(&m->sess, m->side, clock_now_ms()));
     return o;
 }
 
@@ -146,38 +146,60 @@ static void commands_when(char *buf, size_t len, uint64_t left_ms)
         snprintf(buf, len, "in %u min (at %s)", (unsigned)((left_s + 59u) / 60u), clock);
 }
 
-/* "calves", "lower back": an area's title as it reads inside a sentence. */
-static void commands_lower_title(char *buf, size_t len, const struct profile_area *a)
+/* The side a request names for area a (KNOT_K_SIDE): "left" or "right" on
+ * an area with sides (needed there when need is set), none on an area
+ * without. 0 with *side set, or -1 with *err. */
+static int commands_side(json_object *req, const struct profile_area *a, bool need, enum profile_side *side,
+                         json_object **err)
 {
-    size_t i;
+    char why[REQUEST_WHY_MAX], area[sizeof(a->title) + 8];
+    const char *name;
+    int rc = request_string(req, KNOT_K_SIDE, &name, why, sizeof(why));
 
-    snprintf(buf, len, "%s", a->title);
-    for (i = 0; buf[i]; i++)
-        if (buf[i] >= 'A' && buf[i] <= 'Z')
-            buf[i] = (char)(buf[i] - 'A' + 'a');
+    *side = PROFILE_SIDE_NONE;
+    if (rc == REQUEST_WRONG) {
+        *err = reply_error(KNOT_E_BAD_REQUEST, "%s", why);
+        return -1;
+    }
+    if (rc == REQUEST_PRESENT && profile_side_of(name, side) < 0) {
+        *err = reply_error(KNOT_E_BAD_REQUEST, "'side' must be \"%s\" or \"%s\"", KNOT_SIDE_LEFT, KNOT_SIDE_RIGHT);
+        return -1;
+    }
+    if (rc == REQUEST_PRESENT && !a->sides) {
+        *err = reply_error(KNOT_E_BAD_REQUEST, "%s has no sides: leave 'side' out", a->name);
+        return -1;
+    }
+    if (rc == REQUEST_ABSENT && a->sides && need) {
+        carecmd_lower(area, sizeof(area), a, PROFILE_SIDE_NONE);
+        *err = reply_error(KNOT_E_SIDE, "Which side of your %s: left or right? Each side is a muscle of its own, "
+                           "with its own rest and dose.", area);
+        json_object_object_add(*err, "sides", view_sides(a));
+        return -1;
+    }
+    return 0;
 }
 
 /* The area's first session today, and the person has not said it is warm:
  * the guide's warm-up, asked before the motor moves. */
-static json_object *commands_warm_up(const struct profile_area *a)
+static json_object *commands_warm_up(const struct profile_area *a, enum profile_side side)
 {
-    char area[sizeof(a->title)];
+    char area[sizeof(a->title) + 8];
 
-    commands_lower_title(area, sizeof(area), a);
+    carecmd_lower(area, sizeof(area), a, side);
     return reply_error(KNOT_E_WARM_UP, "First session on your %s today: %s", area, advice_warm_up);
 }
 
 /* Rest or the day's dose stands in the way: said like a person would, with
  * what to do meanwhile (the area's stretch). */
-static json_object *commands_rest_refusal(const struct profile_area *a, enum rest_verdict v,
+static json_object *commands_rest_refusal(const struct profile_area *a, enum profile_side side, enum rest_verdict v,
                                           const struct rest_state *rs)
 {
-    char when[48], area[sizeof(a->title)];
+    char when[48], area[sizeof(a->title) + 8];
     const char *meanwhile = a->aftercare[0] ? a->aftercare : "stretch gently and drink some water.";
     unsigned dose_min = (unsigned)(rs->dose_ms / 60000u);
     json_object *o;
 
-    commands_lower_title(area, sizeof(area), a);
+    carecmd_lower(area, sizeof(area), a, side);
     if (v == REST_RESTING) {
         commands_when(when, sizeof(when), rs->rest_left_ms);
         o = reply_error(KNOT_E_COOLDOWN, "Time to rest your %s \xe2\x80\x94 ready %s. Meanwhile: %s", area, when,
@@ -241,7 +263,7 @@ void commands_begun(struct massager *m)
         json_object_object_add(o, "area", view_area(&m->sess.area));
         json_object_object_add(o, "already_running", json_object_new_boolean(false));
         /* Treated often and no better: said at every start, with the numbers. */
-        json_object_object_add(o, "care", carecmd_state(w->uid, &m->sess.area));
+        json_object_object_add(o, "care", carecmd_state(w->uid, &m->sess.area, m->side));
     } else if (m->sess.end == SESSION_END_FAULT && m->drv.remedy[0]) {
         o = reply_error(KNOT_E_FAULT, "%s", m->drv.remedy);
         json_object_object_add(o, "faults", json_object_new_int((int)m->drv.st.faults));
@@ -292,18 +314,22 @@ static json_object *commands_checkin(const struct commands_call *c)
 {
     json_object *err = NULL, *o, *stopped;
     const struct profile_area *a = commands_area(c->req, KNOT_CMD_CHECKIN, &err);
+    enum profile_side side;
 
     if (!a)
         return err;
-    o = carecmd_checkin(c->peer, c->req, a);
+    if (commands_side(c->req, a, true, &side, &err) < 0)
+        return err;
+    o = carecmd_checkin(c->peer, c->req, a, side);
     /* The rule that refuses a start refuses a running session too: a red
      * flag on the area this person is running now stops it at once, even
      * if the check-in could not be recorded (a full disk keeps no motor on). */
     stopped = json_object_new_array();
-    if (carecmd_flagged(c->peer->uid, a) || commands_names_flags(c->req)) {
+    if (carecmd_flagged(c->peer->uid, a, side) || commands_names_flags(c->req)) {
         for (struct massager *m = massager_first(); m; m = m->next) {
             massager_catch_up(m);
-            if (!session_running(&m->sess) || m->uid != c->peer->uid || !profile_area_is(a, m->sess.area.name))
+            if (!session_running(&m->sess) || m->uid != c->peer->uid || !profile_side_covers(side, m->side) ||
+                !profile_area_is(a, m->sess.area.name))
                 continue;
             log_info("uid %u: red flag on %s while it runs on %s: stopping", (unsigned)c->peer->uid, a->name,
                      m->serial);
@@ -325,8 +351,9 @@ static json_object *commands_start(const struct commands_call *c)
     struct massager_undo undo;
     struct profile_area capped;
     struct massager *m;
-    char why[512] = "";
-    int64_t level = 0;
+    enum profile_side side;
+    char why[512] = "", area[PROFILE_NAME_LEN + 48];
+    int64_t level = 0, session_s = 0;
     bool ask, follow, detach, warmed_up;
     int rc;
 
@@ -357,6 +384,16 @@ static json_object *commands_start(const struct commands_call *c)
         return reply_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%s'; known areas: %s",
                               request_quote(q, sizeof(q), area_name, strlen(area_name), REQUEST_QUOTE_CHARS), names);
     }
+    /* Where the gun does not belong, no side is asked for: the refusal says what to use instead. */
+    if (commands_side(req, a, a->gun_allowed, &side, &err) < 0)
+        return err;
+    rc = request_int(req, KNOT_K_SESSION_S, &session_s, why, sizeof(why));
+    if (rc == REQUEST_WRONG)
+        return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
+    if (rc == REQUEST_PRESENT && a->gun_allowed && (session_s < a->trial_s || session_s > a->session_s))
+        return reply_error(KNOT_E_LIMIT, "session_s %lld is outside %u..%u s for %s (at least its trial, at most its "
+                           "session)", (long long)session_s, a->trial_s, a->session_s, a->name);
+    carecmd_lower(area, sizeof(area), a, side);
     m = commands_pick(req, &err);
     if (!m)
         return err;
@@ -367,45 +404,58 @@ static json_object *commands_start(const struct commands_call *c)
         return reply_error(KNOT_E_LIMIT, "level %lld is above the limit %u for %s", (long long)level, max, a->name);
     }
     massager_catch_up(m);
+    /* The other side of the area runs here: a different muscle, a session of its own after this one. */
+    if (session_running(&m->sess) && profile_area_is(a, m->sess.area.name) && m->side != side) {
+        log_info("uid %u: refused %s on %s: the %s side runs there", (unsigned)peer->uid, area, m->serial,
+                 profile_side_name(m->side) ? profile_side_name(m->side) : "other");
+        return reply_error(KNOT_E_BUSY, "The %s side runs on %s: stop it first (knotctl stop), then start your %s.",
+                           profile_side_name(m->side) ? profile_side_name(m->side) : "other", m->serial, area);
+    }
     /* Rest and the day's dose belong to the person, whichever massager:
      * checked first, and a session never runs past what is left today. */
     if (a->gun_allowed && !(session_running(&m->sess) && profile_area_is(a, m->sess.area.name))) {
-        json_object *flagged = carecmd_refusal(peer->uid, a);
+        json_object *flagged = carecmd_refusal(peer->uid, a, side);
         struct rest_state rs;
 
         /* A red flag from a check-in: a professional first, not the massager. */
         if (flagged) {
-            log_info("uid %u: refused %s: red flags from a check-in", (unsigned)peer->uid, a->name);
+            log_info("uid %u: refused %s: red flags or a stop for today", (unsigned)peer->uid, area);
             return flagged;
         }
         /* The day's dose and the rest are the person's, whichever massager:
          * one session of an area at a time, or three massagers give three doses. */
         for (struct massager *o2 = massager_first(); o2; o2 = o2->next) {
             if (o2 == m || !session_running(&o2->sess) || o2->uid != peer->uid ||
-                !profile_area_is(a, o2->sess.area.name))
+                !profile_side_covers(o2->side, side) || !profile_area_is(a, o2->sess.area.name))
                 continue;
-            char title[sizeof(a->title)];
-
-            commands_lower_title(title, sizeof(title), a);
-            log_info("uid %u: refused %s on %s: it runs on %s", (unsigned)peer->uid, a->name, m->serial, o2->serial);
+            log_info("uid %u: refused %s on %s: it runs on %s", (unsigned)peer->uid, area, m->serial, o2->serial);
             return reply_error(KNOT_E_BUSY, "A session on your %s already runs on %s: one session of an area at a "
-                               "time (the day's dose and the rest are yours, whichever massager).", title,
+                               "time (the day's dose and the rest are yours, whichever massager).", area,
                                o2->serial);
         }
         uint64_t boot = clock_boot_ms();
-        enum rest_verdict v = rest_check(&knotd.rest, peer->uid, a, boot, clock_day_start_ms(time(NULL), boot), &rs);
+        enum rest_verdict v = rest_check(&knotd.rest, peer->uid, a, side, boot, clock_day_start_ms(time(NULL), boot),
+                                         &rs);
 
         if (v != REST_OK)
-            return commands_rest_refusal(a, v, &rs);
-        /* Nothing of this area ran today: warm it up first, asked before the motor moves. */
+            return commands_rest_refusal(a, side, v, &rs);
+        /* Nothing of this area (side) ran today: warm it up first, asked before the motor moves. */
         if (rest_wants_warm_up(&rs, warmed_up)) {
-            log_info("uid %u: %s waits for a warm-up: the first session today", (unsigned)peer->uid, a->name);
-            return commands_warm_up(a);
+            log_info("uid %u: %s waits for a warm-up: the first session today", (unsigned)peer->uid, area);
+            return commands_warm_up(a, side);
         }
         if (rs.allowed_ms < (uint64_t)a->session_s * 1000u) {
             capped = *a;
             capped.session_s = (unsigned)(rs.allowed_ms / 1000u);
             a = &capped;
+        }
+        /* A shorter session asked for (a routine's step): never longer than the rules allow. */
+        if (session_s && (unsigned)session_s < a->session_s) {
+            if (a != &capped) {
+                capped = *a;
+                a = &capped;
+            }
+            capped.session_s = (unsigned)session_s;
         }
     }
     rc = massager_start(m, a, (unsigned)level, why, sizeof(why), &undo);
@@ -417,12 +467,13 @@ static json_object *commands_start(const struct commands_call *c)
         /* The start is on record before the motor is asked to move; a start
          * that cannot be recorded does not happen (fail closed). */
         m->uid = peer->uid;
-        if (journal_started(m->serial, m->uid, &m->sess, why, sizeof(why)) < 0) {
+        m->side = side;
+        if (journal_started(m->serial, m->uid, m->side, &m->sess, why, sizeof(why)) < 0) {
             massager_unstart(m, &undo);
             log_warning("uid %u: refused %s on %s: %s", (unsigned)peer->uid, a->name, m->serial, why);
             return reply_error(KNOT_E_JOURNAL, "%s; no new session starts until it can be written", why);
         }
-        log_info("uid %u: start %s on %s (target level %u of max %u)", (unsigned)peer->uid, a->name, m->serial,
+        log_info("uid %u: start %s on %s (target level %u of max %u)", (unsigned)peer->uid, area, m->serial,
                  m->sess.target, m->sess.max_level);
         /* A followed session belongs to this connection: it ends when the connection does. */
         m->owner = follow ? peer->id : 0;
@@ -560,15 +611,16 @@ static json_object *commands_journal(void)
  * and what would refuse a start now ("closed": the refusal's code, in the
  * order start applies them; null when it may start). now_ms on the boot
  * clock (rest's). */
-static json_object *commands_rest_of(uid_t uid, const struct profile_area *a, uint64_t now_ms, time_t wall)
+static json_object *commands_rest_of(uid_t uid, const struct profile_area *a, enum profile_side side, uint64_t now_ms,
+                                     time_t wall)
 {
     struct rest_state rs;
     struct care_state cs;
     json_object *o = json_object_new_object();
-    enum rest_verdict v = rest_check(&knotd.rest, uid, a, now_ms, clock_day_start_ms(wall, now_ms), &rs);
+    enum rest_verdict v = rest_check(&knotd.rest, uid, a, side, now_ms, clock_day_start_ms(wall, now_ms), &rs);
     const char *closed = NULL;
 
-    care_check(&knotd.care, uid, a, clock_local_day(wall), clock_day_start_ms(wall, now_ms), &cs);
+    care_check(&knotd.care, uid, a, side, clock_local_day(wall), clock_day_start_ms(wall, now_ms), &cs);
     if (cs.flags)
         closed = KNOT_E_RED_FLAG;
     else if (cs.pain_stop)
@@ -599,15 +651,22 @@ static json_object *commands_rest_list(uid_t uid)
 
         if (!a->gun_allowed)
             continue;
-        r = commands_rest_of(uid, a, now, wall);
-        if (json_object_get_int64(json_object_object_get(r, "rest_left_s")) == 0 &&
-            json_object_get_int64(json_object_object_get(r, "dose_used_s")) == 0) {
-            json_object_put(r);
-            continue;
+        /* An area with sides: each side rests on its own. */
+        for (unsigned side = a->sides ? PROFILE_SIDE_LEFT : PROFILE_SIDE_NONE;
+             side <= (a->sides ? PROFILE_SIDE_RIGHT : PROFILE_SIDE_NONE); side++) {
+            const char *name = profile_side_name((enum profile_side)side);
+
+            r = commands_rest_of(uid, a, (enum profile_side)side, now, wall);
+            if (json_object_get_int64(json_object_object_get(r, "rest_left_s")) == 0 &&
+                json_object_get_int64(json_object_object_get(r, "dose_used_s")) == 0) {
+                json_object_put(r);
+                continue;
+            }
+            json_object_object_add(r, "area", json_object_new_string(a->name));
+            json_object_object_add(r, KNOT_K_SIDE, name ? json_object_new_string(name) : NULL);
+            json_object_object_add(r, "title", json_object_new_string(a->title));
+            json_object_array_add(arr, r);
         }
-        json_object_object_add(r, "area", json_object_new_string(a->name));
-        json_object_object_add(r, "title", json_object_new_string(a->title));
-        json_object_array_add(arr, r);
     }
     return arr;
 }
@@ -648,7 +707,7 @@ static json_object *commands_list(const struct ctl_peer *peer, bool status, json
         json_object_object_add(o, "clock_behind_s",
                                json_object_new_int64(timeline_behind_s(time(NULL), journal_newest())));
         json_object_object_add(o, "rest", commands_rest_list(peer->uid));
-        json_object_object_add(o, "care", carecmd_advice_list(peer->uid, NULL));
+        json_object_object_add(o, "care", carecmd_advice_list(peer->uid, NULL, PROFILE_SIDE_NONE));
     }
     return o;
 }
@@ -675,8 +734,15 @@ static json_object *commands_areas(const struct commands_call *c)
         const struct profile_area *a = &knotd.profiles->areas[i];
         json_object *v = view_area(a);
 
-        if (a->gun_allowed)
-            json_object_object_add(v, "today", commands_rest_of(peer->uid, a, now, wall));
+        if (a->gun_allowed && a->sides) {
+            json_object *by = json_object_new_object();
+
+            json_object_object_add(by, KNOT_SIDE_LEFT, commands_rest_of(peer->uid, a, PROFILE_SIDE_LEFT, now, wall));
+            json_object_object_add(by, KNOT_SIDE_RIGHT, commands_rest_of(peer->uid, a, PROFILE_SIDE_RIGHT, now, wall));
+            json_object_object_add(v, "by_side", by);
+        } else if (a->gun_allowed) {
+            json_object_object_add(v, "today", commands_rest_of(peer->uid, a, PROFILE_SIDE_NONE, now, wall));
+        }
         json_object_array_add(arr, v);
     }
     json_object_object_add(o, "areas", arr);
@@ -728,6 +794,41 @@ static json_object *commands_history(const struct commands_call *c)
     return carecmd_history(c->peer, c->req);
 }
 
+/* The routines of the profiles, each step with what the client shows
+ * between steps (the area's title and stretch). */
+static json_object *commands_routines(const struct commands_call *c)
+{
+    json_object *o = reply_ok(), *arr = json_object_new_array();
+
+    (void)c;
+    for (unsigned i = 0; i < knotd.profiles->n_routines; i++) {
+        const struct profile_routine *r = &knotd.profiles->routines[i];
+        json_object *ro = json_object_new_object(), *steps = json_object_new_array();
+
+        json_object_object_add(ro, "name", json_object_new_string(r->name));
+        json_object_object_add(ro, "title", json_object_new_string(r->title));
+        for (unsigned k = 0; k < r->n; k++) {
+            const struct profile_step *st = &r->steps[k];
+            const struct profile_area *a = profile_find(knotd.profiles, st->area);
+            json_object *so = json_object_new_object();
+
+            json_object_object_add(so, KNOT_K_AREA, json_object_new_string(st->area));
+            json_object_object_add(so, "title", json_object_new_string(a ? a->title : st->area));
+            json_object_object_add(so, KNOT_K_SIDE, profile_side_name(st->side)
+                                   ? json_object_new_string(profile_side_name(st->side)) : NULL);
+            json_object_object_add(so, KNOT_K_SESSION_S, st->session_s ? json_object_new_int((int)st->session_s)
+                                                                       : NULL);
+            json_object_object_add(so, KNOT_K_LEVEL, st->level ? json_object_new_int((int)st->level) : NULL);
+            json_object_object_add(so, "aftercare", json_object_new_string(a ? a->aftercare : ""));
+            json_object_array_add(steps, so);
+        }
+        json_object_object_add(ro, "steps", steps);
+        json_object_array_add(arr, ro);
+    }
+    json_object_object_add(o, "routines", arr);
+    return o;
+}
+
 /* Every request knotd serves. COMMANDS_CONTROL: it moves a motor or writes the
  * record, so root or the socket group only, checked in one place
  * (commands_dispatch); the rest only read. The unknown-command reply lists
@@ -747,6 +848,7 @@ static const struct commands_entry commands_table[] = {
     { KNOT_CMD_WATCH, 0, commands_watch },
     { KNOT_CMD_CHECKIN, COMMANDS_CONTROL, commands_checkin },
     { KNOT_CMD_HISTORY, 0, commands_history },
+    { KNOT_CMD_ROUTINES, 0, commands_routines },
 };
 
 static const struct commands_entry *commands_find(const char *name)

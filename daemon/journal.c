@@ -361,8 +361,15 @@ static void journal_add_boot(json_object *o)
     json_object_object_add(o, "boot_ms", json_object_new_int64((int64_t)clock_boot_ms()));
 }
 
-static json_object *journal_base(const char *record, const char *serial, uid_t uid, const struct session *s,
-                                 time_t now, time_t cooldown_until)
+/* The side of a record on an area with sides; none written for an area without. */
+static void journal_add_side(json_object *o, enum profile_side side)
+{
+    if (profile_side_name(side))
+        json_object_object_add(o, "side", json_object_new_string(profile_side_name(side)));
+}
+
+static json_object *journal_base(const char *record, const char *serial, uid_t uid, enum profile_side side,
+                                 const struct session *s, time_t now, time_t cooldown_until)
 {
     json_object *o = json_object_new_object();
 
@@ -371,17 +378,19 @@ static json_object *journal_base(const char *record, const char *serial, uid_t u
     json_object_object_add(o, "device", json_object_new_string(serial));
     json_object_object_add(o, "uid", json_object_new_int64((int64_t)uid));
     json_object_object_add(o, "area", json_object_new_string(s->area.name));
+    journal_add_side(o, side);
     json_object_object_add(o, "cooldown_until", json_object_new_int64((int64_t)cooldown_until));
     journal_add_boot(o);
     return o;
 }
 
-int journal_started(const char *serial, uid_t uid, const struct session *s, char *why, size_t len)
+int journal_started(const char *serial, uid_t uid, enum profile_side side, const struct session *s, char *why,
+                    size_t len)
 {
     time_t now = time(NULL);
     /* If knotd dies now, the session counts as run in full: its whole length
      * toward the day's dose, the full cool-down after it. */
-    json_object *o = journal_base("start", serial, uid, s, now,
+    json_object *o = journal_base("start", serial, uid, side, s, now,
                                   now + (time_t)s->area.session_s + (time_t)s->area.cooldown_s);
     int rc;
 
@@ -392,10 +401,10 @@ int journal_started(const char *serial, uid_t uid, const struct session *s, char
     return rc;
 }
 
-void journal_ended(const char *serial, uid_t uid, const struct session *s, unsigned rest_s)
+void journal_ended(const char *serial, uid_t uid, enum profile_side side, const struct session *s, unsigned rest_s)
 {
     time_t now = time(NULL);
-    json_object *o = journal_base("end", serial, uid, s, now, now + (time_t)rest_s);
+    json_object *o = journal_base("end", serial, uid, side, s, now, now + (time_t)rest_s);
     char why[JOURNAL_WHY_MAX];
 
     json_object_object_add(o, "duration_s", json_object_new_int((int)((s->end_ms - s->start_ms) / 1000)));
@@ -410,7 +419,7 @@ void journal_ended(const char *serial, uid_t uid, const struct session *s, unsig
     json_object_put(o);
 }
 
-static json_object *journal_care_base(const char *record, uid_t uid, const char *area)
+static json_object *journal_care_base(const char *record, uid_t uid, const char *area, enum profile_side side)
 {
     json_object *o = json_object_new_object();
 
@@ -418,14 +427,15 @@ static json_object *journal_care_base(const char *record, uid_t uid, const char 
     json_object_object_add(o, "time", json_object_new_int64((int64_t)time(NULL)));
     json_object_object_add(o, "uid", json_object_new_int64((int64_t)uid));
     json_object_object_add(o, "area", json_object_new_string(area));
+    journal_add_side(o, side);
     journal_add_boot(o);
     return o;
 }
 
-static int journal_checkin_as(uid_t uid, const char *area, int pain, unsigned flags, const char *note, bool carried,
-                              char *why, size_t len)
+static int journal_checkin_as(uid_t uid, const char *area, enum profile_side side, int pain, unsigned flags,
+                              const char *note, bool carried, char *why, size_t len)
 {
-    json_object *o = journal_care_base("checkin", uid, area), *names = json_object_new_array();
+    json_object *o = journal_care_base("checkin", uid, area, side), *names = json_object_new_array();
     int rc;
 
     if (carried)
@@ -443,19 +453,20 @@ static int journal_checkin_as(uid_t uid, const char *area, int pain, unsigned fl
     return rc;
 }
 
-int journal_checkin(uid_t uid, const char *area, int pain, unsigned flags, const char *note, char *why, size_t len)
+int journal_checkin(uid_t uid, const char *area, enum profile_side side, int pain, unsigned flags, const char *note,
+                    char *why, size_t len)
 {
-    return journal_checkin_as(uid, area, pain, flags, note, false, why, len);
+    return journal_checkin_as(uid, area, side, pain, flags, note, false, why, len);
 }
 
-int journal_carry(uid_t uid, const char *area, unsigned flags, char *why, size_t len)
+int journal_carry(uid_t uid, const char *area, enum profile_side side, unsigned flags, char *why, size_t len)
 {
-    return journal_checkin_as(uid, area, -1, flags, "", true, why, len);
+    return journal_checkin_as(uid, area, side, -1, flags, "", true, why, len);
 }
 
-int journal_cleared(uid_t uid, const char *area, char *why, size_t len)
+int journal_cleared(uid_t uid, const char *area, enum profile_side side, char *why, size_t len)
 {
-    json_object *o = journal_care_base("clear", uid, area);
+    json_object *o = journal_care_base("clear", uid, area, side);
     int rc = journal_append(o, why, len);
 
     json_object_put(o);
@@ -464,7 +475,7 @@ int journal_cleared(uid_t uid, const char *area, char *why, size_t len)
 
 /* Starts not (yet) matched by an end: the sessions that may have been cut short by a crash. */
 struct journal_open {
-    char key[80];    /* "device\narea" */
+    char key[96];    /* "device\narea\nside" */
     char serial[40], area[40];
     struct journal_rec rec;
 };
@@ -567,7 +578,7 @@ static void journal_take(struct journal_scan *sc, const char *line, size_t len)
 {
     struct journal_rec rec;
     json_object *o;
-    char key[80];
+    char key[96];
     size_t i;
     int64_t v;
 
@@ -598,6 +609,9 @@ static void journal_take(struct journal_scan *sc, const char *line, size_t len)
     v = journal_int(o, "pain", -1);
     rec.pain = v < 0 || v > CARE_PAIN_MAX ? -1 : (int)v;
     rec.flags = journal_flags(o);
+    /* No side, or one this version does not know: the record counts for both sides. */
+    if (!journal_str(o, "side") || profile_side_of(journal_str(o, "side"), &rec.side) < 0)
+        rec.side = PROFILE_SIDE_NONE;
     {
         json_object *c;
 
@@ -614,7 +628,8 @@ static void journal_take(struct journal_scan *sc, const char *line, size_t len)
     }
     v = strcmp(rec.record, "start") == 0 ? journal_int(o, "session_s", 0) * 1000 : journal_int(o, "ran_ms", 0);
     rec.ran_ms = v < 0 ? 0 : (uint64_t)v;
-    snprintf(key, sizeof(key), "%.38s\n%.38s", rec.serial, rec.area);
+    /* Left and right are two sessions: one's end never closes the other's start. */
+    snprintf(key, sizeof(key), "%.38s\n%.38s\n%u", rec.serial, rec.area, (unsigned)rec.side);
     for (i = 0; i < sc->n_open && strcmp(sc->open_starts[i].key, key) != 0; i++)
         ;
     if (strcmp(rec.record, "start") == 0) {

@@ -36,20 +36,23 @@ const char *journal_get_path(void);
  * created if missing), and no append failed since the last that worked. If
  * not, why names the journal and what is wrong. No journal configured: true. */
 bool journal_usable(char *why, size_t len);
+/* Every record of an area with sides names its side (side; NONE writes none). */
 /* A session started: records the cool-down it will owe if it runs its full
  * length, so a crash in the middle still leaves the area resting. 0, or -1
  * with why naming the journal: the record is not written and the caller
  * must undo the start (fail closed). */
-int journal_started(const char *serial, uid_t uid, const struct session *s, char *why, size_t len);
+int journal_started(const char *serial, uid_t uid, enum profile_side side, const struct session *s, char *why,
+                    size_t len);
 /* A session ended: records why, how long the motor ran and the rest it owes
  * (rest_s from now; a failure is logged: the start record already holds the
  * full cool-down). */
-void journal_ended(const char *serial, uid_t uid, const struct session *s, unsigned rest_s);
+void journal_ended(const char *serial, uid_t uid, enum profile_side side, const struct session *s, unsigned rest_s);
 /* A check-in of uid on area: pain 0..10 (-1: not given), red flags (CARE_*
  * bits), a note (may be ""). 0, or -1 with why: not recorded, so not taken. */
-int journal_checkin(uid_t uid, const char *area, int pain, unsigned flags, const char *note, char *why, size_t len);
+int journal_checkin(uid_t uid, const char *area, enum profile_side side, int pain, unsigned flags, const char *note,
+                    char *why, size_t len);
 /* uid cleared the red flags of area knowingly. 0, or -1 with why. */
-int journal_cleared(uid_t uid, const char *area, char *why, size_t len);
+int journal_cleared(uid_t uid, const char *area, enum profile_side side, char *why, size_t len);
 /* Run by hand, there is no systemd to make /var/lib/knotd: the journal's
  * directory is made (0750, one level only), as the socket's is. A missing
  * parent is said exactly (the journal then refuses new sessions, saying why). */
@@ -61,7 +64,7 @@ typedef void (*journal_rotate_fn)(void *ctx);
 void journal_on_rotate(journal_rotate_fn fn, void *ctx);
 /* A red flag of uid's area still in force, restated at a rotation: a
  * checkin record with "carried": true (history does not list it). */
-int journal_carry(uid_t uid, const char *area, unsigned flags, char *why, size_t len);
+int journal_carry(uid_t uid, const char *area, enum profile_side side, unsigned flags, char *why, size_t len);
 
 #define JOURNAL_ANYONE ((uid_t)-1)   /* a record without a uid (before knotd kept them) */
 
@@ -71,6 +74,7 @@ struct journal_rec {
     const char *record;   /* "start", "end", "checkin" or "clear" */
     const char *serial;   /* "" for a check-in or a clear */
     const char *area;
+    enum profile_side side;   /* PROFILE_SIDE_NONE: no side recorded (an older record counts for both) */
     uid_t uid;            /* whose record; JOURNAL_ANYONE if not recorded */
     time_t time;          /* when the record was written (wall clock) */
     char boot[TIMELINE_BOOT_LEN];   /* the boot it was written in; "" if not recorded */

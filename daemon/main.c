@@ -125,7 +125,7 @@ static void main_reload_sessions(void)
             uint64_t boot = clock_boot_ms();
             struct rest_state rs;
 
-            rest_check(&knotd.rest, m->uid, a, boot, clock_day_start_ms(time(NULL), boot), &rs);
+            rest_check(&knotd.rest, m->uid, a, m->side, boot, clock_day_start_ms(time(NULL), boot), &rs);
             if (rs.dose_used_ms + (uint64_t)a->session_s * 1000u > rs.dose_ms) {
                 capped = *a;
                 capped.session_s = rs.dose_ms > rs.dose_used_ms ? (unsigned)((rs.dose_ms - rs.dose_used_ms) / 1000u)
@@ -178,7 +178,7 @@ static void main_carry_flags(void *ctx)
     for (unsigned i = 0; i < knotd.care.n; i++) {
         const struct care_entry *e = &knotd.care.e[i];
 
-        if (e->flags && journal_carry(e->uid, e->area, e->flags, why, sizeof(why)) < 0)
+        if (e->flags && journal_carry(e->uid, e->area, e->side, e->flags, why, sizeof(why)) < 0)
             log_error("%s: uid %u's red flag on %s is not carried into the new journal file; it holds while knotd "
                       "runs", why, (unsigned)e->uid, e->area);
     }
@@ -257,14 +257,14 @@ static void main_restore_care(const struct journal_rec *r, int64_t day, int64_t 
     uid_t uid = r->uid == JOURNAL_ANYONE ? CARE_ANYONE : r->uid;
 
     if (strcmp(r->record, "checkin") == 0)
-        care_checkin(&knotd.care, uid, r->area, day, r->pain, r->flags);
+        care_checkin(&knotd.care, uid, r->area, r->side, day, r->pain, r->flags);
     else if (strcmp(r->record, "clear") == 0)
-        care_clear(&knotd.care, uid, profile_find(knotd.profiles, r->area), r->area, day);
+        care_clear(&knotd.care, uid, profile_find(knotd.profiles, r->area), r->area, r->side, day);
     else {
         if (r->ran_ms > 0)
-            care_treated(&knotd.care, uid, r->area, day);
+            care_treated(&knotd.care, uid, r->area, r->side, day);
         if (strcmp(r->end, KNOT_END_PAIN) == 0)
-            care_pain_stop(&knotd.care, uid, r->area, day, at_ms);
+            care_pain_stop(&knotd.care, uid, r->area, r->side, day, at_ms);
     }
 }
 
@@ -300,7 +300,7 @@ static void main_restore_cb(const struct journal_rec *r, void *ctx)
     left = timeline_rest_left_ms(&rp->now, &mark, r->until, longest_ms);
     if (left)
         rp->restored++;
-    rest_restore(&knotd.rest, r->uid == JOURNAL_ANYONE ? REST_ANYONE : r->uid, r->area,
+    rest_restore(&knotd.rest, r->uid == JOURNAL_ANYONE ? REST_ANYONE : r->uid, r->area, r->side,
                  left ? rp->now.boot_ms + left : 0, r->ran_ms, at, rp->day_ms);
 }
 
@@ -410,14 +410,15 @@ static void main_ended(struct massager *m)
     uint64_t owed = rest_owed_ms(main_area_of(&m->sess), m->sess.ran_ms), now = clock_now_ms();
     uint64_t boot = clock_boot_ms();
 
-    rest_charge(&knotd.rest, m->uid, main_area_of(&m->sess), m->sess.ran_ms, boot,
+    rest_charge(&knotd.rest, m->uid, main_area_of(&m->sess), m->side, m->sess.ran_ms, boot,
                 clock_day_start_ms(time(NULL), boot));
     if (m->sess.ran_ms > 0)
-        care_treated(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)));
-    /* "Stop for today", as the session's end said: the area is closed until tomorrow. */
+        care_treated(&knotd.care, m->uid, main_area_of(&m->sess)->name, m->side, clock_local_day(time(NULL)));
+    /* "Stop for today", as the session's end said: the area (on its side) is closed until tomorrow. */
     if (m->sess.end == SESSION_END_PAIN)
-        care_pain_stop(&knotd.care, m->uid, main_area_of(&m->sess)->name, clock_local_day(time(NULL)), (int64_t)boot);
-    journal_ended(m->serial, m->uid, &m->sess, (unsigned)((owed + 999u) / 1000u));
+        care_pain_stop(&knotd.care, m->uid, main_area_of(&m->sess)->name, m->side, clock_local_day(time(NULL)),
+                       (int64_t)boot);
+    journal_ended(m->serial, m->uid, m->side, &m->sess, (unsigned)((owed + 999u) / 1000u));
     if (m->announced)   /* a refused start was never announced: nothing ends */
         ctl_broadcast(view_session_event(KNOT_ACT_ENDED, m, now));
     main_update_status();

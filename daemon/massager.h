@@ -40,6 +40,7 @@ struct massager {
     struct session sess;
     struct session_dev *sdev_p;        /* the device's running ceiling: per serial, outlives an unplug */
     uid_t uid;                         /* who started the session (its rest is theirs) */
+    enum profile_side side;            /* which side of an area with sides the session works (NONE: no sides) */
 
     struct libusb_transfer *xfer;
     uint8_t buf[LIBUSB_CONTROL_SETUP_SIZE + KNOT_INFO_SIZE];

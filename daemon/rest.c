@@ -11,19 +11,20 @@ void rest_init(struct rest_book *b)
 }
 
 /* The entry of uid whose area is a (its name or an alias: rest follows the
- * area whatever it is called now); NULL if none. */
-static struct rest_entry *rest_find(const struct rest_book *b, uid_t uid, const struct profile_area *a)
+ * area whatever it is called now) on exactly that side; NULL if none. */
+static struct rest_entry *rest_find(const struct rest_book *b, uid_t uid, const struct profile_area *a,
+                                    enum profile_side side)
 {
     for (unsigned i = 0; i < b->n; i++)
-        if (b->e[i].uid == uid && profile_area_is(a, b->e[i].area))
+        if (b->e[i].uid == uid && b->e[i].side == side && profile_area_is(a, b->e[i].area))
             return (struct rest_entry *)&b->e[i];
     return NULL;
 }
 
-static struct rest_entry *rest_find_name(struct rest_book *b, uid_t uid, const char *area)
+static struct rest_entry *rest_find_name(struct rest_book *b, uid_t uid, const char *area, enum profile_side side)
 {
     for (unsigned i = 0; i < b->n; i++)
-        if (b->e[i].uid == uid && strcmp(b->e[i].area, area) == 0)
+        if (b->e[i].uid == uid && b->e[i].side == side && strcmp(b->e[i].area, area) == 0)
             return &b->e[i];
     return NULL;
 }
@@ -41,7 +42,8 @@ static uint64_t rest_today_ms(const struct rest_entry *e, int64_t day_ms)
 
 /* A new entry; when the book is full, the one that matters least goes: an
  * entry neither resting nor counting today's dose, else the soonest rest. */
-static struct rest_entry *rest_add(struct rest_book *b, uid_t uid, const char *area, uint64_t now_ms, int64_t day_ms)
+static struct rest_entry *rest_add(struct rest_book *b, uid_t uid, const char *area, enum profile_side side,
+                                   uint64_t now_ms, int64_t day_ms)
 {
     struct rest_entry *e = NULL;
 
@@ -63,6 +65,7 @@ static struct rest_entry *rest_add(struct rest_book *b, uid_t uid, const char *a
     }
     memset(e, 0, sizeof(*e));
     e->uid = uid;
+    e->side = side;
     snprintf(e->area, sizeof(e->area), "%s", area);
     return e;
 }
@@ -73,18 +76,20 @@ static uint64_t rest_dose_ms(const struct profile_area *a)
 }
 
 
-enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
-                             int64_t day_ms, struct rest_state *out)
+enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct profile_area *a,
+                             enum profile_side side, uint64_t now_ms, int64_t day_ms, struct rest_state *out)
 {
     uint64_t trial_ms = (uint64_t)a->trial_s * 1000u;
 
     memset(out, 0, sizeof(*out));
     out->dose_ms = rest_dose_ms(a);
-    /* Every entry of the area counts: one per name it was ever recorded under. */
+    /* Every entry of the area counts: one per name it was ever recorded
+     * under, and on this side, or of no side (counts for both). */
     for (unsigned i = 0; i < b->n; i++) {
         const struct rest_entry *e = &b->e[i];
 
-        if ((e->uid != uid && e->uid != REST_ANYONE) || !profile_area_is(a, e->area))
+        if ((e->uid != uid && e->uid != REST_ANYONE) || !profile_side_covers(e->side, side) ||
+            !profile_area_is(a, e->area))
             continue;
         if (e->until_ms > now_ms && e->until_ms - now_ms > out->rest_left_ms)
             out->rest_left_ms = e->until_ms - now_ms;
@@ -143,26 +148,26 @@ static void rest_dose(struct rest_entry *e, uint64_t ran_ms, int64_t at_ms, int6
     e->dose[free_i].ran_ms = ran_ms;
 }
 
-void rest_charge(struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t ran_ms, uint64_t now_ms,
-                 int64_t day_ms)
+void rest_charge(struct rest_book *b, uid_t uid, const struct profile_area *a, enum profile_side side,
+                 uint64_t ran_ms, uint64_t now_ms, int64_t day_ms)
 {
-    struct rest_entry *e = rest_find(b, uid, a);
+    struct rest_entry *e = rest_find(b, uid, a, side);
     uint64_t owed = rest_owed_ms(a, ran_ms);
 
     if (!e)
-        e = rest_add(b, uid, a->name, now_ms, day_ms);
+        e = rest_add(b, uid, a->name, side, now_ms, day_ms);
     rest_dose(e, ran_ms, (int64_t)now_ms, day_ms);
     if (owed && now_ms + owed > e->until_ms)
         e->until_ms = now_ms + owed;
 }
 
-void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t until_ms, uint64_t ran_ms,
-                  int64_t at_ms, int64_t day_ms)
+void rest_restore(struct rest_book *b, uid_t uid, const char *area, enum profile_side side, uint64_t until_ms,
+                  uint64_t ran_ms, int64_t at_ms, int64_t day_ms)
 {
-    struct rest_entry *e = rest_find_name(b, uid, area);
+    struct rest_entry *e = rest_find_name(b, uid, area, side);
 
     if (!e)
-        e = rest_add(b, uid, area, 0, day_ms);
+        e = rest_add(b, uid, area, side, 0, day_ms);
     if (until_ms > e->until_ms)
         e->until_ms = until_ms;
     rest_dose(e, ran_ms, at_ms, day_ms);

@@ -24,6 +24,10 @@
  *     running time on it per person and local day. A start needs at least a
  *     trial's worth of it left, and a session never runs past what is left.
  *
+ * On an area with sides (a pair of limbs) both rules are per side: the
+ * left calf's rest never holds back the right calf. An entry of no side
+ * (an older journal's) counts for both sides, never for neither.
+ *
  * Times: everything on the boot clock (CLOCK_BOOTTIME in milliseconds: it
  * counts a suspend and no wall-clock step moves it), passed in. The day is
  * passed as the boot-clock time of today's local midnight (day_ms, signed:
@@ -48,6 +52,7 @@ struct rest_dose {
 struct rest_entry {
     uid_t uid;
     char area[PROFILE_NAME_LEN];    /* the area's name when the entry was made (aliases match later) */
+    enum profile_side side;         /* NONE: no side, or one not recorded: counts for both */
     uint64_t until_ms;              /* rest until (boot clock); 0 = none */
     /* Each charge at its own time: a clock set back across midnight moves
      * midnight back over all of them, and each counts again (found by a
@@ -74,24 +79,25 @@ enum rest_verdict {
 };
 
 void rest_init(struct rest_book *b);
-/* Where uid's area a stands at now_ms, today having begun at day_ms. */
-enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t now_ms,
-                             int64_t day_ms, struct rest_state *out);
+/* Where uid's area a (on side; NONE for an area without sides) stands at
+ * now_ms, today having begun at day_ms. */
+enum rest_verdict rest_check(const struct rest_book *b, uid_t uid, const struct profile_area *a,
+                             enum profile_side side, uint64_t now_ms, int64_t day_ms, struct rest_state *out);
 /* Whether a start must wait for the guide's warm-up: by rs (rest_check's),
  * nothing of the area ran today, and the person has not said it is warm. */
 bool rest_wants_warm_up(const struct rest_state *rs, bool warmed_up);
 /* The rest a session owes: ran_ms the motor ran in it, in the area a as it ran. */
 uint64_t rest_owed_ms(const struct profile_area *a, uint64_t ran_ms);
-/* A session of uid on a ended at now_ms, today having begun at day_ms, the
- * motor having run ran_ms: its rest is charged (never shortening one
- * already due) and its running time added to today's dose. */
-void rest_charge(struct rest_book *b, uid_t uid, const struct profile_area *a, uint64_t ran_ms, uint64_t now_ms,
-                 int64_t day_ms);
+/* A session of uid on a (on side) ended at now_ms, today having begun at
+ * day_ms, the motor having run ran_ms: its rest is charged (never shortening
+ * one already due) and its running time added to today's dose. */
+void rest_charge(struct rest_book *b, uid_t uid, const struct profile_area *a, enum profile_side side,
+                 uint64_t ran_ms, uint64_t now_ms, int64_t day_ms);
 /* Restored from the journal: rest until until_ms, and ran_ms charged at
  * at_ms (either may be 0; timeline_at_ms places a record), today having
  * begun at day_ms: a charge before it is not today's. In any order. Names
  * are matched later by aliases too. */
-void rest_restore(struct rest_book *b, uid_t uid, const char *area, uint64_t until_ms, uint64_t ran_ms,
-                  int64_t at_ms, int64_t day_ms);
+void rest_restore(struct rest_book *b, uid_t uid, const char *area, enum profile_side side, uint64_t until_ms,
+                  uint64_t ran_ms, int64_t at_ms, int64_t day_ms);
 
 #endif

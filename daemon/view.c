@@ -84,11 +84,11 @@ json_object *view_status(const struct massager *m, uint64_t now_ms)
     view_add(o, "read_ago_ms", json_object_new_int64(m->drv.st_valid && now_ms >= m->drv.st_done_ms
                                                          ? (int64_t)(now_ms - m->drv.st_done_ms)
                                                          : -1));
-    view_add(o, "session", view_session(&m->sess, now_ms));
+    view_add(o, "session", view_session(&m->sess, m->side, now_ms));
     return o;
 }
 
-json_object *view_session(const struct session *s, uint64_t now_ms)
+json_object *view_session(const struct session *s, enum profile_side side, uint64_t now_ms)
 {
     json_object *o;
     uint64_t end = s->phase == SESSION_ENDED ? s->end_ms : now_ms;
@@ -98,6 +98,7 @@ json_object *view_session(const struct session *s, uint64_t now_ms)
     o = json_object_new_object();
     view_add(o, "area", json_object_new_string(s->area.name));
     view_add(o, "title", json_object_new_string(s->area.title));
+    view_add(o, KNOT_K_SIDE, profile_side_name(side) ? json_object_new_string(profile_side_name(side)) : NULL);
     view_add(o, "phase", json_object_new_string(session_phase_name(s->phase)));
     view_add(o, "level", json_object_new_int((int)session_level(s)));
     view_add(o, "target", json_object_new_int((int)s->target));
@@ -116,6 +117,16 @@ json_object *view_session(const struct session *s, uint64_t now_ms)
     return o;
 }
 
+/* ["left", "right"] for an area with sides, [] for one without. */
+json_object *view_sides(const struct profile_area *a)
+{
+    json_object *arr = json_object_new_array();
+
+    for (unsigned side = PROFILE_SIDE_LEFT; a->sides && side <= PROFILE_SIDE_RIGHT; side++)
+        json_object_array_add(arr, json_object_new_string(profile_side_name((enum profile_side)side)));
+    return arr;
+}
+
 json_object *view_area(const struct profile_area *a)
 {
     json_object *o = json_object_new_object();
@@ -129,6 +140,7 @@ json_object *view_area(const struct profile_area *a)
     view_add(o, "tool", json_object_new_string(a->tool));
     view_add(o, "action", json_object_new_string(a->action));
     view_add(o, "gun", json_object_new_boolean(a->gun_allowed));
+    view_add(o, "sides", view_sides(a));
     if (a->gun_allowed) {
         view_add(o, "start_level", json_object_new_int((int)a->start_level));
         view_add(o, "trial_s", json_object_new_int((int)a->trial_s));
@@ -169,7 +181,7 @@ json_object *view_status_event(const struct massager *m, uint64_t now_ms)
 
 json_object *view_session_event(const char *action, const struct massager *m, uint64_t now_ms)
 {
-    json_object *o = view_event(KNOT_EV_SESSION), *sess = view_session(&m->sess, now_ms);
+    json_object *o = view_event(KNOT_EV_SESSION), *sess = view_session(&m->sess, m->side, now_ms);
     const struct drive_status *st = &m->drv.st;
 
     /* Ended by a fault: the fault's own words (too hot, and until when), where the person looks. */

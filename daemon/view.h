@@ -13,8 +13,9 @@
 
 json_object *view_device(const struct massager *m);
 json_object *view_status(const struct massager *m, uint64_t now_ms);
-json_object *view_session(const struct session *s, uint64_t now_ms);   /* null when idle */
+json_object *view_session(const struct session *s, enum profile_side side, uint64_t now_ms);   /* null when idle */
 json_object *view_area(const struct profile_area *a);
+json_object *view_sides(const struct profile_area *a);   /* ["left", "right"], or [] */
 json_object *view_device_event(const char *action, const struct massager *m);
 json_object *view_status_event(const struct massager *m, uint64_t now_ms);
 json_object *view_session_event(const char *action, const struct massager *m, uint64_t now_ms);

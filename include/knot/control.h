@@ -3,8 +3,9 @@
 #ifndef KNOT_CONTROL_H
 #define KNOT_CONTROL_H
 
-#define KNOT_CONTROL_VERSION 2          /* bumped on incompatible changes (2: start waits for a go-ahead,
-                                         * belongs to its connection, asks for a warm-up first) */
+#define KNOT_CONTROL_VERSION 3          /* bumped on incompatible changes (2: start waits for a go-ahead,
+                                         * belongs to its connection, asks for a warm-up first; 3: areas
+                                         * with sides take a side, routines) */
 #define KNOT_SOCKET_DEFAULT "/run/knotd/knotd.sock"
 #define KNOT_SOCKET_ENV "KNOT_SOCKET"
 #define KNOT_CONTROL_LINE_MAX 4096      /* longer request: error reply, then disconnect */
@@ -23,6 +24,12 @@
 #define KNOT_K_FOLLOW "follow"          /* start: the session belongs to this connection (default true) */
 #define KNOT_K_DETACH "detach"          /* start: the session is knotd's, it outlives the connection (default false) */
 #define KNOT_K_WARMED_UP "warmed_up"    /* start: the person has warmed the area up (the day's first session asks) */
+#define KNOT_K_SIDE "side"              /* start, checkin, history: "left" or "right" on an area with sides */
+#define KNOT_K_SESSION_S "session_s"    /* start: a shorter session than the area allows (a routine's step) */
+
+/* The sides of an area with sides ("sides": [...] of an area) */
+#define KNOT_SIDE_LEFT "left"
+#define KNOT_SIDE_RIGHT "right"
 
 /* status: readings at most this old (ms) are fresh; older ones start a look (docs/CONTROL.md) */
 #define KNOT_FRESH_MS 200
@@ -63,6 +70,7 @@
 #define KNOT_E_PAIN_STOP "pain-stop"           /* a session on the area ended on pain today: closed until tomorrow, or a clear */
 #define KNOT_E_NOT_WAITING "not-waiting"       /* go, but the session is not waiting for it */
 #define KNOT_E_NOT_YOURS "not-yours"           /* up or go on another person's session: only they or root may raise */
+#define KNOT_E_SIDE "side"                     /* the area has sides: name one ("sides": the choices) */
 #define KNOT_E_WARM_UP "warm-up"               /* the area's first session today: warm it up, then start with "warmed_up" */
 
 /* Commands (the value of "cmd"; docs/CONTROL.md says what each takes and answers) */
@@ -80,6 +88,7 @@
 #define KNOT_CMD_WATCH "watch"
 #define KNOT_CMD_CHECKIN "checkin"
 #define KNOT_CMD_HISTORY "history"
+#define KNOT_CMD_ROUTINES "routines"           /* the routines of the profiles, step by step */
 
 /* A session's phase ("phase"), in the order a session goes through them */
 #define KNOT_PHASE_IDLE "idle"

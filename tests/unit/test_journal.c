@@ -27,6 +27,7 @@ struct seen {
     uid_t uid[8];
     uint64_t ran_ms[8];
     bool carried[8];
+    enum profile_side side[8];
     unsigned n;
 };
 
@@ -45,6 +46,7 @@ static void collect(const struct journal_rec *r, void *ctx)
         s->flags[s->n] = r->flags;
         s->time[s->n] = r->time;
         s->carried[s->n] = r->carried;
+        s->side[s->n] = r->side;
     }
     s->n++;
 }
@@ -88,6 +90,37 @@ static void test_start_and_end(void **state)
     assert_int_equal(s.until[0], 700);
     assert_string_equal(s.area[1], "quads");
     assert_int_equal(s.until[1], 800);
+}
+
+/* Left and right are two sessions: the end of one never closes the start of
+ * the other, and a record without a side (or with one this version does
+ * not know) has none: it counts for both sides. */
+static void test_sides(void **state)
+{
+    struct seen s = { 0 };
+    int fd = memfile("{\"record\":\"start\",\"time\":1,\"device\":\"A\",\"area\":\"calves\",\"side\":\"left\","
+                     "\"cooldown_until\":900,\"session_s\":90}\n"
+                     "{\"record\":\"start\",\"time\":2,\"device\":\"A\",\"area\":\"calves\",\"side\":\"right\","
+                     "\"cooldown_until\":950,\"session_s\":90}\n"
+                     "{\"record\":\"end\",\"time\":3,\"device\":\"A\",\"area\":\"calves\",\"side\":\"right\","
+                     "\"cooldown_until\":300,\"ran_ms\":4000}\n"
+                     "{\"record\":\"checkin\",\"time\":4,\"area\":\"calves\",\"side\":\"middle\",\"pain\":2}\n"
+                     "{\"record\":\"clear\",\"time\":5,\"area\":\"calves\",\"side\":\"left\"}\n", 0, 0, "");
+
+    (void)state;
+    assert_int_equal(journal_replay_fd(fd, "j", collect, &s), 5);
+    close(fd);
+    assert_int_equal(s.n, 4);
+    assert_string_equal(s.record[0], "end");
+    assert_int_equal(s.side[0], PROFILE_SIDE_RIGHT);
+    assert_int_equal(s.ran_ms[0], 4000);
+    assert_int_equal(s.side[1], PROFILE_SIDE_NONE);   /* "middle": not a side this version knows */
+    assert_string_equal(s.record[2], "clear");
+    assert_int_equal(s.side[2], PROFILE_SIDE_LEFT);
+    assert_string_equal(s.record[3], "start");        /* the left start is still open: run in full */
+    assert_int_equal(s.side[3], PROFILE_SIDE_LEFT);
+    assert_int_equal(s.ran_ms[3], 90000);
+    assert_int_equal(s.until[3], 900);
 }
 
 /* Found by fuzz_journal: a record of another kind ("endtart") was taken for
@@ -278,7 +311,7 @@ static void test_rotation_keeps_ninety_days(void **state)
     journal_set_path(path);
     assert_int_equal(journal_replay(collect, &s, why, sizeof(why)), 2);   /* learns the first record's age */
     assert_int_equal(file_size(old), 0);
-    assert_int_equal(journal_checkin(1, "calves", 3, 0, "", why, sizeof(why)), 0);
+    assert_int_equal(journal_checkin(1, "calves", PROFILE_SIDE_NONE, 3, 0, "", why, sizeof(why)), 0);
     assert_true(file_size(old) == strlen(text));   /* the old file, whole */
     assert_true(file_size(path) > 0 && file_size(path) < strlen(text));
     memset(&s, 0, sizeof(s));
@@ -288,7 +321,7 @@ static void test_rotation_keeps_ninety_days(void **state)
     assert_int_equal(s.pain[1], 3);
     assert_string_equal(s.record[2], "start");   /* still open, across the two files */
     /* The new file is young: the next append does not rotate again. */
-    assert_int_equal(journal_cleared(1, "calves", why, sizeof(why)), 0);
+    assert_int_equal(journal_cleared(1, "calves", PROFILE_SIDE_NONE, why, sizeof(why)), 0);
     assert_true(file_size(old) == strlen(text));
     unlink(path);
     unlink(old);
@@ -313,9 +346,9 @@ static void test_a_crash_at_every_byte_of_a_record(void **state)
     snprintf(path, sizeof(path), "%s/journal", tmpdir);
     /* What knotd writes: an acknowledged red flag, then the record a crash tears. */
     journal_set_path(path);
-    assert_int_equal(journal_checkin(1, "calves", 6, CARE_NUMBNESS, "", why, sizeof(why)), 0);
+    assert_int_equal(journal_checkin(1, "calves", PROFILE_SIDE_NONE, 6, CARE_NUMBNESS, "", why, sizeof(why)), 0);
     base = file_size(path);
-    assert_int_equal(journal_checkin(1, "quads", 3, CARE_SWELLING, "after the run", why, sizeof(why)), 0);
+    assert_int_equal(journal_checkin(1, "quads", PROFILE_SIDE_NONE, 3, CARE_SWELLING, "after the run", why, sizeof(why)), 0);
     len = file_size(path) - base;
     f = fopen(path, "r");
     assert_non_null(f);
@@ -334,7 +367,7 @@ static void test_a_crash_at_every_byte_of_a_record(void **state)
         /* knotd starts again, and a red flag is checked in. */
         journal_set_path(path);
         assert_true(journal_usable(why, sizeof(why)));
-        assert_int_equal(journal_checkin(1, "glutes-hips", 7, CARE_WEAKNESS, "", why, sizeof(why)), 0);
+        assert_int_equal(journal_checkin(1, "glutes-hips", PROFILE_SIDE_NONE, 7, CARE_WEAKNESS, "", why, sizeof(why)), 0);
         /* Whole only when every byte but perhaps the newline was there. */
         bool whole = k >= len - 1;
 
@@ -359,7 +392,7 @@ static void carry_numbness(void *ctx)
     char why[JOURNAL_WHY_MAX];
 
     (*(int *)ctx)++;
-    assert_int_equal(journal_carry(1, "calves", CARE_NUMBNESS, why, sizeof(why)), 0);
+    assert_int_equal(journal_carry(1, "calves", PROFILE_SIDE_NONE, CARE_NUMBNESS, why, sizeof(why)), 0);
 }
 
 /* What is in force goes on in the new file at a rotation: the owner's hook
@@ -381,7 +414,7 @@ static void test_rotation_carries_what_is_in_force(void **state)
     journal_set_path(path);
     journal_on_rotate(carry_numbness, &calls);
     assert_int_equal(journal_replay(collect, &s, why, sizeof(why)), 1);
-    assert_int_equal(journal_checkin(1, "calves", 2, 0, "", why, sizeof(why)), 0);
+    assert_int_equal(journal_checkin(1, "calves", PROFILE_SIDE_NONE, 2, 0, "", why, sizeof(why)), 0);
     assert_int_equal(calls, 1);
     assert_true(file_size(old) == strlen(text));
     memset(&s, 0, sizeof(s));
@@ -405,6 +438,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_start_and_end),
+        cmocka_unit_test(test_sides),
         cmocka_unit_test(test_a_crash_at_every_byte_of_a_record),
         cmocka_unit_test(test_rotation_carries_what_is_in_force),
         cmocka_unit_test(test_only_start_and_end_are_records),

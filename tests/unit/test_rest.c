@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -45,7 +46,7 @@ static void test_fresh_area_may_start(void **state)
 
     (void)state;
     rest_init(&b);
-    assert_int_equal(rest_check(&b, 1000, &a, T0, TODAY, &st), REST_OK);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0, TODAY, &st), REST_OK);
     assert_int_equal(st.rest_left_ms, 0);
     assert_int_equal(st.dose_used_ms, 0);
     assert_int_equal(st.dose_ms, MIN(5));
@@ -81,19 +82,19 @@ static void test_charge_and_rest(void **state)
 
     (void)state;
     rest_init(&b);
-    rest_charge(&b, 1000, &a, S(3), T0, TODAY);                 /* a short stop: may start again at once */
-    assert_int_equal(rest_check(&b, 1000, &a, T0, TODAY, &st), REST_OK);
+    rest_charge(&b, 1000, &a, PROFILE_SIDE_NONE, S(3), T0, TODAY);                 /* a short stop: may start again at once */
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0, TODAY, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, S(3));
-    rest_charge(&b, 1000, &a, S(120), T0 + S(10), TODAY);       /* a full one */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10), TODAY, &st), REST_RESTING);
+    rest_charge(&b, 1000, &a, PROFILE_SIDE_NONE, S(120), T0 + S(10), TODAY);       /* a full one */
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + S(10), TODAY, &st), REST_RESTING);
     assert_int_equal(st.rest_left_ms, S(900));
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10) + S(899), TODAY, &st), REST_RESTING);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + S(10) + S(899), TODAY, &st), REST_RESTING);
     assert_int_equal(st.rest_left_ms, S(1));
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10) + S(900), TODAY, &st), REST_OK);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + S(10) + S(900), TODAY, &st), REST_OK);
     /* a shorter session later never shortens a rest already due */
-    rest_charge(&b, 1000, &a, S(120), T0 + S(2000), TODAY);
-    rest_charge(&b, 1000, &a, S(20), T0 + S(2001), TODAY);
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(2001), TODAY, &st), REST_RESTING);
+    rest_charge(&b, 1000, &a, PROFILE_SIDE_NONE, S(120), T0 + S(2000), TODAY);
+    rest_charge(&b, 1000, &a, PROFILE_SIDE_NONE, S(20), T0 + S(2001), TODAY);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + S(2001), TODAY, &st), REST_RESTING);
     assert_int_equal(st.rest_left_ms, S(899));
 }
 
@@ -108,9 +109,9 @@ static void test_rest_is_per_person(void **state)
 
     (void)state;
     rest_init(&b);
-    rest_charge(&b, 1000, &a, S(120), T0, TODAY);
-    assert_int_equal(rest_check(&b, 1000, &a, T0, TODAY, &st), REST_RESTING);
-    assert_int_equal(rest_check(&b, 1001, &a, T0, TODAY, &st), REST_OK);
+    rest_charge(&b, 1000, &a, PROFILE_SIDE_NONE, S(120), T0, TODAY);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0, TODAY, &st), REST_RESTING);
+    assert_int_equal(rest_check(&b, 1001, &a, PROFILE_SIDE_NONE, T0, TODAY, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, 0);
 }
 
@@ -123,23 +124,23 @@ static void test_daily_dose(void **state)
     (void)state;
     a.cooldown_s = 0;
     rest_init(&b);
-    rest_charge(&b, 7, &a, S(120), T0, TODAY);
-    rest_charge(&b, 7, &a, S(120), T0 + S(200), TODAY);
-    assert_int_equal(rest_check(&b, 7, &a, T0 + S(400), TODAY, &st), REST_OK);
+    rest_charge(&b, 7, &a, PROFILE_SIDE_NONE, S(120), T0, TODAY);
+    rest_charge(&b, 7, &a, PROFILE_SIDE_NONE, S(120), T0 + S(200), TODAY);
+    assert_int_equal(rest_check(&b, 7, &a, PROFILE_SIDE_NONE, T0 + S(400), TODAY, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, S(240));
     assert_int_equal(st.allowed_ms, S(60));                    /* the next session is capped at what is left */
-    rest_charge(&b, 7, &a, S(45), T0 + S(500), TODAY);
-    assert_int_equal(rest_check(&b, 7, &a, T0 + S(600), TODAY, &st), REST_OK);
+    rest_charge(&b, 7, &a, PROFILE_SIDE_NONE, S(45), T0 + S(500), TODAY);
+    assert_int_equal(rest_check(&b, 7, &a, PROFILE_SIDE_NONE, T0 + S(600), TODAY, &st), REST_OK);
     assert_int_equal(st.allowed_ms, S(15));                    /* exactly a trial left: still a start */
-    rest_charge(&b, 7, &a, S(1), T0 + S(700), TODAY);
+    rest_charge(&b, 7, &a, PROFILE_SIDE_NONE, S(1), T0 + S(700), TODAY);
     /* 13 s left is less than the 15 s trial: done for today */
-    assert_int_equal(rest_check(&b, 7, &a, T0 + S(800), TODAY, &st), REST_DOSE);
+    assert_int_equal(rest_check(&b, 7, &a, PROFILE_SIDE_NONE, T0 + S(800), TODAY, &st), REST_DOSE);
     assert_int_equal(st.allowed_ms, 0);
     /* a new day, a new dose */
-    assert_int_equal(rest_check(&b, 7, &a, T0 + S(900), NEXT_DAY, &st), REST_OK);
+    assert_int_equal(rest_check(&b, 7, &a, PROFILE_SIDE_NONE, T0 + S(900), NEXT_DAY, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, 0);
-    rest_charge(&b, 7, &a, S(30), T0 + S(1000), NEXT_DAY);
-    assert_int_equal(rest_check(&b, 7, &a, T0 + S(1000), NEXT_DAY, &st), REST_OK);
+    rest_charge(&b, 7, &a, PROFILE_SIDE_NONE, S(30), T0 + S(1000), NEXT_DAY);
+    assert_int_equal(rest_check(&b, 7, &a, PROFILE_SIDE_NONE, T0 + S(1000), NEXT_DAY, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, S(30));
 }
 
@@ -151,16 +152,16 @@ static void test_renamed_area_keeps_rest_and_dose(void **state)
 
     (void)state;
     rest_init(&b);
-    rest_charge(&b, 3, &a, S(120), T0, TODAY);
+    rest_charge(&b, 3, &a, PROFILE_SIDE_NONE, S(120), T0, TODAY);
     snprintf(renamed.name, sizeof(renamed.name), "lower-legs");
     snprintf(renamed.aliases[1], sizeof(renamed.aliases[1]), "calves");
     renamed.n_aliases = 2;
-    assert_int_equal(rest_check(&b, 3, &renamed, T0, TODAY, &st), REST_RESTING);
+    assert_int_equal(rest_check(&b, 3, &renamed, PROFILE_SIDE_NONE, T0, TODAY, &st), REST_RESTING);
     assert_int_equal(st.dose_used_ms, S(120));
     /* charged under the new name, both entries count */
     renamed.cooldown_s = 0;
-    rest_charge(&b, 3, &renamed, S(60), T0 + S(1000), TODAY);
-    assert_int_equal(rest_check(&b, 3, &renamed, T0 + S(1000), TODAY, &st), REST_OK);
+    rest_charge(&b, 3, &renamed, PROFILE_SIDE_NONE, S(60), T0 + S(1000), TODAY);
+    assert_int_equal(rest_check(&b, 3, &renamed, PROFILE_SIDE_NONE, T0 + S(1000), TODAY, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, S(180));
 }
 
@@ -173,8 +174,8 @@ static void test_restore_and_a_full_book(void **state)
 
     (void)state;
     rest_init(&b);
-    rest_restore(&b, 9, "calf", T0 + S(100), S(30), (int64_t)T0, TODAY);
-    assert_int_equal(rest_check(&b, 9, &a, T0, TODAY, &st), REST_RESTING);
+    rest_restore(&b, 9, "calf", PROFILE_SIDE_NONE, T0 + S(100), S(30), (int64_t)T0, TODAY);
+    assert_int_equal(rest_check(&b, 9, &a, PROFILE_SIDE_NONE, T0, TODAY, &st), REST_RESTING);
     assert_int_equal(st.rest_left_ms, S(100));
     assert_int_equal(st.dose_used_ms, S(30));
     /* a full book makes room with an entry that no longer matters, never a resting one */
@@ -184,10 +185,10 @@ static void test_restore_and_a_full_book(void **state)
         snprintf(name, sizeof(name), "area%u", i);
         snprintf(o.name, sizeof(o.name), "%s", name);
         o.n_aliases = 0;
-        rest_charge(&b, 9, &o, S(3), T0, TODAY);
+        rest_charge(&b, 9, &o, PROFILE_SIDE_NONE, S(3), T0, TODAY);
     }
     assert_int_equal(b.n, REST_MAX);
-    assert_int_equal(rest_check(&b, 9, &a, T0, TODAY, &st), REST_RESTING);
+    assert_int_equal(rest_check(&b, 9, &a, PROFILE_SIDE_NONE, T0, TODAY, &st), REST_RESTING);
 }
 
 /* Measured: stepping the wall clock back 3 min across local midnight reset the
@@ -203,15 +204,15 @@ static void test_a_clock_set_back_across_midnight_keeps_the_dose(void **state)
     (void)state;
     a.cooldown_s = 0;   /* the dose alone */
     rest_init(&b);
-    rest_charge(&b, 1000, &a, MIN(5), T0 + S(20), midnight);       /* the whole dose at 00:00:20 */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(60), midnight, &st), REST_DOSE);
+    rest_charge(&b, 1000, &a, PROFILE_SIDE_NONE, MIN(5), T0 + S(20), midnight);       /* the whole dose at 00:00:20 */
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + S(60), midnight, &st), REST_DOSE);
     /* At 00:01 the clock goes back to 23:58: midnight lies 23 h 58 min back on the boot clock. */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(60), (int64_t)(T0 + S(60)) - (int64_t)MIN(23 * 60 + 58), &st),
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + S(60), (int64_t)(T0 + S(60)) - (int64_t)MIN(23 * 60 + 58), &st),
                      REST_DOSE);
     assert_int_equal(st.dose_used_ms, MIN(5));
     assert_false(rest_wants_warm_up(&st, false));   /* the area ran "today": no second warm-up */
     /* When the stepped clock passes midnight, two minutes on, the day is new. */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(180), (int64_t)(T0 + S(180)), &st), REST_OK);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + S(180), (int64_t)(T0 + S(180)), &st), REST_OK);
     assert_int_equal(st.dose_used_ms, 0);
     assert_true(rest_wants_warm_up(&st, false));    /* a new day: warm it up first */
     assert_false(rest_wants_warm_up(&st, true));
@@ -230,17 +231,17 @@ static void test_each_charge_keeps_its_time(void **state)
     (void)state;
     a.cooldown_s = 0;
     rest_init(&b);
-    rest_charge(&b, 1000, &a, S(30), T0 - S(70), midnight - 86400000);
-    rest_charge(&b, 1000, &a, S(3), T0 + S(3), midnight);
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10), midnight, &st), REST_OK);
+    rest_charge(&b, 1000, &a, PROFILE_SIDE_NONE, S(30), T0 - S(70), midnight - 86400000);
+    rest_charge(&b, 1000, &a, PROFILE_SIDE_NONE, S(3), T0 + S(3), midnight);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + S(10), midnight, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, S(3));
     /* Set back to 23:59: midnight lies a day earlier again. */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10), midnight - 86400000, &st), REST_OK);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + S(10), midnight - 86400000, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, S(33));
     /* More charges than slots: none is lost, the oldest merge at the later time. */
     for (unsigned i = 0; i < 3 * REST_DOSE_SLOTS; i++)
-        rest_charge(&b, 1000, &a, S(1), T0 + S(20 + i), midnight);
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(100), midnight, &st), REST_OK);
+        rest_charge(&b, 1000, &a, PROFILE_SIDE_NONE, S(1), T0 + S(20 + i), midnight);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + S(100), midnight, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, S(3) + S(3 * REST_DOSE_SLOTS) + S(30));
 }
 
@@ -256,28 +257,28 @@ static void test_clock_steps_never_hand_out_a_dose_early_nor_lock_out_for_days(v
     (void)state;
     a.cooldown_s = 0;   /* the dose alone */
     rest_init(&b);
-    rest_charge(&b, 1000, &a, MIN(5), T0, (int64_t)T0 - (int64_t)MIN(600));   /* at 10:00 */
+    rest_charge(&b, 1000, &a, PROFILE_SIDE_NONE, MIN(5), T0, (int64_t)T0 - (int64_t)MIN(600));   /* at 10:00 */
     /* Set back years, to 15:00 of some day: midnight 15 h back. Still used today... */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(1), (int64_t)(T0 + MIN(1)) - (int64_t)MIN(900), &st),
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + MIN(1), (int64_t)(T0 + MIN(1)) - (int64_t)MIN(900), &st),
                      REST_DOSE);
     /* ...and new at the next midnight by that clock. */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(540), (int64_t)(T0 + MIN(540)), &st), REST_OK);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + MIN(540), (int64_t)(T0 + MIN(540)), &st), REST_OK);
     /* Set forward two days, to 09:00: midnight 9 h back, before the dose: still used today. */
     rest_init(&b);
-    rest_charge(&b, 1000, &a, MIN(5), T0, (int64_t)T0 - (int64_t)MIN(600));
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + MIN(2), (int64_t)(T0 + MIN(2)) - (int64_t)MIN(540), &st),
+    rest_charge(&b, 1000, &a, PROFILE_SIDE_NONE, MIN(5), T0, (int64_t)T0 - (int64_t)MIN(600));
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + MIN(2), (int64_t)(T0 + MIN(2)) - (int64_t)MIN(540), &st),
                      REST_DOSE);
     /* A charge from before this boot (negative on its clock) counts when today began even earlier. */
     rest_init(&b);
-    rest_restore(&b, 1000, "calves", 0, MIN(5), -(int64_t)MIN(30), -(int64_t)MIN(600));
-    assert_int_equal(rest_check(&b, 1000, &a, T0, -(int64_t)MIN(600), &st), REST_DOSE);
-    assert_int_equal(rest_check(&b, 1000, &a, T0, -(int64_t)MIN(20), &st), REST_OK);
+    rest_restore(&b, 1000, "calves", PROFILE_SIDE_NONE, 0, MIN(5), -(int64_t)MIN(30), -(int64_t)MIN(600));
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0, -(int64_t)MIN(600), &st), REST_DOSE);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0, -(int64_t)MIN(20), &st), REST_OK);
     /* Restored in any order: both of today's count, yesterday's does not. */
     rest_init(&b);
-    rest_restore(&b, 1000, "calves", 0, S(30), (int64_t)T0, 0);
-    rest_restore(&b, 1000, "calves", 0, S(30), (int64_t)T0 - S(100), 0);
-    rest_restore(&b, 1000, "calves", 0, S(30), -1, 0);
-    assert_int_equal(rest_check(&b, 1000, &a, T0, 0, &st), REST_OK);
+    rest_restore(&b, 1000, "calves", PROFILE_SIDE_NONE, 0, S(30), (int64_t)T0, 0);
+    rest_restore(&b, 1000, "calves", PROFILE_SIDE_NONE, 0, S(30), (int64_t)T0 - S(100), 0);
+    rest_restore(&b, 1000, "calves", PROFILE_SIDE_NONE, 0, S(30), -1, 0);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0, 0, &st), REST_OK);
     assert_int_equal(st.dose_used_ms, S(60));
 }
 
@@ -295,17 +296,81 @@ static void test_warm_up_is_per_person_and_area(void **state)
     snprintf(other.name, sizeof(other.name), "forearms");
     other.n_aliases = 0;
     rest_init(&b);
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(10), midnight, &st), REST_OK);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + S(10), midnight, &st), REST_OK);
     assert_true(rest_wants_warm_up(&st, false));
-    rest_charge(&b, 1000, &other, S(30), T0 + S(40), midnight);       /* forearms ran */
-    rest_charge(&b, 2000, &a, S(30), T0 + S(40), midnight);           /* someone else's calves ran */
-    rest_charge(&b, 1000, &a, 0, T0 + S(50), midnight);               /* a refused start */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(60), midnight, &st), REST_OK);
+    rest_charge(&b, 1000, &other, PROFILE_SIDE_NONE, S(30), T0 + S(40), midnight);       /* forearms ran */
+    rest_charge(&b, 2000, &a, PROFILE_SIDE_NONE, S(30), T0 + S(40), midnight);           /* someone else's calves ran */
+    rest_charge(&b, 1000, &a, PROFILE_SIDE_NONE, 0, T0 + S(50), midnight);               /* a refused start */
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + S(60), midnight, &st), REST_OK);
     assert_true(rest_wants_warm_up(&st, false));
     assert_false(rest_wants_warm_up(&st, true));
-    rest_charge(&b, 1000, &a, S(3), T0 + S(70), midnight);            /* three seconds of calves */
-    assert_int_equal(rest_check(&b, 1000, &a, T0 + S(80), midnight, &st), REST_OK);
+    rest_charge(&b, 1000, &a, PROFILE_SIDE_NONE, S(3), T0 + S(70), midnight);            /* three seconds of calves */
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0 + S(80), midnight, &st), REST_OK);
     assert_false(rest_wants_warm_up(&st, false));
+}
+
+/* The left calf's full session leaves the right calf fresh: rest and dose are each side's own. */
+static void test_each_side_rests_on_its_own(void **state)
+{
+    struct profile_area a = calves();
+    struct rest_book b;
+    struct rest_state st;
+
+    (void)state;
+    rest_init(&b);
+    rest_charge(&b, 1000, &a, PROFILE_SIDE_LEFT, S(120), T0, TODAY);
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_LEFT, T0, TODAY, &st), REST_RESTING);
+    assert_int_equal(st.rest_left_ms, S(900));
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_RIGHT, T0, TODAY, &st), REST_OK);
+    assert_int_equal(st.dose_used_ms, 0);
+    assert_int_equal(st.allowed_ms, MIN(5));
+    /* An area without sides (or a profile that dropped them) counts every side's record. */
+    assert_int_equal(rest_check(&b, 1000, &a, PROFILE_SIDE_NONE, T0, TODAY, &st), REST_RESTING);
+}
+
+/* Model check: after any restores of records with or without a side, each
+ * side rests as long as the longest rest of the records that count for it
+ * (its own and those of no side) and has used their running time: a record
+ * of no side counts for both sides, never for neither. */
+static void test_records_count_for_their_side_and_no_side_for_both(void **state)
+{
+    struct profile_area a = calves();
+    unsigned seed = 20261208;
+
+    (void)state;
+    for (int round = 0; round < 500; round++) {
+        struct rest_book b;
+        uint64_t want_rest[3] = { 0 }, want_used[3] = { 0 }, no_side_rest = 0;
+        int n = 1 + (int)(rand_r(&seed) % 10);
+
+        rest_init(&b);
+        for (int i = 0; i < n; i++) {
+            enum profile_side side = (enum profile_side)(rand_r(&seed) % 3);
+            uint64_t until = rand_r(&seed) % 2 ? T0 + S(rand_r(&seed) % 900) : 0;
+            uint64_t ran = S(rand_r(&seed) % 40);
+
+            rest_restore(&b, 1000, rand_r(&seed) % 2 ? "calf" : "calves", side, until, ran, (int64_t)T0 - 1000,
+                         TODAY);
+            if (side == PROFILE_SIDE_NONE && until > T0 && until - T0 > no_side_rest)
+                no_side_rest = until - T0;
+            for (int q = 0; q < 3; q++) {
+                if (!profile_side_covers(side, (enum profile_side)q))
+                    continue;
+                if (until > T0 && until - T0 > want_rest[q])
+                    want_rest[q] = until - T0;
+                want_used[q] += ran;
+            }
+        }
+        for (int q = 0; q < 3; q++) {
+            struct rest_state st;
+
+            rest_check(&b, 1000, &a, (enum profile_side)q, T0, TODAY, &st);
+            assert_int_equal(st.rest_left_ms, want_rest[q]);
+            assert_int_equal(st.dose_used_ms, want_used[q]);
+            /* Never for neither: each side rests at least as long as the records of no side say. */
+            assert_true(st.rest_left_ms >= no_side_rest);
+        }
+    }
 }
 
 int main(void)
@@ -322,6 +387,8 @@ int main(void)
         cmocka_unit_test(test_clock_steps_never_hand_out_a_dose_early_nor_lock_out_for_days),
         cmocka_unit_test(test_each_charge_keeps_its_time),
         cmocka_unit_test(test_warm_up_is_per_person_and_area),
+        cmocka_unit_test(test_each_side_rests_on_its_own),
+        cmocka_unit_test(test_records_count_for_their_side_and_no_side_for_both),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -138,13 +138,13 @@ static void test_care_of_a_later_day_still_counts(void **state)
     snprintf(a.name, sizeof(a.name), "calves");
     care_init(&b);
     for (int d = 0; d < 8; d++)
-        care_treated(&b, 1000, "calves", 20000 + d);
-    care_checkin(&b, 1000, "calves", 20000, 6, 0);
-    care_checkin(&b, 1000, "calves", 20007, 6, 0);
-    care_check(&b, 1000, &a, 20007, 0, &st);
+        care_treated(&b, 1000, "calves", PROFILE_SIDE_NONE, 20000 + d);
+    care_checkin(&b, 1000, "calves", PROFILE_SIDE_NONE, 20000, 6, 0);
+    care_checkin(&b, 1000, "calves", PROFILE_SIDE_NONE, 20007, 6, 0);
+    care_check(&b, 1000, &a, PROFILE_SIDE_NONE, 20007, 0, &st);
     assert_true(st.see_therapist);
     /* The clock goes back a day: the eight days are still eight. */
-    care_check(&b, 1000, &a, 20006, 0, &st);
+    care_check(&b, 1000, &a, PROFILE_SIDE_NONE, 20006, 0, &st);
     assert_int_equal(st.treated_days, 8);
     assert_true(st.see_therapist);
 }
