@@ -22,7 +22,7 @@ from knotsim import wait_for
 def test_ready_notification_and_version(knotd):
     d = knotd()
     r = d.req({"cmd": "version", "id": 7})
-    assert r == {"ok": True, "version": "0.1.0", "protocol": 2, "id": 7, "config": d.conf, "journal": d.journal,
+    assert r == {"ok": True, "version": "0.1.0", "protocol": 3, "id": 7, "config": d.conf, "journal": d.journal,
                  "profiles": r["profiles"], "socket_group": "root", "pid": d.pid(), "unit": None}
     assert os.path.samefile(r["profiles"], FAST_PROFILES)
     assert "ready on" in d.log()

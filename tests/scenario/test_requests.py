@@ -157,7 +157,7 @@ def test_bad_requests_get_bad_request_and_the_connection_stays_usable(knotd):
         assert what in r["message"], (raw, what, r["message"])
         assert "id" not in r, (raw, r)
     assert {k: replies[-1][k] for k in ("ok", "version", "protocol", "id")} == \
-        {"ok": True, "version": "0.1.0", "protocol": 2, "id": "after"}
+        {"ok": True, "version": "0.1.0", "protocol": 3, "id": "after"}
     s.close()
     # Not one of them reached the motor (one asked for calves, hid a NUL, then neck).
     assert d.trace.levels() == []
@@ -298,7 +298,7 @@ def test_a_profile_text_that_is_not_utf8_is_refused_with_where(tmp_path):
 
 # The spec of who may do what: the control commands move a motor or write the record.
 CONTROL = {"start", "stop", "up", "down", "ouch", "go", "checkin"}
-READ = {"version", "hello", "devices", "status", "areas", "watch", "history"}
+READ = {"version", "hello", "devices", "status", "areas", "watch", "history", "routines"}
 
 
 def documented_commands():
