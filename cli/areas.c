@@ -11,6 +11,7 @@
 #include "jv.h"
 #include "knot/control.h"
 #include "show.h"
+#include "side.h"
 #include "term.h"
 #include "words.h"
 
@@ -69,9 +70,39 @@ static const struct areas_row areas_head = {
 /* Numbers right, words left. */
 static const bool areas_right[AREAS_COLS] = { false, false, true, true, true, true, true, false, false };
 
+enum { AREAS_TODAY = 6, AREAS_REST = 7 };
+
+/* TODAY and REST of a row from where the area (or one side of it) stands today. */
+static void areas_today_cols(json_object *a, json_object *today, struct areas_row *r)
+{
+    if (today)
+        words_dose(r->col[AREAS_TODAY], sizeof(r->col[AREAS_TODAY]), jv_int(today, "dose_used_s", 0),
+                   jv_int(today, "dose_s", jv_int(a, "dose_min", 0) * 60), true);
+    if (jv_int(today, "rest_left_s", 0) > 0) {
+        char at[32];
+        words_clock(at, sizeof(at), jv_int(today, "rest_until", 0));
+        snprintf(r->col[AREAS_REST], sizeof(r->col[AREAS_REST]), "until %s", at);
+    }
+    /* What else keeps it closed: said as what happens, never "-" for a closed area. */
+    if (strcmp(jv_str(today, "closed", ""), KNOT_E_RED_FLAG) == 0)
+        snprintf(r->col[AREAS_REST], sizeof(r->col[AREAS_REST]), "red flag");
+    else if (strcmp(jv_str(today, "closed", ""), KNOT_E_PAIN_STOP) == 0 ||
+             strcmp(jv_str(today, "closed", ""), KNOT_E_DOSE) == 0)
+        snprintf(r->col[AREAS_REST], sizeof(r->col[AREAS_REST]), "tomorrow");
+}
+
+/* A row of its own for each side of an area with sides: "  left" and that side's TODAY and REST. */
+static void areas_side_row(json_object *a, const char *side, struct areas_row *r)
+{
+    memset(r, 0, sizeof(*r));
+    snprintf(r->col[0], sizeof(r->col[0]), "  %s", side);
+    snprintf(r->col[AREAS_TODAY], sizeof(r->col[AREAS_TODAY]), "-");
+    snprintf(r->col[AREAS_REST], sizeof(r->col[AREAS_REST]), "-");
+    areas_today_cols(a, side_today(a, side), r);
+}
+
 static void areas_row_of(json_object *a, struct areas_row *r)
 {
-    json_object *today = jv_obj(a, "today");
     char tool[128];
 
     memset(r, 0, sizeof(*r));
@@ -84,20 +115,11 @@ static void areas_row_of(json_object *a, struct areas_row *r)
         snprintf(r->col[3], sizeof(r->col[3]), "%lld", jv_int(a, "max_level", 0));
         words_seconds(r->col[4], sizeof(r->col[4]), jv_int(a, "session_s", 0));
         words_seconds(r->col[5], sizeof(r->col[5]), jv_int(a, "cooldown_s", 0));
-        if (today)
-            words_dose(r->col[6], sizeof(r->col[6]), jv_int(today, "dose_used_s", 0),
-                       jv_int(today, "dose_s", jv_int(a, "dose_min", 0) * 60), true);
-        if (jv_int(today, "rest_left_s", 0) > 0) {
-            char at[32];
-            words_clock(at, sizeof(at), jv_int(today, "rest_until", 0));
-            snprintf(r->col[7], sizeof(r->col[7]), "until %s", at);
-        }
-        /* What else keeps it closed: said as what happens, never "-" for a closed area. */
-        if (strcmp(jv_str(today, "closed", ""), KNOT_E_RED_FLAG) == 0)
-            snprintf(r->col[7], sizeof(r->col[7]), "red flag");
-        else if (strcmp(jv_str(today, "closed", ""), KNOT_E_PAIN_STOP) == 0 ||
-                 strcmp(jv_str(today, "closed", ""), KNOT_E_DOSE) == 0)
-            snprintf(r->col[7], sizeof(r->col[7]), "tomorrow");
+        /* Each side stands on its own today: said on the sides' rows below. */
+        if (side_has(a))
+            r->col[AREAS_TODAY][0] = r->col[AREAS_REST][0] = '\0';
+        else
+            areas_today_cols(a, side_today(a, NULL), r);
     } else {
         words_tool(tool, sizeof(tool), jv_str(a, "tool", "another tool"));
         snprintf(r->col[1], sizeof(r->col[1]), "no - use %s", tool);
@@ -117,12 +139,30 @@ static void areas_print_row(const struct areas_row *r, const int *width)
     putchar('\n');
 }
 
+/* The area's row, then one for each of its sides (a gun area's only: the others rest nowhere). */
+static void areas_rows(json_object *a, const int *width, int *widest)
+{
+    json_object *sides = jv_bool(a, "gun", false) ? jv_arr(a, "sides") : NULL;
+    struct areas_row row;
+
+    for (size_t k = 0; k <= (sides ? json_object_array_length(sides) : 0); k++) {
+        if (k == 0)
+            areas_row_of(a, &row);
+        else
+            areas_side_row(a, json_object_get_string(json_object_array_get_idx(sides, k - 1)), &row);
+        for (int c = 0; widest && c < AREAS_COLS; c++)
+            if ((int)strlen(row.col[c]) > widest[c])
+                widest[c] = (int)strlen(row.col[c]);
+        if (width)
+            areas_print_row(&row, width);
+    }
+}
+
 static void areas_table(json_object *reply)
 {
     json_object *areas = jv_arr(reply, "areas");
     size_t n = areas ? json_object_array_length(areas) : 0;
     int width[AREAS_COLS];
-    struct areas_row row;
 
     if (n == 0) {
         printf("knotd knows no body areas (check its profiles file)\n");
@@ -131,17 +171,11 @@ static void areas_table(json_object *reply)
     /* Two passes: widths first, so the columns line up whatever the tools are called. */
     for (int c = 0; c < AREAS_COLS; c++)
         width[c] = (int)strlen(areas_head.col[c]);
-    for (size_t i = 0; i < n; i++) {
-        areas_row_of(json_object_array_get_idx(areas, i), &row);
-        for (int c = 0; c < AREAS_COLS; c++)
-            if ((int)strlen(row.col[c]) > width[c])
-                width[c] = (int)strlen(row.col[c]);
-    }
+    for (size_t i = 0; i < n; i++)
+        areas_rows(json_object_array_get_idx(areas, i), NULL, width);
     areas_print_row(&areas_head, width);
-    for (size_t i = 0; i < n; i++) {
-        areas_row_of(json_object_array_get_idx(areas, i), &row);
-        areas_print_row(&row, width);
-    }
+    for (size_t i = 0; i < n; i++)
+        areas_rows(json_object_array_get_idx(areas, i), width, NULL);
 }
 
 static void areas_aftercare(json_object *area)
@@ -163,20 +197,22 @@ static void areas_not_for_gun(json_object *area)
     areas_aftercare(area);
 }
 
-/* "1:30 of 10 min used; resting until 10:42 (14 min left)". */
-static void areas_today(json_object *a)
+/* "1:30 of 10 min used; resting until 10:42 (14 min left)", for the area or one side of it (side NULL: none). */
+static void areas_today(json_object *a, const char *side)
 {
-    json_object *today = jv_obj(a, "today");
+    json_object *today = side_today(a, side);
     long long used = jv_int(today, "dose_used_s", 0), rest = jv_int(today, "rest_left_s", 0);
-    char dose[48], at[32], wait[32];
+    char dose[48], at[32], wait[32], label[32];
 
     if (!today)
         return;
     words_dose(dose, sizeof(dose), used, jv_int(today, "dose_s", jv_int(a, "dose_min", 0) * 60), false);
-    printf("  %-11s %s used", "today", dose);
+    snprintf(label, sizeof(label), "%s%s", side ? side : "", side ? " today" : "today");
+    printf("  %-11s %s used", label, dose);
     /* The first thing that would refuse a start, as start itself says it (knotd's "closed"). */
     if (strcmp(jv_str(today, "closed", ""), KNOT_E_RED_FLAG) == 0) {
-        printf("; closed by a red flag until you clear it: knotctl checkin %s --clear", jv_str(a, "name", "AREA"));
+        printf("; closed by a red flag until you clear it: knotctl checkin %s%s%s --clear", jv_str(a, "name", "AREA"),
+               side ? " --side " : "", side ? side : "");
     } else if (strcmp(jv_str(today, "closed", ""), KNOT_E_PAIN_STOP) == 0) {
         printf("; stopped for today after pain: ready tomorrow");
     } else if (rest > 0) {
@@ -215,8 +251,20 @@ static void areas_one(json_object *a)
         printf("  %-11s %s after a full session, less after a shorter one\n", "cool-down", cool);
     else
         printf("  %-11s none\n", "cool-down");
-    printf("  %-11s %lld min a day\n", "dose", jv_int(a, "dose_min", 0));
-    areas_today(a);
+    printf("  %-11s %lld min a day%s\n", "dose", jv_int(a, "dose_min", 0), side_has(a) ? " for each side" : "");
+    if (side_has(a)) {
+        json_object *sides = jv_arr(a, "sides");
+        char one[64];
+
+        /* Each side is a muscle of its own: its own rest, dose and care record. */
+        side_one(one, sizeof(one), a);
+        printf("  %-11s left and right, each on its own: say which (knotctl start left %s)\n", "sides",
+               one[0] ? one : jv_str(a, "name", "AREA"));
+        for (size_t k = 0; k < json_object_array_length(sides); k++)
+            areas_today(a, json_object_get_string(json_object_array_get_idx(sides, k)));
+    } else {
+        areas_today(a, NULL);
+    }
     areas_aftercare(a);
 }
 
@@ -273,13 +321,4 @@ int areas_run(const struct knotctl_opts *o, const char *name)
     }
     json_object_put(reply);
     return rc;
-}
-
-void areas_title(const struct knotctl_opts *o, const char *name, char *buf, size_t len)
-{
-    json_object *reply = conn_fetch(o->socket, conn_request_new("areas", NULL));
-    json_object *area = areas_find(reply, name);
-
-    words_lower(buf, len, area ? jv_str(area, "title", name) : name);
-    json_object_put(reply);
 }

@@ -17,8 +17,5 @@ int areas_run(const struct knotctl_opts *o, const char *name);
 int areas_elsewhere(const struct knotctl_opts *o, const char *name, json_object *refusal);
 /* The area an `areas` reply calls name (or one of its aliases), or NULL. */
 json_object *areas_find(json_object *reply, const char *name);
-/* The area's title as a sentence says it ("upper back"), from knotd's
- * list; name itself when the list cannot be had or does not know it. */
-void areas_title(const struct knotctl_opts *o, const char *name, char *buf, size_t len);
 
 #endif

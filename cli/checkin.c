@@ -11,11 +11,13 @@
 
 #include "areas.h"
 #include "args.h"
+#include "ask.h"
 #include "conn.h"
 #include "fail.h"
 #include "jv.h"
 #include "knot/control.h"
 #include "show.h"
+#include "side.h"
 #include "term.h"
 #include "words.h"
 
@@ -121,7 +123,8 @@ static bool checkin_confirmed(const char *title, const char *flags)
 
 /* --clear: which red flags there are first (history of today for the area:
  * its care), then the question, then the clear. */
-static int checkin_clear(const struct knotctl_opts *o, const char *area, const char *title, json_object *req)
+static int checkin_clear(const struct knotctl_opts *o, const char *area, const char *side, const char *title,
+                         json_object *req)
 {
     json_object *ask = conn_request_new("history", NULL), *seen = NULL, *reply = NULL;
     char flags[256];
@@ -129,6 +132,8 @@ static int checkin_clear(const struct knotctl_opts *o, const char *area, const c
     int rc;
 
     json_object_object_add(ask, KNOT_K_AREA, json_object_new_string(area));
+    if (side)
+        json_object_object_add(ask, KNOT_K_SIDE, json_object_new_string(side));
     json_object_object_add(ask, "days", json_object_new_int(1));
     rc = conn_call(o->socket, false, ask, &seen);
     if (rc) {
@@ -192,21 +197,61 @@ static void checkin_said(const struct knotctl_opts *o, const char *title, long l
         printf(".\n");
 }
 
+/* An area with two sides and none said: asked on a terminal, else the
+ * choices and the usage status. 0 with *side, or the exit code (0 too when
+ * the person left the question: nothing recorded). */
+static int checkin_side(const struct knotctl_opts *o, json_object *a, const char *area, const char **side)
+{
+    char one[64], title[64];
+    int rc;
+
+    if (!ask_can(o)) {
+        side_one(one, sizeof(one), a);
+        side_place(title, sizeof(title), a, NULL);
+        fail(KNOT_E_SIDE, "which side of your %s, left or right? Say which: 'knotctl checkin left %s ...' or "
+             "'knotctl checkin %s --side left ...'", title, one[0] ? one : area, area);
+        return KNOTCTL_EXIT_USAGE;
+    }
+    rc = ask_side(a, area, side);
+    if (rc == ASK_NO)
+        printf("Nothing recorded.\n");
+    return rc == ASK_NO ? KNOTCTL_EXIT_OK : rc;
+}
+
 int checkin_run(const struct knotctl_opts *o, const char *area)
 {
-    json_object *req, *reply = NULL, *flags;
-    char title[64];
+    json_object *req, *reply = NULL, *flags, *areas, *a;
+    const char *side = o->side;
+    char title[96];
     long long pain;
     int rc = checkin_usage(o, area, &pain);
 
     if (rc)
         return rc;
-    areas_title(o, area, title, sizeof(title));
+    /* The area's title, and whether it has sides, from knotd's list: best
+     * effort, knotd itself refuses what does not do. */
+    areas = conn_fetch(o->socket, conn_request_new("areas", NULL));
+    a = areas_find(areas, area);
+    if (a && side_has(a) && !side && (rc = checkin_side(o, a, area, &side)) != 0) {
+        json_object_put(areas);
+        return rc;
+    }
+    if (a && side_has(a) && !side) {
+        json_object_put(areas);
+        return KNOTCTL_EXIT_OK;   /* left the question */
+    }
+    if (a)
+        side_place(title, sizeof(title), a, side);
+    else
+        words_lower(title, sizeof(title), area);
+    json_object_put(areas);
     req = conn_request_new("checkin", NULL);
     json_object_object_add(req, KNOT_K_AREA, json_object_new_string(area));
+    if (side)
+        json_object_object_add(req, KNOT_K_SIDE, json_object_new_string(side));
     if (o->clear) {
         json_object_object_add(req, "clear", json_object_new_boolean(1));
-        return checkin_clear(o, area, title, req);
+        return checkin_clear(o, area, side, title, req);
     }
     if (pain >= 0)
         json_object_object_add(req, "pain", json_object_new_int((int)pain));

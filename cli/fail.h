@@ -11,6 +11,7 @@
 #define FAIL_NOT_CONNECTED "not-connected"   /* knotd not reachable: exit 3 */
 #define FAIL_PERMISSION "permission"         /* the socket refused this user: exit 4 */
 #define FAIL_PROTOCOL "protocol"             /* knotd's reply was not one: exit 5 */
+#define FAIL_UNKNOWN_ROUTINE "unknown-routine"   /* knotctl routine NAME: knotd has none of that name: exit 1 */
 
 /* --json was given: from now on a failure is {"ok":false,"code":...,"message":...,"from":"knotctl"} on stdout. */
 void fail_json(bool on);

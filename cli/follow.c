@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* follow.c - `knotctl start`: subscribe, then start on the same connection (the session is its), then show the session until it ends; on a TTY, single keys steer it. */
+/* follow.c - `knotctl start` and each step of a routine: subscribe, then start on the same connection (the session is its), then show the session until it ends; on a TTY, single keys steer it. */
 #include "follow.h"
 
 #include <errno.h>
@@ -11,22 +11,34 @@
 #include <unistd.h>
 
 #include "areas.h"
+#include "ask.h"
 #include "conn.h"
 #include "fail.h"
 #include "jv.h"
 #include "knot/control.h"
 #include "show.h"
+#include "side.h"
 #include "sig.h"
 #include "term.h"
 #include "words.h"
 
 #define FOLLOW_ESC 0x1b
 #define FOLLOW_CTRL_C 0x03
-#define FOLLOW_AGAIN (-2)   /* the person said the muscle is warm: start again, saying so */
-#define FOLLOW_LEFT (-3)    /* the person left at the warm-up question: nothing started, exit 0 */
+#define FOLLOW_AGAIN (-2)   /* the person answered knotd's question (warm, which side): start again, saying so */
+#define FOLLOW_LEFT (-3)    /* the person left at a question: nothing started, exit 0 */
+#define FOLLOW_TRIES 3      /* a start, then again after each of knotd's two questions */
+
+/* What the person answered knotd's questions with, kept from one try to the next. */
+struct follow_answers {
+    bool warm;                /* the muscle is warm (--warmed-up, or asked) */
+    char side[8];             /* "left", "right" (--side, or asked), "" */
+};
 
 struct follow {
     const struct knotctl_opts *o;
+    const struct follow_step *step;
+    struct follow_result *res;
+    struct follow_answers *answers;
     const char *area_name;    /* as the person typed it */
     struct conn *w;           /* the watch connection, which owns the session */
     char serial[64];
@@ -37,6 +49,7 @@ struct follow {
     bool keys;                /* the person steers from this window: raw keys, the question after the trial */
     bool invite;              /* this view started a session that ran: one check-in invite at its end */
     char now[16];             /* the phase of the last status: what + and Enter mean now */
+    long long elapsed;        /* the session's elapsed_s, as the last event said it */
 };
 
 /* What a key asks for. */
@@ -74,14 +87,23 @@ static void follow_aftercare(struct follow *f, json_object *session)
  * care record needs. Said once, by the view that started the session. */
 static void follow_invite(struct follow *f)
 {
-    char title[64];
+    const char *side = f->answers->side;
+    char place[96];
 
     if (!f->invite)
         return;
     f->invite = false;
-    words_lower(title, sizeof(title), jv_str(f->area, "title", jv_str(f->area, "name", "?")));
-    printf("How %s your %s feel now? knotctl checkin %s --pain 0-10\n", words_does(title), title,
-           jv_str(f->area, "name", f->area_name));
+    side_place(place, sizeof(place), f->area, side);
+    printf("How %s your %s feel now? knotctl checkin %s%s%s --pain 0-10\n", words_does(place), place,
+           jv_str(f->area, "name", f->area_name), side[0] ? " --side " : "", side);
+}
+
+/* The session is over, however: what its caller (a routine) needs to know. */
+static void follow_over(struct follow *f, const char *end, long long ran_s)
+{
+    f->res->ran = true;
+    snprintf(f->res->end, sizeof(f->res->end), "%s", end);
+    f->res->ran_s = ran_s;
 }
 
 /* A key, Ctrl-C, a kill or a hang-up: the motor goes off before anything
@@ -96,6 +118,7 @@ static int follow_stop(struct follow *f, int done)
     int rc;
 
     term_clear();
+    follow_over(f, KNOT_END_STOPPED, f->elapsed);
     rc = conn_open(&c, f->o->socket);
     if (rc == 0)
         rc = conn_request(&c, conn_request_new("stop", f->serial), &reply, &raw);
@@ -121,6 +144,7 @@ static int follow_end(struct follow *f, const char *end, json_object *session)
     char why[256];
 
     term_clear();
+    follow_over(f, end, jv_int(session, "elapsed_s", f->elapsed));
     if (!f->o->json) {
         /* Not this view's doing (its own stop says "stopped"): say who ended it. */
         if (strcmp(end, KNOT_END_STOPPED) == 0)
@@ -162,6 +186,7 @@ static void follow_status(struct follow *f, json_object *st)
     char line[256];
 
     jv_join(jv_arr(st, "faults"), ", ", f->faults, sizeof(f->faults));
+    f->elapsed = jv_int(s, "elapsed_s", f->elapsed);
     if (f->keys && strcmp(phase, KNOT_PHASE_WAIT) == 0 && strcmp(f->now, KNOT_PHASE_WAIT) != 0)
         follow_ask(target);
     snprintf(f->now, sizeof(f->now), "%s", phase);
@@ -277,6 +302,7 @@ static size_t follow_sequence_end(const unsigned char *buf, size_t n, size_t i)
  * disconnected. A follower of another's session leaves it to its owner. */
 static int follow_hangup(struct follow *f)
 {
+    follow_over(f, KNOT_END_DISCONNECTED, f->elapsed);
     conn_close(f->w);
     return KNOTCTL_EXIT_SIGNAL(SIGHUP);
 }
@@ -363,20 +389,38 @@ static int follow_loop(struct follow *f, struct conn *w)
     }
 }
 
+/* The command a hint gives again: "start calves --side left", or the routine's. */
+static void follow_again(struct follow *f, char *buf, size_t len)
+{
+    if (f->step->again)
+        snprintf(buf, len, "%s", f->step->again);
+    else if (f->answers->side[0])
+        snprintf(buf, len, "start %s --side %s", f->area_name, f->answers->side);
+    else
+        snprintf(buf, len, "start %s", f->area_name);
+}
+
 /* knotd asks for the day's warm-up before the motor moves. At a terminal
  * the person answers (a line: Enter starts, anything else leaves); type-ahead
  * does not answer a question not yet read. Elsewhere --warmed-up says it. */
-static int follow_warm_up(const struct knotctl_opts *o, const char *area, json_object *reply)
+static int follow_warm_up(struct follow *f, json_object *reply)
 {
-    char *line = NULL;
+    const struct knotctl_opts *o = f->o;
+    char *line = NULL, again[160];
     size_t cap = 0;
+    sigset_t blocked;
+    ssize_t got;
     bool go;
 
+    if (f->answers->warm) {
+        fail(FAIL_PROTOCOL, "knotd asked for the warm-up again: it did not hear warmed_up");
+        return KNOTCTL_EXIT_PROTOCOL;
+    }
     if (o->json || !isatty(STDIN_FILENO) || !term_tty()) {
         conn_check(reply, o->json);
+        follow_again(f, again, sizeof(again));
         if (!o->json)
-            fprintf(stderr, "knotctl: nobody here to ask; once the muscle is warm: knotctl start %s --warmed-up\n",
-                    area);
+            fprintf(stderr, "knotctl: nobody here to ask; once the muscle is warm: knotctl %s --warmed-up\n", again);
         return KNOTCTL_EXIT_REFUSED;
     }
     term_keys_off();   /* a line, not single keys */
@@ -384,7 +428,16 @@ static int follow_warm_up(const struct knotctl_opts *o, const char *area, json_o
     tcflush(STDIN_FILENO, TCIFLUSH);
     printf("Is the muscle warm? Enter to start, q and Enter to leave: ");
     fflush(stdout);
-    if (getline(&line, &cap, stdin) < 0) {
+    /* The signals sig.c catches are blocked outside its waits: this is one,
+     * so that Ctrl-C, a kill or a hang-up ends the question (EINTR) rather
+     * than wait for a line nobody will type. */
+    if (sig_wait_mask())
+        sigprocmask(SIG_SETMASK, sig_wait_mask(), &blocked);
+    got = getline(&line, &cap, stdin);
+    if (sig_wait_mask())
+        sigprocmask(SIG_SETMASK, &blocked, NULL);
+    if (got < 0) {
+        clearerr(stdin);   /* its EOF or error is not the next question's */
         putchar('\n');   /* Ctrl-D: leaving */
         go = false;
     } else {
@@ -393,9 +446,49 @@ static int follow_warm_up(const struct knotctl_opts *o, const char *area, json_o
     free(line);
     if (sig_interrupted())
         return KNOTCTL_EXIT_SIGNAL(sig_caught());
-    if (!go)
+    if (!go) {
         printf("Nothing started.\n");
-    return go ? FOLLOW_AGAIN : FOLLOW_LEFT;
+        return FOLLOW_LEFT;
+    }
+    f->answers->warm = true;
+    return FOLLOW_AGAIN;
+}
+
+/* An area with two sides and no side said: asked on a terminal ("Which
+ * calf, left or right?"); elsewhere knotd's words, the choices, and the
+ * usage status: the command line lacks a word. */
+static int follow_which_side(struct follow *f, json_object *reply)
+{
+    json_object *areas;
+    const char *side = NULL;
+    char sides[64], again[160];
+    int rc;
+
+    if (f->answers->side[0]) {
+        fail(FAIL_PROTOCOL, "knotd asked for a side again: it did not hear \"%s\"", f->answers->side);
+        return KNOTCTL_EXIT_PROTOCOL;
+    }
+    if (!ask_can(f->o)) {
+        conn_check(reply, f->o->json);
+        jv_join(jv_arr(reply, "sides"), " or ", sides, sizeof(sides));
+        follow_again(f, again, sizeof(again));
+        if (!f->o->json)
+            fprintf(stderr, "knotctl: nobody here to ask; say which (%s): knotctl %s --side %s\n",
+                    sides[0] ? sides : "left or right", again, KNOT_SIDE_LEFT);
+        return KNOTCTL_EXIT_USAGE;
+    }
+    /* The area's own words for one of the pair, from knotd's list: best effort. */
+    areas = conn_fetch(f->o->socket, conn_request_new("areas", NULL));
+    rc = ask_side(areas_find(areas, f->area_name), f->area_name, &side);
+    json_object_put(areas);
+    if (rc == ASK_NO) {
+        printf("Nothing started.\n");
+        return FOLLOW_LEFT;
+    }
+    if (rc)
+        return rc;
+    snprintf(f->answers->side, sizeof(f->answers->side), "%s", side);
+    return FOLLOW_AGAIN;
 }
 
 /* An area knotd does not know: the one the person most likely meant, from
@@ -422,15 +515,26 @@ static void follow_did_you_mean(const struct knotctl_opts *o, const char *area)
 /* A refused start: knotd's words; for an area the massager does not belong
  * on, the guide's advice there with the stretch, said as advice; the day's
  * warm-up asked (FOLLOW_AGAIN: start again, warm). */
-static int follow_refused(const struct knotctl_opts *o, const char *area, json_object *reply)
+static int follow_refused(struct follow *f, json_object *reply)
 {
-    const char *code = jv_str(reply, KNOT_K_CODE, "");
+    const struct knotctl_opts *o = f->o;
+    const char *code = jv_str(reply, KNOT_K_CODE, ""), *area = f->area_name;
     int rc;
 
+    if (jv_bool(reply, KNOT_K_OK, false))
+        return 0;
+    snprintf(f->res->code, sizeof(f->res->code), "%s", code);
+    snprintf(f->res->message, sizeof(f->res->message), "%s", jv_str(reply, KNOT_K_MESSAGE, ""));
+    /* The caller words these itself (a routine skips the step). */
+    for (size_t i = 0; f->step->quiet && f->step->quiet[i]; i++)
+        if (strcmp(code, f->step->quiet[i]) == 0)
+            return conn_check(reply, true);
     if (!o->json && strcmp(code, KNOT_E_NOT_ALLOWED) == 0)
         return areas_elsewhere(o, area, reply);
     if (strcmp(code, KNOT_E_WARM_UP) == 0)
-        return follow_warm_up(o, area, reply);
+        return follow_warm_up(f, reply);
+    if (strcmp(code, KNOT_E_SIDE) == 0)
+        return follow_which_side(f, reply);
     rc = conn_check(reply, o->json);
     if (!o->json && strcmp(code, KNOT_E_UNKNOWN_AREA) == 0)
         follow_did_you_mean(o, area);
@@ -438,8 +542,9 @@ static int follow_refused(const struct knotctl_opts *o, const char *area, json_o
 }
 
 /* --detach: start, say where it runs, return. */
-static int follow_detached(const struct knotctl_opts *o, const char *area, json_object *req)
+static int follow_detached(struct follow *f, json_object *req)
 {
+    const struct knotctl_opts *o = f->o;
     json_object *reply = NULL;
     char *raw = NULL;
     struct conn c;
@@ -454,7 +559,7 @@ static int follow_detached(const struct knotctl_opts *o, const char *area, json_
     if (rc == 0 && o->json)
         printf("%s\n", raw);
     if (rc == 0)
-        rc = follow_refused(o, area, reply);
+        rc = follow_refused(f, reply);
     free(raw);
     if (rc == 0 && !o->json) {
         show_care(jv_obj(reply, KNOT_K_CARE));
@@ -496,7 +601,7 @@ static int follow_begin(struct follow *f, struct conn *w, json_object *req, json
     if (rc == 0) {
         if (o->json)
             printf("%s\n", raw);
-        rc = follow_refused(o, f->area_name, *reply);
+        rc = follow_refused(f, *reply);
     }
     free(raw);
     if (rc == 0) {
@@ -508,13 +613,22 @@ static int follow_begin(struct follow *f, struct conn *w, json_object *req, json
         }
     }
     if (rc == 0 && !o->json) {
+        json_object *s = jv_obj(*reply, "session");
+        char place[96];
+
+        /* The side knotd runs, as it says it: the one asked for, or the running session's. */
+        if (jv_str(s, KNOT_K_SIDE, NULL))
+            snprintf(f->answers->side, sizeof(f->answers->side), "%s", jv_str(s, KNOT_K_SIDE, ""));
+        side_place(place, sizeof(place), f->area, f->answers->side);
         /* Treated often and no better: a physical therapist, first, in one line. */
         show_care(jv_obj(*reply, KNOT_K_CARE));
-        show_advice(f->area);
+        /* A routine's person heard the guide's advice at its first step, or knows it. */
+        if (!f->step->in_routine)
+            show_advice(f->area);
         if (jv_bool(*reply, "already_running", false))
             printf("Already running on %s; following it.\n", f->serial);
         else
-            show_plan(f->area, jv_obj(*reply, "session"), !o->auto_ramp);
+            show_plan(f->area, s, !o->auto_ramp, f->answers->side[0] ? place : NULL);
         /* Nobody at keys here: the go-ahead comes from elsewhere. */
         if (!f->keys && !o->auto_ramp && !jv_bool(*reply, "already_running", false))
             printf("After the trial it stays at level 1 until your go-ahead: knotctl go\n");
@@ -527,64 +641,82 @@ static int follow_begin(struct follow *f, struct conn *w, json_object *req, json
 /* The start request, every choice said rather than left to knotd's
  * defaults: the go-ahead (unless --auto-ramp), whose the session is, and
  * whether the muscle is warm. */
-static json_object *follow_request(const struct knotctl_opts *o, const char *area, long long level, bool warm)
+static json_object *follow_request(const struct knotctl_opts *o, const struct follow_step *step,
+                                   const struct follow_answers *a)
 {
     json_object *req = conn_request_new("start", o->device);
 
-    json_object_object_add(req, KNOT_K_AREA, json_object_new_string(area));
-    if (level > 0)
-        json_object_object_add(req, KNOT_K_LEVEL, json_object_new_int64(level));
+    json_object_object_add(req, KNOT_K_AREA, json_object_new_string(step->area));
+    if (a->side[0])
+        json_object_object_add(req, KNOT_K_SIDE, json_object_new_string(a->side));
+    if (step->level > 0)
+        json_object_object_add(req, KNOT_K_LEVEL, json_object_new_int64(step->level));
+    if (step->session_s > 0)
+        json_object_object_add(req, KNOT_K_SESSION_S, json_object_new_int64(step->session_s));
     json_object_object_add(req, KNOT_K_ASK, json_object_new_boolean(!o->auto_ramp));
     /* A followed session is this connection's: however knotctl ends
      * (killed, its terminal or ssh link gone), knotd stops the motor. */
     json_object_object_add(req, o->detach ? KNOT_K_DETACH : KNOT_K_FOLLOW, json_object_new_boolean(1));
-    if (warm)
+    if (a->warm)
         json_object_object_add(req, KNOT_K_WARMED_UP, json_object_new_boolean(1));
     return req;
 }
 
-/* Subscribe, start (asking for the warm-up if knotd does), follow to the end. */
-static int follow_run(const struct knotctl_opts *o, const char *area, long long level)
+/* A fresh view of one try. */
+static void follow_init(struct follow *f, const struct knotctl_opts *o, const struct follow_step *step,
+                        struct follow_result *res, struct follow_answers *a)
+{
+    memset(f, 0, sizeof(*f));
+    f->o = o;
+    f->step = step;
+    f->res = res;
+    f->answers = a;
+    f->area_name = step->area;
+    f->level = f->target = -1;
+}
+
+/* Subscribe, start (asking what knotd asks: the warm-up, which side), follow to the end. */
+static int follow_run(const struct knotctl_opts *o, const struct follow_step *step, struct follow_result *res,
+                      struct follow_answers *a)
 {
     struct follow f;
     struct conn w;
     json_object *reply = NULL, *s;
-    bool warm = o->warmed_up;
-    int rc;
+    int rc = FOLLOW_AGAIN;
 
     sig_install();
-    for (;;) {
-        memset(&f, 0, sizeof(f));
-        f.o = o;
-        f.area_name = area;
+    for (int tries = 0; rc == FOLLOW_AGAIN && tries < FOLLOW_TRIES; tries++) {
+        if (tries) {
+            /* Answered: a new watch and a new start, saying so. */
+            conn_close(&w);
+            json_object_put(reply);
+            reply = NULL;
+        }
+        follow_init(&f, o, step, res, a);
         f.w = &w;
-        f.level = f.target = -1;
         /* Someone at this terminal can steer with keys and answer after the
          * trial; a pipe, a log or --json cannot: the go-ahead then comes from
          * `knotctl go` elsewhere. */
         f.keys = !o->json && term_tty() && term_keys_on();
-        rc = follow_begin(&f, &w, follow_request(o, area, level, warm), &reply);
-        if (rc != FOLLOW_AGAIN || warm)
-            break;
-        /* Warm now, the person said: a new watch and a new start. */
-        warm = true;
-        conn_close(&w);
-        json_object_put(reply);
-        reply = NULL;
+        rc = follow_begin(&f, &w, follow_request(o, step, a), &reply);
     }
     if (rc == FOLLOW_AGAIN)
-        rc = KNOTCTL_EXIT_PROTOCOL;   /* knotd asked twice: it did not hear warmed_up */
+        rc = KNOTCTL_EXIT_PROTOCOL;   /* cannot be: each question is answered once */
     s = jv_obj(reply, "session");
     if (rc == FOLLOW_LEFT) {
+        res->left = true;
         rc = KNOTCTL_EXIT_OK;         /* said already: nothing started, nothing to follow */
     } else if (rc == 0 && strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) == 0) {
         rc = follow_end(&f, jv_str(s, "end", ""), s);
     } else if (rc == 0) {
         /* It runs (knotd answers a start once the massager does); a session
-         * already running is the view's that started it, and its invite. */
-        f.invite = !o->json && !jv_bool(reply, "already_running", false);
+         * already running is the view's that started it, and its invite. A
+         * routine invites once, for all its steps. */
+        f.invite = !o->json && !step->in_routine && !jv_bool(reply, "already_running", false);
+        res->ran = true;
         rc = sig_interrupted() ? follow_signalled(&f) : follow_loop(&f, &w);
     }
+    snprintf(res->side, sizeof(res->side), "%s", a->side);
     /* Every way out comes through here: the terminal is put back before knotctl exits. */
     term_keys_off();
     conn_close(&w);
@@ -592,16 +724,27 @@ static int follow_run(const struct knotctl_opts *o, const char *area, long long 
     return rc;
 }
 
-int follow_start(const struct knotctl_opts *o, const char *area, long long level)
+int follow_start(const struct knotctl_opts *o, const struct follow_step *step, struct follow_result *res)
 {
-    int rc;
+    struct follow_result own;
+    struct follow_answers a = { .warm = o->warmed_up };
+    struct follow f;
+    int rc = FOLLOW_AGAIN;
 
+    if (!res)
+        res = &own;
+    memset(res, 0, sizeof(*res));
+    if (step->side)
+        snprintf(a.side, sizeof(a.side), "%s", step->side);
     if (!o->detach)
-        return follow_run(o, area, level);
-    rc = follow_detached(o, area, follow_request(o, area, level, o->warmed_up));
-    if (rc == FOLLOW_AGAIN && !o->warmed_up)
-        rc = follow_detached(o, area, follow_request(o, area, level, true));
-    if (rc == FOLLOW_LEFT)
+        return follow_run(o, step, res, &a);
+    for (int tries = 0; rc == FOLLOW_AGAIN && tries < FOLLOW_TRIES; tries++) {
+        follow_init(&f, o, step, res, &a);
+        rc = follow_detached(&f, follow_request(o, step, &a));
+    }
+    if (rc == FOLLOW_LEFT) {
+        res->left = true;
         return KNOTCTL_EXIT_OK;
+    }
     return rc == FOLLOW_AGAIN ? KNOTCTL_EXIT_PROTOCOL : rc;
 }

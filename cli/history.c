@@ -17,6 +17,7 @@
 #include "jv.h"
 #include "knot/control.h"
 #include "show.h"
+#include "side.h"
 #include "term.h"
 #include "words.h"
 
@@ -205,7 +206,7 @@ static void history_minutes(char *buf, size_t len, long long seconds)
 
 static void history_csv(const struct history_rec *r, size_t n)
 {
-    static const char *const head[] = { "time", "kind", "area", "minutes", "peak", "end", "ouches", "pain",
+    static const char *const head[] = { "time", "kind", "area", "side", "minutes", "peak", "end", "ouches", "pain",
                                         "flags", "note" };
     enum { COLS = sizeof(head) / sizeof(head[0]) };
 
@@ -229,8 +230,9 @@ static void history_csv(const struct history_rec *r, size_t n)
             jv_join(jv_arr(o, "flags"), " ", flags, sizeof(flags));
             words_safe(note, sizeof(note), jv_str(o, "note", ""));
         }
-        const char *row[COLS] = { when, history_kinds[r[i].kind], jv_str(o, "area", ""), minutes, peak, end, ouches,
-                                  pain, flags, note };
+        /* side: "left", "right", or empty (an area without sides, or an older record that counts for both) */
+        const char *row[COLS] = { when, history_kinds[r[i].kind], jv_str(o, "area", ""), jv_str(o, KNOT_K_SIDE, ""),
+                                  minutes, peak, end, ouches, pain, flags, note };
         for (size_t c = 0; c < COLS; c++)
             history_csv_field(row[c], c + 1 == COLS);
     }
@@ -293,27 +295,30 @@ static void history_said(const struct history_rec *r, char *buf, size_t len)
 
 static void history_lines(const struct history_rec *r, size_t n)
 {
+    char where[96];
     int width = 0;
 
     for (size_t i = 0; i < n; i++) {
-        int w = (int)strlen(jv_str(r[i].o, "area", ""));
-
-        width = w > width ? w : width;
+        side_label(where, sizeof(where), jv_str(r[i].o, "area", ""), jv_str(r[i].o, KNOT_K_SIDE, NULL));
+        width = (int)strlen(where) > width ? (int)strlen(where) : width;
     }
     for (size_t i = 0; i < n; i++) {
         char when[32], said[1024];
 
         history_when(when, sizeof(when), r[i].time);
         history_said(&r[i], said, sizeof(said));
-        printf("%s  %-*s  %s\n", when, width, jv_str(r[i].o, "area", ""), said);
+        /* "calves (left)": the side a record has; none for an area without, or a record that counts for both */
+        side_label(where, sizeof(where), jv_str(r[i].o, "area", ""), jv_str(r[i].o, KNOT_K_SIDE, NULL));
+        printf("%s  %-*s  %s\n", when, width, where, said);
     }
 }
 
 /* ---- the chart (a terminal) ---- */
 
-/* One area's row pair: time run and the worst pain per column. */
+/* One area's (or one side's) row pair: time run and the worst pain per column. */
 struct history_area {
     const char *name, *title;
+    const char *side;   /* "left", "right", or "" (no side, or a record that counts for both) */
     int order;   /* its place in knotd's area list; after them in order seen */
     int sessions, checkins;
     long long ran_s;
@@ -325,7 +330,15 @@ static int history_area_cmp(const void *a, const void *b)
 {
     const struct history_area *x = a, *y = b;
 
-    return (x->order > y->order) - (x->order < y->order);
+    if (x->order != y->order)
+        return (x->order > y->order) - (x->order < y->order);
+    return strcmp(x->side, y->side);   /* "" (both), then left, then right */
+}
+
+/* Whether record o goes in row a: its area and its side. */
+static bool history_in(const struct history_area *a, json_object *o)
+{
+    return strcmp(a->name, jv_str(o, "area", "")) == 0 && strcmp(a->side, jv_str(o, KNOT_K_SIDE, "")) == 0;
 }
 
 /* The areas of the records, in knotd's order, with their titles from its area list (areas may be NULL). */
@@ -338,11 +351,12 @@ static size_t history_areas(const struct history_rec *r, size_t n, json_object *
         const char *name = jv_str(r[i].o, "area", "");
         size_t k;
 
-        for (k = 0; k < count && strcmp(out[k].name, name) != 0; k++)
+        for (k = 0; k < count && !history_in(&out[k], r[i].o); k++)
             ;
         if (k < count || count == HISTORY_AREAS_MAX)
             continue;
-        out[count] = (struct history_area){ .name = name, .title = name, .order = (int)(known + count) };
+        out[count] = (struct history_area){ .name = name, .title = name, .side = jv_str(r[i].o, KNOT_K_SIDE, ""),
+                                            .order = (int)(known + count) };
         for (int c = 0; c < CHART_COLS_MAX; c++)
             out[count].pain[c] = -1;
         for (size_t j = 0; j < known; j++) {
@@ -371,7 +385,7 @@ static long long history_fill(const struct history_rec *r, size_t n, const struc
         int col;
 
         for (size_t k = 0; k < count; k++)
-            if (strcmp(areas[k].name, jv_str(r[i].o, "area", "")) == 0)
+            if (history_in(&areas[k], r[i].o))
                 a = &areas[k];
         if (!a || r[i].kind == HISTORY_CLEAR)
             continue;
@@ -465,10 +479,11 @@ static void history_chart(const struct history_rec *r, size_t n, int days, json_
     putchar('\n');
     history_axis(&l);
     for (size_t k = 0; k < count; k++) {
-        char ran[SHOW_MMSS_LEN];
+        char ran[SHOW_MMSS_LEN], title[96];
 
         show_mmss(ran, sizeof(ran), a[k].ran_s);
-        printf("%s: %d session%s (%s run), %d check-in%s\n", a[k].title, a[k].sessions, a[k].sessions == 1 ? "" : "s",
+        side_label(title, sizeof(title), a[k].title, a[k].side);
+        printf("%s: %d session%s (%s run), %d check-in%s\n", title, a[k].sessions, a[k].sessions == 1 ? "" : "s",
                ran, a[k].checkins, a[k].checkins == 1 ? "" : "s");
         for (int c = 0; c < l.cols; c++) {
             minutes[c] = bars[chart_height(a[k].secs[c], top)];
@@ -506,7 +521,7 @@ int history_run(const struct knotctl_opts *o, const char *area)
 {
     json_object *req, *reply = NULL, *areas = NULL;
     struct history_rec *r;
-    char title[64];
+    char title[96];
     long long days;
     size_t n = 0;
     int rc = history_usage(o, area, &days);
@@ -516,6 +531,9 @@ int history_run(const struct knotctl_opts *o, const char *area)
     req = conn_request_new("history", NULL);
     if (area)
         json_object_object_add(req, KNOT_K_AREA, json_object_new_string(area));
+    /* That side's records, and those that count for both. */
+    if (o->side)
+        json_object_object_add(req, KNOT_K_SIDE, json_object_new_string(o->side));
     if (days)
         json_object_object_add(req, "days", json_object_new_int((int)days));
     rc = conn_call(o->socket, o->json, req, &reply);
@@ -541,7 +559,10 @@ int history_run(const struct knotctl_opts *o, const char *area)
     if (area) {
         json_object *a = areas_find(areas, area);
 
-        words_lower(title, sizeof(title), a ? jv_str(a, "title", area) : area);
+        if (a)
+            side_place(title, sizeof(title), a, o->side);
+        else
+            words_lower(title, sizeof(title), area);
     }
     if (!n) {
         history_none(area ? title : NULL, (int)days);

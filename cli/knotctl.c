@@ -19,7 +19,9 @@
 #include "knot/control.h"
 #include "knot/proto.h"
 #include "knotctl.h"
+#include "routine.h"
 #include "show.h"
+#include "side.h"
 #include "term.h"
 #include "watch.h"
 #include "words.h"
@@ -32,7 +34,10 @@ struct knotctl_cmd {
     const char *name;
     int min_args, max_args;
     const char *args;      /* for hints */
-    const char *example;   /* for a missing AREA */
+    const char *example;   /* for a missing argument */
+    const char *missing;   /* what is missing then: "an AREA" */
+    const char *lister;    /* the command that lists them: "areas" */
+    bool sides;            /* its words may name a side: "left calf", "calves left" */
     int (*run)(const struct knotctl_opts *o, char **argv, int argc);
 };
 
@@ -49,7 +54,7 @@ static void knotctl_usage(FILE *out)
             "  status              level, session, temperature, battery and faults\n"
             "  areas [AREA]        body areas: whether the massager belongs there, limits,\n"
             "                      today's rest and dose; with AREA all of its advice\n"
-            "  start AREA [LEVEL] [--warmed-up] [--auto-ramp]\n"
+            "  start AREA [LEVEL] [--side SIDE] [--warmed-up] [--auto-ramp]\n"
             "                      start a session: level 1 for a short trial, then, on\n"
             "                      your go-ahead, one level at a time up to LEVEL (default:\n"
             "                      the area's); follows it until it ends, Ctrl-C stops the\n"
@@ -58,7 +63,13 @@ static void knotctl_usage(FILE *out)
             "                      space = ouch, + - = up, down, q or Esc = stop; after\n"
             "                      the trial Enter or + is the go-ahead (elsewhere:\n"
             "                      knotctl go). Closing the terminal or killing knotctl\n"
-            "                      stops the session too\n"
+            "                      stops the session too. Sides: 'start left calf'\n"
+            "  routines            the routines knotd knows: name, title, steps\n"
+            "  routine NAME [--warmed-up]\n"
+            "                      run a routine, one session a step, as start runs one;\n"
+            "                      between steps Enter goes on, s skips, q stops. A step\n"
+            "                      that may not run now is skipped and said; after pain\n"
+            "                      it asks whether to go on. A summary at the end\n"
             "  stop                motor off (every massager unless -d names one)\n"
             "  up, down            raise or lower the target level by one\n"
             "  ouch                back off to level 1 at once; the trial starts again;\n"
@@ -67,13 +78,13 @@ static void knotctl_usage(FILE *out)
             "                      for the go-ahead)\n"
             "  watch               show knotd's events as they happen, until Ctrl-C\n"
             "  checkin AREA --pain 0-10 [--numbness] [--tingling] [--weakness] [--swelling]\n"
-            "          [--bruising] [--sleep] [--note TEXT]\n"
+            "          [--bruising] [--sleep] [--note TEXT] [--side SIDE]\n"
             "                      how the area feels, on the care record; a red flag keeps\n"
             "                      the massager off it until 'checkin AREA --clear'\n"
-            "  checkin AREA --clear [--yes]\n"
+            "  checkin AREA --clear [--yes] [--side SIDE]\n"
             "                      clear the area's red flags knowingly (after seeing a\n"
             "                      professional, or sure): asks on a terminal, else --yes\n"
-            "  history [AREA] [--days N] [--csv]\n"
+            "  history [AREA] [--days N] [--csv] [--side SIDE]\n"
             "                      sessions and check-ins of the last N days (default 14)\n"
             "                      and the care advice: a chart by day on a terminal, else\n"
             "                      a line a record; --csv for a spreadsheet\n"
@@ -89,8 +100,10 @@ static void knotctl_usage(FILE *out)
             "      --json           print knotd's JSON lines instead of text\n"
             "      --detach         start: return once the session runs, do not follow it;\n"
             "                       the session then ends only by itself or on stop\n"
-            "      --warmed-up      start: the muscle is warm (15-20 minutes of warmth):\n"
-            "                       the day's first session starts without asking\n"
+            "      --side SIDE      start, checkin, history: left or right, of an area of two\n"
+            "                       (also said as a word: left calf, calves left)\n"
+            "      --warmed-up      start, routine: the muscle is warm (15-20 minutes of\n"
+            "                       warmth): the day's first session starts without asking\n"
             "      --auto-ramp      start: ramp after the trial without waiting for a\n"
             "                       go-ahead (nobody to answer: use with care)\n"
             "      --pain N         checkin: pain from 0 (none) to 10 (the worst)\n"
@@ -103,7 +116,8 @@ static void knotctl_usage(FILE *out)
             "  -h, --help           this help; after a COMMAND, that command's\n"
             "  -V, --version        knotctl's version\n"
             "\n"
-            "Exit status: 0 ok, %d knotd refused (or the session ended early), %d usage,\n"
+            "Exit status: 0 ok, %d knotd refused (or the session or routine ended early), %d\n"
+            "usage (also: no side said for an area with two, off a terminal),\n"
             "%d knotd not reachable, %d permission, %d unexpected reply, %d status: a fault\n"
             "latched, a massager that does not answer, or none connected; 130 stopped with\n"
             "Ctrl-C, 129 stopped as the terminal closed (SIGHUP), 143 stopped by SIGTERM.\n",
@@ -313,6 +327,7 @@ static int knotctl_go(const struct knotctl_opts *o, char **argv, int argc)
 static int knotctl_start(const struct knotctl_opts *o, char **argv, int argc)
 {
     long long level = 0;
+    struct follow_step step = { 0 };
 
     if (argc == 2) {
         char *end;
@@ -334,7 +349,32 @@ static int knotctl_start(const struct knotctl_opts *o, char **argv, int argc)
         fail(FAIL_USAGE, "AREA must not be empty; 'knotctl areas' lists them");
         return KNOTCTL_EXIT_USAGE;
     }
-    return follow_start(o, argv[0], level);
+    step.area = argv[0];
+    step.side = o->side;
+    step.level = level;
+    return follow_start(o, &step, NULL);
+}
+
+static int knotctl_routines(const struct knotctl_opts *o, char **argv, int argc)
+{
+    (void)argv;
+    (void)argc;
+    return routine_list(o);
+}
+
+static int knotctl_routine(const struct knotctl_opts *o, char **argv, int argc)
+{
+    (void)argc;
+    /* A routine's steps are followed sessions, each the view's own. */
+    if (o->detach || o->auto_ramp) {
+        fail(FAIL_USAGE, "a routine is followed step by step: no --detach or --auto-ramp");
+        return KNOTCTL_EXIT_USAGE;
+    }
+    if (!argv[0][0]) {
+        fail(FAIL_USAGE, "NAME must not be empty; 'knotctl routines' lists them");
+        return KNOTCTL_EXIT_USAGE;
+    }
+    return routine_run(o, argv[0]);
 }
 
 static int knotctl_watch(const struct knotctl_opts *o, char **argv, int argc)
@@ -372,22 +412,24 @@ static int knotctl_doctor(const struct knotctl_opts *o, char **argv, int argc)
 static int knotctl_help(const struct knotctl_opts *o, char **argv, int argc);
 
 static const struct knotctl_cmd knotctl_cmds[] = {
-    { "version", 0, 0, "", NULL, knotctl_version },
-    { "devices", 0, 0, "", NULL, knotctl_devices },
-    { "status", 0, 0, "", NULL, knotctl_status },
-    { "areas", 0, 1, " [AREA]", NULL, knotctl_areas },
-    { "start", 1, 2, " AREA [LEVEL]", "start calves", knotctl_start },
-    { "stop", 0, 0, "", NULL, knotctl_stop },
-    { "up", 0, 0, "", NULL, knotctl_up },
-    { "down", 0, 0, "", NULL, knotctl_down },
-    { "ouch", 0, 0, "", NULL, knotctl_ouch },
-    { "go", 0, 0, "", NULL, knotctl_go },
-    { "watch", 0, 0, "", NULL, knotctl_watch },
-    { "checkin", 1, 1, " AREA --pain 0-10 [flags] [--note TEXT] | AREA --clear", "checkin calves --pain 4",
-      knotctl_checkin },
-    { "history", 0, 1, " [AREA] [--days N] [--csv]", NULL, knotctl_history },
-    { "doctor", 0, 1, " [CONFIG]", NULL, knotctl_doctor },
-    { "help", 0, 1, " [COMMAND]", NULL, knotctl_help },
+    { "version", 0, 0, "", NULL, NULL, NULL, false, knotctl_version },
+    { "devices", 0, 0, "", NULL, NULL, NULL, false, knotctl_devices },
+    { "status", 0, 0, "", NULL, NULL, NULL, false, knotctl_status },
+    { "areas", 0, 1, " [AREA]", NULL, NULL, NULL, false, knotctl_areas },
+    { "start", 1, 2, " AREA [LEVEL] [--side SIDE]", "start calves", "an AREA", "areas", true, knotctl_start },
+    { "routines", 0, 0, "", NULL, NULL, NULL, false, knotctl_routines },
+    { "routine", 1, 1, " NAME", "routine runner", "a NAME", "routines", false, knotctl_routine },
+    { "stop", 0, 0, "", NULL, NULL, NULL, false, knotctl_stop },
+    { "up", 0, 0, "", NULL, NULL, NULL, false, knotctl_up },
+    { "down", 0, 0, "", NULL, NULL, NULL, false, knotctl_down },
+    { "ouch", 0, 0, "", NULL, NULL, NULL, false, knotctl_ouch },
+    { "go", 0, 0, "", NULL, NULL, NULL, false, knotctl_go },
+    { "watch", 0, 0, "", NULL, NULL, NULL, false, knotctl_watch },
+    { "checkin", 1, 1, " AREA --pain 0-10 [flags] [--note TEXT] | AREA --clear [--side SIDE]",
+      "checkin calves --pain 4", "an AREA", "areas", true, knotctl_checkin },
+    { "history", 0, 1, " [AREA] [--days N] [--csv] [--side SIDE]", NULL, NULL, NULL, true, knotctl_history },
+    { "doctor", 0, 1, " [CONFIG]", NULL, NULL, NULL, false, knotctl_doctor },
+    { "help", 0, 1, " [COMMAND]", NULL, NULL, NULL, false, knotctl_help },
 };
 
 /* Whether a command's first line in the usage ("  NAME ARGS" or "  up, down")
@@ -408,21 +450,49 @@ static bool knotctl_help_names(const char *line, const char *name)
 /* An option's description starts at this column of the usage. */
 #define KNOTCTL_HELP_DESC_COL 23
 
-/* Whether the option entry whose lines are text[from..to) is the command's:
- * its description starts "NAME:" (as "--days N  history: ..."). */
-static bool knotctl_help_option_of(char **lines, size_t from, size_t to, const char *name)
+/* Whether a list of commands ("start, checkin, history", "start") names name. */
+static bool knotctl_names(const char *list, size_t len, const char *name)
 {
     size_t n = strlen(name);
 
+    for (size_t i = 0; i < len; i += strcspn(list + i, ", ")) {
+        i += strspn(list + i, ", ");
+        if (i + n <= len && strncmp(list + i, name, n) == 0 && (i + n == len || strchr(", ", list[i + n])))
+            return true;
+    }
+    return false;
+}
+
+/* Whether the option entry whose lines are text[from..to) is the command's:
+ * its description starts "NAME:" (as "--days N  history: ..."), or a list
+ * of commands with it ("start, routine: ..."). */
+static bool knotctl_help_option_of(char **lines, size_t from, size_t to, const char *name)
+{
     for (size_t i = from; i < to; i++) {
         /* A description follows at least two blanks: "--numbness ... --sleep" runs past the column. */
         const char *d = strlen(lines[i]) > KNOTCTL_HELP_DESC_COL && lines[i][KNOTCTL_HELP_DESC_COL - 1] == ' ' &&
                         lines[i][KNOTCTL_HELP_DESC_COL - 2] == ' ' ? lines[i] + KNOTCTL_HELP_DESC_COL : "";
 
-        if (*d && *d != ' ')
-            return strncmp(d, name, n) == 0 && d[n] == ':';
+        if (*d && *d != ' ') {
+            size_t list = strcspn(d, ":");
+
+            return d[list] == ':' && strspn(d, "abcdefghijklmnopqrstuvwxyz, ") == list && knotctl_names(d, list, name);
+        }
     }
     return false;
+}
+
+/* One line of an option's entry in a command's help: an entry of several
+ * commands ("start, checkin, history: left or right") says the one asked. */
+static void knotctl_help_option_line(const char *line, const char *name)
+{
+    const char *d = strlen(line) > KNOTCTL_HELP_DESC_COL ? line + KNOTCTL_HELP_DESC_COL : "";
+    size_t list = strcspn(d, ":");
+
+    if (d[0] && d[0] != ' ' && d[list] == ':' && strchr(d, ',') && strchr(d, ',') < d + list)
+        printf("%.*s%s%s\n", KNOTCTL_HELP_DESC_COL, line, name, d + list);
+    else
+        printf("%s\n", line);
 }
 
 /* knotctl help CMD, knotctl CMD --help: the command's lines of the usage, and
@@ -465,7 +535,7 @@ static int knotctl_help_one(const struct knotctl_cmd *cmd)
                 printf("\nOptions of %s:\n", cmd->name);
             said = true;
             for (size_t k = i; k < end; k++)
-                printf("%s\n", lines[k]);
+                knotctl_help_option_line(lines[k], cmd->name);
         }
         i = end;
     }
@@ -500,10 +570,11 @@ static int knotctl_help(const struct knotctl_opts *o, char **argv, int argc)
 }
 
 enum { OPT_JSON = 256, OPT_DETACH, OPT_PAIN, OPT_NOTE, OPT_CLEAR, OPT_YES, OPT_DAYS, OPT_CSV, OPT_WARMED_UP,
-       OPT_AUTO_RAMP, OPT_FLAG };
+       OPT_AUTO_RAMP, OPT_SIDE, OPT_FLAG };
 
-/* Every option: the global ones (cmd NULL) and those of one command, which
- * may stand anywhere on the line (getopt permutes) but go with it only. The
+/* Every option: the global ones (cmd NULL) and those of some commands
+ * ("start checkin": a list), which may stand anywhere on the line (getopt
+ * permutes) but go with them only. The
  * red flags follow it, one option each (OPT_FLAG + i: words_flag_names[i]). */
 static const struct knotctl_opt {
     const char *name;
@@ -522,8 +593,9 @@ static const struct knotctl_opt {
     { "yes", no_argument, OPT_YES, "checkin" },
     { "days", required_argument, OPT_DAYS, "history" },
     { "csv", no_argument, OPT_CSV, "history" },
-    { "warmed-up", no_argument, OPT_WARMED_UP, "start" },
+    { "warmed-up", no_argument, OPT_WARMED_UP, "start routine" },
     { "auto-ramp", no_argument, OPT_AUTO_RAMP, "start" },
+    { "side", required_argument, OPT_SIDE, "start checkin history" },
 };
 
 #define KNOTCTL_FIXED_OPTS (sizeof(knotctl_opt_table) / sizeof(knotctl_opt_table[0]))
@@ -540,10 +612,29 @@ static void knotctl_longopts(struct option *out)
     out[KNOTCTL_OPTS] = (struct option){ NULL, 0, NULL, 0 };
 }
 
-/* The command the option at longopts index i belongs to, or NULL. */
+/* The commands the option at longopts index i belongs to ("start checkin"), or NULL. */
 static const char *knotctl_opt_cmd(size_t i)
 {
     return i < KNOTCTL_FIXED_OPTS ? knotctl_opt_table[i].cmd : "checkin";
+}
+
+/* "start checkin history" as a sentence says it: "'start', 'checkin' or 'history'". */
+static void knotctl_said(char *buf, size_t len, const char *cmds)
+{
+    const char *p = cmds + strspn(cmds, " ");
+    size_t used = 0;
+
+    buf[0] = '\0';
+    while (*p && used < len) {
+        size_t w = strcspn(p, " ");
+        const char *next = p + w + strspn(p + w, " ");
+        int k = snprintf(buf + used, len - used, "%s'%.*s'", used == 0 ? "" : *next ? ", " : " or ", (int)w, p);
+
+        if (k < 0)
+            break;
+        used += (size_t)k;
+        p = next;
+    }
 }
 
 /* A value option's value, which is given once: 0, or the usage exit code, said. */
@@ -613,6 +704,17 @@ int main(int argc, char **argv)
         case OPT_AUTO_RAMP:
             o.auto_ramp = true;
             break;
+        case OPT_SIDE:
+            if (o.side) {
+                fail(FAIL_USAGE, "--side is given twice ('%s', then '%s')", o.side, optarg);
+                return KNOTCTL_EXIT_USAGE;
+            }
+            o.side = side_word(optarg);
+            if (!o.side) {
+                fail(FAIL_USAGE, "--side is left or right, not '%s'", optarg);
+                return KNOTCTL_EXIT_USAGE;
+            }
+            break;
         case 'h':
             help = true;   /* the command's own, when one is named */
             break;
@@ -675,17 +777,31 @@ int main(int argc, char **argv)
     }
     /* A command's options with that command only: --pain says nothing to start. */
     for (size_t i = 0; i < KNOTCTL_OPTS; i++) {
-        if (given[i] && knotctl_opt_cmd(i) && strcmp(knotctl_opt_cmd(i), cmd->name) != 0) {
-            fail(FAIL_USAGE, "--%s goes with '%s', not '%s'; try 'knotctl --help'", longopts[i].name,
-                    knotctl_opt_cmd(i), cmd->name);
+        const char *cmds = knotctl_opt_cmd(i);
+
+        if (given[i] && cmds && !knotctl_names(cmds, strlen(cmds), cmd->name)) {
+            char list[64];
+
+            knotctl_said(list, sizeof(list), cmds);
+            fail(FAIL_USAGE, "--%s goes with %s, not '%s'; try 'knotctl --help'", longopts[i].name, list,
+                    cmd->name);
             return KNOTCTL_EXIT_USAGE;
         }
     }
     nargs = argc - optind - 1;
+    /* "left calf", "calves left": the side taken out, the area and level left. */
+    if (cmd->sides) {
+        char why[160];
+
+        if (side_args(argv + optind + 1, &nargs, &o.side, why, sizeof(why))) {
+            fail(FAIL_USAGE, "%s", why);
+            return KNOTCTL_EXIT_USAGE;
+        }
+    }
     if (nargs < cmd->min_args || nargs > cmd->max_args) {
         if (cmd->example && nargs == 0)
-            fail(FAIL_USAGE, "%s needs an AREA, e.g. 'knotctl %s'; 'knotctl areas' lists them", cmd->name,
-                    cmd->example);
+            fail(FAIL_USAGE, "%s needs %s, e.g. 'knotctl %s'; 'knotctl %s' lists them", cmd->name, cmd->missing,
+                    cmd->example, cmd->lister);
         else if (cmd->max_args == 0)
             fail(FAIL_USAGE, "'%s' takes no arguments (use -d SERIAL to pick a massager)", cmd->name);
         else

@@ -19,6 +19,7 @@ struct knotctl_opts {
     bool csv;             /* history --csv */
     bool warmed_up;       /* start --warmed-up: the day's first session without the question */
     bool auto_ramp;       /* start --auto-ramp: the ramp begins after the trial without a go-ahead */
+    const char *side;     /* start, checkin, history: "left" or "right" (--side, or a word: "left calf"), or NULL */
 };
 
 #define KNOTCTL_EXIT_INTERRUPTED 130   /* 128 + SIGINT, as a shell reports it */

@@ -8,6 +8,7 @@
 
 #include "jv.h"
 #include "knot/control.h"
+#include "side.h"
 #include "words.h"
 
 #define SHOW_BAR_WIDTH 20
@@ -80,10 +81,16 @@ static void show_rest(json_object *rest, bool after)
     size_t n = rest ? json_object_array_length(rest) : 0;
     int width = 0;
 
+    char title[96];
+
     if (n == 0)
         return;
     for (size_t i = 0; i < n; i++) {
-        int w = (int)strlen(jv_str(json_object_array_get_idx(rest, i), "title", "?"));
+        json_object *r = json_object_array_get_idx(rest, i);
+        int w;
+
+        side_label(title, sizeof(title), jv_str(r, "title", jv_str(r, "area", "?")), jv_str(r, KNOT_K_SIDE, NULL));
+        w = (int)strlen(title);
         if (w > width)
             width = w;
     }
@@ -93,7 +100,8 @@ static void show_rest(json_object *rest, bool after)
         char dose[48], at[32], wait[32];
 
         words_dose(dose, sizeof(dose), jv_int(r, "dose_used_s", 0), jv_int(r, "dose_s", 0), false);
-        printf("  %-*s  %s used", width, jv_str(r, "title", jv_str(r, "area", "?")), dose);
+        side_label(title, sizeof(title), jv_str(r, "title", jv_str(r, "area", "?")), jv_str(r, KNOT_K_SIDE, NULL));
+        printf("  %-*s  %s used", width, title, dose);
         if (strcmp(jv_str(r, "closed", ""), KNOT_E_PAIN_STOP) == 0) {
             printf(", stopped for today after pain (ready tomorrow)");
         } else if (jv_int(r, "rest_left_s", 0) > 0) {
@@ -140,7 +148,7 @@ void show_status(json_object *reply)
     for (size_t i = 0; i < n; i++) {
         json_object *d = json_object_array_get_idx(devs, i);
         json_object *s = jv_obj(d, "session");
-        char faults[128], left[SHOW_MMSS_LEN], trial[SHOW_MMSS_LEN];
+        char faults[128], left[SHOW_MMSS_LEN], trial[SHOW_MMSS_LEN], title[96];
 
         if (i)
             putchar('\n');
@@ -149,14 +157,15 @@ void show_status(json_object *reply)
             continue;
         }
         show_faults(d, faults, sizeof(faults));
+        /* "Calves (left)": which of the pair runs. */
+        side_label(title, sizeof(title), jv_str(s, "title", jv_str(s, "area", "?")), jv_str(s, KNOT_K_SIDE, NULL));
         printf("%s: connected, level %lld/%lld, %lld ppm\n", jv_str(d, "serial", "?"), jv_int(d, "level", 0),
                jv_int(d, "levels", 0), jv_int(d, "ppm_now", 0));
         if (!s) {
             printf("  no session\n");
         } else if (strcmp(jv_str(s, "phase", ""), KNOT_PHASE_ENDED) == 0) {
             char why[160];
-            printf("  %s: ended (%s)\n", jv_str(s, "title", jv_str(s, "area", "?")),
-                   show_end(jv_str(s, "end", ""), faults, why, sizeof(why)));
+            printf("  %s: ended (%s)\n", title, show_end(jv_str(s, "end", ""), faults, why, sizeof(why)));
         } else {
             char lv[64];
             long long level = jv_int(s, "level", 0), target = jv_int(s, "target", 0);
@@ -165,8 +174,7 @@ void show_status(json_object *reply)
             else
                 snprintf(lv, sizeof(lv), "level %lld", level);
             show_mmss(left, sizeof(left), jv_int(s, "left_s", 0));
-            printf("  %s: %s, %s (max %lld), %s left", jv_str(s, "title", jv_str(s, "area", "?")),
-                   jv_str(s, "phase", "?"), lv, jv_int(s, "max_level", 0), left);
+            printf("  %s: %s, %s (max %lld), %s left", title, jv_str(s, "phase", "?"), lv, jv_int(s, "max_level", 0), left);
             if (strcmp(jv_str(s, "phase", ""), KNOT_PHASE_TRIAL) == 0) {
                 show_mmss(trial, sizeof(trial), jv_int(s, "trial_left_s", 0));
                 printf(", trial %s left", trial);
@@ -232,7 +240,7 @@ void show_advice(json_object *area)
         term_line("%s", with_gun);
 }
 
-void show_plan(json_object *area, json_object *session, bool asked)
+void show_plan(json_object *area, json_object *session, bool asked, const char *place)
 {
     char total[SHOW_MMSS_LEN];
     long long trial = jv_int(session, "trial_s", jv_int(area, "trial_s", 0));
@@ -242,7 +250,11 @@ void show_plan(json_object *area, json_object *session, bool asked)
     if (!session)
         return;
     show_mmss(total, sizeof(total), jv_int(session, "session_s", jv_int(area, "session_s", 0)));
-    printf("Trial at level %lld for %lld s", start, trial);
+    if (place && place[0])
+        printf("%c%s: trial at level %lld for %lld s", place[0] >= 'a' && place[0] <= 'z' ? place[0] - 'a' + 'A' : place[0],
+               place + 1, start, trial);
+    else
+        printf("Trial at level %lld for %lld s", start, trial);
     if (target > start) {
         printf(", then%s up to level %lld", asked ? ", when you say so," : "", target);
         if (step > 0)

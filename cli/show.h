@@ -28,8 +28,9 @@ void show_guide_tool(json_object *area);
 /* show_guide_tool(), then the advice for the massager itself (with_gun). */
 void show_advice(json_object *area);
 /* What the session will do: trial, ramp, maximum, length. asked: the ramp
- * waits for the person's go-ahead (and keys, not knotctl ouch, back off). */
-void show_plan(json_object *area, json_object *session, bool asked);
+ * waits for the person's go-ahead (and keys, not knotctl ouch, back off).
+ * place: where, said first ("left calf"), or NULL. */
+void show_plan(json_object *area, json_object *session, bool asked, const char *place);
 /* One line for an up/down/ouch/go reply, without its newline; show_target() prints it. */
 void show_target_text(char *buf, size_t len, const char *cmd, json_object *session, long long step_s);
 void show_target(const char *cmd, json_object *session, long long step_s);

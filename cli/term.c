@@ -3,6 +3,7 @@
 #include "term.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,8 +11,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "words.h"
 
 #define TERM_CLEAR "\r\033[K"
@@ -207,5 +210,54 @@ ssize_t term_keys_read(unsigned char *buf, size_t len)
             return n;
         if (errno != EINTR && errno != EAGAIN)
             return -errno;
+    }
+}
+
+#define TERM_ESC 0x1b
+
+int term_key_wait(int timeout_ms)
+{
+    struct timespec end, now, left;
+
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += timeout_ms / 1000;
+    end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (end.tv_nsec >= 1000000000L) {
+        end.tv_sec++;
+        end.tv_nsec -= 1000000000L;
+    }
+    for (;;) {
+        struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+        unsigned char buf[16];
+        ssize_t n;
+        int r;
+
+        if (sig_interrupted())
+            return -EINTR;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        left.tv_sec = end.tv_sec - now.tv_sec;
+        left.tv_nsec = end.tv_nsec - now.tv_nsec;
+        if (left.tv_nsec < 0) {
+            left.tv_sec--;
+            left.tv_nsec += 1000000000L;
+        }
+        if (left.tv_sec < 0)
+            return -ETIMEDOUT;
+        /* The signals sig.c catches are blocked except inside this wait. */
+        r = ppoll(&pfd, 1, &left, sig_wait_mask());
+        if (r < 0 && errno == EINTR)
+            continue;   /* the flag is checked at the top */
+        if (r < 0)
+            return -EPIPE;
+        if (r == 0)
+            return -ETIMEDOUT;
+        n = term_keys_read(buf, sizeof(buf));
+        /* Readable and nothing there: the terminal is gone (term_keys_read()). */
+        if (n <= 0)
+            return -EPIPE;
+        /* An arrow or function key comes as Esc and more at once: no answer. */
+        if (buf[0] == TERM_ESC && n > 1)
+            continue;
+        return buf[0];
     }
 }

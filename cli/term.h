@@ -31,5 +31,9 @@ void term_keys_off(void);
  * poll() said stdin is readable means the terminal is gone (hung up);
  * -errno on an error. */
 ssize_t term_keys_read(unsigned char *buf, size_t len);
+/* With keys on: the next key typed, waited for at most timeout_ms (an
+ * arrow or function key is none: it is skipped); -ETIMEDOUT when none came,
+ * -EINTR when a signal sig.c catches came, -EPIPE when the terminal hung up. */
+int term_key_wait(int timeout_ms);
 
 #endif

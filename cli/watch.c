@@ -12,6 +12,7 @@
 #include "jv.h"
 #include "knot/control.h"
 #include "show.h"
+#include "side.h"
 #include "sig.h"
 #include "term.h"
 
@@ -132,7 +133,10 @@ static void watch_event(struct watch *w, json_object *ev, const char *line)
             watch_drop(w, serial);
     } else if (strcmp(name, KNOT_EV_SESSION) == 0) {
         json_object *s = jv_obj(ev, "session");
-        const char *title = jv_str(s, "title", jv_str(s, "area", "?"));
+        char title[96];
+
+        /* "Calves (left)": which of the pair. */
+        side_label(title, sizeof(title), jv_str(s, "title", jv_str(s, "area", "?")), jv_str(s, KNOT_K_SIDE, NULL));
         if (strcmp(action, KNOT_ACT_STARTED) == 0)
             term_line("%s %s: session started: %s, level %lld, target %lld (max %lld)", stamp, serial, title,
                       jv_int(s, "level", 0), jv_int(s, "target", 0), jv_int(s, "max_level", 0));
