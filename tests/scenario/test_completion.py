@@ -27,8 +27,8 @@ def complete(*words, sock=None):
 
 
 def test_commands_and_each_commands_options():
-    assert complete("") == ["version", "devices", "status", "areas", "start", "stop", "up", "down", "ouch", "go",
-                            "watch", "checkin", "history", "doctor", "help"]
+    assert complete("") == ["version", "devices", "status", "areas", "start", "routines", "routine", "stop", "up",
+                            "down", "ouch", "go", "watch", "checkin", "history", "doctor", "help"]
     # The same as knotctl's own command table, as its --help lists it.
     helped = subprocess.run([KNOTCTL, "--help"], capture_output=True, text=True).stdout
     commands = helped[helped.index("Commands:\n"):helped.index("\nOptions:")]
@@ -44,7 +44,8 @@ def test_commands_and_each_commands_options():
     assert complete("stop", "-") == ["-s", "--socket", "-d", "--device", "--json"]
     assert complete("help", "-") == []
     assert complete("doctor", "-") == ["-s", "--socket", "-d", "--device"]
-    assert complete("history", "-") == ["-s", "--socket", "--json", "--days", "--csv"]
+    assert complete("history", "-") == ["-s", "--socket", "--json", "--days", "--csv", "--side"]
+    assert complete("start", "calves", "--side", "") == ["left", "right"]
     assert complete("checkin", "calves", "--t") == ["--tingling"]
     assert complete("checkin", "calves", "--pain", "1") == ["1", "10"]
     assert complete("checkin", "calves", "--note", "") == []
@@ -95,3 +96,13 @@ def test_nothing_and_quietly_when_knotd_is_not_running(tmp_path):
     assert complete("start", "calves", "", sock=nowhere) == [str(n) for n in range(1, 9)]
     # A Tab must not hang: no socket is an answer at once.
     assert time.monotonic() - t0 < 10
+
+
+def test_sides_and_routines_come_from_the_running_knotd(knotd):
+    d = knotd(profiles=os.path.join(ROOT, "tests", "scenario", "profiles-sides.conf"))
+    d.wait_devices(1)
+    # A side first, then only the areas that have sides; an area first, then its sides too.
+    assert "left" in complete("start", "", sock=d.sock) and "right" in complete("start", "", sock=d.sock)
+    assert complete("start", "left", "", sock=d.sock) == ["calves"]
+    assert complete("checkin", "right", "", sock=d.sock) == ["calves"]
+    assert complete("routine", "", sock=d.sock) == ["three"]

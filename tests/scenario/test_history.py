@@ -96,12 +96,13 @@ def csv_rows(journal_records):
             continue
         if rec["record"] == "end":
             tenths = (rec["ran_ms"] // 1000 * 10 + 30) // 60
-            rows.append([when(rec["time"]), "session", rec["area"], "%d.%d" % divmod(tenths, 10), str(rec["peak"]),
+            rows.append([when(rec["time"]), "session", rec["area"], rec.get("side", ""), "%d.%d" % divmod(tenths, 10),
+                         str(rec["peak"]),
                          rec["end"], str(rec["ouches"]), "", "", ""])
         else:
             pain = rec.get("pain")
-            rows.append([when(rec["time"]), "checkin" if rec["record"] == "checkin" else "clear", rec["area"], "",
-                         "", "", "", "" if pain is None else str(pain), " ".join(rec.get("flags", [])),
+            rows.append([when(rec["time"]), "checkin" if rec["record"] == "checkin" else "clear", rec["area"],
+                         rec.get("side", ""), "", "", "", "", "" if pain is None else str(pain), " ".join(rec.get("flags", [])),
                          rec.get("note") or ""])
     return rows
 
@@ -117,11 +118,12 @@ def test_csv_reads_back_as_the_journal(knotd, tmp_path):
     assert raw.count("\r\n") == raw.count("\n") == len(csv_rows(recs)) + 1, raw
     assert ',"stiff, ""worse"" uphill"\r\n' in raw, raw
     rows = list(csv.reader(io.StringIO(raw, newline="")))
-    assert rows[0] == ["time", "kind", "area", "minutes", "peak", "end", "ouches", "pain", "flags", "note"], rows[0]
+    assert rows[0] == ["time", "kind", "area", "side", "minutes", "peak", "end", "ouches", "pain", "flags", "note"], \
+        rows[0]
     assert rows[1:] == csv_rows(recs), rows
     assert "\033" not in raw and "Care advice" not in raw
     # Rounded half up to one decimal: 95 s is 1.6 minutes.
-    assert [r[3] for r in rows if r[2] == "forearms" and r[1] == "session"] == ["1.6"]
+    assert [r[4] for r in rows if r[2] == "forearms" and r[1] == "session"] == ["1.6"]
     # --csv with an area and --days: the same rows, fewer.
     p = subprocess.run([KNOTCTL, "-s", d.sock, "history", "forearms", "--csv", "--days", "3"], capture_output=True,
                        timeout=30)
@@ -192,7 +194,7 @@ BAD_LINES = [
     (("history", "--days", "3", "--days", "4"), "--days is given twice ('3', then '4')"),
     (("history", "--csv", "--json"), "--csv and --json are two ways to print the history: give one of them"),
     (("history", ""), "AREA must not be empty"),
-    (("history", "calves", "forearms"), "too many arguments; usage: knotctl history [AREA] [--days N] [--csv]"),
+    (("history", "calves", "forearms"), "too many arguments; usage: knotctl history [AREA] [--days N] [--csv] [--side SIDE]"),
     (("status", "--days", "3"), "--days goes with 'history', not 'status'"),
     (("checkin", "calves", "--pain", "3", "--csv"), "--csv goes with 'history', not 'checkin'"),
 ]
@@ -303,7 +305,7 @@ def test_nothing_to_show(knotd, tmux, tmp_path):
         r = d.knotctl("history", *args)
         assert (r.returncode, r.stderr, r.stdout) == (0, "", said + "\n"), (args, r)
     r = d.knotctl("history", "--csv")
-    assert r.returncode == 0 and r.stdout == "time,kind,area,minutes,peak,end,ouches,pain,flags,note\n", r
+    assert r.returncode == 0 and r.stdout == "time,kind,area,side,minutes,peak,end,ouches,pain,flags,note\n", r
     t = tmux(d)
     t.run(knotctl_line("history"))
     screen = t.wait(r"^EXIT=\d+")

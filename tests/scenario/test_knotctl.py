@@ -21,7 +21,7 @@ def test_help_and_version():
     r = run("--help")
     assert r.returncode == 0 and "Usage: knotctl" in r.stdout and "start AREA" in r.stdout
     r = run("--version")
-    assert r.returncode == 0 and r.stdout == "knotctl 0.1.0 (control protocol 2)\n"
+    assert r.returncode == 0 and r.stdout == "knotctl 0.1.0 (control protocol 3)\n"
 
 
 def test_each_command_has_its_own_help():

@@ -190,5 +190,5 @@ def test_routines_are_served_step_by_step(knotd):
     r = d.req({"cmd": "routines"})
     assert r["ok"] and [x["name"] for x in r["routines"]] == ["three"], r
     steps = [(s["area"], s["side"], s["session_s"], s["level"]) for s in r["routines"][0]["steps"]]
-    assert steps == [("calves", "left", 12, None), ("calves", "right", 12, 1), ("upper-back", None, 12, None)], steps
+    assert steps == [("calves", "left", 15, None), ("calves", "right", 12, 1), ("upper-back", None, 15, None)], steps
     assert r["routines"][0]["steps"][0]["aftercare"].startswith("Calf stretch"), r
