@@ -29,14 +29,34 @@ static json_object *carecmd_flag_array(unsigned flags)
     return arr;
 }
 
-/* "calves", "left calves": an area's title (and side) as it reads inside a sentence. */
-void carecmd_lower(char *buf, size_t len, const struct profile_area *a, enum profile_side side)
+/* "calves", and on a side one limb: "left calf" where the profile knows the
+ * singular of the name's first word as an alias ("calf", "glute"), else
+ * "calves (left)". Returns true when the words name one limb (singular). */
+bool carecmd_lower(char *buf, size_t len, const struct profile_area *a, enum profile_side side)
 {
-    snprintf(buf, len, "%s%s%s", profile_side_name(side) ? profile_side_name(side) : "",
-             profile_side_name(side) ? " " : "", a->title);
+    char one[PROFILE_NAME_LEN];
+    size_t n = strcspn(a->name, "-");
+    bool single = false;
+
+    /* "calves" -> "calf", "quads" -> "quad" */
+    if (n > 3 && strncmp(a->name + n - 3, "ves", 3) == 0)
+        snprintf(one, sizeof(one), "%.*sf", (int)(n - 3), a->name);
+    else if (n > 1 && a->name[n - 1] == 's' && a->name[n - 2] != 's')
+        snprintf(one, sizeof(one), "%.*s", (int)(n - 1), a->name);
+    else
+        one[0] = '\0';
+    for (unsigned i = 0; side != PROFILE_SIDE_NONE && one[0] && i < a->n_aliases && i < PROFILE_MAX_ALIASES; i++)
+        single = single || strcmp(a->aliases[i], one) == 0;
+    if (single)
+        snprintf(buf, len, "%s %s", profile_side_name(side), one);
+    else if (profile_side_name(side))
+        snprintf(buf, len, "%s (%s)", a->title, profile_side_name(side));
+    else
+        snprintf(buf, len, "%s", a->title);
     for (size_t i = 0; buf[i]; i++)
         if (buf[i] >= 'A' && buf[i] <= 'Z')
             buf[i] = (char)(buf[i] - 'A' + 'a');
+    return single;
 }
 
 /* " --side left" for a command line that names a side, else "". */
@@ -51,11 +71,13 @@ json_object *carecmd_state(uid_t uid, const struct profile_area *a, enum profile
     json_object *o;
     char advice[1024] = "", area[sizeof(a->title) + 8];
     time_t wall = time(NULL);
+    bool single;
 
     care_check(&knotd.care, uid, a, side, clock_local_day(wall), clock_day_start_ms(wall, clock_boot_ms()), &st);
     if (!st.flags && !st.see_therapist && !st.pain_stop)
         return NULL;
-    carecmd_lower(area, sizeof(area), a, side);
+    single = carecmd_lower(area, sizeof(area), a, side);
+
     o = json_object_new_object();
     json_object_object_add(o, "area", json_object_new_string(a->name));
     json_object_object_add(o, KNOT_K_SIDE, profile_side_name(side) ? json_object_new_string(profile_side_name(side))
@@ -96,7 +118,8 @@ json_object *carecmd_state(uid_t uid, const struct profile_area *a, enum profile
         else
             snprintf(pain, sizeof(pain), "%s", st.checkin_days ? "no check-ins on two days to show it is better"
                                                                  : "no check-in to show it is better");
-        snprintf(advice, sizeof(advice), "Your %s were treated on %u of the last %d days, %s. %s", area,
+        snprintf(advice, sizeof(advice), "Your %s %s treated on %u of the last %d days, %s. %s", area,
+                 single ? "was" : "were",
                  st.treated_days, CARE_WINDOW_DAYS, pain, advice_therapist);
     }
     json_object_object_add(o, KNOT_K_ADVICE, json_object_new_string(advice));

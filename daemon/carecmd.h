@@ -27,7 +27,8 @@ json_object *carecmd_refusal(uid_t uid, const struct profile_area *a, enum profi
 /* carecmd_state() of every area (and side) of uid that has something to say
  * (only: one area; only_side: one side, NONE: both). */
 json_object *carecmd_advice_list(uid_t uid, const struct profile_area *only, enum profile_side only_side);
-/* "calves", "left calves": an area (and side) as it reads inside a sentence. */
-void carecmd_lower(char *buf, size_t len, const struct profile_area *a, enum profile_side side);
+/* "calves", "left calf": an area (and side) as it reads inside a sentence;
+ * true when that is one limb (singular: "was", not "were"). */
+bool carecmd_lower(char *buf, size_t len, const struct profile_area *a, enum profile_side side);
 
 #endif

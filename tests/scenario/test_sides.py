@@ -59,7 +59,7 @@ def test_a_full_left_calf_session_then_the_right_calf_starts_at_once(knotd):
     # The left calf again: refused as resting, and the motor does not move.
     n = len(d.trace.levels())
     r = d.req({"cmd": "start", "area": "calves", "side": "left"})
-    assert not r["ok"] and r["code"] == "cooldown" and "left calves" in r["message"], r
+    assert not r["ok"] and r["code"] == "cooldown" and "left calf" in r["message"], r
     assert len(d.trace.levels()) == n, d.trace.levels()
     # The journal names each side.
     sides = [(x["record"], x.get("side")) for x in records(d) if x["record"] in ("start", "end")]
@@ -161,7 +161,7 @@ def test_a_pain_stop_closes_that_side_for_the_day(knotd):
     d.trace.wait(r"^level 0 by=host")
     assert d.wait_session_end()["end"] == "pain", r
     r = d.req({"cmd": "start", "area": "calves", "side": "right"})
-    assert not r["ok"] and r["code"] == "pain-stop" and "right calves" in r["message"], r
+    assert not r["ok"] and r["code"] == "pain-stop" and "right calf" in r["message"], r
     r = d.req({"cmd": "start", "area": "calves", "side": "left"})
     assert r["ok"], r
     assert d.req({"cmd": "stop"})["ok"]

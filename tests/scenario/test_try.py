@@ -24,7 +24,7 @@ def test_a_command_in_try_finds_knotd_and_its_massager():
 
 def test_two_massagers_and_a_fault_without_socat():
     script = ("knotctl devices | cut -d: -f1 && "
-              "knotctl -d KNOTSIM1-2 --detach --warmed-up start calves >/dev/null && "
+              "knotctl -d KNOTSIM1-2 --detach --warmed-up start left calf >/dev/null && "
               "simctl @KNOTSIM1-2 fault overheat && "
               "i=0; until knotctl -d KNOTSIM1-2 status | grep -q 'faults: overheat'; do "
               "i=$((i+1)); [ $i -lt 100 ] || exit 9; sleep 0.1; done; "

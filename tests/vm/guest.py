@@ -213,11 +213,12 @@ def guest_running():
     return guest_session_phase() in ("trial", "ramp", "hold")
 
 
-def guest_start_session(area):
-    """The member starts a session the way a user does; returns when the device runs it."""
+def guest_start_session(place):
+    """The member starts a session the way a user does ("left calf": the shipped calves have sides);
+    returns when the device runs it."""
     t0 = time.monotonic_ns()
     # As a script starts one (the safe defaults are the scenario tests'): warm, ramping by itself.
-    guest_sh("knotctl", "--detach", "--warmed-up", "--auto-ramp", "start", area, user=MEMBER)
+    guest_sh("knotctl", "--detach", "--warmed-up", "--auto-ramp", "start", *place.split(), user=MEMBER)
     guest_wait(lambda: guest_trace_after(t0, r"^level 1 by=host"), TRACE_S, "the device at level 1 after start")
     return t0
 
@@ -366,7 +367,7 @@ def privilege():
 def session():
     """A member of group knot runs a session; the device's trace shows it, with a heartbeat well inside its watchdog."""
     guest_ready()
-    t0 = guest_start_session("calves")
+    t0 = guest_start_session("left calf")
     # Two seconds of heartbeat: knotd polls every 50 ms, so 40 polls after the start.
     t1 = guest_trace_after(t0, r"^level 1 by=host")[0]
     guest_wait(lambda: len([1 for ns, text in guest_trace() if ns > t1 and text.startswith("req status")]) >= 40,
@@ -432,7 +433,7 @@ def package():
 def unplug():
     """Unplug mid-session: the motor stops with the power and knotd ends the session; a replug restarts knotd."""
     guest_ready()
-    guest_start_session("quads")
+    guest_start_session("right quads")
     t0 = time.monotonic_ns()
     guest_ctl("unplug")
     guest_wait(lambda: guest_trace_after(t0, r"^level 0 by=unplug"), TRACE_S, "the motor off by=unplug")
@@ -456,7 +457,7 @@ def unplug():
 def reload():
     """systemctl reload with the motor running: knotd re-reads its files, the session and the motor go on (knotd(8))."""
     guest_ready()
-    t0 = guest_start_session("hamstrings")
+    t0 = guest_start_session("left hamstrings")
     pid = guest_prop("knotd.service", "MainPID")
     t1 = time.monotonic_ns()
     guest_sh("systemctl", "reload", "knotd.service")
@@ -522,7 +523,7 @@ def stop():
 def sigkill():
     """SIGKILL of knotd mid-session: the device's watchdog stops the motor within 300 ms; systemd restarts knotd, no session resumes."""
     guest_ready()
-    guest_start_session("shoulders")
+    guest_start_session("right shoulder")
     pid = int(guest_prop("knotd.service", "MainPID"))
     t0 = time.monotonic_ns()
     os.kill(pid, 9)
@@ -549,7 +550,7 @@ def idle_exit():
     try:
         guest_ready()
         guest_sh("systemctl", "reload", "knotd.service")
-        guest_start_session("calves")
+        guest_start_session("left calf")
         guest_sh("knotctl", "stop", user=MEMBER)
         pid = guest_prop("knotd.service", "MainPID")
         t0 = time.monotonic()
