@@ -123,6 +123,7 @@ $(B)/tests/test_request: $(B)/daemon/request.o $(B)/daemon/utf8.o
 $(B)/tests/test_jline: $(B)/daemon/jline.o
 $(B)/tests/test_words: $(B)/cli/words.o
 $(B)/tests/test_side: $(B)/cli/side.o $(B)/cli/jv.o $(B)/cli/words.o
+$(B)/tests/test_sig: $(B)/cli/sig.o
 $(B)/tests/test_args: $(B)/cli/args.o
 $(B)/tests/test_chart: $(B)/cli/chart.o
 $(B)/tests/test_admit: $(B)/daemon/admit.o

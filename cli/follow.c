@@ -604,6 +604,16 @@ static int follow_begin(struct follow *f, struct conn *w, json_object *req, json
         rc = follow_refused(f, *reply);
     }
     free(raw);
+    /* A routine's step is a session of its own: one that already ran there
+     * (a script's, detached) is not this view's to follow, and closing this
+     * terminal would not stop it (found by a review). Refused, and said. */
+    if (rc == 0 && f->step->in_routine && jv_bool(*reply, "already_running", false)) {
+        snprintf(f->res->code, sizeof(f->res->code), "%s", KNOT_E_BUSY);
+        snprintf(f->res->message, sizeof(f->res->message), "a session of this area already runs on %s, not "
+                 "started by this routine: stop it first (knotctl stop)", jv_str(*reply, KNOT_K_DEVICE, "?"));
+        fail(KNOT_E_BUSY, "%s", f->res->message);
+        rc = KNOTCTL_EXIT_REFUSED;
+    }
     if (rc == 0) {
         snprintf(f->serial, sizeof(f->serial), "%s", jv_str(*reply, KNOT_K_DEVICE, o->device ? o->device : ""));
         f->area = jv_obj(*reply, KNOT_K_AREA);

@@ -164,6 +164,12 @@ void care_treated(struct care_book *b, uid_t uid, const char *area, enum profile
 void care_check(const struct care_book *b, uid_t uid, const struct profile_area *a, enum profile_side side,
                 int64_t today, int64_t day_ms, struct care_state *out)
 {
+    /* Days as bits from the window's first day (today - 9) on: an area
+     * recorded under two names, or a side's entry and one of no side, count
+     * a day once (found by a review: 4 days counted as 8). An entry of a day
+     * after today (the clock went back) reaches up to 54 days ahead. */
+    const int64_t base = today - (CARE_WINDOW_DAYS - 1);
+    uint64_t treated = 0, checked = 0;
     int64_t first_day = INT64_MAX, last_day = INT64_MIN;
 
     memset(out, 0, sizeof(*out));
@@ -186,14 +192,15 @@ void care_check(const struct care_book *b, uid_t uid, const struct profile_area 
             out->pain_stop = true;
         for (int64_t day = oldest; day <= end; day++) {
             int i = care_index(e, day);
+            uint64_t bit = day - base >= 0 && day - base < 64 ? (uint64_t)1 << (day - base) : 0;
 
             if (i < 0)
                 continue;
             if (e->treated & (1u << i))
-                out->treated_days++;
+                treated |= bit;
             if (e->first_pain[i] < 0)
                 continue;
-            out->checkin_days++;
+            checked |= bit;
             if (day < first_day) {
                 first_day = day;
                 out->first_pain = e->first_pain[i];
@@ -204,6 +211,8 @@ void care_check(const struct care_book *b, uid_t uid, const struct profile_area 
             }
         }
     }
+    out->treated_days = (unsigned)__builtin_popcountll(treated);
+    out->checkin_days = (unsigned)__builtin_popcountll(checked);
     out->see_therapist = out->treated_days > CARE_TREATED_DAYS &&
                          !(out->checkin_days >= 2 && out->last_pain < out->first_pain);
 }

@@ -310,6 +310,22 @@ static bool commands_names_flags(json_object *req)
            json_object_array_length(flags) > 0;
 }
 
+/* The person's sessions on a that run on a side want covers (NONE: every
+ * side) stop for a red flag; their serials go into stopped. */
+static void commands_stop_flagged(const struct ctl_peer *peer, const struct profile_area *a, enum profile_side want,
+                                  json_object *stopped)
+{
+    for (struct massager *m = massager_first(); m; m = m->next) {
+        massager_catch_up(m);
+        if (!session_running(&m->sess) || m->uid != peer->uid || !profile_side_covers(want, m->side) ||
+            !profile_area_is(a, m->sess.area.name))
+            continue;
+        log_info("uid %u: red flag on %s while it runs on %s: stopping", (unsigned)peer->uid, a->name, m->serial);
+        massager_stop(m, SESSION_END_RED_FLAG);
+        json_object_array_add(stopped, json_object_new_string(m->serial));
+    }
+}
+
 static json_object *commands_checkin(const struct commands_call *c)
 {
     json_object *err = NULL, *o, *stopped;
@@ -318,25 +334,23 @@ static json_object *commands_checkin(const struct commands_call *c)
 
     if (!a)
         return err;
-    if (commands_side(c->req, a, true, &side, &err) < 0)
+    /* A red flag with no side, or one knotd cannot read, still stops the
+     * area on every side first: the question of which comes after the motor
+     * is off (found by a review: the side's refusal came before the stop). */
+    if (commands_side(c->req, a, true, &side, &err) < 0) {
+        stopped = json_object_new_array();
+        if (commands_names_flags(c->req))
+            commands_stop_flagged(c->peer, a, PROFILE_SIDE_NONE, stopped);
+        json_object_object_add(err, "stopped", stopped);
         return err;
+    }
     o = carecmd_checkin(c->peer, c->req, a, side);
     /* The rule that refuses a start refuses a running session too: a red
      * flag on the area this person is running now stops it at once, even
      * if the check-in could not be recorded (a full disk keeps no motor on). */
     stopped = json_object_new_array();
-    if (carecmd_flagged(c->peer->uid, a, side) || commands_names_flags(c->req)) {
-        for (struct massager *m = massager_first(); m; m = m->next) {
-            massager_catch_up(m);
-            if (!session_running(&m->sess) || m->uid != c->peer->uid || !profile_side_covers(side, m->side) ||
-                !profile_area_is(a, m->sess.area.name))
-                continue;
-            log_info("uid %u: red flag on %s while it runs on %s: stopping", (unsigned)c->peer->uid, a->name,
-                     m->serial);
-            massager_stop(m, SESSION_END_RED_FLAG);
-            json_object_array_add(stopped, json_object_new_string(m->serial));
-        }
-    }
+    if (carecmd_flagged(c->peer->uid, a, side) || commands_names_flags(c->req))
+        commands_stop_flagged(c->peer, a, side, stopped);
     json_object_object_add(o, "stopped", stopped);
     return o;
 }

@@ -11,8 +11,6 @@ from knotd import KNOTCTL
 from knotsim import ROOT, wait_for
 from tmuxpane import Tmux
 
-# Records by date and the day's dose: run again under tests/run's fixed clocks.
-pytestmark = pytest.mark.clock
 
 SIDES_PROFILES = os.path.join(ROOT, "tests", "scenario", "profiles-sides.conf")
 EXIT_USAGE, EXIT_HUP = 2, 129
@@ -104,13 +102,35 @@ def test_routines_are_listed_in_the_words_start_takes(knotd):
     assert d.knotctl("routine", "three", "--detach").returncode == EXIT_USAGE
 
 
-def test_a_routine_off_a_terminal_runs_each_step_skips_a_resting_one_and_says_it_in_json(knotd):
+def test_a_routine_never_follows_a_session_it_did_not_start(knotd):
+    """Found by a review: a step took a script's detached session on the same place for its own;
+    closing the routine's terminal then left that session running."""
     d = knotd(profiles=SIDES_PROFILES)
     d.wait_devices(1)
-    # The right calf has had its full session: it rests, the left one does not.
-    r = d.req({"cmd": "start", "area": "calves", "side": "right", "warmed_up": True, "ask": False, "detach": True})
-    assert r["ok"], r
-    assert d.wait_session_end(30)["end"] == "done"
+    assert d.req({"cmd": "start", "area": "calves", "side": "left"})["ok"]
+    d.trace.wait(r"^level 1 by=host")
+    r = d.knotctl("routine", "three", "--warmed-up", timeout=30)
+    assert r.returncode == 1 and "not started by this routine: stop it first" in r.stderr, r
+    # The script's session is the script's: untouched, and nothing else started.
+    assert [lvl for _, lvl, _ in d.trace.levels()] == [1], d.trace.levels()
+    assert session(d)["side"] == "left" and session(d)["end"] == "", session(d)
+    assert d.req({"cmd": "stop"})["ok"]
+
+
+def resting(tmp_path, side, rest_s=300):
+    """A journal where this person's calves on side had a full session earlier today: it rests rest_s more."""
+    journal = tmp_path / "journal"
+    journal.write_text(json.dumps({"record": "end", "time": int(clock.earlier_today()), "device": "ANOTHER-GUN",
+                                   "uid": os.getuid(), "area": "calves", "side": side,
+                                   "cooldown_until": int(clock.now()) + rest_s, "duration_s": 20, "ran_ms": 20000,
+                                   "target": 2, "ouches": 0, "end": "done"}) + "\n")
+    return str(journal)
+
+
+def test_a_routine_off_a_terminal_runs_each_step_skips_a_resting_one_and_says_it_in_json(knotd, tmp_path):
+    # The right calf had its full session: it rests, the left one does not.
+    d = knotd(profiles=SIDES_PROFILES, journal=resting(tmp_path, "right"))
+    d.wait_devices(1)
     r = d.knotctl("--json", "routine", "three", "--warmed-up", timeout=90)
     assert r.returncode == 0, r
     lines = [json.loads(l) for l in r.stdout.splitlines()]
@@ -168,15 +188,11 @@ def knotctl_gone(pattern):
     return not out.split()
 
 
+# A record by date, "resting until HH:MM": run again under tests/run's fixed clocks.
+@pytest.mark.clock
 def test_a_routine_skips_a_resting_step_with_a_word_and_a_closed_terminal_stops_the_motor(knotd, tmp_path):
     # The left calf had a full session a little while ago (an older knotd's record): it rests.
-    journal = tmp_path / "journal"
-    t0 = int(clock.earlier_today())
-    journal.write_text(json.dumps({"record": "end", "time": t0, "device": "ANOTHER-GUN", "uid": os.getuid(),
-                                   "area": "calves", "side": "left", "cooldown_until": int(clock.now()) + 300,
-                                   "duration_s": 20, "ran_ms": 20000, "target": 2, "ouches": 0,
-                                   "end": "done"}) + "\n")
-    d = knotd(profiles=SIDES_PROFILES, journal=str(journal))
+    d = knotd(profiles=SIDES_PROFILES, journal=resting(tmp_path, "left"))
     d.wait_devices(1)
     t = Tmux(d)
     try:

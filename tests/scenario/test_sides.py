@@ -9,8 +9,6 @@ import clock
 from knotd import Knotd
 from knotsim import wait_for
 
-# Records by date and the day's dose: run again under tests/run's fixed clocks.
-pytestmark = pytest.mark.clock
 
 SIDES_PROFILES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiles-sides.conf")
 TRIAL_S, STEP_S, SESSION_S = 10, 5, 20   # profiles-sides.conf, calves
@@ -84,6 +82,8 @@ def test_an_area_with_sides_needs_one_and_one_without_takes_none(knotd):
     assert areas["upper-back"]["sides"] == [] and "by_side" not in areas["upper-back"], areas["upper-back"]
 
 
+# Records by date, a stop for today: run again under tests/run's fixed clocks.
+@pytest.mark.clock
 def test_an_older_record_without_a_side_counts_for_both_sides(knotd, tmp_path):
     journal = tmp_path / "journal"
     t = int(clock.earlier_today())
@@ -126,6 +126,22 @@ def test_a_red_flag_blocks_its_side_only_and_says_so(knotd):
     assert sorted((c["area"], c["side"]) for c in care) == [("calves", "left"), ("calves", "right")], care
 
 
+def test_a_red_flag_without_a_side_stops_the_area_first_and_then_asks(knotd):
+    """Found by a review: the side's refusal came before the stop, and the motor ran on."""
+    d = knotd(profiles=SIDES_PROFILES)
+    d.wait_devices(1)
+    assert d.req({"cmd": "start", "area": "calves", "side": "left"})["ok"]
+    d.trace.wait(r"^level 1 by=host")
+    r = d.req({"cmd": "checkin", "area": "calf", "flags": ["numbness"]})
+    assert not r["ok"] and r["code"] == "side" and r["stopped"] == ["KNOTSIM1"], r
+    d.trace.wait(r"^level 0 by=host")
+    assert d.devices()[0]["session"]["end"] == "red-flag"
+    # Nothing was recorded (no side), so nothing blocks yet: the person says which side next.
+    assert d.req({"cmd": "checkin", "area": "calves", "pain": 2})["stopped"] == []
+
+
+# Records by date, a stop for today: run again under tests/run's fixed clocks.
+@pytest.mark.clock
 def test_clearing_one_side_of_an_older_red_flag_leaves_it_on_the_other(knotd, tmp_path):
     journal = tmp_path / "journal"
     rec = {"record": "checkin", "time": int(clock.earlier_today()), "uid": os.getuid(), "area": "calves",
@@ -151,6 +167,8 @@ def test_clearing_one_side_of_an_older_red_flag_leaves_it_on_the_other(knotd, tm
         d2.stop()
 
 
+# Records by date, a stop for today: run again under tests/run's fixed clocks.
+@pytest.mark.clock
 def test_a_pain_stop_closes_that_side_for_the_day(knotd):
     d = knotd(profiles=SIDES_PROFILES)
     d.wait_devices(1)

@@ -374,6 +374,28 @@ static void test_a_record_of_no_side_counts_for_both(void **state)
     assert_int_equal(side_state(L).flags, CARE_BRUISING);
 }
 
+/* A day is a day: treated on the left and with no side (or under two names of
+ * the area) on the same days counts those days once (found by a review:
+ * 4 days read as 8, and a therapist recommended). */
+static void test_a_day_counts_once_whatever_recorded_it(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        care_treated(&book, ME, "calves", L, TODAY - i);
+        care_treated(&book, ME, "calves", NONE, TODAY - i);
+        care_treated(&book, ME, "calf", L, TODAY - i);
+        assert_true(care_checkin(&book, ME, "calves", L, TODAY - i, 5, 0));
+        assert_true(care_checkin(&book, ME, "calf", NONE, TODAY - i, 5, 0));
+    }
+    assert_int_equal(side_state(L).treated_days, 4);
+    assert_int_equal(side_state(L).checkin_days, 4);
+    assert_false(side_state(L).see_therapist);
+    assert_int_equal(side_state(R).treated_days, 4);   /* the days of no side count for the right too */
+    care_treated(&book, ME, "calves", R, TODAY - 5);
+    assert_int_equal(side_state(R).treated_days, 5);
+    assert_int_equal(side_state(L).treated_days, 4);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -397,6 +419,7 @@ int main(void)
         T(test_flag_names),
         T(test_each_side_is_its_own),
         T(test_a_record_of_no_side_counts_for_both),
+        T(test_a_day_counts_once_whatever_recorded_it),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
