@@ -26,7 +26,7 @@ def test_socket_activation(tmp_path):
             s.settimeout(10)
             s.connect(sock)
             s.sendall(b'{"cmd":"version"}\n')
-            assert json.loads(s.makefile("r").readline())["protocol"] == 2
+            assert json.loads(s.makefile("r").readline())["protocol"] == 3
         log = open(str(tmp_path / "knotd.log")).read()
         assert "using the socket passed by systemd" in log
         assert not os.path.exists(str(tmp_path / "unused.sock"))
