@@ -194,7 +194,12 @@ def test_a_routine_skips_a_resting_step_with_a_word_and_a_closed_terminal_stops_
     # The left calf had a full session a little while ago (an older knotd's record): it rests.
     d = knotd(profiles=SIDES_PROFILES, journal=resting(tmp_path, "left"))
     d.wait_devices(1)
-    t = Tmux(d)
+    # No leak check for this knotctl: the terminal it would report to is gone, and LeakSanitizer's
+    # exit-time thread suspender was seen to spin for good after the hangup under the clock matrix's
+    # LD_PRELOAD (a sanitizer artefact: the process had closed its connection). Leaks are checked
+    # by the other tests and under valgrind.
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    t = Tmux(d, env={"ASAN_OPTIONS": (asan + ":" if asan else "") + "detect_leaks=0"})
     try:
         t.run("%s routine three --warmed-up" % KNOTCTL)
         t.wait(r"^skipped: left calf is resting")
