@@ -252,8 +252,7 @@ json_object *carecmd_checkin(const struct ctl_peer *peer, json_object *req, cons
         log_info("uid %u: red flag(s) on %s%s%s: %s; percussion there is blocked", (unsigned)peer->uid, a->name,
                  side ? " " : "", side ? profile_side_name(side) : "", names);
     }
-    o = json_object_new_object();
-    json_object_object_add(o, KNOT_K_OK, json_object_new_boolean(1));
+    o = reply_ok();
     json_object_object_add(o, "area", json_object_new_string(a->name));
     json_object_object_add(o, KNOT_K_SIDE, profile_side_name(side) ? json_object_new_string(profile_side_name(side))
                                                                    : NULL);
@@ -391,8 +390,7 @@ json_object *carecmd_history(const struct ctl_peer *peer, json_object *req)
         return reply_error(KNOT_E_JOURNAL, "%s", why);
     }
     cut = carecmd_trim(h.sessions, h.checkins, CARECMD_REPLY_MAX);
-    o = json_object_new_object();
-    json_object_object_add(o, KNOT_K_OK, json_object_new_boolean(1));
+    o = reply_ok();
     json_object_object_add(o, "days", json_object_new_int((int)days));
     json_object_object_add(o, "since", json_object_new_int64((int64_t)(cut > h.since ? cut : h.since)));
     json_object_object_add(o, "truncated", json_object_new_boolean(cut != 0));

@@ -38,7 +38,7 @@ enum session_end {
     SESSION_END_CEILING,   /* device-wide running ceiling reached */
     SESSION_END_SHUTDOWN,  /* the daemon is stopping */
     SESSION_END_REFUSED,   /* the device refused a level knotd asked for (a knotd bug) */
-    SESSION_END_PAIN,      /* ouch again at level 1: nothing gentler is left (session_ouch returned 1) */
+    SESSION_END_PAIN,      /* ouch again at level 1: nothing gentler is left (session_ouch: SESSION_PAIN_STOP) */
     SESSION_END_DISCONNECTED, /* the control connection that followed the session closed */
     SESSION_END_RED_FLAG,  /* the person reported a red flag on the running area */
     SESSION_END_PROFILE,   /* a profile reload removed the area or closed it to the massager */

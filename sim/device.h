@@ -12,7 +12,7 @@
 /*
  * Written the way microcontroller firmware would be: no allocation, no
  * libc I/O, no clock reads. Time (monotonic milliseconds) is an argument to
- * every entry point. The front end (umockdev today, a USB stack one day) feeds
+ * every entry point. A front end (sim/usbfs.c under umockdev, sim/gadget.c on a real kernel's FunctionFS) feeds
  * it setup packets and ticks, and receives events through the trace callback.
  */
 
