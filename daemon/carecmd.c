@@ -351,13 +351,8 @@ json_object *carecmd_history(const struct ctl_peer *peer, json_object *req)
     rc = request_string(req, KNOT_K_AREA, &area_name, why, sizeof(why));
     if (rc == REQUEST_WRONG)
         return reply_error(KNOT_E_BAD_REQUEST, "%s", why);
-    if (rc == REQUEST_PRESENT && !(h.area = profile_find(knotd.profiles, area_name))) {
-        char names[512], q[REQUEST_QUOTE_MAX];
-
-        profile_names(knotd.profiles, names, sizeof(names));
-        return reply_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%s'; known areas: %s",
-                              request_quote(q, sizeof(q), area_name, strlen(area_name), REQUEST_QUOTE_CHARS), names);
-    }
+    if (rc == REQUEST_PRESENT && !(h.area = profile_find(knotd.profiles, area_name)))
+        return reply_unknown_area(knotd.profiles, area_name);
     rc = request_string(req, KNOT_K_SIDE, &side_name, why, sizeof(why));
     if (rc == REQUEST_WRONG)
         return reply_error(KNOT_E_BAD_REQUEST, "%s", why);

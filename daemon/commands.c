@@ -280,7 +280,7 @@ void commands_begun(struct massager *m)
 /* The body area a request names (KNOT_K_AREA); NULL with *err set. */
 static const struct profile_area *commands_area(json_object *req, const char *cmd, json_object **err)
 {
-    char why[REQUEST_WHY_MAX], names[512], q[REQUEST_QUOTE_MAX];
+    char why[REQUEST_WHY_MAX];
     const char *name;
     const struct profile_area *a;
     int rc = request_string(req, KNOT_K_AREA, &name, why, sizeof(why));
@@ -295,9 +295,7 @@ static const struct profile_area *commands_area(json_object *req, const char *cm
     }
     if ((a = profile_find(knotd.profiles, name)))
         return a;
-    profile_names(knotd.profiles, names, sizeof(names));
-    *err = reply_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%s'; known areas: %s",
-                          request_quote(q, sizeof(q), name, strlen(name), REQUEST_QUOTE_CHARS), names);
+    *err = reply_unknown_area(knotd.profiles, name);
     return NULL;
 }
 
@@ -392,12 +390,8 @@ static json_object *commands_start(const struct commands_call *c)
     if (rc == REQUEST_PRESENT && level < 1)
         return reply_error(KNOT_E_LIMIT, "level %lld does not exist (levels start at 1)", (long long)level);
     a = profile_find(knotd.profiles, area_name);
-    if (!a) {
-        char names[512], q[REQUEST_QUOTE_MAX];
-        profile_names(knotd.profiles, names, sizeof(names));
-        return reply_error(KNOT_E_UNKNOWN_AREA, "unknown body area '%s'; known areas: %s",
-                              request_quote(q, sizeof(q), area_name, strlen(area_name), REQUEST_QUOTE_CHARS), names);
-    }
+    if (!a)
+        return reply_unknown_area(knotd.profiles, area_name);
     /* Where the gun does not belong, no side is asked for: the refusal says what to use instead. */
     if (commands_side(req, a, a->gun_allowed, &side, &err) < 0)
         return err;
