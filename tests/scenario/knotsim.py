@@ -92,6 +92,15 @@ class Trace:
                 out.append((ns, int(m.group(1)), m.group(2)))
         return out
 
+    def starts(self, dev=None):
+        """[(ns, level)] for every start of the motor from off, as the device saw it."""
+        out, prev = [], 0
+        for ns, level, _ in self.levels(dev):
+            if prev == 0 and level > 0:
+                out.append((ns, level))
+            prev = level
+        return out
+
     def envelope_violations(self, trial_s, step_s, slack_ns=2_000_000):
         """Every level change the guide's rule forbids, as text ([] = clean), per device:
         a start from 0 goes to 1 only; a rise above 1 comes >= trial_s after the last

@@ -231,14 +231,14 @@ def test_a_routine_of_three_steps_runs_each_from_level_1_with_its_own_trial(knot
             t.wait(r"step %d of 3: %s" % (n, place), 30)
             wait_for(lambda: t.screen().rstrip().endswith("s to skip, q to stop:"), 10, "the step's question")
             t.key("Enter")
-            wait_for(lambda: len(starts_from_zero(d)) == n, 10, "step %d's start on the device" % n)
+            wait_for(lambda: len(d.trace.starts()) == n, 10, "step %d's start on the device" % n)
             # (The screen still holds the last step's question: the session says when this one asks.)
             wait_for(lambda: session(d)["phase"] == "wait", 15, "step %d's wait after its trial" % n)
             t.key("Enter")
         t.wait(r"^EXIT=0", 30)
     finally:
         t.close()
-    assert [lvl for _, lvl in starts_from_zero(d)] == [1, 1, 1], d.trace.levels()
+    assert [lvl for _, lvl in d.trace.starts()] == [1, 1, 1], d.trace.levels()
     assert d.trace.envelope_violations(10, 5) == [], d.trace.levels()
     # The steps' targets: the calves' default 2, the right calf's step level 1, the upper back's default 2.
     per_step, cur = [], []
@@ -252,12 +252,3 @@ def test_a_routine_of_three_steps_runs_each_from_level_1_with_its_own_trial(knot
     ended = [r for r in records(d) if r["record"] == "end"]
     assert [(r["area"], r.get("side"), r["end"]) for r in ended] == \
         [("calves", "left", "done"), ("calves", "right", "done"), ("upper-back", None, "done")], ended
-
-
-def starts_from_zero(d):
-    out, prev = [], 0
-    for ns, level, _ in d.trace.levels():
-        if prev == 0 and level > 0:
-            out.append((ns, level))
-        prev = level
-    return out

@@ -23,16 +23,6 @@ def records(d):
         return [json.loads(line) for line in f]
 
 
-def starts_from_zero(d):
-    """The ns of every start of the motor from off, as the device saw it."""
-    out, prev = [], 0
-    for ns, level, _ in d.trace.levels():
-        if prev == 0 and level > 0:
-            out.append((ns, level))
-        prev = level
-    return out
-
-
 def test_a_full_left_calf_session_then_the_right_calf_starts_at_once(knotd):
     d = knotd(profiles=SIDES_PROFILES)
     d.wait_devices(1)
@@ -47,10 +37,10 @@ def test_a_full_left_calf_session_then_the_right_calf_starts_at_once(knotd):
     assert right["closed"] is None and right["rest_left_s"] == 0 and right["dose_used_s"] == 0, right
     r = d.req({"cmd": "start", "area": "calf", "side": "right"})
     assert r["ok"] and r["session"]["side"] == "right" and r["session"]["level"] == 1, r
-    wait_for(lambda: len(starts_from_zero(d)) == 2, 5, "the right calf's start on the device")
+    wait_for(lambda: len(d.trace.starts()) == 2, 5, "the right calf's start on the device")
     # The device's own record: two sessions, each from off to level 1 and nowhere else first,
     # each rise a whole trial after its own start.
-    assert [lvl for _, lvl in starts_from_zero(d)] == [1, 1], d.trace.levels()
+    assert [lvl for _, lvl in d.trace.starts()] == [1, 1], d.trace.levels()
     assert d.trace.envelope_violations(TRIAL_S, STEP_S) == [], d.trace.levels()
     assert d.req({"cmd": "stop"})["ok"]
     d.trace.wait(r"^level 0 by=host")
